@@ -1,0 +1,34 @@
+import { svelte } from '@sveltejs/vite-plugin-svelte';
+import { defineConfig } from 'electron-vite';
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+
+const version = JSON.parse(readFileSync(resolve(__dirname, 'package.json'), 'utf8')).version as string;
+
+export default defineConfig({
+  main: {
+    define: { __MEMLENS_VERSION__: JSON.stringify(version) },
+    build: {
+      rollupOptions: {
+        input: { index: resolve(__dirname, 'src/main/app/index.ts') },
+        external: ['onnxruntime-node', 'sharp', 'protobufjs'],
+      },
+    },
+  },
+  preload: {
+    build: {
+      rollupOptions: {
+        input: { index: resolve(__dirname, 'src/preload/index.ts') },
+        // Sandboxed preloads cannot be ES modules.
+        output: { format: 'cjs', entryFileNames: '[name].cjs' },
+      },
+    },
+  },
+  renderer: {
+    root: resolve(__dirname, 'src/renderer'),
+    build: {
+      rollupOptions: { input: { index: resolve(__dirname, 'src/renderer/index.html') } },
+    },
+    plugins: [svelte()],
+  },
+});

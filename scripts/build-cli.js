@@ -1,0 +1,32 @@
+// Bundles the CLI (and the engine behind it) into out/cli/memlens.js with esbuild; native and
+// data-carrying packages stay external and are loaded from node_modules at run time.
+import { build } from 'esbuild';
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+
+export async function buildCli() {
+  await build({
+    entryPoints: {
+      memlens: join(root, 'src/main/cli/index.ts'),
+    },
+    outdir: join(root, 'out/cli'),
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    sourcemap: true,
+    external: ['onnxruntime-node', 'sharp', 'protobufjs', 'electron', 'playwright-core'],
+    define: { __MEMLENS_VERSION__: JSON.stringify(pkg.version) },
+    // Bundled CommonJS dependencies may call require(); give ESM output one.
+    banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
+    logLevel: 'warning',
+  });
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  await buildCli();
+}

@@ -1,0 +1,10 @@
+import { writeFileAtomic } from '../engine/files.js';
+import { flag, str, type ParsedArgs } from './args.js';
+
+/** Prints the result document with --json, writes it with --out, else prints `summary`. */
+export async function emitResult(args: ParsedArgs, doc: unknown, summary: () => string): Promise<void> {
+  const out = str(args, 'out');
+  if (out) await writeFileAtomic(out, JSON.stringify(doc, null, 2) + '\n');
+  if (flag(args, 'json')) process.stdout.write(JSON.stringify(doc) + '\n');
+  else process.stdout.write(summary() + (out ? `\nwrote ${out}\n` : '\n'));
+}
