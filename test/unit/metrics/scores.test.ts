@@ -1,0 +1,98 @@
+import { describe, expect, it } from 'vitest';
+import { ClassMeanAccumulator } from '../../../src/main/engine/metrics/classmem.js';
+import { layerMemRows, viewDistances } from '../../../src/main/engine/metrics/layermem.js';
+import { UnitMeanAccumulator } from '../../../src/main/engine/metrics/unitmem.js';
+
+describe('UnitMem accumulator', () => {
+  // 3 samples x 2 views x 2 units. View means, by hand:
+  // unit 0: s0 (1+3)/2=2, s1 (0+0)/2=0, s2 (4+2)/2=3 -> max 3 (s2); rest mean (2+0)/2=1 -> (3-1)/(3+1)=0.5
+  //         rest median of {2,0} = 1 -> same 0.5
+  // unit 1: s0 6, s1 1, s2 2 -> max 6 (s0); rest mean 1.5 -> 4.5/7.5=0.6; median of {1,2}=1.5 -> 0.6
+  const rows = new Float32Array([1, 6, 3, 6, 0, 1, 0, 1, 4, 2, 2, 2]);
+  const sampleOf = [0, 0, 1, 1, 2, 2];
+
+  it('view means, max, argmax, rest (mean) and UnitMem match a hand computation', () => {
+    const acc = new UnitMeanAccumulator(3, 2);
+    acc.add(rows.subarray(0, 6), sampleOf.slice(0, 3)); // views arrive split across batches
+    acc.add(rows.subarray(6), sampleOf.slice(3));
+    const s = acc.scores('mean');
+    expect(s.muMax).toEqual([3, 6]);
+    expect(s.argmaxSample).toEqual([2, 0]);
+    expect(s.muRest).toEqual([1, 1.5]);
+    expect(s.unitmem[0]).toBeCloseTo(0.5, 12);
+    expect(s.unitmem[1]).toBeCloseTo(0.6, 12);
+    expect(s.signed).toBe(false);
+  });
+
+  it('median rest differs from the mean where the others are skewed', () => {
+    // one unit, 4 samples with view means 10, 1, 2, 6 -> rest {1,2,6}: mean 3, median 2
+    const acc = new UnitMeanAccumulator(4, 1);
+    acc.add(new Float32Array([10, 1, 2, 6]), [0, 1, 2, 3]);
+    expect(acc.scores('mean').unitmem[0]).toBeCloseTo(7 / 13, 12);
+    expect(acc.scores('median').unitmem[0]).toBeCloseTo(8 / 12, 12);
+    // an even count of others: median is the mean of the two middle values (numpy)
+    const even = new UnitMeanAccumulator(5, 1);
+    even.add(new Float32Array([10, 1, 2, 6, 4]), [0, 1, 2, 3, 4]);
+    expect(even.scores('median').muRest[0]).toBe(3);
+  });
+
+  it('a dead unit scores 0 and negative activations set `signed`', () => {
+    const acc = new UnitMeanAccumulator(2, 2);
+    acc.add(new Float32Array([0, -1, 0, 3]), [0, 1]);
+    const s = acc.scores('mean');
+    expect(s.unitmem[0]).toBe(0);
+    expect(s.unitmem[1]).toBeCloseTo((3 - -1) / (3 + -1), 12);
+    expect(s.signed).toBe(true);
+  });
+});
+
+describe('ClassMem accumulator', () => {
+  it('contrasts class means, the rest being the mean of the other present classes', () => {
+    // unit 0: class 0 {2,4} -> 3, class 1 {1} -> 1, class 2 {0,2} -> 1; class 3 absent
+    //   max 3 (class 0), rest 1 -> 0.5
+    const acc = new ClassMeanAccumulator(4, 1);
+    acc.add(new Float32Array([2, 1, 4, 0, 2]), [0, 1, 0, 2, 2]);
+    const s = acc.scores();
+    expect(s.argmaxClass).toEqual([0]);
+    expect(s.classmem[0]).toBeCloseTo(0.5, 12);
+  });
+});
+
+describe('LayerMem from Gram matrices', () => {
+  // three views as 2-D vectors a=(2,0), b=(0,3), c=(1,1); normalized: (1,0), (0,1), (.7071,.7071)
+  // d(a,b)=sqrt2, d(a,c)=d(b,c)=sqrt(2-sqrt2)
+  const vecs = [
+    [2, 0],
+    [0, 3],
+    [1, 1],
+  ];
+  const gram = new Float32Array(9);
+  for (let i = 0; i < 3; i++) for (let j = 0; j < 3; j++) gram[i * 3 + j] = vecs[i][0] * vecs[j][0] + vecs[i][1] * vecs[j][1];
+  const dab = Math.SQRT2;
+  const dac = Math.sqrt(2 - Math.SQRT2);
+
+  it("'views' pairing averages all distinct pairs; 'anchor' averages view 0 to the others", () => {
+    expect(viewDistances(gram, 3, 'views')[0]).toBeCloseTo((dab + 2 * dac) / 3, 6);
+    expect(viewDistances(gram, 3, 'anchor')[0]).toBeCloseTo((dab + dac) / 2, 6);
+  });
+
+  it('a zero representation is the zero vector (distance 1 to a unit vector)', () => {
+    const g = new Float32Array([0, 0, 0, 4]); // views 0 and (0,2)
+    expect(viewDistances(g, 2, 'views')[0]).toBeCloseTo(1, 6);
+  });
+
+  it("norm 'paper' is (g-f)/(f+g) per point, 'range' divides by max-min of g-f; delta is vs the previous row", () => {
+    const l1 = { sslF: [0.2, 0.5], sslG: [0.6, 0.5] }; // paper: 0.5, 0 -> 0.25 ; range: diffs .4, 0 -> 1, 0 -> 0.5
+    const l2 = { sslF: [0.1, 0.3], sslG: [0.3, 0.6] }; // paper: .5, 1/3 -> 5/12 ; range: diffs .2,.3 -> 2, 3 -> 2.5
+    const paper = layerMemRows([l1, l2], 'paper');
+    expect(paper[0].sslmem[0]).toBeCloseTo(0.5, 12);
+    expect(paper[0].layermem).toBeCloseTo(0.25, 12);
+    expect(paper[1].layermem).toBeCloseTo(5 / 12, 12);
+    expect(paper[1].delta).toBeCloseTo(5 / 12 - 0.25, 12);
+    const range = layerMemRows([l1, l2], 'range');
+    expect(range[0].layermem).toBeCloseTo(0.5, 12);
+    expect(range[1].sslmem[0]).toBeCloseTo(2, 9);
+    expect(range[1].layermem).toBeCloseTo(2.5, 9);
+    expect(range[0].delta).toBeCloseTo(0.5, 12);
+  });
+});
