@@ -1,0 +1,61 @@
+// The batched inference loop shared by every metric: samples in order, each sample's images
+// (views, or anchor + views) contiguous in the batch, two input buffers so batch k+1 is being
+// prepared while onnxruntime runs batch k.
+import * as ort from 'onnxruntime-node';
+import type { JobControl } from '../../../shared/api.js';
+import { throwIfAborted } from '../errors.js';
+import type { Session } from './session.js';
+
+export interface BatchPlan {
+  inputName: string;
+  /** [channels, height, width] of one image. */
+  chw: [number, number, number];
+  /** Number of samples. */
+  count: number;
+  /** Images per sample in the batch. */
+  perSample: number;
+  /** Images per run (rounded down to whole samples, at least one sample). */
+  batchImages: number;
+  outputs: string[];
+  stage: string;
+  /** Writes the images of samples [start, start + n) into `out`, sample-major. */
+  fill(start: number, n: number, out: Float32Array): Promise<void> | void;
+  /** Receives the outputs of samples [start, start + n). */
+  consume(start: number, n: number, outputs: Record<string, Float32Array>): void;
+}
+
+export function samplesPerBatch(plan: Pick<BatchPlan, 'perSample' | 'batchImages'>): number {
+  return Math.max(1, Math.floor(plan.batchImages / plan.perSample));
+}
+
+export async function runBatches(session: Session, plan: BatchPlan, ctl: JobControl = {}): Promise<void> {
+  const [c, h, w] = plan.chw;
+  const image = c * h * w;
+  const step = samplesPerBatch(plan);
+  const buffers = [0, 1].map(() => new Float32Array(step * plan.perSample * image));
+  const prepare = (k: number) => {
+    const start = k * step;
+    const n = Math.min(step, plan.count - start);
+    const buf = buffers[k % 2].subarray(0, n * plan.perSample * image);
+    const ready = Promise.resolve(plan.fill(start, n, buf)).then(() => ({ start, n, buf }));
+    // A failure surfaces where the batch is awaited; this keeps Node from calling it unhandled meanwhile.
+    ready.catch(() => {});
+    return ready;
+  };
+  const total = Math.ceil(plan.count / step);
+  ctl.onProgress?.(0, plan.count, plan.stage);
+  let next = total > 0 ? prepare(0) : undefined;
+  for (let k = 0; k < total; k++) {
+    throwIfAborted(ctl.signal);
+    const { start, n, buf } = await next!;
+    const input = new ort.Tensor('float32', buf, [n * plan.perSample, c, h, w]);
+    const running = session.ort.run({ [plan.inputName]: input }, plan.outputs);
+    next = k + 1 < total ? prepare(k + 1) : undefined;
+    const result = await running;
+    const outputs: Record<string, Float32Array> = {};
+    for (const name of plan.outputs) outputs[name] = result[name].data as Float32Array;
+    plan.consume(start, n, outputs);
+    ctl.onProgress?.(start + n, plan.count, plan.stage);
+  }
+  throwIfAborted(ctl.signal);
+}
