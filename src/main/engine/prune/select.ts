@@ -1,0 +1,141 @@
+// Which units to prune: a pure policy over per-unit scores. Every strategy becomes one "priority"
+// per unit (higher = pruned first); scope `layer` then takes the top units in each layer and scope
+// `global` takes the top units of one ranking over all layers. Ties go to the lower unit index (and,
+// globally, to the earlier layer), so a selection is fully determined by its inputs.
+import type { PruneStrategy } from '../../../shared/api.js';
+import { MemLensError } from '../errors.js';
+
+/** A layer as selection sees it: its units' UnitMem (for high/low) and L1 norms (for l1). */
+export interface ScoredLayer {
+  name: string;
+  units: number;
+  unitmem?: ArrayLike<number>;
+  l1?: ArrayLike<number>;
+}
+
+export interface SelectOptions {
+  strategy: PruneStrategy;
+  ratio: number;
+  scope: 'layer' | 'global';
+  seed?: number;
+  include?: string[];
+  exclude?: string[];
+}
+
+export const DEFAULT_SEED = 0;
+
+/**
+ * Units to prune per layer (sorted indices; layers with nothing selected are absent).
+ * Scope `layer` removes floor(ratio * units) in every layer, so no layer loses more than the ratio;
+ * scope `global` removes floor(ratio * total units) from one ranking. Both keep at least one unit per layer.
+ */
+export function selectUnits(layers: ScoredLayer[], opts: SelectOptions): Map<string, number[]> {
+  checkRatio(opts.ratio);
+  const chosen = layersInScope(layers, opts.include, opts.exclude);
+  const priority = priorities(chosen, opts.strategy, opts.seed ?? DEFAULT_SEED);
+  const picked = opts.scope === 'layer' ? perLayer(chosen, priority, opts.ratio) : global(chosen, priority, opts.ratio);
+  const out = new Map<string, number[]>();
+  chosen.forEach((l, i) => {
+    if (picked[i].length) out.set(l.name, picked[i].sort((a, b) => a - b));
+  });
+  return out;
+}
+
+export function checkRatio(ratio: number): void {
+  if (!(Number.isFinite(ratio) && ratio >= 0 && ratio < 1)) {
+    throw new MemLensError('BAD_INPUT', `ratio ${ratio} is outside [0, 1)`);
+  }
+}
+
+/** Layers the user asked for, in the given (forward) order; unknown names are an error, not a no-op. */
+export function layersInScope<T extends { name: string }>(layers: T[], include?: string[], exclude?: string[]): T[] {
+  const known = new Set(layers.map((l) => l.name));
+  for (const [what, names] of [['include', include], ['exclude', exclude]] as const) {
+    const unknown = (names ?? []).filter((n) => !known.has(n));
+    if (unknown.length) {
+      throw new MemLensError('BAD_INPUT', `unknown layer name(s) in ${what}: ${unknown.join(', ')}`);
+    }
+  }
+  const inc = include?.length ? new Set(include) : undefined;
+  const exc = new Set(exclude ?? []);
+  return layers.filter((l) => (!inc || inc.has(l.name)) && !exc.has(l.name));
+}
+
+function priorities(layers: ScoredLayer[], strategy: PruneStrategy, seed: number): Float64Array[] {
+  const rand = mulberry32(seed);
+  return layers.map((l) => {
+    const p = new Float64Array(l.units);
+    if (strategy === 'random') {
+      for (let u = 0; u < l.units; u++) p[u] = rand();
+      return p;
+    }
+    if (strategy === 'l1') {
+      // Smallest weights first. L1 norms are not comparable across layers (fan-in and scale differ),
+      // so each layer's norms are divided by that layer's mean norm; UnitMem needs no such step.
+      const l1 = requireScores(l, 'l1');
+      let mean = 0;
+      for (let u = 0; u < l.units; u++) mean += l1[u] / l.units;
+      for (let u = 0; u < l.units; u++) p[u] = mean > 0 ? -l1[u] / mean : 0;
+      return p;
+    }
+    const um = requireScores(l, 'unitmem');
+    for (let u = 0; u < l.units; u++) p[u] = strategy === 'high' ? um[u] : -um[u];
+    return p;
+  });
+}
+
+function requireScores(l: ScoredLayer, key: 'unitmem' | 'l1'): ArrayLike<number> {
+  const s = l[key];
+  if (!s) throw new MemLensError('BAD_INPUT', `layer ${l.name} has no ${key} scores`);
+  if (s.length !== l.units) {
+    throw new MemLensError('MISMATCH', `layer ${l.name}: ${s.length} ${key} scores for ${l.units} units`);
+  }
+  return s;
+}
+
+/** Unit indices of one layer, highest priority first, ties by index. */
+function ranked(p: Float64Array): number[] {
+  return Array.from(p.keys()).sort((a, b) => p[b] - p[a] || a - b);
+}
+
+function perLayer(layers: ScoredLayer[], priority: Float64Array[], ratio: number): number[][] {
+  return layers.map((l, i) => ranked(priority[i]).slice(0, Math.min(Math.floor(ratio * l.units), l.units - 1)));
+}
+
+function global(layers: ScoredLayer[], priority: Float64Array[], ratio: number): number[][] {
+  const all: { layer: number; unit: number; p: number }[] = [];
+  layers.forEach((l, layer) => {
+    for (let unit = 0; unit < l.units; unit++) all.push({ layer, unit, p: priority[layer][unit] });
+  });
+  all.sort((a, b) => b.p - a.p || a.layer - b.layer || a.unit - b.unit);
+  let budget = Math.floor(ratio * all.length);
+  const picked: number[][] = layers.map(() => []);
+  for (const { layer, unit } of all) {
+    if (budget === 0) break;
+    if (picked[layer].length >= layers[layer].units - 1) continue;
+    picked[layer].push(unit);
+    budget--;
+  }
+  return picked;
+}
+
+/** Small seeded PRNG (mulberry32): uniform in [0, 1), reproducible per seed. */
+export function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** L1 norm of each slice of a weight tensor along `axis` (the layer's output-unit axis). */
+export function l1PerUnit(data: ArrayLike<number>, dims: number[], axis: number): Float64Array {
+  const units = dims[axis];
+  const inner = dims.slice(axis + 1).reduce((a, b) => a * b, 1);
+  const out = new Float64Array(units);
+  for (let i = 0; i < data.length; i++) out[Math.floor(i / inner) % units] += Math.abs(data[i]);
+  return out;
+}
