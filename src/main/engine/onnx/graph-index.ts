@@ -1,0 +1,155 @@
+// Lookup tables over one GraphProto: who produces and who consumes a tensor, initializers and
+// constants, node order. Built once per graph (O(nodes + edges)); the graph must not be mutated
+// while an index over it is in use (edits return copies; index the copy).
+import { MemLensError } from '../errors.js';
+import { AttributeType, type AttributeProto, type GraphProto, type NodeProto, type TensorProto, type ValueInfoProto } from './schema.js';
+import { inferShapes, type Dim, type InputShapes } from './shapes.js';
+import { int64Tensor } from './tensor.js';
+
+export class GraphIndex {
+  readonly graph: GraphProto;
+  private readonly producers = new Map<string, NodeProto>();
+  private readonly consumerMap = new Map<string, NodeProto[]>();
+  private readonly initializers = new Map<string, TensorProto>();
+  private readonly valueInfos = new Map<string, ValueInfoProto>();
+  private readonly nodesByName = new Map<string, NodeProto>();
+  private order?: NodeProto[];
+  private shapes?: Map<string, Dim[]>;
+
+  constructor(graph: GraphProto, private readonly inputShapes?: InputShapes) {
+    this.graph = graph;
+    for (const t of graph.initializer) this.initializers.set(t.name, t);
+    for (const v of [...graph.input, ...graph.output, ...graph.value_info]) if (!this.valueInfos.has(v.name)) this.valueInfos.set(v.name, v);
+    for (const n of graph.node) {
+      if (n.name) this.nodesByName.set(n.name, n);
+      for (const o of n.output) if (o) this.producers.set(o, n);
+      for (const i of n.input) {
+        if (!i) continue; // an omitted optional input
+        const list = this.consumerMap.get(i);
+        if (list) {
+          if (!list.includes(n)) list.push(n);
+        } else this.consumerMap.set(i, [n]);
+      }
+    }
+  }
+
+  /** The node whose output is `tensor`; undefined for graph inputs and initializers. */
+  producer(tensor: string): NodeProto | undefined {
+    return this.producers.get(tensor);
+  }
+
+  /** Nodes reading `tensor` (each once, in graph order). */
+  consumers(tensor: string): NodeProto[] {
+    return this.consumerMap.get(tensor) ?? [];
+  }
+
+  initializer(name: string): TensorProto | undefined {
+    return this.initializers.get(name);
+  }
+
+  node(name: string): NodeProto | undefined {
+    return this.nodesByName.get(name);
+  }
+
+  valueInfo(name: string): ValueInfoProto | undefined {
+    return this.valueInfos.get(name);
+  }
+
+  /** Graph inputs that are real inputs (some exporters also list initializers as inputs). */
+  inputs(): ValueInfoProto[] {
+    return this.graph.input.filter((v) => !this.initializers.has(v.name));
+  }
+
+  /** True for initializers and outputs of Constant nodes. */
+  isConstant(name: string): boolean {
+    return this.initializers.has(name) || this.producers.get(name)?.op_type === 'Constant';
+  }
+
+  /** The value of an initializer or Constant node as a tensor (Constant's value_* forms converted). */
+  constantTensor(name: string): TensorProto | undefined {
+    const init = this.initializers.get(name);
+    if (init) return init;
+    const p = this.producers.get(name);
+    return p?.op_type === 'Constant' ? constantNodeValue(p) : undefined;
+  }
+
+  /** Nodes in an order where every node comes after the producers of its inputs (Kahn, stable). */
+  topologicalOrder(): NodeProto[] {
+    if (this.order) return this.order;
+    const nodes = this.graph.node;
+    const pending = new Map<NodeProto, number>();
+    for (const n of nodes) {
+      const deps = new Set(n.input.filter((i) => i && this.producers.has(i)).map((i) => this.producers.get(i)!));
+      pending.set(n, deps.size);
+    }
+    const ready = nodes.filter((n) => pending.get(n) === 0);
+    const order: NodeProto[] = [];
+    // Index into `ready` instead of shift(): O(n) overall; a node joins once its last producer is done.
+    for (let k = 0; k < ready.length; k++) {
+      const n = ready[k];
+      order.push(n);
+      const released = new Set<NodeProto>();
+      for (const o of n.output) for (const c of this.consumers(o)) released.add(c);
+      for (const c of released) {
+        const left = pending.get(c)! - 1;
+        pending.set(c, left);
+        if (left === 0) ready.push(c);
+      }
+    }
+    if (order.length !== nodes.length) {
+      throw new MemLensError('BAD_MODEL', `graph ${this.graph.name}: has a cycle (${nodes.length - order.length} nodes unreachable in order)`);
+    }
+    this.order = order;
+    return order;
+  }
+
+  /**
+   * A tensor's shape: dims are numbers or symbolic names (e.g. "batch"); undefined where unknown.
+   * From value_info and graph inputs/outputs, else inferred for the common ops (see shapes.ts).
+   */
+  shape(tensor: string): Dim[] | undefined {
+    this.shapes ??= inferShapes(this, this.inputShapes);
+    return this.shapes.get(tensor);
+  }
+}
+
+/** A node's attribute by name. */
+export function attr(node: NodeProto, name: string): AttributeProto | undefined {
+  return node.attribute.find((a) => a.name === name);
+}
+
+export function attrInt(node: NodeProto, name: string, fallback: number): number {
+  const a = attr(node, name);
+  return a ? Number(a.i) : fallback;
+}
+
+export function attrInts(node: NodeProto, name: string): number[] | undefined {
+  const a = attr(node, name);
+  return a ? a.ints.map(Number) : undefined;
+}
+
+export function attrFloat(node: NodeProto, name: string, fallback: number): number {
+  const a = attr(node, name);
+  return a ? a.f : fallback;
+}
+
+export function attrString(node: NodeProto, name: string, fallback: string): string {
+  const a = attr(node, name);
+  return a ? Buffer.from(a.s).toString('utf8') : fallback;
+}
+
+/** Constant's value as a tensor, whichever of value / value_int(s) / value_float(s) it uses. */
+function constantNodeValue(node: NodeProto): TensorProto | undefined {
+  const a = node.attribute[0];
+  if (!a) return undefined;
+  switch (a.type) {
+    case AttributeType.TENSOR:
+      return a.t ?? undefined;
+    case AttributeType.INT:
+      return int64Tensor(node.output[0], [], [Number(a.i)]);
+    case AttributeType.INTS:
+      return int64Tensor(node.output[0], [a.ints.length], a.ints.map(Number));
+    default:
+      return undefined; // value_float(s), value_string(s), sparse: not needed for graph analysis
+  }
+}

@@ -1,0 +1,34 @@
+/**
+ * The ONNX engine: lossless read/write of ONNX models with protobufjs, and queries over the graph.
+ *
+ * Files and models
+ * - `loadModel(path): Promise<OnnxModel>` — { proto, path, dir, sha256, externalData }; external
+ *   tensors are read into raw_data (views, no copy). MemLensError BAD_MODEL/NOT_FOUND/BAD_INPUT with a
+ *   one-line message naming the file (empty, corrupt, truncated, directory, missing side file, not ONNX).
+ * - `saveModel(proto, path, { externalData?, source? }): Promise<SavedModel>` — atomic; refuses to
+ *   write over `source` or its side files; externalData moves initializers >= 1 KiB to "<file>.data".
+ * - `decodeModel(bytes, source?)`, `encodeModel(proto): Uint8Array` (what InferenceSession.create takes).
+ *
+ * Schema (schema.ts): TS interfaces ModelProto, GraphProto, NodeProto, AttributeProto, TensorProto,
+ *   SparseTensorProto, ValueInfoProto, TypeProto, FunctionProto, TrainingInfoProto, ...; enums DataType,
+ *   AttributeType, DataLocation. int64 fields are numbers (bigint beyond ±2^53). Unknown fields survive.
+ *   `create(name, props)` makes a message that behaves like a decoded one; `copyMessage(msg, changes)`
+ *   copies one (prototype defaults and unknown fields kept) — use both instead of object literals.
+ *
+ * Tensors (tensor.ts): `tensorToFloat32(t)` (view when aligned), `tensorToInts(t)`, `tensorToNumbers(t)`,
+ *   `float32Tensor(name, dims, data)`, `int64Tensor(name, dims, values)`, `elementCount(t)`,
+ *   `elementBytes(type)`; `forEachTensor(model, fn)` visits every tensor (walk.ts).
+ *
+ * Graph (graph-index.ts): `new GraphIndex(graph, inputShapes?)` with producer(t), consumers(t),
+ *   initializer(name), constantTensor(name), isConstant(name), node(name), valueInfo(name), inputs(),
+ *   topologicalOrder(), shape(t) -> (number|string)[] | undefined. Attribute readers: attr, attrInt,
+ *   attrInts, attrFloat, attrString.
+ */
+export * from './schema.js';
+export { decodeModel, encodeModel } from './codec.js';
+export { loadModel, saveModel, type OnnxModel, type SaveOptions, type SavedModel } from './model-file.js';
+export { EXTERNAL_THRESHOLD } from './external-data.js';
+export * from './tensor.js';
+export { forEachTensor, forEachGraphTensor } from './walk.js';
+export { GraphIndex, attr, attrFloat, attrInt, attrInts, attrString } from './graph-index.js';
+export { inferShapes, type Dim, type InputShapes } from './shapes.js';

@@ -1,0 +1,132 @@
+// loadModel / saveModel / codec on the torch.onnx fixtures (scripts/make-onnx-fixtures.py).
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { MemLensError } from '../../../src/main/engine/errors.js';
+import {
+  decodeModel,
+  encodeModel,
+  loadModel,
+  saveModel,
+  tensorToFloat32,
+  DataLocation,
+} from '../../../src/main/engine/onnx/index.js';
+
+const FIX = join(__dirname, '..', '..', 'fixtures', 'onnx');
+const tmp = () => mkdtempSync(join(tmpdir(), 'memlens-onnx-'));
+
+async function failure(p: Promise<unknown>): Promise<MemLensError> {
+  const e = await p.then(() => undefined, (x: unknown) => x);
+  expect(e).toBeInstanceOf(MemLensError);
+  return e as MemLensError;
+}
+
+describe('codec', () => {
+  it.each(['cnn-opset13', 'cnn-opset17', 'vit-opset13', 'vit-opset17'])('%s re-encodes to the same bytes', (name) => {
+    // torch.onnx writes fields in schema order, so a lossless codec reproduces the file exactly.
+    const bytes = readFileSync(join(FIX, `${name}.onnx`));
+    expect(Buffer.compare(Buffer.from(encodeModel(decodeModel(bytes))), bytes)).toBe(0);
+  });
+
+  it('keeps unknown fields, including unknown fields of nested messages', () => {
+    const bytes = readFileSync(join(FIX, 'cnn-opset13.onnx'));
+    // ModelProto field 99 (varint 7) and NodeProto field 99 (string "x"), appended by hand.
+    const proto = decodeModel(bytes);
+    const node = proto.graph!.node[0] as unknown as { $unknowns?: Uint8Array[] };
+    node.$unknowns = [Uint8Array.from([0x9a, 0x06, 0x01, 0x78])];
+    const withNode = encodeModel(proto);
+    const extended = Buffer.concat([Buffer.from(withNode), Buffer.from([0x98, 0x06, 0x07])]);
+    const again = encodeModel(decodeModel(extended));
+    expect(Buffer.compare(Buffer.from(again), extended)).toBe(0);
+    expect(again.length).toBe(bytes.length + 4 + 3);
+  });
+
+  it('keeps int64 values beyond 2^53 exact (INT64_MAX)', () => {
+    const proto = decodeModel(readFileSync(join(FIX, 'cnn-opset13.onnx')));
+    const a = proto.graph!.node.find((n) => n.op_type === 'MaxPool')!.attribute[0];
+    a.ints = [9223372036854775807n, -9223372036854775808n, 3];
+    const back = decodeModel(encodeModel(proto)).graph!.node.find((n) => n.op_type === 'MaxPool')!.attribute[0];
+    expect(back.ints).toEqual([9223372036854775807n, -9223372036854775808n, 3]);
+  });
+});
+
+describe('loadModel', () => {
+  it('loads a model with its sha256 and zero-copy float weights', async () => {
+    const m = await loadModel(join(FIX, 'cnn-opset13.onnx'));
+    expect(m.proto.ir_version).toBe(7);
+    expect(m.proto.opset_import[0].version).toBe(13);
+    expect(m.sha256).toMatch(/^[0-9a-f]{64}$/);
+    const fc = m.proto.graph!.initializer.find((t) => t.name === 'fc.weight')!;
+    expect(fc.dims).toEqual([10, 12]);
+    expect(tensorToFloat32(fc).length).toBe(120);
+  });
+
+  it('reads external data written by python onnx and matches the embedded weights', async () => {
+    const ext = await loadModel(join(FIX, 'cnn-external', 'model.onnx'));
+    const emb = await loadModel(join(FIX, 'cnn-opset13.onnx'));
+    expect(ext.externalData).toEqual([join(FIX, 'cnn-external', 'weights.bin')]);
+    for (const t of emb.proto.graph!.initializer) {
+      const u = ext.proto.graph!.initializer.find((x) => x.name === t.name)!;
+      expect(u.data_location).toBe(DataLocation.DEFAULT);
+      expect(Buffer.compare(Buffer.from(u.raw_data), Buffer.from(t.raw_data))).toBe(0);
+    }
+  });
+
+  const bad: [string, (dir: string) => string, RegExp][] = [
+    ['an empty file', (d) => (writeFileSync(join(d, 'e.onnx'), ''), join(d, 'e.onnx')), /e\.onnx: file is empty/],
+    ['random bytes', (d) => (writeFileSync(join(d, 'r.onnx'), Buffer.from('ffffffffffffffff0102030405', 'hex')), join(d, 'r.onnx')), /r\.onnx: not a valid ONNX model/],
+    ['a truncated model', (d) => (writeFileSync(join(d, 't.onnx'), readFileSync(join(FIX, 'vit-opset13.onnx')).subarray(0, 30000)), join(d, 't.onnx')), /t\.onnx: not a valid ONNX model \(truncated/],
+    ['a directory', (d) => d, /is not a file/],
+    ['a missing file', (d) => join(d, 'nope.onnx'), /nope\.onnx does not exist/],
+    // A protobuf that is not a model: a StringStringEntryProto (key "a", value "b").
+    ['a non-ONNX protobuf', (d) => (writeFileSync(join(d, 'p.onnx'), Buffer.from('0a0161120162', 'hex')), join(d, 'p.onnx')), /p\.onnx: not an ONNX model/],
+    ['a missing external data file', (d) => {
+      mkdirSync(join(d, 'x'));
+      writeFileSync(join(d, 'x', 'model.onnx'), readFileSync(join(FIX, 'cnn-external', 'model.onnx')));
+      return join(d, 'x', 'model.onnx');
+    }, /model\.onnx: external data file .*weights\.bin for tensor .* is missing/],
+  ];
+  it.each(bad)('rejects %s with a one-line error naming the file', async (_what, make, message) => {
+    const path = make(tmp());
+    const e = await failure(loadModel(path));
+    expect(e.message).toMatch(message);
+    expect(e.message).toContain(path.split('/').pop()!);
+    expect(e.message).not.toContain('\n');
+  });
+});
+
+describe('saveModel', () => {
+  it('embeds and externalizes; both load back to the same weights', async () => {
+    const dir = tmp();
+    const m = await loadModel(join(FIX, 'vit-opset17.onnx'));
+    const saved = await saveModel(m.proto, join(dir, 'ext.onnx'), { externalData: true, source: m });
+    expect(saved.dataPath).toBe(join(dir, 'ext.onnx.data'));
+    // Initializers of 1 KiB and more moved out, page-aligned; smaller ones stay embedded.
+    const written = decodeModel(readFileSync(join(dir, 'ext.onnx')));
+    let moved = 0;
+    for (const t of written.graph!.initializer) {
+      const big = m.proto.graph!.initializer.find((x) => x.name === t.name)!.raw_data.byteLength >= 1024;
+      expect(t.data_location).toBe(big ? DataLocation.EXTERNAL : DataLocation.DEFAULT);
+      if (big) expect(Number(t.external_data.find((e) => e.key === 'offset')!.value) % 4096).toBe(0);
+      moved += big ? 1 : 0;
+    }
+    expect(moved).toBeGreaterThan(5);
+    const back = await loadModel(join(dir, 'ext.onnx'));
+    await saveModel(back.proto, join(dir, 'emb.onnx'), { source: back });
+    // Same bytes as the original: externalizing and embedding again is lossless.
+    expect(Buffer.compare(readFileSync(join(dir, 'emb.onnx')), readFileSync(join(FIX, 'vit-opset17.onnx')))).toBe(0);
+    expect(readdirSync(dir).sort()).toEqual(['emb.onnx', 'ext.onnx', 'ext.onnx.data']);
+  });
+
+  it('refuses to write over the source model and leaves nothing behind', async () => {
+    const m = await loadModel(join(FIX, 'cnn-opset13.onnx'));
+    const e = await failure(saveModel(m.proto, m.path, { source: m }));
+    expect(e.code).toBe('BAD_INPUT');
+    const dir = tmp();
+    const missing = join(dir, 'no', 'such', 'dir', 'out.onnx');
+    await failure(saveModel(m.proto, missing));
+    expect(existsSync(missing)).toBe(false);
+    expect(readdirSync(dir)).toEqual([]);
+  });
+});
