@@ -1,0 +1,60 @@
+// Image files -> RawImage via sharp. Files are decoded once when a folder is opened, which both
+// finds the undecodable ones (skipped, not fatal) and, within a memory budget, caches the pixels
+// so the many reads of the same sample (one per view) cost nothing.
+import sharp from 'sharp';
+import type { RawImage } from './image.js';
+
+/** Extensions tried as images; other files in a data folder are ignored. */
+const IMAGE_EXT = /\.(png|jpe?g|webp|gif|tiff?|avif|heic|heif)$/i;
+/** Decoded pixels kept in memory at most (beyond it, reads decode again). */
+const CACHE_BYTES = 512 * 1024 * 1024;
+/** Files decoded at once (libvips runs them on the libuv pool; the machine may have few cores). */
+const PARALLEL = 4;
+
+export function isImageName(name: string): boolean {
+  return IMAGE_EXT.test(name);
+}
+
+/** Decodes to 8-bit gray or RGB (alpha dropped); throws the decoder's reason on failure. */
+export async function decodeImage(path: string): Promise<RawImage> {
+  const { data, info } = await sharp(path).removeAlpha().raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true });
+  if (info.channels !== 1 && info.channels !== 3) throw new Error(`unsupported ${info.channels}-channel image`);
+  return { width: info.width, height: info.height, channels: info.channels, data: new Uint8Array(data.buffer, data.byteOffset, data.length) };
+}
+
+export interface DecodedSet {
+  /** Indices (into the input list) of the files that decoded, in input order, at most `limit`. */
+  good: number[];
+  failed: { index: number; reason: string }[];
+  /** 3 when any decoded image is RGB. */
+  channels: 1 | 3;
+  /** The pixels of input file i (cached or decoded again). */
+  get(index: number): Promise<RawImage>;
+}
+
+/** Decodes files in order until `want` of them succeeded (all when undefined). */
+export async function decodeFiles(paths: string[], want = Infinity): Promise<DecodedSet> {
+  const cache = new Map<number, RawImage>();
+  const good: number[] = [];
+  const failed: DecodedSet['failed'] = [];
+  let cached = 0;
+  let channels: 1 | 3 = 1;
+  for (let start = 0; start < paths.length && good.length < want; start += PARALLEL) {
+    const end = Math.min(start + PARALLEL, paths.length);
+    const batch = await Promise.allSettled(paths.slice(start, end).map((p) => decodeImage(p)));
+    batch.forEach((r, k) => {
+      const index = start + k;
+      if (r.status === 'rejected') {
+        failed.push({ index, reason: String((r.reason as Error)?.message ?? r.reason).split('\n')[0] });
+      } else if (good.length < want) {
+        good.push(index);
+        if (r.value.channels === 3) channels = 3;
+        if (cached + r.value.data.length <= CACHE_BYTES) {
+          cache.set(index, r.value);
+          cached += r.value.data.length;
+        }
+      }
+    });
+  }
+  return { good, failed, channels, get: async (i) => cache.get(i) ?? decodeImage(paths[i]) };
+}

@@ -1,0 +1,256 @@
+// SimCLR views (Chen et al. 2020, appendix A): random resized crop -> horizontal flip ->
+// colour jitter (random order, p=0.8) -> random grayscale, with torchvision's parameter draws.
+// The view of (sample i, view v) is drawn from Random(seed, i, v) only, so it never depends on
+// batch size or order. Pixels stay in planar float [0,1] from the crop to the normalization.
+import type { AugmentSettings } from '../../../shared/api.js';
+import { MemLensError } from '../errors.js';
+import { LUMA_B, LUMA_G, LUMA_R, type RawImage } from './image.js';
+import {
+  normalization,
+  outputBuffer,
+  resample,
+  scratchPlanes,
+  toTensor,
+  writeNormalized,
+  type Region,
+  type TensorSpec,
+} from './preprocess.js';
+import { Random } from './random.js';
+
+/** The paper's "normal" augmentation set (SimCLR defaults for 32x32 data). */
+export const DEFAULT_AUGMENT: AugmentSettings = Object.freeze({
+  kind: 'simclr',
+  cropScale: [0.08, 1] as [number, number],
+  flipP: 0.5,
+  jitterP: 0.8,
+  jitter: { brightness: 0.4, contrast: 0.4, saturation: 0.4, hue: 0.1 },
+  grayscaleP: 0.2,
+});
+
+/** torchvision RandomResizedCrop's default aspect-ratio range. */
+const CROP_RATIO: [number, number] = [3 / 4, 4 / 3];
+
+export type JitterOp = 'brightness' | 'contrast' | 'saturation' | 'hue';
+const JITTER_OPS: JitterOp[] = ['brightness', 'contrast', 'saturation', 'hue'];
+
+/** Everything random about one view, drawn up front so it can be tested and logged. */
+export interface ViewParams {
+  crop: Region;
+  flip: boolean;
+  /** Jitter steps in application order; empty when jitter was not applied. */
+  jitter: { op: JitterOp; factor: number }[];
+  grayscale: boolean;
+}
+
+/** Full settings from a request's `augment` (a kind name or a partial override of the defaults). */
+export function resolveAugment(a?: Partial<AugmentSettings> | 'simclr' | 'none'): AugmentSettings {
+  if (a === undefined || a === 'simclr') return DEFAULT_AUGMENT;
+  if (a === 'none') return { ...DEFAULT_AUGMENT, kind: 'none' };
+  const s: AugmentSettings = {
+    ...DEFAULT_AUGMENT,
+    ...a,
+    jitter: { ...DEFAULT_AUGMENT.jitter, ...a.jitter },
+  };
+  const [lo, hi] = s.cropScale;
+  if (!(lo > 0 && lo <= hi && hi <= 1)) {
+    throw new MemLensError('BAD_INPUT', `crop scale must satisfy 0 < min <= max <= 1, got [${lo}, ${hi}]`);
+  }
+  for (const [name, p] of [['flip', s.flipP], ['jitter', s.jitterP], ['grayscale', s.grayscaleP]] as const) {
+    if (!(p >= 0 && p <= 1)) throw new MemLensError('BAD_INPUT', `${name} probability must be in [0, 1], got ${p}`);
+  }
+  for (const op of JITTER_OPS) {
+    const v = s.jitter[op];
+    if (!(v >= 0) || (op === 'hue' && v > 0.5)) {
+      throw new MemLensError('BAD_INPUT', `jitter ${op} must be >= 0${op === 'hue' ? ' and <= 0.5' : ''}, got ${v}`);
+    }
+  }
+  return s;
+}
+
+/** torchvision RandomResizedCrop.get_params: 10 tries at a random area and aspect, then a centre crop. */
+function sampleCrop(width: number, height: number, scale: [number, number], rng: Random): Region {
+  const area = width * height;
+  const logLo = Math.log(CROP_RATIO[0]);
+  const logHi = Math.log(CROP_RATIO[1]);
+  for (let attempt = 0; attempt < 10; attempt++) {
+    const target = area * rng.uniform(scale[0], scale[1]);
+    const ratio = Math.exp(rng.uniform(logLo, logHi));
+    const w = Math.round(Math.sqrt(target * ratio));
+    const h = Math.round(Math.sqrt(target / ratio));
+    if (w > 0 && w <= width && h > 0 && h <= height) {
+      const y = rng.int(height - h + 1);
+      const x = rng.int(width - w + 1);
+      return { x, y, width: w, height: h };
+    }
+  }
+  const inRatio = width / height;
+  let w = width;
+  let h = height;
+  if (inRatio < CROP_RATIO[0]) h = Math.round(w / CROP_RATIO[0]);
+  else if (inRatio > CROP_RATIO[1]) w = Math.round(h * CROP_RATIO[1]);
+  return { x: Math.floor((width - w) / 2), y: Math.floor((height - h) / 2), width: w, height: h };
+}
+
+/** Draws the parameters of one SimCLR view of a width x height image. */
+export function sampleViewParams(width: number, height: number, s: AugmentSettings, rng: Random): ViewParams {
+  if (s.kind === 'none') return { crop: { x: 0, y: 0, width, height }, flip: false, jitter: [], grayscale: false };
+  const crop = sampleCrop(width, height, s.cropScale, rng);
+  const flip = rng.next() < s.flipP;
+  const jitter: ViewParams['jitter'] = [];
+  if (rng.next() < s.jitterP) {
+    // ColorJitter.get_params: a random order of the four steps, then one factor per step.
+    const order = [0, 1, 2, 3];
+    for (let i = 3; i > 0; i--) {
+      const j = rng.int(i + 1);
+      [order[i], order[j]] = [order[j], order[i]];
+    }
+    for (const k of order) {
+      const op = JITTER_OPS[k];
+      const strength = s.jitter[op];
+      if (strength === 0) continue;
+      const factor = op === 'hue' ? rng.uniform(-strength, strength) : rng.uniform(Math.max(0, 1 - strength), 1 + strength);
+      jitter.push({ op, factor });
+    }
+  }
+  const grayscale = rng.next() < s.grayscaleP;
+  return { crop, flip, jitter, grayscale };
+}
+
+const clamp01 = (v: number): number => (v < 0 ? 0 : v > 1 ? 1 : v);
+
+/** Mean luma of planar [0,1] pixels (the contrast step blends towards it). */
+function meanGray(p: Float32Array, channels: number, n: number): number {
+  let sum = 0;
+  if (channels === 1) for (let i = 0; i < n; i++) sum += p[i];
+  else for (let i = 0; i < n; i++) sum += LUMA_R * p[i] + LUMA_G * p[n + i] + LUMA_B * p[2 * n + i];
+  return sum / n;
+}
+
+/** torchvision adjust_hue on float RGB: rotate the HSV hue by `shift` (in turns). */
+function shiftHue(p: Float32Array, n: number, shift: number): void {
+  for (let i = 0; i < n; i++) {
+    const r = p[i];
+    const g = p[n + i];
+    const b = p[2 * n + i];
+    const max = Math.max(r, g, b);
+    const min = Math.min(r, g, b);
+    const chroma = max - min;
+    if (chroma === 0) continue; // gray pixel: hue is undefined and the rotation is a no-op
+    let h: number;
+    if (max === r) h = (g - b) / chroma;
+    else if (max === g) h = 2 + (b - r) / chroma;
+    else h = 4 + (r - g) / chroma;
+    h = h / 6 + shift;
+    h -= Math.floor(h);
+    const sat = chroma / max;
+    const h6 = h * 6;
+    const sector = Math.floor(h6) % 6;
+    const f = h6 - Math.floor(h6);
+    const lo = max * (1 - sat);
+    const down = max * (1 - sat * f);
+    const up = max * (1 - sat * (1 - f));
+    const rgb =
+      sector === 0 ? [max, up, lo] : sector === 1 ? [down, max, lo] : sector === 2 ? [lo, max, up]
+      : sector === 3 ? [lo, down, max] : sector === 4 ? [up, lo, max] : [max, lo, down];
+    p[i] = rgb[0];
+    p[n + i] = rgb[1];
+    p[2 * n + i] = rgb[2];
+  }
+}
+
+/** Applies the jitter steps in place on planar [0,1] floats (torchvision's float-tensor formulas). */
+export function applyJitter(p: Float32Array, channels: number, n: number, steps: ViewParams['jitter']): void {
+  const len = channels * n;
+  for (const { op, factor: f } of steps) {
+    if (op === 'brightness') {
+      for (let i = 0; i < len; i++) p[i] = Math.min(p[i] * f, 1);
+    } else if (op === 'contrast') {
+      const m = (1 - f) * meanGray(p, channels, n);
+      for (let i = 0; i < len; i++) p[i] = clamp01(p[i] * f + m);
+    } else if (channels === 1) {
+      continue; // saturation and hue leave gray images unchanged (as in torchvision)
+    } else if (op === 'saturation') {
+      for (let i = 0; i < n; i++) {
+        const g = (1 - f) * (LUMA_R * p[i] + LUMA_G * p[n + i] + LUMA_B * p[2 * n + i]);
+        p[i] = clamp01(p[i] * f + g);
+        p[n + i] = clamp01(p[n + i] * f + g);
+        p[2 * n + i] = clamp01(p[2 * n + i] * f + g);
+      }
+    } else {
+      shiftHue(p, n, f);
+    }
+  }
+}
+
+/** RandomGrayscale on RGB: every channel becomes the luma (still 3 channels). */
+function toGrayInPlace(p: Float32Array, n: number): void {
+  for (let i = 0; i < n; i++) {
+    const g = LUMA_R * p[i] + LUMA_G * p[n + i] + LUMA_B * p[2 * n + i];
+    p[i] = g;
+    p[n + i] = g;
+    p[2 * n + i] = g;
+  }
+}
+
+/** Renders one view of `img` into planar [0,1] floats of outW x outH (img.channels planes). */
+function renderView(img: RawImage, v: ViewParams, outW: number, outH: number, planes: Float32Array): void {
+  const n = outW * outH;
+  resample(img, v.crop, v.flip, outW, outH, planes);
+  applyJitter(planes, img.channels, n, v.jitter);
+  if (v.grayscale && img.channels === 3) toGrayInPlace(planes, n);
+}
+
+/** One view as an 8-bit image of outW x outH (for display and tests; batches use viewsToTensor). */
+export function makeView(img: RawImage, s: AugmentSettings, rng: Random, outW: number, outH: number): RawImage {
+  return viewImage(img, sampleViewParams(img.width, img.height, s, rng), outW, outH);
+}
+
+/** The view with the given parameters as an 8-bit image of outW x outH. */
+export function viewImage(img: RawImage, v: ViewParams, outW: number, outH: number): RawImage {
+  const n = outW * outH;
+  const planes = new Float32Array(img.channels * n);
+  renderView(img, v, outW, outH, planes);
+  const data = new Uint8Array(img.channels * n);
+  for (let c = 0; c < img.channels; c++) {
+    for (let i = 0; i < n; i++) data[i * img.channels + c] = Math.round(planes[c * n + i] * 255);
+  }
+  return { width: outW, height: outH, channels: img.channels, data };
+}
+
+/** Which view of which sample (sample = its index in the source, not its place in the batch). */
+export interface ViewKey {
+  sample: number;
+  view: number;
+}
+
+const viewRng = new Random(0);
+
+/**
+ * NCHW float32 batch of views: images[k] rendered as view keys[k].view of sample keys[k].sample,
+ * normalized per `spec`, written straight into `out`. With augment kind 'none' the images are
+ * used as given (plain toTensor).
+ */
+export function viewsToTensor(
+  images: RawImage[],
+  keys: ViewKey[],
+  augment: AugmentSettings,
+  seed: number,
+  spec: TensorSpec,
+  out?: Float32Array,
+): Float32Array {
+  if (augment.kind === 'none') return toTensor(images, spec, out);
+  if (keys.length !== images.length) {
+    throw new MemLensError('BAD_INPUT', `${images.length} images but ${keys.length} view keys`);
+  }
+  const norm = normalization(spec);
+  const dst = outputBuffer(images.length, spec, out);
+  const plane = spec.height * spec.width;
+  for (let k = 0; k < images.length; k++) {
+    const img = images[k];
+    const v = sampleViewParams(img.width, img.height, augment, viewRng.reseed(seed, keys[k].sample, keys[k].view));
+    const planes = scratchPlanes(img.channels, plane, spec.width);
+    renderView(img, v, spec.width, spec.height, planes);
+    writeNormalized(planes, img.channels, plane, norm, dst, k * spec.channels * plane);
+  }
+  return dst;
+}
