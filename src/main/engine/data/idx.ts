@@ -5,7 +5,6 @@ import { basename, dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { gunzip } from 'node:zlib';
 import { MemLensError } from '../errors.js';
-import type { RawImage } from './image.js';
 import { checkIndex, keepCount, numberedClasses, type DataSource } from './source.js';
 
 const gunzipAsync = promisify(gunzip);
