@@ -23,6 +23,12 @@
  *   initializer(name), constantTensor(name), isConstant(name), node(name), valueInfo(name), inputs(),
  *   topologicalOrder(), shape(t) -> (number|string)[] | undefined. Attribute readers: attr, attrInt,
  *   attrInts, attrFloat, attrString.
+ *
+ * Edits (edit.ts; pure, return a copy sharing untouched parts): addOutputs(proto, taps) (ReduceMean
+ *   taps, opset-aware), sliceInitializer(t, axis, keep), removeNodes(proto, nodes), rewire(proto, from,
+ *   to), removeUnused(proto), replaceInitializers(proto, tensors), setMetadata(proto, entries),
+ *   setOpset(proto, version, domain?), opsetVersion(proto, domain?), node(op, inputs, outputs, name,
+ *   ints?), and editGraph(proto, draft => ...) for anything else.
  */
 export * from './schema.js';
 export { decodeModel, encodeModel } from './codec.js';
@@ -32,3 +38,4 @@ export * from './tensor.js';
 export { forEachTensor, forEachGraphTensor } from './walk.js';
 export { GraphIndex, attr, attrFloat, attrInt, attrInts, attrString } from './graph-index.js';
 export { inferShapes, type Dim, type InputShapes } from './shapes.js';
+export * from './edit.js';
