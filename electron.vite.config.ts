@@ -10,7 +10,11 @@ export default defineConfig({
     define: { __MEMLENS_VERSION__: JSON.stringify(version) },
     build: {
       rollupOptions: {
-        input: { index: resolve(__dirname, 'src/main/app/index.ts') },
+        // The engine runs in a worker thread of its own (src/main/app/engine-worker.ts).
+        input: {
+          index: resolve(__dirname, 'src/main/app/index.ts'),
+          'engine-worker': resolve(__dirname, 'src/main/app/engine-worker.ts'),
+        },
         external: ['onnxruntime-node', 'sharp', 'protobufjs'],
       },
     },

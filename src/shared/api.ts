@@ -332,9 +332,20 @@ export interface Job {
   jobId?: string;
 }
 
+/** A file the user saves from a screen (chart PNG/SVG, CSV); `base64` for binary content. */
+export interface SaveExportRequest {
+  path: string;
+  content: string;
+  encoding: 'utf8' | 'base64';
+}
+
 export interface MemLensApi {
   demoProject(): Promise<ProjectInfo>;
   openProject(req: { path: string }): Promise<ProjectInfo>;
+  /** Writes a project file (paths relative to it) and opens it. */
+  createProject(req: { path: string; project: ProjectFile }): Promise<ProjectInfo>;
+  /** Recently opened project files, newest first (missing files dropped). */
+  recentProjects(): Promise<string[]>;
   inspect(req: { model: string }): Promise<ModelInfo>;
   unitmem(req: UnitMemRequest & Job): Promise<UnitMemResult>;
   classmem(req: ClassMemRequest & Job): Promise<ClassMemResult>;
@@ -345,6 +356,8 @@ export interface MemLensApi {
   finetune(req: FinetuneRequest & Job): Promise<FinetuneResult>;
   /** A sample as a PNG data URL, for showing the image a unit memorizes. */
   sampleImage(req: SampleImageRequest): Promise<string>;
+  /** Writes an export atomically; returns the path written. */
+  saveExport(req: SaveExportRequest): Promise<string>;
   cancel(req: { jobId: string }): Promise<void>;
 }
 
@@ -354,6 +367,8 @@ export type ApiMethod = keyof MemLensApi;
 export const API_METHODS: readonly ApiMethod[] = [
   'demoProject',
   'openProject',
+  'createProject',
+  'recentProjects',
   'inspect',
   'unitmem',
   'classmem',
@@ -363,5 +378,33 @@ export const API_METHODS: readonly ApiMethod[] = [
   'compare',
   'finetune',
   'sampleImage',
+  'saveExport',
   'cancel',
 ] as const;
+
+// ---------- host extras (desktop only) ----------
+
+export interface FileDialogRequest {
+  title: string;
+  /** A save dialog (else open). */
+  save?: boolean;
+  /** Pick a folder (open only). */
+  folder?: boolean;
+  defaultPath?: string;
+  /** File name extensions offered (without dots), e.g. ['onnx']. */
+  extensions?: string[];
+}
+
+/** Native dialogs of the Electron host; the browser host has none (the renderer asks for a path). */
+export interface HostDialogs {
+  /** The chosen path, or null when the user cancelled. */
+  chooseFile(req: FileDialogRequest): Promise<string | null>;
+}
+
+export const HOST_METHODS: readonly (keyof HostDialogs)[] = ['chooseFile'] as const;
+
+/** Menu commands the desktop host sends to the renderer (channel `memlens:menu`). */
+export type MenuCommand =
+  | { command: 'open-project'; path: string }
+  | { command: 'open-model'; path: string }
+  | { command: 'export' };

@@ -1,12 +1,39 @@
-import { app, BrowserWindow } from 'electron';
-import { join } from 'node:path';
+// The desktop host: one locked-down window, the app menu, IPC for the API. The engine runs in a
+// worker thread (engine-worker.ts) so this process stays responsive while jobs run.
+import { app, BrowserWindow, ipcMain } from 'electron';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import type { EngineOptions } from '../engine/index.js';
+import { findResourcesDir } from '../engine/project/project.js';
+import { CHANNEL_PROGRESS } from './channels.js';
+import { nativeDialogs } from './dialogs.js';
+import { registerIpc } from './ipc.js';
+import { installMenu } from './menu.js';
+import { appPageUrl, createMainWindow } from './window.js';
+import { workerApi } from './worker-protocol.js';
 
-// Placeholder window until the workbench issue lands: loads the built renderer.
-app.whenReady().then(() => {
-  const win = new BrowserWindow({
-    width: 1280,
-    height: 800,
-    webPreferences: { preload: join(__dirname, '../preload/index.cjs'), contextIsolation: true, sandbox: true },
+const mainDir = dirname(fileURLToPath(import.meta.url)); // out/main
+const outDir = join(mainDir, '..');
+
+app.enableSandbox();
+app.whenReady().then(async () => {
+  const options: EngineOptions = { resourcesDir: findResourcesDir(mainDir), stateDir: app.getPath('userData') };
+  const worker = new Worker(join(mainDir, 'engine-worker.js'), { workerData: options });
+  let win: BrowserWindow | undefined;
+  const engine = workerApi(worker, (p) => win?.webContents.send(CHANNEL_PROGRESS, p));
+  const dialogs = nativeDialogs(() => win);
+  const page = appPageUrl(outDir);
+  registerIpc(ipcMain, engine, dialogs, (url) => url === page);
+
+  const open = async () => {
+    win = createMainWindow(outDir, join(app.getPath('userData'), 'window.json'));
+    installMenu(win, dialogs, await engine.recentProjects().catch(() => []));
+    win.on('closed', () => (win = undefined));
+  };
+  await open();
+  app.on('activate', () => {
+    if (!win) void open();
   });
-  void win.loadFile(join(__dirname, '../renderer/index.html'));
 });
+app.on('window-all-closed', () => app.quit());

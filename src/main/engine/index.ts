@@ -1,0 +1,74 @@
+// The engine facade: the one object every host (Electron IPC, HTTP server, tests) calls.
+// Long calls run as jobs (progress + cancel by jobId); the engine parts stay plain functions.
+import { extname } from 'node:path';
+import type { Job, JobControl, MemLensApi } from '../../shared/api.js';
+import { MemLensError } from './errors.js';
+import { writeFileAtomic } from './files.js';
+import { JobRegistry } from './project/jobs.js';
+import { createProject, DEMO_PROJECT, loadProject, RecentProjects } from './project/project.js';
+import { join } from 'node:path';
+
+export interface EngineOptions {
+  /** Folder with demo/project.memlens.json (see findResourcesDir). */
+  resourcesDir: string;
+  /** Folder for the host's small state files (recent projects). */
+  stateDir: string;
+}
+
+export interface Engine extends MemLensApi {
+  readonly jobs: JobRegistry;
+}
+
+/** Kinds of files a screen may export (charts, tables, reports): never a model or a project. */
+const EXPORT_EXTENSIONS = ['.png', '.svg', '.csv', '.json', '.html'];
+
+export function createEngine(opts: EngineOptions): Engine {
+  const jobs = new JobRegistry();
+  const recent = new RecentProjects(opts.stateDir);
+
+  /** Runs a long engine call as a job: strips the jobId so engine parts see their own request type. */
+  const job = <R extends Job, T>(req: R, work: (r: Omit<R, 'jobId'>, ctl: JobControl) => Promise<T>) => {
+    const { jobId, ...rest } = req;
+    return jobs.run(jobId, (ctl) => work(rest, ctl));
+  };
+  const notYet = (method: string): never => {
+    throw new MemLensError('UNSUPPORTED', `${method}: not yet available`);
+  };
+  const open = async (path: string) => {
+    const info = await loadProject(path);
+    await recent.add(info.path);
+    return info;
+  };
+
+  return {
+    jobs,
+    demoProject: () => open(join(opts.resourcesDir, DEMO_PROJECT)),
+    openProject: (req) => open(req.path),
+    createProject: async (req) => {
+      const info = await createProject(req.path, req.project);
+      await recent.add(info.path);
+      return info;
+    },
+    recentProjects: () => recent.list(),
+    inspect: async () => notYet('inspect'),
+    unitmem: (req) => job(req, async () => notYet('unitmem')),
+    classmem: (req) => job(req, async () => notYet('classmem')),
+    layermem: (req) => job(req, async () => notYet('layermem')),
+    prune: (req) => job(req, async () => notYet('prune')),
+    evaluate: (req) => job(req, async () => notYet('evaluate')),
+    compare: (req) => job(req, async () => notYet('compare')),
+    finetune: (req) => job(req, async () => notYet('finetune')),
+    sampleImage: async () => notYet('sampleImage'),
+    saveExport: async (req) => {
+      const ext = extname(req.path).toLowerCase();
+      if (!EXPORT_EXTENSIONS.includes(ext)) {
+        throw new MemLensError('BAD_INPUT', `export ${req.path}: extension must be one of ${EXPORT_EXTENSIONS.join(' ')}`);
+      }
+      await writeFileAtomic(req.path, Buffer.from(req.content, req.encoding));
+      return req.path;
+    },
+    cancel: async (req) => {
+      jobs.cancel(req.jobId);
+    },
+  };
+}
