@@ -43,7 +43,7 @@ describe('project files', () => {
   ])('rejects a bad project file with a one-line message naming it (%#)', async (text, message) => {
     const file = join(dir, 'bad.memlens.json');
     writeFileSync(file, text);
-    const err = await loadProject(file).catch((e: Error) => e);
+    const err = (await loadProject(file).catch((e: Error) => e)) as Error;
     expect(err.message).toMatch(message);
     expect(err.message).toContain(file);
     expect(err.message).not.toContain('\n');
