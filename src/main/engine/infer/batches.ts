@@ -6,8 +6,14 @@ import type { JobControl } from '../../../shared/api.js';
 import { throwIfAborted } from '../errors.js';
 import type { Session } from './session.js';
 
-export interface BatchPlan {
+/** One model run per batch: several passes share the batch (LayerMem runs f and g on the same views). */
+export interface Pass {
+  session: Session;
   inputName: string;
+  outputs: string[];
+}
+
+export interface BatchPlan {
   /** [channels, height, width] of one image. */
   chw: [number, number, number];
   /** Number of samples. */
@@ -16,19 +22,18 @@ export interface BatchPlan {
   perSample: number;
   /** Images per run (rounded down to whole samples, at least one sample). */
   batchImages: number;
-  outputs: string[];
   stage: string;
   /** Writes the images of samples [start, start + n) into `out`, sample-major. */
   fill(start: number, n: number, out: Float32Array): Promise<void> | void;
-  /** Receives the outputs of samples [start, start + n). */
-  consume(start: number, n: number, outputs: Record<string, Float32Array>): void;
+  /** Receives the outputs of samples [start, start + n), one record per pass. */
+  consume(start: number, n: number, outputs: Record<string, Float32Array>[]): void;
 }
 
 export function samplesPerBatch(plan: Pick<BatchPlan, 'perSample' | 'batchImages'>): number {
   return Math.max(1, Math.floor(plan.batchImages / plan.perSample));
 }
 
-export async function runBatches(session: Session, plan: BatchPlan, ctl: JobControl = {}): Promise<void> {
+export async function runBatches(passes: Pass[], plan: BatchPlan, ctl: JobControl = {}): Promise<void> {
   const [c, h, w] = plan.chw;
   const image = c * h * w;
   const step = samplesPerBatch(plan);
@@ -49,11 +54,14 @@ export async function runBatches(session: Session, plan: BatchPlan, ctl: JobCont
     throwIfAborted(ctl.signal);
     const { start, n, buf } = await next!;
     const input = new ort.Tensor('float32', buf, [n * plan.perSample, c, h, w]);
-    const running = session.ort.run({ [plan.inputName]: input }, plan.outputs);
+    const running = passes.map((p) => p.session.ort.run({ [p.inputName]: input }, p.outputs));
     next = k + 1 < total ? prepare(k + 1) : undefined;
-    const result = await running;
-    const outputs: Record<string, Float32Array> = {};
-    for (const name of plan.outputs) outputs[name] = result[name].data as Float32Array;
+    const results = await Promise.all(running);
+    const outputs = results.map((r, i) => {
+      const o: Record<string, Float32Array> = {};
+      for (const name of passes[i].outputs) o[name] = r[name].data as Float32Array;
+      return o;
+    });
     plan.consume(start, n, outputs);
     ctl.onProgress?.(start + n, plan.count, plan.stage);
   }

@@ -1,5 +1,8 @@
 // onnxruntime-node sessions: CUDA when its provider loads, else CPU (DESIGN.md "infer/").
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
+import { dirname, join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { MemLensError } from '../errors.js';
 
@@ -16,18 +19,24 @@ export interface Session {
   threads: number;
 }
 
-function cudaListed(): boolean {
+/**
+ * onnxruntime-node lists 'cuda' even where its provider library was not installed (it is an
+ * optional download), and a failed load prints a native error; so look for the library first.
+ */
+function cudaInstalled(): boolean {
   try {
-    return ort.listSupportedBackends().some((b) => b.name === 'cuda');
+    if (!ort.listSupportedBackends().some((b) => b.name === 'cuda')) return false;
+    const main = createRequire(import.meta.url).resolve('onnxruntime-node');
+    const bin = join(dirname(main), '..', 'bin', 'napi-v6', process.platform, process.arch);
+    return existsSync(join(bin, 'libonnxruntime_providers_cuda.so'));
   } catch {
     return false;
   }
 }
 
 /**
- * Creates a session for a model given as bytes (`what` names it in errors). The CUDA provider is
- * listed by onnxruntime-node even where its shared library is missing, so a failed CUDA start
- * falls back to CPU instead of failing the job.
+ * Creates a session for a model given as bytes (`what` names it in errors). A failed CUDA start
+ * (library present but no usable device or CUDA runtime) falls back to CPU instead of failing the job.
  */
 export async function createSession(bytes: Uint8Array, opts: SessionOptions = {}, what = 'model'): Promise<Session> {
   const threads = opts.threads ?? availableParallelism();
@@ -37,7 +46,7 @@ export async function createSession(bytes: Uint8Array, opts: SessionOptions = {}
     interOpNumThreads: 1,
     executionMode: 'sequential',
   };
-  if (!opts.cpuOnly && cudaListed()) {
+  if (!opts.cpuOnly && cudaInstalled()) {
     try {
       const s = await ort.InferenceSession.create(bytes, { ...base, executionProviders: ['cuda', 'cpu'] });
       return { ort: s, provider: 'cuda', threads };

@@ -1,0 +1,62 @@
+// Settings shared by the metric jobs: request values, else the project beside the model, else the
+// defaults (DESIGN.md: normalization from the project, else 0.5/0.5). Every value that changes
+// the numbers ends up in the result's `settings` and in the cache key.
+import { existsSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import type { AugmentSettings, DataOptions, Normalization } from '../../../shared/api.js';
+import { MemLensError } from '../errors.js';
+import { resolveAugment } from '../data/views.js';
+import { loadProject } from '../project/project.js';
+
+export const DEFAULT_BATCH = 256;
+export const DEFAULT_SEED = 0;
+
+export interface DataSettings {
+  data: string;
+  mean: number[];
+  std: number[];
+  size?: [number, number];
+  batch: number;
+  seed: number;
+  limit?: number;
+  augment: AugmentSettings;
+}
+
+/** Normalization and augmentation of the project file next to the model, when there is one. */
+async function projectDefaults(model: string): Promise<{ normalization?: Normalization; augment?: AugmentSettings }> {
+  const file = join(dirname(resolve(model)), 'project.memlens.json');
+  if (!existsSync(file)) return {};
+  try {
+    const p = await loadProject(file);
+    return { normalization: p.normalization, augment: p.augment };
+  } catch {
+    return {}; // a broken project file is reported where it is opened, not here
+  }
+}
+
+export async function dataSettings(
+  req: DataOptions & { model: string; data: string; augment?: Partial<AugmentSettings> | 'simclr' | 'none' },
+): Promise<DataSettings> {
+  const project = await projectDefaults(req.model);
+  const batch = req.batch ?? DEFAULT_BATCH;
+  if (!Number.isInteger(batch) || batch < 1) throw new MemLensError('BAD_INPUT', `batch must be a positive integer, got ${batch}`);
+  const augment =
+    req.augment === undefined && project.augment ? project.augment : resolveAugment(req.augment);
+  return {
+    data: resolve(req.data),
+    mean: req.mean ?? project.normalization?.mean ?? [0.5],
+    std: req.std ?? project.normalization?.std ?? [0.5],
+    ...(req.size ? { size: req.size } : {}),
+    batch,
+    seed: req.seed ?? DEFAULT_SEED,
+    ...(req.limit !== undefined ? { limit: req.limit } : {}),
+    augment,
+  };
+}
+
+/** Views per sample: at least 1; without augmentation plain images give one distinct view. */
+export function viewCount(views: number | undefined, fallback: number): number {
+  const v = views ?? fallback;
+  if (!Number.isInteger(v) || v < 1) throw new MemLensError('BAD_INPUT', `views must be a positive integer, got ${v}`);
+  return v;
+}

@@ -1,0 +1,45 @@
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as ort from 'onnxruntime-node';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { addGramOutputs } from '../../../src/main/engine/infer/gram.js';
+import { createSession } from '../../../src/main/engine/infer/session.js';
+import { decodeModel, encodeModel } from '../../../src/main/engine/onnx/index.js';
+import { writeConvModel } from './tiny-models.js';
+
+let dir: string;
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'memlens-gram-'));
+});
+afterAll(() => rm(dir, { recursive: true, force: true }));
+
+describe('in-graph Gram taps', () => {
+  it('returns, per sample, the dot products of its views\' flattened outputs', async () => {
+    // y = [p, 2p] per pixel (two channels): the flattened [2,2,2] output of image p is (p, 2p).
+    await writeConvModel(join(dir, 'm.onnx'), [1, 2], [0, 0]);
+    const proto = decodeModel(await readFile(join(dir, 'm.onnx')));
+    const { proto: tapped, outputs } = addGramOutputs(proto, [{ tensor: 'y', features: 8 }], 2);
+    const s = await createSession(encodeModel(tapped), { threads: 1 });
+    // 2 samples x 2 views of 2x2 images
+    const imgs = [
+      [1, 0, 0, 0],
+      [0, 1, 1, 0],
+      [1, 2, 3, 4],
+      [2, 0, 0, 1],
+    ];
+    const x = new ort.Tensor('float32', Float32Array.from(imgs.flat()), [4, 1, 2, 2]);
+    const out = await s.ort.run({ x }, outputs);
+    const gram = out[outputs[0]];
+    expect(gram.dims).toEqual([2, 2, 2]);
+    // <(p,2p),(q,2q)> = 5 <p,q>
+    const dot = (a: number[], b: number[]) => 5 * a.reduce((t, v, i) => t + v * b[i], 0);
+    const want = [
+      [dot(imgs[0], imgs[0]), dot(imgs[0], imgs[1]), dot(imgs[1], imgs[0]), dot(imgs[1], imgs[1])],
+      [dot(imgs[2], imgs[2]), dot(imgs[2], imgs[3]), dot(imgs[3], imgs[2]), dot(imgs[3], imgs[3])],
+    ].flat();
+    expect(Array.from(gram.data as Float32Array)).toEqual(want);
+    // the source model is untouched
+    expect(proto.graph!.output.map((o) => o.name)).toEqual(['y']);
+  });
+});
