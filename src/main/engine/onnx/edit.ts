@@ -2,6 +2,7 @@
 // loaded model stays the pristine source. Copies are shallow: untouched nodes and tensors are shared.
 import { MemLensError } from '../errors.js';
 import { AttributeType, copyMessage, create, DataType, type GraphProto, type ModelProto, type NodeProto, type TensorProto, type ValueInfoProto } from './schema.js';
+import { opsetVersion } from './opset.js';
 import { elementBytes, elementCount, int64Tensor } from './tensor.js';
 
 /** The graph arrays an edit may change; the arrays are fresh copies, their elements are shared. */
@@ -22,19 +23,6 @@ export function editGraph(proto: ModelProto, fn: (g: GraphDraft) => void): Model
   return copyMessage(proto, { graph: copyMessage(g, draft) });
 }
 
-/** The version of the default ("ai.onnx") operator set the model imports. */
-export function opsetVersion(proto: ModelProto, domain = ''): number {
-  const want = domain === 'ai.onnx' ? '' : domain;
-  const o = proto.opset_import.find((x) => (x.domain === 'ai.onnx' ? '' : x.domain) === want);
-  return o ? Number(o.version) : 0;
-}
-
-/** Sets the version of an operator set (adding the import if missing). Does not rewrite nodes. */
-export function setOpset(proto: ModelProto, version: number, domain = ''): ModelProto {
-  const rest = proto.opset_import.filter((x) => (x.domain === 'ai.onnx' ? '' : x.domain) !== domain);
-  return copyMessage(proto, { opset_import: [...rest, create('OperatorSetIdProto', { domain, version })] });
-}
-
 /** Sets metadata_props entries (provenance); existing keys are replaced, others kept. */
 export function setMetadata(proto: ModelProto, entries: Record<string, string>): ModelProto {
   const kept = proto.metadata_props.filter((e) => !(e.key in entries));
@@ -52,13 +40,15 @@ export interface Tap {
 
 const TAP_AXES = { spatial: [2, 3], tokens: [1] } as const;
 
-/** The element type a value_info declares for `tensor`, else FLOAT (activations of vision encoders). */
-function elemType(g: GraphProto, tensor: string): DataType {
+/** The element type a value_info declares for `tensor`, if any. */
+function elemType(g: GraphProto, tensor: string): DataType | undefined {
   const v = [...g.value_info, ...g.output, ...g.input].find((x) => x.name === tensor);
-  return (v?.type?.tensor_type?.elem_type as DataType | undefined) || DataType.FLOAT;
+  return (v?.type?.tensor_type?.elem_type as DataType | undefined) || undefined;
 }
 
-function outputInfo(name: string, type: DataType): ValueInfoProto {
+/** A graph output; without a known type onnxruntime infers it (a wrong one would be an error). */
+function outputInfo(name: string, type: DataType | undefined): ValueInfoProto {
+  if (type === undefined) return create('ValueInfoProto', { name });
   return create('ValueInfoProto', { name, type: create('TypeProto', { tensor_type: { elem_type: type } }) });
 }
 

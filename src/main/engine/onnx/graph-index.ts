@@ -2,7 +2,8 @@
 // constants, node order. Built once per graph (O(nodes + edges)); the graph must not be mutated
 // while an index over it is in use (edits return copies; index the copy).
 import { MemLensError } from '../errors.js';
-import { AttributeType, type AttributeProto, type GraphProto, type NodeProto, type TensorProto, type ValueInfoProto } from './schema.js';
+import { opsetVersion } from './opset.js';
+import { AttributeType, type AttributeProto, type ModelProto, type GraphProto, type NodeProto, type TensorProto, type ValueInfoProto } from './schema.js';
 import { inferShapes, type Dim, type InputShapes } from './shapes.js';
 import { int64Tensor } from './tensor.js';
 
@@ -16,8 +17,12 @@ export class GraphIndex {
   private order?: NodeProto[];
   private shapes?: Map<string, Dim[]>;
 
-  constructor(graph: GraphProto, private readonly inputShapes?: InputShapes) {
+  /** Version of the default operator set (semantics of ops such as ReduceMean depend on it). */
+  readonly opset: number;
+
+  constructor(graph: GraphProto, opset: number, private readonly inputShapes?: InputShapes) {
     this.graph = graph;
+    this.opset = opset;
     for (const t of graph.initializer) this.initializers.set(t.name, t);
     for (const v of [...graph.input, ...graph.output, ...graph.value_info]) if (!this.valueInfos.has(v.name)) this.valueInfos.set(v.name, v);
     for (const n of graph.node) {
@@ -111,6 +116,12 @@ export class GraphIndex {
     this.shapes ??= inferShapes(this, this.inputShapes);
     return this.shapes.get(tensor);
   }
+}
+
+/** An index over a model's main graph. */
+export function indexModel(proto: ModelProto, inputShapes?: InputShapes): GraphIndex {
+  if (!proto.graph) throw new MemLensError('BAD_MODEL', 'model has no graph');
+  return new GraphIndex(proto.graph, opsetVersion(proto), inputShapes);
 }
 
 /** A node's attribute by name. */

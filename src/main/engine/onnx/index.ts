@@ -19,9 +19,11 @@
  *   `float32Tensor(name, dims, data)`, `int64Tensor(name, dims, values)`, `elementCount(t)`,
  *   `elementBytes(type)`; `forEachTensor(model, fn)` visits every tensor (walk.ts).
  *
- * Graph (graph-index.ts): `new GraphIndex(graph, inputShapes?)` with producer(t), consumers(t),
- *   initializer(name), constantTensor(name), isConstant(name), node(name), valueInfo(name), inputs(),
- *   topologicalOrder(), shape(t) -> (number|string)[] | undefined. Attribute readers: attr, attrInt,
+ * Graph (graph-index.ts): `indexModel(proto, inputShapes?)` (or `new GraphIndex(graph, opset,
+ *   inputShapes?)`) with producer(t), consumers(t), initializer(name), constantTensor(name),
+ *   isConstant(name), node(name), valueInfo(name), inputs(), opset, topologicalOrder(),
+ *   shape(t) -> (number|string)[] | undefined (declared, else inferred statically with shape subgraphs
+ *   constant-folded; symbolic dims such as "batch" kept; shapes.ts). Attribute readers: attr, attrInt,
  *   attrInts, attrFloat, attrString.
  *
  * Edits (edit.ts; pure, return a copy sharing untouched parts): addOutputs(proto, taps) (ReduceMean
@@ -36,6 +38,7 @@ export { loadModel, saveModel, type OnnxModel, type SaveOptions, type SavedModel
 export { EXTERNAL_THRESHOLD } from './external-data.js';
 export * from './tensor.js';
 export { forEachTensor, forEachGraphTensor } from './walk.js';
-export { GraphIndex, attr, attrFloat, attrInt, attrInts, attrString } from './graph-index.js';
+export { GraphIndex, indexModel, attr, attrFloat, attrInt, attrInts, attrString } from './graph-index.js';
 export { inferShapes, type Dim, type InputShapes } from './shapes.js';
 export * from './edit.js';
+export { opsetVersion, setOpset } from './opset.js';

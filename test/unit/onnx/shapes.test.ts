@@ -1,0 +1,53 @@
+// Static shape inference against the shapes onnxruntime actually produces for every tensor.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import * as ort from 'onnxruntime-node';
+import { describe, expect, it } from 'vitest';
+import { addOutputs, decodeModel, encodeModel, indexModel, setOpset } from '../../../src/main/engine/onnx/index.js';
+import { divDims, mulDims } from '../../../src/main/engine/onnx/dims.js';
+
+const FIX = join(__dirname, '..', '..', 'fixtures', 'onnx');
+
+describe('inferShapes', () => {
+  it.each(['cnn-opset13', 'cnn-opset17', 'vit-opset13', 'vit-opset17'])('%s: every node output, as onnxruntime runs it', async (name) => {
+    const proto = decodeModel(readFileSync(join(FIX, `${name}.onnx`)));
+    const index = indexModel(proto);
+    const tensors = proto.graph!.node.flatMap((n) => n.output).filter((t) => t !== 'output');
+    const s = await ort.InferenceSession.create(encodeModel(addOutputs(proto, tensors.map((tensor) => ({ tensor, reduce: 'none' as const })))));
+    const out = await s.run({ input: new ort.Tensor('float32', new Float32Array(3 * 3 * 16 * 16), [3, 3, 16, 16]) });
+    let known = 0;
+    for (const t of [...tensors, 'output']) {
+      const inferred = index.shape(t);
+      if (!inferred) continue;
+      known++;
+      // The symbolic batch dim (and products with it) evaluated at batch = 3.
+      const concrete = inferred.map((d) => (typeof d === 'number' ? d : eval(String(d).replace(/batch/g, '3'))));
+      expect([t, concrete]).toEqual([t, out[t].dims.map(Number)]);
+    }
+    // torch exports: everything is inferred, shape subgraphs included.
+    expect(known).toBe(tensors.length + 1);
+    await s.release();
+  });
+
+  it('reads axes from the input at opset 18 (ReduceMean taps)', () => {
+    const proto = addOutputs(setOpset(decodeModel(readFileSync(join(FIX, 'cnn-opset17.onnx'))), 18), [
+      { tensor: '/block/Relu_1_output_0', reduce: 'spatial', name: 'tap' },
+    ]);
+    expect(indexModel(proto).shape('tap')).toEqual(['batch', 8]);
+  });
+
+  it('substitutes input shapes given by the caller', () => {
+    const index = indexModel(decodeModel(readFileSync(join(FIX, 'vit-opset13.onnx'))), { input: [5, 3, 16, 16] });
+    expect(index.shape('/Add_output_0')).toEqual([5, 17, 16]);
+  });
+});
+
+describe('symbolic dims', () => {
+  it('multiplies and divides with cancellation', () => {
+    expect(mulDims(['batch', 4, 4])).toBe('16*batch');
+    expect(divDims('16*batch', 'batch')).toBe(16);
+    expect(divDims('16*batch', 4)).toBe('4*batch');
+    expect(divDims(16, 'batch')).toBeUndefined();
+    expect(divDims(10, 4)).toBeUndefined();
+  });
+});
