@@ -1,6 +1,7 @@
 // Image files -> RawImage via sharp. Files are decoded once when a folder is opened, which both
 // finds the undecodable ones (skipped, not fatal) and, within a memory budget, caches the pixels
 // so the many reads of the same sample (one per view) cost nothing.
+import { readFile } from 'node:fs/promises';
 import sharp from 'sharp';
 import type { RawImage } from './image.js';
 
@@ -17,7 +18,13 @@ export function isImageName(name: string): boolean {
 
 /** Decodes to 8-bit gray or RGB (alpha dropped); throws the decoder's reason on failure. */
 export async function decodeImage(path: string): Promise<RawImage> {
-  const { data, info } = await sharp(path).removeAlpha().raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true });
+  const bytes = await readFile(path);
+  const meta = await sharp(bytes).metadata();
+  // libvips outputs sRGB unless told otherwise; keep gray images (1-2 bands) gray.
+  const gray = (meta.channels ?? 3) <= 2;
+  const pipeline = sharp(bytes).removeAlpha();
+  if (gray) pipeline.toColourspace('b-w');
+  const { data, info } = await pipeline.raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true });
   if (info.channels !== 1 && info.channels !== 3) throw new Error(`unsupported ${info.channels}-channel image`);
   return { width: info.width, height: info.height, channels: info.channels, data: new Uint8Array(data.buffer, data.byteOffset, data.length) };
 }

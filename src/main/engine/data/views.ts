@@ -193,7 +193,7 @@ function toGrayInPlace(p: Float32Array, n: number): void {
 }
 
 /** Renders one view of `img` into planar [0,1] floats of outW x outH (img.channels planes). */
-function renderView(img: RawImage, v: ViewParams, outW: number, outH: number, planes: Float32Array): void {
+export function renderView(img: RawImage, v: ViewParams, outW: number, outH: number, planes: Float32Array): void {
   const n = outW * outH;
   resample(img, v.crop, v.flip, outW, outH, planes);
   applyJitter(planes, img.channels, n, v.jitter);
