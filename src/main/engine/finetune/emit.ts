@@ -1,0 +1,132 @@
+// Emits the ONNX nodes and constants that gradient rules and the training graph add to a model.
+// Everything is created through the schema's `create`, so emitted messages encode exactly like
+// decoded ones. Names are prefixed and numbered so they never collide with the model's own.
+import { AttributeType, create, DataType, type AttributeProto, type NodeProto, type TensorProto } from '../onnx/schema.js';
+
+/** An attribute value: a plain number is an INT, `{ float }` a FLOAT, a number[] INTS. */
+export type AttrInit = number | number[] | string | { float: number } | TensorProto;
+
+export function attribute(name: string, v: AttrInit): AttributeProto {
+  if (typeof v === 'number') return create('AttributeProto', { name, type: AttributeType.INT, i: v });
+  if (typeof v === 'string') return create('AttributeProto', { name, type: AttributeType.STRING, s: Buffer.from(v) });
+  if (Array.isArray(v)) return create('AttributeProto', { name, type: AttributeType.INTS, ints: v });
+  if ('float' in v) return create('AttributeProto', { name, type: AttributeType.FLOAT, f: v.float });
+  return create('AttributeProto', { name, type: AttributeType.TENSOR, t: v });
+}
+
+/** A constant tensor of the given element type (float, double or int64). */
+export function tensorProto(name: string, type: DataType, dims: number[], values: ArrayLike<number>): TensorProto {
+  const arr =
+    type === DataType.DOUBLE
+      ? Float64Array.from(values)
+      : type === DataType.INT64
+        ? BigInt64Array.from(Array.from(values, (v) => BigInt(v)))
+        : Float32Array.from(values);
+  return create('TensorProto', { name, data_type: type, dims, raw_data: new Uint8Array(arr.buffer) });
+}
+
+export class Emitter {
+  readonly nodes: NodeProto[] = [];
+  readonly initializers: TensorProto[] = [];
+  private counter = 0;
+
+  /**
+   * `opset` is the ai.onnx version of the graph the nodes go into (the reduce ops changed their
+   * signature in opset 18); `floatType` the element type of the model's activations.
+   */
+  constructor(
+    readonly opset: number,
+    readonly floatType: DataType,
+    private readonly prefix = 'memlens_grad',
+  ) {}
+
+  fresh(hint: string): string {
+    return `${this.prefix}/${hint}_${this.counter++}`;
+  }
+
+  /** Appends one node and returns its output names. */
+  node(opType: string, inputs: string[], attrs: Record<string, AttrInit> = {}, outputs = 1): string[] {
+    const out = Array.from({ length: outputs }, () => this.fresh(opType));
+    const attribute_ = Object.entries(attrs).map(([k, v]) => attribute(k, v));
+    this.nodes.push(create('NodeProto', { name: this.fresh(`${opType}_node`), op_type: opType, input: inputs, output: out, attribute: attribute_ }));
+    return out;
+  }
+
+  /** Appends a single-output node and returns the output name. */
+  op(opType: string, inputs: string[], attrs: Record<string, AttrInit> = {}): string {
+    return this.node(opType, inputs, attrs)[0];
+  }
+
+  private constant(type: DataType, dims: number[], values: ArrayLike<number>): string {
+    const name = this.fresh('const');
+    this.initializers.push(tensorProto(name, type, dims, values));
+    return name;
+  }
+
+  /** An int64 constant (axes, shapes, indices as operator inputs); 1-D unless `dims` says otherwise. */
+  ints(values: number[], dims = [values.length]): string {
+    return this.constant(DataType.INT64, dims, values);
+  }
+
+  /** A rank-0 constant of the model's float type. */
+  scalar(v: number): string {
+    return this.constant(this.floatType, [], [v]);
+  }
+
+  /** A constant of the model's float type. */
+  floats(dims: number[], values: ArrayLike<number>): string {
+    return this.constant(this.floatType, dims, values);
+  }
+
+  /** `x` with the shape of `like` (same element count). */
+  reshapeLike(x: string, like: string): string {
+    return this.op('Reshape', [x, this.op('Shape', [like])]);
+  }
+
+  reshape(x: string, dims: number[]): string {
+    return this.op('Reshape', [x, this.ints(dims)]);
+  }
+
+  /** The `value` attribute of a ConstantOfShape that fills with zeros of the float type. */
+  zerosValue(): TensorProto {
+    return tensorProto('value', this.floatType, [1], [0]);
+  }
+
+  /** A tensor of zeros with the shape of `like`. */
+  zerosLike(like: string): string {
+    return this.op('ConstantOfShape', [this.op('Shape', [like])], { value: this.zerosValue() });
+  }
+
+  scale(x: string, k: number): string {
+    return k === 1 ? x : this.op('Mul', [x, this.scalar(k)]);
+  }
+
+  // Reductions: axes were an attribute until opset 13 (ReduceSum) / 18 (the others), an input after.
+  reduce(op: 'ReduceSum' | 'ReduceMean', x: string, axes: number[], keepdims: boolean): string {
+    const asInput = op === 'ReduceSum' ? this.opset >= 13 : this.opset >= 18;
+    if (asInput) return this.op(op, [x, this.ints(axes)], { keepdims: keepdims ? 1 : 0 });
+    return this.op(op, [x], { axes, keepdims: keepdims ? 1 : 0 });
+  }
+
+  reduceSum(x: string, axes: number[], keepdims: boolean): string {
+    return this.reduce('ReduceSum', x, axes, keepdims);
+  }
+
+  // Unsqueeze and Split take axes / sizes as inputs from opset 13 (the training graph is >= 13).
+  unsqueeze(x: string, axes: number[]): string {
+    return this.op('Unsqueeze', [x, this.ints(axes)]);
+  }
+
+  split(x: string, axis: number, sizes: number[]): string[] {
+    return this.node('Split', [x, this.ints(sizes)], { axis }, sizes.length);
+  }
+
+  transpose(x: string, perm: number[]): string {
+    return perm.every((p, i) => p === i) ? x : this.op('Transpose', [x], { perm });
+  }
+
+  /** Sum of several gradient contributions (a tensor with several consumers). */
+  sum(xs: string[]): string {
+    return xs.length === 1 ? xs[0] : this.op('Sum', xs);
+  }
+}
