@@ -1,0 +1,82 @@
+"""resources/demo/README.md, written from the factory's own settings and measurements (never by hand)."""
+
+MODELS = [
+    ('ssl-cnn-f.onnx', 'ResNet9', 'SimCLR on S_S + S_C', 'target f: MemLens measures its memorization'),
+    ('ssl-cnn-g.onnx', 'ResNet9', 'SimCLR on S_S + S_I', 'reference g for LayerMem (never saw S_C)'),
+    ('sl-cnn.onnx', 'ResNet9', 'cross-entropy on S_S + S_C', 'supervised baseline (ClassMem vs UnitMem)'),
+    ('ssl-vit-f.onnx', 'ViT', 'SimCLR on S_S + S_C', 'target f, transformer'),
+    ('ssl-vit-g.onnx', 'ViT', 'SimCLR on S_S + S_I', 'reference g, transformer'),
+]
+
+
+def _recipe(cfg):
+    return (f"{cfg['epochs']} epochs, batch {cfg['batch']}, AdamW lr {cfg['lr']} (cosine to 0), "
+            f"weight decay {cfg['weight_decay']}")
+
+
+def write_readme(path, config, metrics):
+    s, n, aug = config['sizes'], config['normalization'], config['augment']
+    gaps, probes, secs = metrics['alignment_gap'], metrics['linear_probe_accuracy'], metrics['train_seconds']
+    rows = [f"| `{f}` | {arch} | {how} | {probes[f] * 100:.1f}% | {secs[f]:.0f} s | {role} |" for f, arch, how, role in MODELS]
+    gap_rows = [
+        f"| {arch.upper()} | {which} | {g['ssl_f']:.4f} | {g['ssl_g']:.4f} | **{g['gap']:+.4f}** | {g['gap_normalized']:+.4f} | "
+        f"{g['positive_fraction'] * 100:.0f}% |"
+        for arch, per_set in gaps.items() for which, g in per_set.items()
+    ]
+    widths = '/'.join(str(w) for w in config['cnn_widths'])
+    vit = config['vit']
+    text = f"""# MemLens demo project
+
+Real encoders on real data, small enough to ship: Fashion-MNIST (Debian's `dataset-fashion-mnist`), five
+encoders exported to ONNX (opset 17, input `input` [batch, 1, 28, 28], output `embedding` [batch, D]).
+Everything here is written by `/usr/bin/python3 scripts/make-demo-models.py` (PyTorch 1.13, 2 CPU threads);
+this file included. Open `project.memlens.json` (the app's default project) or run `npx memlens demo`.
+
+## Data and split (seed {config['seed']}, indices in `split.json`)
+From the original train file (60000 images), disjoint and drawn at random:
+shared set S_S = {s['shared']}, candidates S_C = {s['candidates']}, independent set S_I = {s['independent']}.
+From the original test file: a labelled downstream split, train {s['train']} / test {s['test']} (linear probes).
+Files in `data/` use Fashion-MNIST's IDX format: `candidates-*` (S_C), `train-*`, `test-*`, each
+`*-images-idx3-ubyte.gz` with its `*-labels-idx1-ubyte.gz`. A sample's id is its index in the file;
+`split.json` maps it to the original index and records each set's class counts.
+Input normalization (pixels scaled to [0, 1] first): mean {n['mean'][0]}, std {n['std'][0]}.
+
+## Encoders
+| file | architecture | trained with | linear probe | train time | role |
+|---|---|---|---|---|---|
+{chr(10).join(rows)}
+
+- ResNet9 (the paper's block structure, narrowed): prep conv-BN-ReLU, layer1 conv-BN-ReLU + max-pool, res1
+  (two conv-BN-ReLU + residual add), layer2 + pool, layer3 + pool, res2 (two conv-BN-ReLU + add), global
+  average pool; widths {widths}; embedding {config['cnn_widths'][-1]}. BatchNorm is folded into the convs
+  by the exporter (eval mode).
+- ViT: patch 4 (49 tokens + CLS), dim {vit['dim']}, {vit['depth']} pre-norm blocks, {vit['heads']} heads,
+  MLP ratio {vit['mlp_ratio']}, GELU, fused qkv Linear; embedding = CLS token after the final LayerNorm.
+- SimCLR: NT-Xent, temperature {config['simclr_cnn']['temperature']}, projection head Linear-ReLU-Linear
+  (dropped at export). ResNet9: {_recipe(config['simclr_cnn'])}. ViT: {_recipe(config['simclr_vit'])}.
+  Supervised: linear classifier on the embedding, cross-entropy, same views, {_recipe(config['supervised'])}.
+  f and g share seed {config['seed']}: same initial weights, same batch order and views, different data.
+- Views (`augment` in the project file): random resized crop, scale {aug['cropScale']}, aspect ratio
+  3/4..4/3; horizontal flip p={aug['flipP']}; with p={aug['jitterP']} brightness ±{aug['jitter']['brightness']} then
+  contrast ±{aug['jitter']['contrast']} (torchvision's formulas). Grayscale images: no saturation, hue or
+  grayscale step.
+- Linear probe: logistic regression (scikit-learn, standardized frozen embeddings of the un-augmented
+  downstream train images), accuracy on the downstream test images.
+
+## Does f memorize its candidates? (the check the factory runs before shipping)
+For each point, {metrics['gap_views']} seeded views; SSL_h = mean cosine distance between the embeddings of all
+pairs of distinct views under encoder h; gap = SSL_g - SSL_f (both encoders on the same views), averaged
+over the set; normalized = (SSL_g - SSL_f) / (SSL_g + SSL_f) per point, averaged (METRICS.md's LayerMem at
+the last layer). f trained on the candidates, g did not: the gap must be clearly positive on S_C. On S_I
+(which g saw and f did not) it is the control and should be about the negative of it.
+
+| encoders | set | SSL_f | SSL_g | gap | normalized | points with gap > 0 |
+|---|---|---|---|---|---|---|
+{chr(10).join(gap_rows)}
+
+`metrics.json` holds these figures; `reference-embeddings.json` holds PyTorch's embeddings of the first
+candidates under each model, which the integration test checks onnxruntime reproduces.
+Total training time: {sum(secs.values()) / 60:.1f} min on 2 shared CPU cores.
+"""
+    with open(path, 'w') as f:
+        f.write(text)
