@@ -9,12 +9,14 @@ Run with /usr/bin/python3 scripts/make-onnx-fixtures.py; writes test/fixtures/on
   cnn-external/model.onnx + weights.bin  the opset-13 CNN saved by onnx with external data
   expected.json                        what discovery must find, read off the PyTorch modules (not
                                        from MemLens): per model the prunable layers in forward order
-                                       with kind, units, params and block, plus input/output shapes
+                                       with kind, units, params and block, plus input/output shapes, parameter count
+                                       (float initializers, read by onnx) and FLOPs (forward hooks)
 Weights are seeded so the files are reproducible.
 """
 import json
 import os
 
+import numpy
 import onnx
 import torch
 import torch.nn as nn
@@ -125,12 +127,36 @@ def params(*mods):
 
 
 def expected_cnn(m):
-    conv = lambda mod, kind: {'kind': kind, 'units': mod.out_channels, 'params': params(mod)}
+    # torch.onnx folds each eval-mode BatchNorm into the conv before it, which gains a bias.
+    conv = lambda mod, kind, bn: {'kind': kind, 'units': mod.out_channels,
+                                  'params': params(mod) + (mod.out_channels if bn else 0)}
     return [
-        conv(m.stem, 'conv'), conv(m.block.conv1, 'conv'), conv(m.block.conv2, 'conv'),
-        conv(m.expand, 'conv'), conv(m.dw, 'depthwise-conv'),
+        conv(m.stem, 'conv', True), conv(m.block.conv1, 'conv', True), conv(m.block.conv2, 'conv', True),
+        conv(m.expand, 'conv', False), conv(m.dw, 'depthwise-conv', True),
         {'kind': 'linear', 'units': m.fc.out_features, 'params': params(m.fc)},
     ]
+
+
+def flops(model):
+    """2 x multiply-accumulates per sample of every conv, linear and attention matmul (forward hooks)."""
+    total = [0]
+
+    def hook(mod, inp, out):
+        per_out = (mod.in_channels // mod.groups) * mod.kernel_size[0] * mod.kernel_size[1] \
+            if isinstance(mod, nn.Conv2d) else mod.in_features
+        total[0] += 2 * out[0].numel() * per_out
+
+    def attn_hook(mod, inp, out):
+        _, t, c = inp[0].shape
+        total[0] += 2 * 2 * t * t * c  # q.k^T and softmax.v over all heads
+
+    hooks = [m.register_forward_hook(hook) for m in model.modules() if isinstance(m, (nn.Conv2d, nn.Linear))]
+    hooks += [m.register_forward_hook(attn_hook) for m in model.modules() if isinstance(m, Attention)]
+    with torch.no_grad():
+        model(torch.zeros(1, 3, 16, 16))
+    for h in hooks:
+        h.remove()
+    return total[0]
 
 
 def expected_vit(m):
@@ -149,8 +175,9 @@ def export(model, name, opset):
     path = os.path.join(OUT, f'{name}-opset{opset}.onnx')
     torch.onnx.export(model, torch.randn(2, 3, 16, 16), path, opset_version=opset, input_names=['input'],
                       output_names=['output'], dynamic_axes={'input': {0: 'batch'}, 'output': {0: 'batch'}})
-    onnx.checker.check_model(onnx.load(path), full_check=True)
-    return path
+    proto = onnx.load(path)
+    onnx.checker.check_model(proto, full_check=True)
+    return proto
 
 
 def main():
@@ -162,11 +189,11 @@ def main():
     expected = {}
     for model, name, layers in ((cnn.eval(), 'cnn', expected_cnn(cnn)), (vit.eval(), 'vit', expected_vit(vit))):
         for opset in (13, 17):
-            export(model, name, opset)
+            proto = export(model, name, opset)
+        floats = (onnx.TensorProto.FLOAT,)
         expected[name] = {'input': ['batch', 3, 16, 16], 'output': ['batch', 10 if name == 'cnn' else 8],
-                          'params': sum(p.numel() for p in model.parameters()) + sum(
-                              b.numel() for n, b in model.named_buffers() if 'running' in n),
-                          'layers': layers}
+                          'params': int(sum(numpy.prod(t.dims) for t in proto.graph.initializer if t.data_type in floats)),
+                          'flops': flops(model), 'layers': layers}
     ext = os.path.join(OUT, 'cnn-external')
     os.makedirs(ext, exist_ok=True)
     onnx.save_model(onnx.load(os.path.join(OUT, 'cnn-opset13.onnx')), os.path.join(ext, 'model.onnx'),

@@ -78,33 +78,52 @@ export class GraphIndex {
     return p?.op_type === 'Constant' ? constantNodeValue(p) : undefined;
   }
 
-  /** Nodes in an order where every node comes after the producers of its inputs (Kahn, stable). */
+  /**
+   * Nodes in an order where every node comes after the producers of its inputs: the graph's own
+   * order when it already is one (ONNX requires it, and it is the exporter's forward order), else a
+   * depth-first order that stays as close to the file's order as the dependencies allow.
+   */
   topologicalOrder(): NodeProto[] {
-    if (this.order) return this.order;
-    const nodes = this.graph.node;
-    const pending = new Map<NodeProto, number>();
-    for (const n of nodes) {
-      const deps = new Set(n.input.filter((i) => i && this.producers.has(i)).map((i) => this.producers.get(i)!));
-      pending.set(n, deps.size);
+    this.order ??= this.isSorted() ? this.graph.node : this.sortDepthFirst();
+    return this.order;
+  }
+
+  private isSorted(): boolean {
+    const done = new Set<NodeProto>();
+    for (const n of this.graph.node) {
+      for (const i of n.input) {
+        const p = i ? this.producers.get(i) : undefined;
+        if (p && !done.has(p)) return false;
+      }
+      done.add(n);
     }
-    const ready = nodes.filter((n) => pending.get(n) === 0);
+    return true;
+  }
+
+  private sortDepthFirst(): NodeProto[] {
+    const state = new Map<NodeProto, 'open' | 'done'>();
     const order: NodeProto[] = [];
-    // Index into `ready` instead of shift(): O(n) overall; a node joins once its last producer is done.
-    for (let k = 0; k < ready.length; k++) {
-      const n = ready[k];
-      order.push(n);
-      const released = new Set<NodeProto>();
-      for (const o of n.output) for (const c of this.consumers(o)) released.add(c);
-      for (const c of released) {
-        const left = pending.get(c)! - 1;
-        pending.set(c, left);
-        if (left === 0) ready.push(c);
+    for (const root of this.graph.node) {
+      if (state.has(root)) continue;
+      // Iterative DFS (graphs can be thousands of nodes deep): emit a node after all its producers.
+      const stack: { n: NodeProto; k: number }[] = [{ n: root, k: 0 }];
+      state.set(root, 'open');
+      while (stack.length) {
+        const top = stack[stack.length - 1];
+        const input = top.n.input[top.k++];
+        if (input === undefined) {
+          stack.pop();
+          state.set(top.n, 'done');
+          order.push(top.n);
+          continue;
+        }
+        const p = input ? this.producers.get(input) : undefined;
+        if (!p || state.get(p) === 'done') continue;
+        if (state.get(p) === 'open') throw new MemLensError('BAD_MODEL', `graph ${this.graph.name}: has a cycle through node ${p.name || p.op_type}`);
+        state.set(p, 'open');
+        stack.push({ n: p, k: 0 });
       }
     }
-    if (order.length !== nodes.length) {
-      throw new MemLensError('BAD_MODEL', `graph ${this.graph.name}: has a cycle (${nodes.length - order.length} nodes unreachable in order)`);
-    }
-    this.order = order;
     return order;
   }
 
