@@ -1,11 +1,28 @@
-import { MemLensError } from '../../engine/errors.js';
+import { classMemCsv } from '../../engine/metrics/csv.js';
+import { computeClassMem } from '../../engine/metrics/classmem-job.js';
+import { checkKnown, list, str, UsageError } from '../args.js';
+import { DATA_OPTIONS, dataOptions } from '../data-options.js';
+import { fmt, mean, METRIC_OPTIONS, runMetricVerb } from '../metric-verb.js';
 import type { Verb } from '../verb.js';
 
 export const classmem: Verb = {
   name: 'classmem',
-  summary: 'ClassMem per unit (needs labels)',
-  usage: 'classmem MODEL --data D [--out F]',
-  async run() {
-    throw new MemLensError('UNSUPPORTED', 'memlens classmem: not yet available');
+  summary: 'ClassMem per unit (needs labelled data)',
+  usage: 'classmem MODEL --data D(labelled) [--layers A,B] [--out F] [--csv F]',
+  async run(args) {
+    checkKnown(args, [...DATA_OPTIONS, ...METRIC_OPTIONS, 'data']);
+    const [model, extra] = args.positionals;
+    const data = str(args, 'data');
+    if (!model || extra !== undefined || !data) throw new UsageError('needs one MODEL and --data D');
+    return runMetricVerb(
+      args,
+      (ctl) => computeClassMem({ model, data, ...dataOptions(args), layers: list(args, 'layers') }, ctl),
+      classMemCsv,
+      (r) =>
+        [
+          `ClassMem of ${r.model.path} over ${r.classes.length} classes`,
+          ...r.layers.map((l) => `  ${l.name.padEnd(28)} ${String(l.units).padStart(5)} units  mean ${fmt(mean(l.classmem))}`),
+        ].join('\n'),
+    );
   },
 };

@@ -1,11 +1,44 @@
-import { MemLensError } from '../../engine/errors.js';
+import { layerMemCsv } from '../../engine/metrics/csv.js';
+import { computeLayerMem } from '../../engine/metrics/layermem-job.js';
+import { checkKnown, num, str, UsageError } from '../args.js';
+import { DATA_OPTIONS, dataOptions } from '../data-options.js';
+import { choice, fmt, runMetricVerb } from '../metric-verb.js';
 import type { Verb } from '../verb.js';
 
 export const layermem: Verb = {
   name: 'layermem',
-  summary: 'LayerMem per layer (needs a reference encoder)',
-  usage: 'layermem --model F --reference G --data D [--views 5] [--pairing views|anchor] [--norm paper|range]',
-  async run() {
-    throw new MemLensError('UNSUPPORTED', 'memlens layermem: not yet available');
+  summary: 'LayerMem per layer and SSLMem per point (encoder f vs reference g)',
+  usage:
+    'layermem --model F --reference G --data D [--views 5] [--augment simclr|none] [--pairing views|anchor] [--norm paper|range] [--out F] [--csv F]',
+  async run(args) {
+    checkKnown(args, [...DATA_OPTIONS, 'csv', 'model', 'reference', 'data', 'views', 'augment', 'pairing', 'norm']);
+    const model = str(args, 'model');
+    const reference = str(args, 'reference');
+    const data = str(args, 'data');
+    if (!model || !reference || !data || args.positionals.length) throw new UsageError('needs --model F --reference G --data D');
+    return runMetricVerb(
+      args,
+      (ctl) =>
+        computeLayerMem(
+          {
+            model,
+            reference,
+            data,
+            ...dataOptions(args),
+            views: num(args, 'views'),
+            augment: choice(args, 'augment', ['simclr', 'none'] as const),
+            pairing: choice(args, 'pairing', ['views', 'anchor'] as const),
+            norm: choice(args, 'norm', ['paper', 'range'] as const),
+          },
+          ctl,
+        ),
+      layerMemCsv,
+      (r) =>
+        [
+          `LayerMem of ${r.model.path} vs ${r.reference.path} over ${r.samples.length} samples (pairing ${r.settings.pairing}, norm ${r.settings.norm})`,
+          `  ${'layer'.padEnd(28)} ${'kind'.padEnd(16)} layermem    delta`,
+          ...r.layers.map((l) => `  ${l.name.padEnd(28)} ${l.kind.padEnd(16)} ${fmt(l.layermem).padStart(8)} ${fmt(l.delta).padStart(8)}`),
+        ].join('\n'),
+    );
   },
 };

@@ -1,11 +1,42 @@
-import { MemLensError } from '../../engine/errors.js';
+import { computeUnitMem } from '../../engine/metrics/unitmem-job.js';
+import { unitMemCsv } from '../../engine/metrics/csv.js';
+import { checkKnown, list, num, str, UsageError } from '../args.js';
+import { DATA_OPTIONS, dataOptions } from '../data-options.js';
+import { choice, fmt, mean, METRIC_OPTIONS, runMetricVerb } from '../metric-verb.js';
 import type { Verb } from '../verb.js';
 
 export const unitmem: Verb = {
   name: 'unitmem',
   summary: 'UnitMem per unit (needs only the encoder)',
-  usage: 'unitmem MODEL --data D [--views 10] [--augment simclr|none] [--rest mean|median] [--seed S] [--out F] [--csv F]',
-  async run() {
-    throw new MemLensError('UNSUPPORTED', 'memlens unitmem: not yet available');
+  usage:
+    'unitmem MODEL --data D [--views 10] [--augment simclr|none] [--rest mean|median] [--layers A,B] [--seed S] [--out F] [--csv F]',
+  async run(args) {
+    checkKnown(args, [...DATA_OPTIONS, ...METRIC_OPTIONS, 'data', 'views', 'augment', 'rest']);
+    const [model, extra] = args.positionals;
+    const data = str(args, 'data');
+    if (!model || extra !== undefined || !data) throw new UsageError('needs one MODEL and --data D');
+    return runMetricVerb(
+      args,
+      (ctl) =>
+        computeUnitMem(
+          {
+            model,
+            data,
+            ...dataOptions(args),
+            views: num(args, 'views'),
+            augment: choice(args, 'augment', ['simclr', 'none'] as const),
+            rest: choice(args, 'rest', ['mean', 'median'] as const),
+            layers: list(args, 'layers'),
+          },
+          ctl,
+        ),
+      unitMemCsv,
+      (r) =>
+        [
+          `UnitMem of ${r.model.path} over ${r.samples.length} samples x ${r.settings.views} views (rest: ${r.settings.rest})`,
+          ...r.layers.map((l) => `  ${l.name.padEnd(28)} ${String(l.units).padStart(5)} units  mean ${fmt(mean(l.unitmem))}  max ${fmt(Math.max(...l.unitmem))}${l.signed ? '  (signed)' : ''}`),
+          ...(r.skipped?.length ? [`skipped ${r.skipped.length} undecodable files`] : []),
+        ].join('\n'),
+    );
   },
 };

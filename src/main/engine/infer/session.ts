@@ -7,7 +7,7 @@ import * as ort from 'onnxruntime-node';
 import { MemLensError } from '../errors.js';
 
 export interface SessionOptions {
-  /** Intra-op threads; default: every core. */
+  /** Intra-op threads; default: MEMLENS_THREADS, else every core. */
   threads?: number;
   /** Force the CPU provider (benchmarks that compare against CPU-only references). */
   cpuOnly?: boolean;
@@ -39,7 +39,7 @@ function cudaInstalled(): boolean {
  * (library present but no usable device or CUDA runtime) falls back to CPU instead of failing the job.
  */
 export async function createSession(bytes: Uint8Array, opts: SessionOptions = {}, what = 'model'): Promise<Session> {
-  const threads = opts.threads ?? availableParallelism();
+  const threads = opts.threads ?? (Number(process.env.MEMLENS_THREADS) || availableParallelism());
   const base: ort.InferenceSession.SessionOptions = {
     graphOptimizationLevel: 'all',
     intraOpNumThreads: threads,

@@ -42,7 +42,11 @@ export async function cacheDir(modelPath: string): Promise<string> {
   return join(ok ? beside : tmpdir(), '.memlens-cache');
 }
 
+/** MEMLENS_NO_CACHE=1 turns the cache off (benchmarks, debugging). */
+const disabled = () => Boolean(process.env.MEMLENS_NO_CACHE);
+
 export async function readCache<T>(modelPath: string, key: string): Promise<T | undefined> {
+  if (disabled()) return undefined;
   const file = join(await cacheDir(modelPath), `${key}.json`);
   try {
     return JSON.parse(await readFile(file, 'utf8')) as T;
@@ -53,6 +57,7 @@ export async function readCache<T>(modelPath: string, key: string): Promise<T | 
 
 /** Best effort: a cache that cannot be written costs a recomputation next time, not the job. */
 export async function writeCache(modelPath: string, key: string, doc: unknown): Promise<void> {
+  if (disabled()) return;
   try {
     const dir = await cacheDir(modelPath);
     await mkdir(dir, { recursive: true });

@@ -1,0 +1,43 @@
+// What the metric verbs (unitmem, classmem, layermem) share: choice options, running the engine
+// call as a cancellable job with progress, and writing the document (--out/--json) and CSV (--csv).
+import type { JobControl } from '../../shared/api.js';
+import { writeFileAtomic } from '../engine/files.js';
+import { str, UsageError, type ParsedArgs } from './args.js';
+import { emitResult } from './output.js';
+import { cliJob } from './progress.js';
+
+/** Options every metric verb takes besides the data options. */
+export const METRIC_OPTIONS = ['csv', 'layers'] as const;
+
+export function choice<T extends string>(args: ParsedArgs, name: string, values: readonly T[]): T | undefined {
+  const v = str(args, name);
+  if (v !== undefined && !values.includes(v as T)) throw new UsageError(`--${name} must be one of ${values.join('|')}, got '${v}'`);
+  return v as T | undefined;
+}
+
+/**
+ * Runs `work` with progress on stderr and Ctrl-C cancellation; outputs are written only once the
+ * whole result exists, so a cancelled run leaves no partial file.
+ */
+export async function runMetricVerb<T>(
+  args: ParsedArgs,
+  work: (ctl: JobControl) => Promise<T>,
+  csv: (doc: T) => string,
+  summary: (doc: T) => string,
+): Promise<number> {
+  const job = cliJob();
+  let doc: T;
+  try {
+    doc = await work(job);
+  } finally {
+    job.dispose();
+  }
+  const csvPath = str(args, 'csv');
+  if (csvPath) await writeFileAtomic(csvPath, csv(doc));
+  await emitResult(args, doc, () => summary(doc) + (csvPath ? `\nwrote ${csvPath}` : ''));
+  return 0;
+}
+
+/** A number with 3 decimals, for summaries. */
+export const fmt = (v: number) => v.toFixed(3);
+export const mean = (a: number[]) => (a.length ? a.reduce((x, y) => x + y, 0) / a.length : 0);

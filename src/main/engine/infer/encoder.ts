@@ -1,0 +1,104 @@
+// An encoder ready to measure: its layers, its input, and a session on a copy of the graph whose
+// extra outputs are the taps (per-unit means and/or per-sample Gram matrices), all computed by
+// onnxruntime inside the graph (DESIGN.md: reductions go into the graph).
+import * as ort from 'onnxruntime-node';
+import type { LayerInfo } from '../../../shared/api.js';
+import { MemLensError } from '../errors.js';
+import { addOutputs, encodeModel, type OnnxModel } from '../onnx/index.js';
+import { discoverLayers } from '../units/index.js';
+import { addGramOutputs } from './gram.js';
+import { modelInput, type InputSpec } from './input.js';
+import { createSession, type Session } from './session.js';
+
+export interface TapOptions {
+  /** Per-unit means of each layer's activation (spatial mean for [N,C,H,W], token mean for [N,T,C]). */
+  means?: boolean;
+  /** Per-sample Gram matrices over this many contiguous images per sample (LayerMem). */
+  gramViews?: number;
+  size?: [number, number];
+  threads?: number;
+}
+
+export interface TappedLayer {
+  info: LayerInfo;
+  /** Units measured: channels ([N,C,H,W]), features ([N,T,C] or [N,C]). */
+  units: number;
+  mean?: string;
+  gram?: string;
+}
+
+export interface TappedEncoder {
+  model: OnnxModel;
+  input: InputSpec;
+  layers: TappedLayer[];
+  session: Session;
+}
+
+/** Layers in forward order: the named ones, else every prunable one (or every row with `allRows`). */
+export function selectLayers(model: OnnxModel, names: string[] | undefined, allRows: boolean): LayerInfo[] {
+  const all = discoverLayers(model);
+  if (names?.length) {
+    const unknown = names.filter((n) => !all.some((l) => l.name === n));
+    if (unknown.length) throw new MemLensError('BAD_INPUT', `${model.path} has no layer named ${unknown.join(', ')}`);
+    return all.filter((l) => names.includes(l.name));
+  }
+  const rows = allRows ? all : all.filter((l) => l.prunable);
+  if (rows.length === 0) throw new MemLensError('BAD_MODEL', `${model.path}: no Conv, Gemm or MatMul layer found to measure`);
+  return rows;
+}
+
+/**
+ * Runs the plain graph once on a zero image with the layer tensors as outputs: gives their shapes
+ * (so taps need no shape inference) and turns "this model cannot take these images" into one line.
+ */
+async function probeShapes(model: OnnxModel, input: InputSpec, tensors: string[], threads?: number): Promise<number[][]> {
+  const probe = addOutputs(
+    model.proto,
+    tensors.map((tensor) => ({ tensor, reduce: 'none' as const })),
+  );
+  const session = await createSession(encodeModel(probe), { threads, cpuOnly: true }, model.path);
+  const { channels: c, height: h, width: w } = input;
+  try {
+    const zeros = new ort.Tensor('float32', new Float32Array(c * h * w), [1, c, h, w]);
+    const out = await session.ort.run({ [input.name]: zeros }, tensors);
+    return tensors.map((t) => [...out[t].dims]);
+  } catch (e) {
+    const why = String((e as Error).message).split('\n')[0];
+    throw new MemLensError('BAD_MODEL', `${model.path} cannot take ${c}x${h}x${w} images: ${why}`);
+  } finally {
+    await session.ort.release();
+  }
+}
+
+export async function tapEncoder(model: OnnxModel, layers: LayerInfo[], opts: TapOptions): Promise<TappedEncoder> {
+  const input = modelInput(model, opts.size);
+  const shapes = await probeShapes(model, input, layers.map((l) => l.tensor), opts.threads);
+  const tapped: TappedLayer[] = layers.map((info, i) => {
+    const dims = shapes[i];
+    return { info, units: dims.length === 4 ? dims[1] : dims[dims.length - 1] };
+  });
+  let proto = model.proto;
+  if (opts.means) {
+    proto = addOutputs(
+      proto,
+      tapped.map((l, i) => {
+        const rank = shapes[i].length;
+        l.mean = `memlens_mean_${i}`;
+        return { tensor: l.info.tensor, reduce: rank === 4 ? 'spatial' : rank === 3 ? 'tokens' : 'none', name: l.mean };
+      }),
+    );
+  }
+  if (opts.gramViews) {
+    const features = shapes.map((d) => d.slice(1).reduce((a, b) => a * b, 1));
+    const g = addGramOutputs(proto, tapped.map((l, i) => ({ tensor: l.info.tensor, features: features[i] })), opts.gramViews);
+    proto = g.proto;
+    tapped.forEach((l, i) => (l.gram = g.outputs[i]));
+  }
+  const session = await createSession(encodeModel(proto), { threads: opts.threads }, model.path);
+  return { model, input, layers: tapped, session };
+}
+
+/** Output names a pass must fetch. */
+export function tapOutputs(enc: TappedEncoder): string[] {
+  return enc.layers.flatMap((l) => [l.mean, l.gram].filter((n): n is string => n !== undefined));
+}

@@ -1,0 +1,51 @@
+// computeClassMem: class means of un-augmented activations (METRICS.md "ClassMem").
+import type { ClassMemRequest, ClassMemResult, JobControl } from '../../../shared/api.js';
+import { openSource } from '../data/source.js';
+import { resolveAugment } from '../data/views.js';
+import { selectLayers, tapEncoder } from '../infer/encoder.js';
+import { loadModel } from '../onnx/index.js';
+import { cacheKey, dataFingerprint, readCache, writeCache } from '../project/cache.js';
+import { ClassMeanAccumulator } from './classmem.js';
+import { measure } from './pass.js';
+import { requireLabels, requireSamples } from './samples.js';
+import { dataSettings } from './settings.js';
+
+export async function computeClassMem(req: ClassMemRequest, ctl: JobControl = {}): Promise<ClassMemResult> {
+  // The data as given: class means are over the points themselves, not over views.
+  const ds = { ...(await dataSettings({ ...req, augment: 'none' })), augment: resolveAugment('none') };
+  const source = await openSource(ds.data, { limit: ds.limit });
+  requireSamples(source, 2, 'classmem');
+  const { labels, classes } = requireLabels(source, 'classmem');
+  const model = await loadModel(req.model);
+  const layers = selectLayers(model, req.layers, false);
+  const settings = { ...ds, layers: layers.map((l) => l.name) };
+  const key = cacheKey('classmem', { model: model.sha256, settings, data: await dataFingerprint(ds.data) });
+  const cached = await readCache<ClassMemResult>(req.model, key);
+  if (cached) return cached;
+
+  const enc = await tapEncoder(model, layers, { means: true, size: ds.size });
+  const accs = enc.layers.map((l) => new ClassMeanAccumulator(classes.length, l.units));
+  const spec = { channels: enc.input.channels, height: enc.input.height, width: enc.input.width, mean: ds.mean, std: ds.std };
+  await measure(
+    [enc],
+    // one view without augmentation: the image itself (a view folder's first view, its anchor)
+    { source, spec, augment: ds.augment, seed: ds.seed, views: 1, anchor: false },
+    ds.batch,
+    'classmem',
+    (rows, [out]) => {
+      const classOf = rows.sampleOf.map((s) => labels[s]);
+      enc.layers.forEach((l, i) => accs[i].add(out[l.mean!], classOf));
+    },
+    ctl,
+  );
+
+  const result: ClassMemResult = {
+    schema: 'memlens.classmem/1',
+    model: { path: model.path, sha256: model.sha256 },
+    settings,
+    classes,
+    layers: enc.layers.map((l, i) => ({ name: l.info.name, kind: l.info.kind, units: l.units, ...accs[i].scores() })),
+  };
+  await writeCache(req.model, key, result);
+  return result;
+}

@@ -1,0 +1,86 @@
+// computeLayerMem: SSLMem per point and LayerMem per layer of f against the reference g
+// (METRICS.md "LayerMem"). Both encoders run on the same batches, hence the same views.
+import type { JobControl, LayerInfo, LayerMemRequest, LayerMemResult } from '../../../shared/api.js';
+import { MemLensError } from '../errors.js';
+import { openSource } from '../data/source.js';
+import { selectLayers, tapEncoder, type TappedEncoder } from '../infer/encoder.js';
+import { loadModel, type OnnxModel } from '../onnx/index.js';
+import { cacheKey, dataFingerprint, readCache, writeCache } from '../project/cache.js';
+import { layerMemRows, viewDistances, viewsPerSample } from './layermem.js';
+import { measure } from './pass.js';
+import { requireSamples } from './samples.js';
+import { dataSettings, viewCount } from './settings.js';
+
+export const DEFAULT_LAYERMEM_VIEWS = 5;
+
+const describe = (l: LayerInfo) => `${l.kind} ${l.name} (${l.units} units)`;
+
+/** g must be f's architecture (same rows, ops and widths), or the per-layer comparison means nothing. */
+function assertSameArchitecture(f: OnnxModel, lf: LayerInfo[], g: OnnxModel, lg: LayerInfo[]): void {
+  const what = `reference ${g.path} has a different architecture than ${f.path}`;
+  if (lf.length !== lg.length) throw new MemLensError('MISMATCH', `${what}: ${lg.length} layers vs ${lf.length}`);
+  lf.forEach((a, i) => {
+    const b = lg[i];
+    if (a.op !== b.op || a.kind !== b.kind || a.units !== b.units) {
+      throw new MemLensError('MISMATCH', `${what}: layer ${i + 1} is ${describe(b)} vs ${describe(a)}`);
+    }
+  });
+}
+
+function assertSameInput(f: TappedEncoder, g: TappedEncoder): void {
+  const dims = (e: TappedEncoder) => `${e.input.channels}x${e.input.height}x${e.input.width}`;
+  if (dims(f) !== dims(g)) {
+    throw new MemLensError('MISMATCH', `reference ${g.model.path} takes ${dims(g)} images but ${f.model.path} takes ${dims(f)}`);
+  }
+}
+
+export async function computeLayerMem(req: LayerMemRequest, ctl: JobControl = {}): Promise<LayerMemResult> {
+  const ds = await dataSettings(req);
+  const source = await openSource(ds.data, { limit: ds.limit });
+  requireSamples(source, 2, 'layermem');
+  if (ds.augment.kind === 'none' && !source.readViews) {
+    throw new MemLensError('BAD_INPUT', `layermem compares views of each point: use augmentation or a folder of per-sample view folders, not ${source.path} with augment none`);
+  }
+  const pairing = req.pairing ?? 'views';
+  const norm = req.norm ?? 'paper';
+  const views = viewCount(req.views, DEFAULT_LAYERMEM_VIEWS);
+  if (pairing === 'views' && views < 2) throw new MemLensError('BAD_INPUT', `pairing 'views' needs at least 2 views, got ${views}`);
+  const [f, g] = await Promise.all([loadModel(req.model), loadModel(req.reference)]);
+  const layersF = selectLayers(f, undefined, true);
+  assertSameArchitecture(f, layersF, g, selectLayers(g, undefined, true));
+  const settings = { ...ds, views, pairing, norm };
+  const key = cacheKey('layermem', { model: f.sha256, reference: g.sha256, settings, data: await dataFingerprint(ds.data) });
+  const cached = await readCache<LayerMemResult>(req.model, key);
+  if (cached) return cached;
+
+  const per = viewsPerSample(views, pairing);
+  const encF = await tapEncoder(f, layersF, { gramViews: per, size: ds.size });
+  const encG = await tapEncoder(g, selectLayers(g, undefined, true), { gramViews: per, size: ds.size });
+  assertSameInput(encF, encG);
+  const ssl = encF.layers.map(() => ({ sslF: new Float64Array(source.count), sslG: new Float64Array(source.count) }));
+  const spec = { channels: encF.input.channels, height: encF.input.height, width: encF.input.width, mean: ds.mean, std: ds.std };
+  await measure(
+    [encF, encG],
+    { source, spec, augment: ds.augment, seed: ds.seed, views, anchor: pairing === 'anchor' },
+    ds.batch,
+    'layermem',
+    (rows, [outF, outG]) =>
+      ssl.forEach((s, i) => {
+        s.sslF.set(viewDistances(outF[encF.layers[i].gram!], per, pairing), rows.start);
+        s.sslG.set(viewDistances(outG[encG.layers[i].gram!], per, pairing), rows.start);
+      }),
+    ctl,
+  );
+
+  const table = layerMemRows(ssl, norm);
+  const result: LayerMemResult = {
+    schema: 'memlens.layermem/1',
+    model: { path: f.path, sha256: f.sha256 },
+    reference: { path: g.path, sha256: g.sha256 },
+    settings,
+    samples: source.ids,
+    layers: encF.layers.map((l, i) => ({ name: l.info.name, kind: l.info.kind, tensor: l.info.tensor, ...table[i] })),
+  };
+  await writeCache(req.model, key, result);
+  return result;
+}

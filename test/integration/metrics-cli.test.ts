@@ -1,0 +1,75 @@
+// The metric verbs' CLI contract: documents on --json/--out, CSV on --csv, and one-line errors with
+// exit 1 for bad input (no output file left behind).
+import { existsSync, readFileSync } from 'node:fs';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { memlens } from '../support/cli.js';
+import { writeConvModel, writeGray } from '../unit/infer/tiny-models.js';
+
+let dir: string;
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'memlens-metrics-cli-'));
+  await writeConvModel(join(dir, 'enc.onnx'), [1, -1], [0, 1], { relu: true });
+  await writeConvModel(join(dir, 'wide.onnx'), [1, 1, 1], [0, 0, 0]);
+  for (const [k, p] of [255, 153, 51, 0].entries()) await writeGray(join(dir, 'imgs', `${k}.png`), [p, p, p, p]);
+  await writeFile(join(dir, 'imgs', 'broken.png'), 'not a png');
+  await mkdir(join(dir, 'empty'));
+  await writeFile(join(dir, 'empty', 'notes.txt'), 'no images here');
+});
+afterAll(() => rm(dir, { recursive: true, force: true }));
+
+const one = (s: string) => s.trim().split('\n').filter((l) => !l.endsWith('...')).join('\n');
+
+describe('memlens unitmem / classmem / layermem', () => {
+  it('unitmem --json --csv: the document, undecodable files skipped and listed, a CSV row per unit', () => {
+    const csv = join(dir, 'u.csv');
+    const r = memlens(['unitmem', join(dir, 'enc.onnx'), '--data', join(dir, 'imgs'), '--augment', 'none', '--mean', '0', '--std', '1', '--json', '--csv', csv]);
+    expect(r.code).toBe(0);
+    const doc = JSON.parse(r.stdout);
+    expect(doc.schema).toBe('memlens.unitmem/1');
+    expect(doc.samples).toEqual(['0.png', '1.png', '2.png', '3.png']);
+    expect(doc.skipped.map((s: { id: string }) => s.id)).toEqual(['broken.png']);
+    // unit 0 = pixel value: 1, .6, .2, 0 -> max 1 (0.png), rest .8/3
+    expect(doc.layers[0].argmaxSample[0]).toBe(0);
+    expect(doc.layers[0].unitmem[0]).toBeCloseTo((1 - 0.8 / 3) / (1 + 0.8 / 3), 5);
+    const rows = readFileSync(csv, 'utf8').trim().split('\n');
+    expect(rows[0]).toBe('layer,kind,unit,unitmem,mu_max,mu_rest,argmax_sample');
+    expect(rows).toHaveLength(3);
+    expect(rows[1]).toMatch(/,0,0\.[0-9]+,1,0\.26666[0-9]*,0\.png$/);
+  });
+
+  it('a folder without images: exit 1, one line naming it', () => {
+    const r = memlens(['unitmem', join(dir, 'enc.onnx'), '--data', join(dir, 'empty')]);
+    expect(r.code).toBe(1);
+    expect(one(r.stderr)).toMatch(/^memlens unitmem: .*empty.*(no images|holds no)/);
+    expect(one(r.stderr).split('\n')).toHaveLength(1);
+  });
+
+  it('a size the model cannot take: exit 1, no output file', () => {
+    const out = join(dir, 'never.json');
+    const r = memlens(['unitmem', join(dir, 'enc.onnx'), '--data', join(dir, 'imgs'), '--size', '8x8', '--out', out]);
+    expect(r.code).toBe(1);
+    expect(one(r.stderr)).toMatch(/--size 8x8 does not fit .*enc\.onnx, whose input is fixed at 2x2$/);
+    expect(existsSync(out)).toBe(false);
+  });
+
+  it('layermem with a reference of another architecture: exit 1, MISMATCH line', () => {
+    const r = memlens(['layermem', '--model', join(dir, 'enc.onnx'), '--reference', join(dir, 'wide.onnx'), '--data', join(dir, 'imgs')]);
+    expect(r.code).toBe(1);
+    expect(one(r.stderr)).toMatch(/reference .*wide\.onnx has a different architecture than .*enc\.onnx/);
+  });
+
+  it('an unknown choice is a usage error (exit 2)', () => {
+    const r = memlens(['unitmem', join(dir, 'enc.onnx'), '--data', join(dir, 'imgs'), '--rest', 'mode']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("--rest must be one of mean|median, got 'mode'");
+  });
+
+  it('classmem on unlabelled data: exit 1', () => {
+    const r = memlens(['classmem', join(dir, 'enc.onnx'), '--data', join(dir, 'imgs')]);
+    expect(r.code).toBe(1);
+    expect(one(r.stderr)).toMatch(/classmem needs labelled data/);
+  });
+});
