@@ -1,0 +1,77 @@
+// UnitMem benchmark (issue 4): 1000 samples x 10 views on the demo CNN, all layers tapped at once,
+// SimCLR views on, side by side in one run: MemLens end to end, onnxruntime alone on the same tapped
+// graph with the batches already in memory, and a PyTorch eager implementation of the same pass
+// (same weights, batch size and thread count). Prints a table and writes out/bench/unitmem.json.
+//   node scripts/bench/unitmem-bench.js [--model M] [--data IDX] [--samples 1000] [--views 10] [--batch 250] [--threads 2]
+import { build } from 'esbuild';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const { values: o } = parseArgs({
+  options: {
+    model: { type: 'string', default: join(root, 'resources/demo/ssl-cnn-f.onnx') },
+    data: { type: 'string', default: '/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz' },
+    samples: { type: 'string', default: '1000' },
+    views: { type: 'string', default: '10' },
+    batch: { type: 'string', default: '250' },
+    threads: { type: 'string', default: '2' },
+    // the demo project's normalization (Fashion-MNIST)
+    mean: { type: 'string', default: '0.2860' },
+    std: { type: 'string', default: '0.3530' },
+  },
+});
+
+const outDir = join(root, 'out', 'bench');
+mkdirSync(outDir, { recursive: true });
+const entry = join(outDir, 'unitmem-passes.mjs');
+await build({
+  entryPoints: [join(root, 'scripts/bench/unitmem-passes.js')],
+  outfile: entry,
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  target: 'node20',
+  external: ['onnxruntime-node', 'sharp', 'protobufjs'],
+  banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
+  logLevel: 'warning',
+});
+
+const env = { ...process.env, MEMLENS_THREADS: o.threads, MEMLENS_NO_CACHE: '1', BENCH_MEAN: o.mean, BENCH_STD: o.std };
+function run(cmd, args) {
+  const r = spawnSync(cmd, args, { env, encoding: 'utf8', maxBuffer: 1 << 26 });
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed:\n${r.stderr}`);
+  return JSON.parse(r.stdout.trim().split('\n').pop());
+}
+const node = (mode) => run(process.execPath, [entry, mode, o.model, o.data, o.samples, o.views, o.batch]);
+
+const taps = node('taps');
+const rows = [
+  node('memlens'),
+  node('ort'),
+  run('/usr/bin/python3', [
+    join(root, 'scripts/bench/unitmem-torch.py'),
+    ...['--model', o.model, '--images', o.data, '--taps', taps.join(','), '--samples', o.samples],
+    ...['--views', o.views, '--batch', o.batch, '--threads', o.threads, '--mean', o.mean, '--std', o.std],
+  ]),
+];
+const [memlens, raw, torch] = rows;
+const summary = {
+  model: o.model,
+  layers: taps.length,
+  threads: Number(o.threads),
+  rows,
+  memlensVsPytorch: memlens.imagesPerSec / torch.imagesPerSec,
+  memlensVsOrtRaw: memlens.imagesPerSec / raw.imagesPerSec,
+};
+writeFileSync(join(outDir, 'unitmem.json'), JSON.stringify(summary, null, 2) + '\n');
+console.log(`UnitMem bench: ${o.samples} samples x ${o.views} views, ${taps.length} layers, batch ${o.batch}, ${o.threads} threads`);
+console.log('impl              samples/s   images/s   peak RSS MB');
+for (const r of rows) {
+  console.log(`${r.impl.padEnd(16)} ${r.samplesPerSec.toFixed(0).padStart(10)} ${r.imagesPerSec.toFixed(0).padStart(10)} ${r.peakRssMB.toFixed(0).padStart(13)}`);
+}
+console.log(`MemLens / PyTorch eager: ${summary.memlensVsPytorch.toFixed(2)}x (goal >= 2x)`);
+console.log(`MemLens / onnxruntime raw: ${(100 * summary.memlensVsOrtRaw).toFixed(0)}% (goal >= 75%)`);
