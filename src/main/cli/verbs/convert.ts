@@ -1,11 +1,21 @@
-import { MemLensError } from '../../engine/errors.js';
+import { convertModel } from '../../engine/onnx/index.js';
+import { checkKnown, flag, UsageError } from '../args.js';
 import type { Verb } from '../verb.js';
 
 export const convert: Verb = {
   name: 'convert',
   summary: 'Re-save an ONNX model, moving weights to or from a side file',
   usage: 'convert IN OUT [--external-data|--embed]',
-  async run() {
-    throw new MemLensError('UNSUPPORTED', 'memlens convert: not yet available');
+  flags: ['external-data', 'embed'],
+  async run(args) {
+    checkKnown(args, ['external-data', 'embed', 'json']);
+    const [input, output, ...extra] = args.positionals;
+    if (!input || !output || extra.length) throw new UsageError('expects IN and OUT');
+    if (flag(args, 'external-data') && flag(args, 'embed')) throw new UsageError('--external-data and --embed exclude each other');
+    const externalData = flag(args, 'external-data') ? true : flag(args, 'embed') ? false : undefined;
+    const saved = await convertModel(input, output, { externalData });
+    if (flag(args, 'json')) process.stdout.write(JSON.stringify(saved) + '\n');
+    else process.stdout.write(`wrote ${saved.path}${saved.dataPath ? ` (weights in ${saved.dataPath})` : ''}\n`);
+    return 0;
   },
 };

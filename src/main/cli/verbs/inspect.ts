@@ -1,11 +1,40 @@
-import { MemLensError } from '../../engine/errors.js';
+import type { ModelInfo } from '../../../shared/api.js';
+import { inspectModel } from '../../engine/units/index.js';
+import { checkKnown, UsageError } from '../args.js';
+import { emitResult } from '../output.js';
 import type { Verb } from '../verb.js';
+
+const fmtShape = (s: (number | string)[]) => `[${s.join(', ')}]`;
+
+/** Readable summary: the model, then one row per layer in forward order. */
+function table(info: ModelInfo): string {
+  const head = [
+    `model    ${info.model.path}`,
+    `producer ${info.producer || 'unknown'}, opset ${info.opset}`,
+    `input    ${info.input.name} ${fmtShape(info.input.shape)} ${info.input.type}`,
+    `output   ${info.output.name} ${fmtShape(info.output.shape)} ${info.output.type}`,
+    `params   ${info.params.toLocaleString('en-US')}   FLOPs/sample ${info.flops.toLocaleString('en-US')}`,
+    '',
+  ];
+  const rows = [['#', 'layer', 'kind', 'units', 'params', 'block', 'activation tensor']];
+  info.layers.forEach((l, i) =>
+    rows.push([String(i), l.name, l.kind + (l.prunable ? '' : '*'), String(l.units), l.prunable ? String(l.params) : '', l.block === undefined ? '' : String(l.block), l.tensor]),
+  );
+  const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
+  const lines = rows.map((r) => r.map((v, c) => (c === 3 || c === 4 ? v.padStart(widths[c]) : v.padEnd(widths[c]))).join('  ').trimEnd());
+  return [...head, ...lines, '', '* measured for LayerMem only (not prunable)'].join('\n');
+}
 
 export const inspect: Verb = {
   name: 'inspect',
   summary: 'Layers and units of an ONNX encoder',
-  usage: 'inspect MODEL [--json]',
-  async run() {
-    throw new MemLensError('UNSUPPORTED', 'memlens inspect: not yet available');
+  usage: 'inspect MODEL [--json] [--out F]',
+  async run(args) {
+    checkKnown(args, ['json', 'out']);
+    const [model, ...extra] = args.positionals;
+    if (!model || extra.length) throw new UsageError('expects one MODEL');
+    const info = await inspectModel(model);
+    await emitResult(args, info, () => table(info));
+    return 0;
   },
 };

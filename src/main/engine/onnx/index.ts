@@ -7,6 +7,7 @@
  *   one-line message naming the file (empty, corrupt, truncated, directory, missing side file, not ONNX).
  * - `saveModel(proto, path, { externalData?, source? }): Promise<SavedModel>` — atomic; refuses to
  *   write over `source` or its side files; externalData moves initializers >= 1 KiB to "<file>.data".
+ * - `convertModel(in, out, { externalData? })`: re-save (default: keep the source's layout).
  * - `decodeModel(bytes, source?)`, `encodeModel(proto): Uint8Array` (what InferenceSession.create takes).
  *
  * Schema (schema.ts): TS interfaces ModelProto, GraphProto, NodeProto, AttributeProto, TensorProto,
@@ -36,6 +37,7 @@ export * from './schema.js';
 export { decodeModel, encodeModel } from './codec.js';
 export { loadModel, saveModel, type OnnxModel, type SaveOptions, type SavedModel } from './model-file.js';
 export { EXTERNAL_THRESHOLD } from './external-data.js';
+export { convertModel, type ConvertOptions } from './convert.js';
 export * from './tensor.js';
 export { forEachTensor, forEachGraphTensor } from './walk.js';
 export { GraphIndex, indexModel, attr, attrFloat, attrInt, attrInts, attrString } from './graph-index.js';

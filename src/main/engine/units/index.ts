@@ -5,12 +5,13 @@
  *   units, params (weight + bias), activation tensor (after bias/BN/activation, Gelu and SiLU patterns
  *   included) and ViT block; plus extra rows (prunable: false): residual-add (CNNs, after its ReLU),
  *   sublayer-output (ViT attention/MLP after the residual add, with block), pool. Forward order.
- * - `modelInfo(model: OnnxModel, layers?) -> ModelInfo`: the `inspect` document (params = float
+ * - `inspectModel(path): Promise<ModelInfo>` (the API's inspect call) and
+ *   `modelInfo(model: OnnxModel, layers?) -> ModelInfo`: the `inspect` document (params = float
  *   initializer elements; flops = 2 x MACs of Conv/Gemm/MatMul per sample).
  * - `estimateFlops(index)`, `weightLayer(index, node) -> WeightLayer | undefined`,
  *   `activationChain(index, tensor, units)`, `activationTensor(index, tensor, units)`.
  */
 export { discoverLayers } from './discover.js';
-export { modelInfo, estimateFlops } from './model-info.js';
+export { inspectModel, modelInfo, estimateFlops } from './model-info.js';
 export { weightLayer, type WeightLayer } from './layers.js';
 export { activationChain, activationTensor, type ChainStep } from './chain.js';

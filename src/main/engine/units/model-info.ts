@@ -5,6 +5,7 @@ import {
   DataType,
   elementCount,
   indexModel,
+  loadModel,
   opsetVersion,
   type Dim,
   type GraphIndex,
@@ -67,4 +68,9 @@ export function modelInfo(model: OnnxModel, layers?: LayerInfo[]): ModelInfo {
     flops: estimateFlops(index),
     layers: layers ?? discoverLayers(model, index),
   };
+}
+
+/** The API's `inspect` call: load the model and describe it. */
+export async function inspectModel(path: string): Promise<ModelInfo> {
+  return modelInfo(await loadModel(path));
 }
