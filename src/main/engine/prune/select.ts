@@ -3,6 +3,7 @@
 // `global` takes the top units of one ranking over all layers. Ties go to the lower unit index (and,
 // globally, to the earlier layer), so a selection is fully determined by its inputs.
 import type { PruneStrategy } from '../../../shared/api.js';
+import { Random } from '../data/random.js';
 import { MemLensError } from '../errors.js';
 
 /** A layer as selection sees it: its units' UnitMem (for high/low) and L1 norms (for l1). */
@@ -62,11 +63,12 @@ export function layersInScope<T extends { name: string }>(layers: T[], include?:
 }
 
 function priorities(layers: ScoredLayer[], strategy: PruneStrategy, seed: number): Float64Array[] {
-  const rand = mulberry32(seed);
-  return layers.map((l) => {
+  return layers.map((l, i) => {
     const p = new Float64Array(l.units);
     if (strategy === 'random') {
-      for (let u = 0; u < l.units; u++) p[u] = rand();
+      // One stream per (seed, layer): a layer's draw does not depend on the other layers' sizes.
+      const rand = new Random(seed, i);
+      for (let u = 0; u < l.units; u++) p[u] = rand.next();
       return p;
     }
     if (strategy === 'l1') {
@@ -117,18 +119,6 @@ function global(layers: ScoredLayer[], priority: Float64Array[], ratio: number):
     budget--;
   }
   return picked;
-}
-
-/** Small seeded PRNG (mulberry32): uniform in [0, 1), reproducible per seed. */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** L1 norm of each slice of a weight tensor along `axis` (the layer's output-unit axis). */

@@ -1,0 +1,190 @@
+// From a selection to an edited model. `planPrune` decides, group by group, which channels are cut
+// and which selected units are masked (and why); `applyPlan` performs it on a copy of the model:
+// masked units' parameters are zeroed first, in the original indexing, then every coupled slice of
+// the cut channels is removed, depthwise `group` attributes, Reshape targets and output shapes follow.
+import type { PruneResult } from '../../../shared/api.js';
+import {
+  attrInt, copyMessage, create, AttributeType, editGraph, float32Tensor, int64Tensor, sliceInitializer, tensorToFloat32, tensorToInts,
+  type GraphIndex, type ModelProto, type NodeProto, type TensorProto, type ValueInfoProto,
+} from '../onnx/index.js';
+import { channelIndices, type ChannelMap, type Group } from './groups.js';
+import { unitParams, type LayerNode } from './layers.js';
+
+export interface PrunePlan {
+  /** Channels removed from each group (structural mode). */
+  cuts: { group: Group; channels: number[] }[];
+  /** Selected units that stay but are zeroed. */
+  masks: { layer: LayerNode; units: number[] }[];
+  report: PruneResult['groups'];
+}
+
+export interface PlanOptions {
+  mode: 'structural' | 'mask';
+  /** Layers the user named: a group feeding the model output is cut only when one of its layers is here. */
+  include?: string[];
+}
+
+/**
+ * Coupled layers (residual partners) lose a channel only when every one of them selected it (the
+ * intersection); a unit selected in some partners only is masked there, so every selected unit is
+ * either removed or zeroed and nothing else changes.
+ */
+export function planPrune(groups: Group[], layers: LayerNode[], selection: Map<string, number[]>, opts: PlanOptions): PrunePlan {
+  const plan: PrunePlan = { cuts: [], masks: [], report: [] };
+  for (const g of groups) {
+    const members = [...g.sources, ...g.followers];
+    const chosen = (name: string) => new Set(selection.get(name) ?? []);
+    if (!members.some((m) => chosen(m.layer.name).size)) continue;
+    const reason = opts.mode === 'mask' ? undefined : (g.blocked ?? outputReason(g, opts.include));
+    const channels: number[] = [];
+    if (opts.mode === 'structural' && !reason) {
+      for (let c = 0; c < g.channels; c++) {
+        if (g.sources.every((s) => unitsOf(s.map, c).every((u) => chosen(s.layer.name).has(u)))) channels.push(c);
+      }
+    }
+    if (channels.length) {
+      plan.cuts.push({ group: g, channels });
+      plan.report.push({ layers: members.map((m) => m.layer.name), units: channels.length, mode: 'structural' });
+    }
+    const masked: string[] = [];
+    let count = 0;
+    for (const m of members) {
+      const cut = new Set(channels.flatMap((c) => unitsOf(m.map, c)));
+      const units = [...chosen(m.layer.name)].filter((u) => !cut.has(u)).sort((a, b) => a - b);
+      if (!units.length) continue;
+      plan.masks.push({ layer: m.layer, units });
+      masked.push(m.layer.name);
+      count += units.length;
+    }
+    if (count) {
+      const why = reason ?? (opts.mode === 'mask' ? undefined : `coupled layers ${members.map((m) => m.layer.name).join(', ')} did not all select these channels`);
+      plan.report.push({ layers: masked, units: count, mode: 'mask', ...(why ? { reason: why } : {}) });
+    }
+  }
+  maskUngrouped(plan, layers, selection, groups);
+  return plan;
+}
+
+/** Selected layers outside every group (e.g. a depthwise conv fed by the model input) are masked. */
+function maskUngrouped(plan: PrunePlan, layers: LayerNode[], selection: Map<string, number[]>, groups: Group[]): void {
+  const placed = new Set(groups.flatMap((g) => [...g.sources, ...g.followers].map((m) => m.layer.name)));
+  for (const layer of layers) {
+    const units = selection.get(layer.name);
+    if (placed.has(layer.name) || !units?.length) continue;
+    plan.masks.push({ layer, units });
+    plan.report.push({ layers: [layer.name], units: units.length, mode: 'mask', reason: `${layer.name} is not coupled to a channel the pruner can cut` });
+  }
+}
+
+function outputReason(g: Group, include?: string[]): string | undefined {
+  if (!g.outputs.length || g.sources.some((s) => include?.includes(s.layer.name))) return undefined;
+  return `feeds the model output ${g.outputs[0].name} (cutting changes the embedding dimension; include ${g.sources[0].layer.name} to cut it)`;
+}
+
+function unitsOf(map: ChannelMap, c: number): number[] {
+  return channelIndices({ ...map, inner: 1 }, c);
+}
+
+/** The pruned model (a copy; `proto` and the index's graph are not changed). */
+export function applyPlan(proto: ModelProto, index: GraphIndex, plan: PrunePlan): ModelProto {
+  const zeroed = zeroMasked(index, plan);
+  const cuts = removedIndices(plan);
+  const params = new Map<string, TensorProto>();
+  for (const name of new Set([...zeroed.keys(), ...cuts.keys()])) {
+    let t = zeroed.get(name) ?? index.constantTensor(name)!;
+    for (const [axis, gone] of cuts.get(name) ?? []) {
+      const n = Number(t.dims[axis]);
+      t = sliceInitializer(t, axis, Array.from({ length: n }, (_, i) => i).filter((i) => !gone.has(i)));
+    }
+    params.set(name, t);
+  }
+  for (const { group, channels } of plan.cuts) {
+    for (const r of group.reshapes) {
+      const target = tensorToInts(params.get(r.param) ?? index.constantTensor(r.param)!);
+      if (target[r.index] > 0) target[r.index] -= (channels.length * r.map.block * target[r.index]) / r.width;
+      params.set(r.param, int64Tensor(r.param, [target.length], target));
+    }
+  }
+  const groupAttrs = new Map<NodeProto, number>();
+  for (const { group, channels } of plan.cuts) {
+    for (const a of group.groupAttrs) groupAttrs.set(a.node, (groupAttrs.get(a.node) ?? attrInt(a.node, 'group', 1)) - channels.length * a.map.block);
+  }
+  const touched = new Set(plan.cuts.flatMap((c) => c.group.tensors));
+  return editGraph(proto, (d) => {
+    d.initializer = d.initializer.map((t) => params.get(t.name) ?? t);
+    d.node = d.node.map((n) => withParams(n, params, groupAttrs.get(n)));
+    // Shapes of cut activations changed: drop their value_info (optional; checkers re-infer it).
+    d.value_info = d.value_info.filter((v) => !touched.has(v.name));
+    d.output = d.output.map((o) => {
+      const cut = plan.cuts.flatMap(({ group, channels }) => group.outputs.filter((x) => x.name === o.name).map((x) => ({ x, channels })));
+      return cut.length ? shrinkOutput(o, cut) : o;
+    });
+  });
+}
+
+/** Masked units' parameters, zeroed on float copies in the original indexing. */
+function zeroMasked(index: GraphIndex, plan: PrunePlan): Map<string, TensorProto> {
+  const data = new Map<string, { t: TensorProto; v: Float32Array }>();
+  for (const { layer, units } of plan.masks) {
+    for (const p of unitParams(index, layer)) {
+      let e = data.get(p.param);
+      if (!e) {
+        const t = index.constantTensor(p.param)!;
+        e = { t, v: Float32Array.from(tensorToFloat32(t)) };
+        data.set(p.param, e);
+      }
+      const dims = e.t.dims.map(Number);
+      const inner = dims.slice(p.axis + 1).reduce((a, b) => a * b, 1);
+      const outer = dims.slice(0, p.axis).reduce((a, b) => a * b, 1);
+      for (const u of units) {
+        for (let k = u * p.block; k < (u + 1) * p.block; k++) {
+          for (let o = 0; o < outer; o++) e.v.fill(0, (o * dims[p.axis] + k) * inner, (o * dims[p.axis] + k + 1) * inner);
+        }
+      }
+    }
+  }
+  return new Map([...data].map(([name, { t, v }]) => [name, float32Tensor(name, t.dims.map(Number), v)]));
+}
+
+/** Per parameter and axis, the indices the cut channels occupy there. */
+function removedIndices(plan: PrunePlan): Map<string, Map<number, Set<number>>> {
+  const out = new Map<string, Map<number, Set<number>>>();
+  for (const { group, channels } of plan.cuts) {
+    for (const s of group.slices) {
+      const axes = out.get(s.param) ?? new Map<number, Set<number>>();
+      out.set(s.param, axes);
+      const set = axes.get(s.axis) ?? new Set<number>();
+      axes.set(s.axis, set);
+      for (const c of channels) for (const i of channelIndices(s, c)) set.add(i);
+    }
+  }
+  return out;
+}
+
+/** A node with its Constant value replaced and/or its `group` attribute changed (a copy when changed). */
+function withParams(n: NodeProto, params: Map<string, TensorProto>, group: number | undefined): NodeProto {
+  const value = n.op_type === 'Constant' ? params.get(n.output[0]) : undefined;
+  if (!value && group === undefined) return n;
+  const attribute = n.attribute.map((a) => {
+    if (value && a.name === 'value') return copyMessage(a, { t: copyMessage(value, { name: '' }) });
+    if (group !== undefined && a.name === 'group') return copyMessage(a, { i: group });
+    return a;
+  });
+  if (value && !n.attribute.some((a) => a.name === 'value')) {
+    attribute.splice(0, attribute.length, create('AttributeProto', { name: 'value', type: AttributeType.TENSOR, t: value }));
+  }
+  return copyMessage(n, { attribute });
+}
+
+/** A graph output whose channel axis lost `cuts` channels (of `width`, each `size / width` wide). */
+function shrinkOutput(o: ValueInfoProto, cuts: { x: Group['outputs'][number]; channels: number[] }[]): ValueInfoProto {
+  const tt = o.type?.tensor_type;
+  const dims = tt?.shape?.dim;
+  const { axis, width, map } = cuts[0].x;
+  const at = dims ? dims.length + axis : -1;
+  if (!dims || dims[at]?.value !== 'dim_value') return o;
+  const size = Number(dims[at].dim_value);
+  const removed = cuts.reduce((n, c) => n + c.channels.length, 0) * map.block * (size / width);
+  const dim = dims.map((x, k) => (k === at ? { dim_value: size - removed } : x));
+  return copyMessage(o, { type: create('TypeProto', { tensor_type: { elem_type: tt!.elem_type, shape: { dim } } }) });
+}

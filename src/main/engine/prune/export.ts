@@ -1,0 +1,146 @@
+// `prune`: the whole path from a request to an exported model. Validates everything before writing
+// (ratio, strategy, layer names, scores made for this very model, output path), then selects, plans,
+// edits, stamps provenance into metadata_props and writes the model and its result document
+// atomically. Without `out` it is a preview: the same figures, nothing written.
+import { readFile } from 'node:fs/promises';
+import type { LayerKind, PruneRequest, PruneResult, UnitMemResult } from '../../../shared/api.js';
+import { MemLensError } from '../errors.js';
+import { assertNotSamePath, requireFile, sha256Bytes, writeFileAtomic } from '../files.js';
+import { indexModel, loadModel, saveModel, setMetadata, tensorToFloat32, type GraphIndex } from '../onnx/index.js';
+import { applyPlan, planPrune } from './apply.js';
+import { modelCost } from './cost.js';
+import { buildGroups } from './groups.js';
+import { findLayers, type LayerNode } from './layers.js';
+import { checkRatio, DEFAULT_SEED, l1PerUnit, selectUnits, type ScoredLayer } from './select.js';
+
+const STRATEGIES = ['high', 'low', 'random', 'l1'];
+const EXTRA_ROWS: LayerKind[] = ['residual-add', 'sublayer-output', 'pool'];
+
+export async function pruneModel(req: PruneRequest): Promise<PruneResult> {
+  checkRequest(req);
+  const mode = req.mode ?? 'structural';
+  const seed = req.seed ?? DEFAULT_SEED;
+  if (req.out) {
+    assertNotSamePath(req.model, req.out);
+    assertNotSamePath(req.model, resultPath(req.out));
+  }
+  const model = await loadModel(req.model);
+  const scores = req.scores === undefined ? undefined : await readScores(req.scores);
+  if (!scores && (req.strategy === 'high' || req.strategy === 'low')) {
+    throw new MemLensError('BAD_INPUT', `strategy ${req.strategy} needs UnitMem scores (--scores F)`);
+  }
+  if (scores && scores.doc.model.sha256 !== model.sha256) {
+    throw new MemLensError(
+      'MISMATCH',
+      `scores ${scores.source} were computed for model sha256 ${scores.doc.model.sha256.slice(0, 12)}…, not ${req.model} (sha256 ${model.sha256.slice(0, 12)}…)`,
+    );
+  }
+  const index = indexModel(model.proto);
+  const layers = findLayers(index);
+  const selection = selectUnits(scoredLayers(index, layers, req.strategy === 'l1', scores?.doc), { ...req, seed });
+  const plan = planPrune(buildGroups(index, layers), layers, selection, { mode, include: req.include });
+  const removed = Object.fromEntries(selection);
+  const settings = {
+    strategy: req.strategy, scope: req.scope, ratio: req.ratio, mode, seed,
+    include: req.include ?? [], exclude: req.exclude ?? [],
+    scores: scores ? { source: scores.source, sha256: scores.sha256, settings: scores.doc.settings } : null,
+  };
+  const provenance: Record<string, string> = {
+    'memlens.source_sha256': model.sha256,
+    'memlens.prune.strategy': req.strategy,
+    'memlens.prune.scope': req.scope,
+    'memlens.prune.ratio': String(req.ratio),
+    'memlens.prune.mode': mode,
+    'memlens.prune.seed': String(seed),
+    'memlens.unitmem.settings': JSON.stringify(scores?.doc.settings ?? null),
+    'memlens.unitmem.sha256': scores?.sha256 ?? '',
+    'memlens.prune.removed': JSON.stringify(removed),
+    'memlens.version': __MEMLENS_VERSION__,
+  };
+  const pruned = setMetadata(applyPlan(model.proto, index, plan), provenance);
+  const before = modelCost(model.proto);
+  const after = modelCost(pruned);
+  const result: PruneResult = {
+    schema: 'memlens.prune/1',
+    model: { path: model.path, sha256: model.sha256 },
+    settings,
+    removed,
+    params: { before: before.params, after: after.params },
+    flops: { before: before.flops, after: after.flops },
+    groups: plan.report,
+    provenance,
+  };
+  if (req.out) {
+    await saveModel(pruned, req.out, { source: model });
+    result.out = req.out;
+    await writeFileAtomic(resultPath(req.out), JSON.stringify(result, null, 2) + '\n');
+  }
+  return result;
+}
+
+/** P.onnx -> P.prune.json, next to the exported model. */
+export function resultPath(out: string): string {
+  return out.replace(/(\.onnx)?$/i, '.prune.json');
+}
+
+function checkRequest(req: PruneRequest): void {
+  if (!STRATEGIES.includes(req.strategy)) {
+    throw new MemLensError('BAD_INPUT', `unknown strategy '${req.strategy}' (high, low, random, l1)`);
+  }
+  if (req.scope !== 'layer' && req.scope !== 'global') throw new MemLensError('BAD_INPUT', `unknown scope '${req.scope}' (layer, global)`);
+  if (req.mode !== undefined && req.mode !== 'structural' && req.mode !== 'mask') {
+    throw new MemLensError('BAD_INPUT', `unknown mode '${req.mode}' (structural, mask)`);
+  }
+  checkRatio(req.ratio);
+}
+
+interface Scores {
+  doc: UnitMemResult;
+  source: string;
+  /** Hash of the result document, recorded as provenance. */
+  sha256: string;
+}
+
+async function readScores(scores: string | UnitMemResult): Promise<Scores> {
+  if (typeof scores !== 'string') return { doc: checkScores(scores, 'scores'), source: '(document)', sha256: sha256Bytes(Buffer.from(JSON.stringify(scores))) };
+  await requireFile(scores, 'scores');
+  const bytes = await readFile(scores);
+  let doc: unknown;
+  try {
+    doc = JSON.parse(bytes.toString('utf8'));
+  } catch (e) {
+    throw new MemLensError('BAD_INPUT', `scores ${scores}: not JSON (${(e as Error).message})`);
+  }
+  return { doc: checkScores(doc, scores), source: scores, sha256: sha256Bytes(bytes) };
+}
+
+function checkScores(doc: unknown, source: string): UnitMemResult {
+  const d = doc as Partial<UnitMemResult> | null;
+  if (d?.schema !== 'memlens.unitmem/1' || typeof d.model?.sha256 !== 'string' || !Array.isArray(d.layers)) {
+    throw new MemLensError('BAD_INPUT', `scores ${source}: not a memlens.unitmem/1 document`);
+  }
+  return d as UnitMemResult;
+}
+
+/**
+ * The layers selection ranks: those the scores document measured (so every strategy of a comparison
+ * prunes the same layers), else every prunable layer. Each carries UnitMem and its weights' L1 norms.
+ */
+function scoredLayers(index: GraphIndex, layers: LayerNode[], withL1: boolean, doc?: UnitMemResult): ScoredLayer[] {
+  const byName = new Map(layers.map((l) => [l.name, l]));
+  const l1 = (l: LayerNode) => {
+    if (!withL1) return undefined;
+    const w = index.initializer(l.weight)!;
+    return l1PerUnit(tensorToFloat32(w), w.dims.map(Number), l.outAxis);
+  };
+  if (!doc) return layers.map((l) => ({ name: l.name, units: l.units, l1: l1(l) }));
+  // Extra rows (residual adds, pools, sublayer outputs) are measured for LayerMem, not pruned.
+  return doc.layers.filter((s) => !EXTRA_ROWS.includes(s.kind)).map((s) => {
+    const l = byName.get(s.name);
+    if (!l) throw new MemLensError('MISMATCH', `scores layer ${s.name} is not a prunable layer of the model`);
+    if (s.units !== l.units || s.unitmem.length !== l.units) {
+      throw new MemLensError('MISMATCH', `scores layer ${s.name} has ${s.unitmem.length} units, the model's has ${l.units}`);
+    }
+    return { name: l.name, units: l.units, unitmem: s.unitmem, l1: l1(l) };
+  });
+}

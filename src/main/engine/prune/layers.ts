@@ -1,0 +1,134 @@
+// The prunable layers of a graph as the pruner sees them: the node, its weight and bias and the axes
+// that hold its output units, and the per-channel chain after it (what masking must zero so that
+// the unit's activation is exactly zero).
+import { attrInt, type GraphIndex, type NodeProto } from '../onnx/index.js';
+
+export interface LayerNode {
+  /** The layer's name as results use it (node name, else its output tensor). */
+  name: string;
+  node: NodeProto;
+  /** Weight initializer and the axis of it that indexes the output units. */
+  weight: string;
+  outAxis: number;
+  /** Bias constant (Conv B, Gemm C) indexed by unit along its last axis, when there is one. */
+  bias?: string;
+  units: number;
+  /** Position of the unit axis in the output tensor, counted from the end (-3 for NCHW, -1 for linear). */
+  channelAxis: number;
+  /** Rank of the output tensor where the op fixes it (Conv, Gemm). */
+  rank?: number;
+  /** Depthwise conv (group = input channels): each output channel follows one input channel. */
+  depthwise?: { multiplier: number };
+  /** Conv with 1 < group < input channels: its channels cannot be cut one at a time. */
+  grouped?: number;
+}
+
+export function layerName(node: NodeProto): string {
+  return node.name || node.output[0];
+}
+
+/** Conv / Gemm / MatMul nodes whose weight is a constant, in topological order. */
+export function findLayers(index: GraphIndex): LayerNode[] {
+  return index.topologicalOrder().flatMap((n) => asLayer(index, n) ?? []);
+}
+
+export function asLayer(index: GraphIndex, node: NodeProto): LayerNode | undefined {
+  const w = index.initializer(node.input[1] ?? '');
+  if (!w) return undefined;
+  const dims = w.dims.map(Number);
+  const name = layerName(node);
+  const bias = node.input[2] && perChannelAxis(index, node.input[2], -1) !== undefined ? node.input[2] : undefined;
+  if (node.op_type === 'Conv') {
+    const group = attrInt(node, 'group', 1);
+    const inputs = dims[1] * group;
+    const layer: LayerNode = { name, node, weight: w.name, outAxis: 0, bias, units: dims[0], channelAxis: -(dims.length - 1), rank: dims.length };
+    if (group > 1 && dims[1] === 1 && dims[0] % inputs === 0) layer.depthwise = { multiplier: dims[0] / inputs };
+    else if (group > 1) layer.grouped = group;
+    return layer;
+  }
+  if (node.op_type === 'Gemm' && dims.length === 2 && attrInt(node, 'transA', 0) === 0) {
+    const transB = attrInt(node, 'transB', 0) === 1;
+    return { name, node, weight: w.name, outAxis: transB ? 0 : 1, bias, units: transB ? dims[0] : dims[1], channelAxis: -1, rank: 2 };
+  }
+  if (node.op_type === 'MatMul' && dims.length === 2) {
+    return { name, node, weight: w.name, outAxis: 1, units: dims[1], channelAxis: -1 };
+  }
+  return undefined;
+}
+
+/** Data inputs of ops that act on each channel separately (output channel c depends on input channel c only). */
+export const CHANNELWISE = new Set([
+  'Relu', 'LeakyRelu', 'PRelu', 'Clip', 'Sigmoid', 'HardSigmoid', 'HardSwish', 'Tanh', 'Elu', 'Selu', 'Celu', 'Gelu',
+  'Erf', 'Softplus', 'Softsign', 'Mish', 'Dropout', 'Identity', 'Neg', 'Abs', 'Sqrt', 'Exp', 'Log', 'Reciprocal',
+  'Floor', 'Ceil', 'Round', 'Sign', 'MaxPool', 'AveragePool', 'GlobalAveragePool', 'GlobalMaxPool', 'LpPool',
+  'BatchNormalization', 'InstanceNormalization',
+  'Add', 'Sub', 'Mul', 'Div', 'Max', 'Min', 'Sum', 'Mean', 'Pow',
+]);
+
+/** Inputs of channelwise ops that are per-channel parameter vectors indexed on axis 0. */
+export const CHANNEL_PARAMS: Record<string, number[]> = {
+  BatchNormalization: [1, 2, 3, 4],
+  InstanceNormalization: [1, 2],
+};
+
+/** Binary ops whose operands broadcast against each other (a constant operand may be per-channel). */
+export const ELEMENTWISE = new Set(['Add', 'Sub', 'Mul', 'Div', 'Max', 'Min', 'Sum', 'Mean', 'Pow', 'PRelu']);
+
+/** A per-unit parameter to zero when masking: `param` indexed on `axis` by the unit. */
+export interface UnitParam {
+  param: string;
+  axis: number;
+  /** Units of the layer per index of this parameter (depthwise followers with multiplier m > 1). */
+  block: number;
+}
+
+/**
+ * What masking zeroes for a unit: the layer's weight slice and bias, then along the single-consumer
+ * per-channel chain after it BatchNorm's scale and shift, constant bias Adds and depthwise convs, so
+ * that the activation is exactly zero (Relu/Gelu/pooling of 0 is 0). The paper's reference code
+ * zeroes conv weight, bias and BN gamma/beta; following the chain through depthwise convs keeps
+ * mask and structural exports equal when a channel is cut.
+ */
+export function unitParams(index: GraphIndex, layer: LayerNode): UnitParam[] {
+  const out: UnitParam[] = [{ param: layer.weight, axis: layer.outAxis, block: 1 }];
+  if (layer.bias) out.push({ param: layer.bias, axis: index.constantTensor(layer.bias)!.dims.length - 1, block: 1 });
+  let block = 1;
+  let tensor = layer.node.output[0];
+  for (;;) {
+    const next = index.consumers(tensor);
+    if (next.length !== 1 || index.graph.output.some((o) => o.name === tensor)) return out;
+    const n = next[0];
+    // Binary ops: the constant may come first (torch writes Add(bias, x)); x / c and c - x keep 0 -> 0
+    // once c is zeroed, c / x does not.
+    const constant = n.input.length === 2 ? n.input.find((i) => i !== tensor && index.isConstant(i)) : undefined;
+    if (CHANNEL_PARAMS[n.op_type]) {
+      if (n.input[0] !== tensor) return out;
+      // Scale and shift (inputs 1, 2) zeroed: the normalized output is exactly 0 whatever the input.
+      for (const i of [1, 2]) if (index.isConstant(n.input[i])) out.push({ param: n.input[i], axis: 0, block });
+    } else if (n.op_type === 'Add' || n.op_type === 'Sub') {
+      // A per-channel bias is zeroed; a broadcast constant would make the output non-zero: stop.
+      const axis = constant ? perChannelAxis(index, constant, layer.channelAxis) : undefined;
+      if (axis === undefined) return out;
+      out.push({ param: constant!, axis, block });
+    } else if (n.op_type === 'Mul' || n.op_type === 'Div') {
+      if (!constant || (n.op_type === 'Div' && n.input[0] !== tensor)) return out;
+    } else if (n.op_type === 'Conv') {
+      const dw = asLayer(index, n)?.depthwise;
+      if (!dw) return out;
+      block *= dw.multiplier;
+      out.push({ param: n.input[1], axis: 0, block });
+      if (n.input[2]) out.push({ param: n.input[2], axis: 0, block });
+    } else if (!CHANNELWISE.has(n.op_type) || ELEMENTWISE.has(n.op_type)) {
+      return out;
+    }
+    tensor = n.output[0];
+  }
+}
+
+/** The axis of a constant that holds one value per channel (broadcast from the right), if it does. */
+export function perChannelAxis(index: GraphIndex, name: string, channelAxis: number): number | undefined {
+  if (!index.isConstant(name)) return undefined;
+  const dims = index.constantTensor(name)!.dims.map(Number);
+  const axis = dims.length + channelAxis;
+  return axis >= 0 && dims[axis] > 1 ? axis : undefined;
+}
