@@ -44,9 +44,9 @@ export class Emitter {
     return `${this.prefix}/${hint}_${this.counter++}`;
   }
 
-  /** Appends one node and returns its output names. */
-  node(opType: string, inputs: string[], attrs: Record<string, AttrInit> = {}, outputs = 1): string[] {
-    const out = Array.from({ length: outputs }, () => this.fresh(opType));
+  /** Appends one node and returns its output names (`outputs`: a count of fresh names, or the names). */
+  node(opType: string, inputs: string[], attrs: Record<string, AttrInit> = {}, outputs: number | string[] = 1): string[] {
+    const out = typeof outputs === 'number' ? Array.from({ length: outputs }, () => this.fresh(opType)) : outputs;
     const attribute_ = Object.entries(attrs).map(([k, v]) => attribute(k, v));
     this.nodes.push(create('NodeProto', { name: this.fresh(`${opType}_node`), op_type: opType, input: inputs, output: out, attribute: attribute_ }));
     return out;

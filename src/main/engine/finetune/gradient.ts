@@ -4,7 +4,7 @@
 import { MemLensError } from '../errors.js';
 import { GraphIndex } from '../onnx/graph-index.js';
 import { opsetVersion, setOpset } from '../onnx/opset.js';
-import { copyMessage, create, type ModelProto } from '../onnx/schema.js';
+import { copyMessage, create, type GraphProto, type ModelProto } from '../onnx/schema.js';
 import { tensorToNumbers } from '../onnx/tensor.js';
 import { buildBackward } from './backward.js';
 import { Emitter } from './emit.js';
@@ -27,6 +27,24 @@ export function withOpset(model: ModelProto, opset: number): ModelProto {
   return setOpset(copyMessage(model, { ir_version: Math.max(Number(model.ir_version), 8) }), opset);
 }
 
+/** The graph with these initializers turned into graph inputs of the same type and shape. */
+export function promoteToInputs(graph: GraphProto, names: string[]): GraphProto {
+  const promoted = new Set(names);
+  const params = graph.initializer.filter((t) => promoted.has(t.name));
+  const inputs = params.map((t) =>
+    create('ValueInfoProto', {
+      name: t.name,
+      type: create('TypeProto', { tensor_type: { elem_type: t.data_type, shape: { dim: t.dims.map((d) => ({ dim_value: Number(d) })) } } }),
+    }),
+  );
+  return copyMessage(graph, {
+    initializer: graph.initializer.filter((t) => !promoted.has(t.name)),
+    // Old exporters also list initializers as inputs; those entries are replaced, not duplicated.
+    input: [...graph.input.filter((i) => !params.some((p) => p.name === i.name)), ...inputs],
+    value_info: [],
+  });
+}
+
 export interface GradientModel {
   model: ModelProto;
   /** Parameter -> name of the graph output holding its gradient. */
@@ -45,7 +63,6 @@ export function gradientModel(model: ModelProto, loss: string, wrt: string[], sh
   const e = new Emitter(opset, floatType);
   const nodes = graph.node.map((n) => copyMessage(n, { output: [...n.output] }));
   const trainable = new Set(wrt);
-  const frozen = graph.initializer.filter((t) => !trainable.has(t.name));
   const index = new GraphIndex(graph, opset);
   const shape = (t: string) => {
     const s = shapes.get(t);
@@ -63,20 +80,7 @@ export function gradientModel(model: ModelProto, loss: string, wrt: string[], sh
     e.nodes.push(create('NodeProto', { name: `${out}/identity`, op_type: 'Identity', input: [g], output: [out] }));
     named.set(p, out);
   }
-  const params = graph.initializer.filter((t) => trainable.has(t.name));
-  const paramInputs = params.map((t) =>
-    create('ValueInfoProto', {
-      name: t.name,
-      type: create('TypeProto', { tensor_type: { elem_type: t.data_type, shape: { dim: t.dims.map((d) => ({ dim_value: Number(d) })) } } }),
-    }),
-  );
   const outputs = [...graph.output, ...[...named.values()].map((name) => create('ValueInfoProto', { name }))];
-  const trained = copyMessage(graph, {
-    node: [...nodes, ...e.nodes],
-    initializer: [...frozen, ...e.initializers],
-    input: [...graph.input.filter((i) => !params.some((p) => p.name === i.name)), ...paramInputs],
-    output: outputs,
-    value_info: [],
-  });
+  const trained = promoteToInputs(copyMessage(graph, { node: [...nodes, ...e.nodes], initializer: [...graph.initializer, ...e.initializers], output: outputs }), wrt);
   return { model: withOpset(copyMessage(model, { graph: trained }), opset), grads: named };
 }
