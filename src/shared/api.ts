@@ -34,12 +34,14 @@ export interface Progress {
   done: number;
   total: number;
   stage: string;
+  /** Live figures of the step just done (fine-tuning: loss, accuracy), for curves while it runs. */
+  metrics?: Record<string, number>;
 }
 
 /** What the engine's long functions accept besides their request. */
 export interface JobControl {
   signal?: AbortSignal;
-  onProgress?: (done: number, total: number, stage: string) => void;
+  onProgress?: (done: number, total: number, stage: string, metrics?: Record<string, number>) => void;
 }
 
 /** Wire envelope used by every transport: the caller re-throws `error` with the engine's own words. */

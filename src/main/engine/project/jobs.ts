@@ -24,8 +24,9 @@ export class JobRegistry {
     if (this.running.has(id)) throw new MemLensError('BAD_INPUT', `job ${id} is already running`);
     const ctrl = new AbortController();
     this.running.set(id, ctrl);
-    const onProgress = (done: number, total: number, stage: string) => {
-      for (const l of this.listeners) l({ jobId: id, done, total, stage });
+    const onProgress: JobControl['onProgress'] = (done, total, stage, metrics) => {
+      const p: Progress = metrics ? { jobId: id, done, total, stage, metrics } : { jobId: id, done, total, stage };
+      for (const l of this.listeners) l(p);
     };
     try {
       return await work({ signal: ctrl.signal, onProgress });

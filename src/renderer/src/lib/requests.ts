@@ -1,0 +1,87 @@
+// Requests built from the open project and a screen's form, so every screen sends the project's
+// own data paths and normalization (the engine never guesses them).
+import type {
+  ClassMemRequest,
+  CompareRequest,
+  FinetuneRequest,
+  LayerMemRequest,
+  ProjectInfo,
+  PruneRequest,
+  PruneStrategy,
+  UnitMemRequest,
+  UnitMemResult,
+} from '../../../shared/api.js';
+
+const norm = (p: ProjectInfo) => ({ mean: p.normalization.mean, std: p.normalization.std });
+
+function need(value: string | undefined, what: string, p: ProjectInfo): string {
+  if (!value) throw new Error(`project ${p.name} has no ${what}; add it to ${p.path}`);
+  return value;
+}
+
+export function unitmemRequest(p: ProjectInfo, views: number): UnitMemRequest {
+  return { model: p.model, data: p.data.candidates, views, augment: p.augment, ...norm(p) };
+}
+
+export function classmemRequest(p: ProjectInfo): ClassMemRequest {
+  return { model: p.model, data: p.data.candidates, ...norm(p) };
+}
+
+export function layermemRequest(p: ProjectInfo, views: number): LayerMemRequest {
+  return { model: p.model, reference: need(p.reference, 'reference encoder', p), data: p.data.candidates, views, augment: p.augment, ...norm(p) };
+}
+
+export interface PruneForm {
+  strategy: PruneStrategy;
+  scope: 'layer' | 'global';
+  ratio: number;
+  mode: 'structural' | 'mask';
+  seed: number;
+}
+
+/** Without `out` the engine only previews (nothing is written). */
+export function pruneRequest(p: ProjectInfo, f: PruneForm, scores: UnitMemResult | undefined, out?: string): PruneRequest {
+  if (!scores && (f.strategy === 'low' || f.strategy === 'high')) throw new Error(`strategy '${f.strategy}' needs UnitMem: compute it on the Layers screen first`);
+  return {
+    model: p.model,
+    strategy: f.strategy,
+    scope: f.scope,
+    ratio: f.ratio,
+    mode: f.mode,
+    seed: f.seed,
+    ...(scores && f.strategy !== 'l1' && f.strategy !== 'random' ? { scores } : {}),
+    ...(out ? { out } : {}),
+  };
+}
+
+export function compareRequest(p: ProjectInfo, strategies: PruneStrategy[], ratios: number[], scopes: ('layer' | 'global')[], probe: 'knn' | 'linear', views: number): CompareRequest {
+  if (strategies.length === 0) throw new Error('choose at least one strategy');
+  return {
+    model: p.model,
+    data: p.data.candidates,
+    train: need(p.data.train, 'train data', p),
+    test: need(p.data.test, 'test data', p),
+    ...(p.reference ? { reference: p.reference } : {}),
+    strategies,
+    ratios,
+    scopes,
+    probe,
+    views,
+    ...norm(p),
+  };
+}
+
+export function finetuneRequest(p: ProjectInfo, layers: string[], epochs: number, lr: number, out?: string): FinetuneRequest {
+  if (layers.length === 0) throw new Error('choose at least one layer to fine-tune');
+  return {
+    model: p.model,
+    train: need(p.data.train, 'train data', p),
+    test: need(p.data.test, 'test data', p),
+    layers: layers.join(','),
+    ...(p.reference ? { reference: p.reference } : {}),
+    epochs,
+    lr,
+    ...(out ? { out } : {}),
+    ...norm(p),
+  };
+}

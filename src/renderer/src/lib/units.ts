@@ -1,0 +1,50 @@
+import type { ClassMemResult, UnitMemResult } from '../../../shared/api.js';
+
+export interface UnitRow {
+  layer: string;
+  unit: number;
+  unitmem: number;
+  muMax: number;
+  /** The sample id the unit responds to most (its memorized point). */
+  sample: string;
+  classmem?: number;
+  /** Class name the unit prefers, when ClassMem is known. */
+  argmaxClass?: string;
+}
+
+export type UnitKey = 'layer' | 'unit' | 'unitmem' | 'classmem' | 'muMax';
+
+/** Every unit of every layer, with ClassMem joined in by layer name and unit index. */
+export function unitRows(unitmem: UnitMemResult, classmem?: ClassMemResult): UnitRow[] {
+  const cm = new Map(classmem?.layers.map((l) => [l.name, l]));
+  const rows: UnitRow[] = [];
+  for (const l of unitmem.layers) {
+    const c = cm.get(l.name);
+    for (let u = 0; u < l.units; u++) {
+      const row: UnitRow = { layer: l.name, unit: u, unitmem: l.unitmem[u], muMax: l.muMax[u], sample: unitmem.samples[l.argmaxSample[u]] };
+      if (c) {
+        row.classmem = c.classmem[u];
+        row.argmaxClass = classmem!.classes[c.argmaxClass[u]];
+      }
+      rows.push(row);
+    }
+  }
+  return rows;
+}
+
+/**
+ * Sorted copy; layers compare by forward order (their index in `layerOrder`), not by name,
+ * and missing values (no ClassMem) always go last whatever the direction.
+ */
+export function sortUnits(rows: readonly UnitRow[], key: UnitKey, descending: boolean, layerOrder: readonly string[]): UnitRow[] {
+  const order = new Map(layerOrder.map((n, i) => [n, i]));
+  const value = (r: UnitRow): number | undefined => (key === 'layer' ? order.get(r.layer) : r[key]);
+  return [...rows].sort((a, b) => {
+    const va = value(a);
+    const vb = value(b);
+    if (va === undefined || vb === undefined) return va === vb ? 0 : va === undefined ? 1 : -1;
+    const d = descending ? vb - va : va - vb;
+    // Ties (e.g. sorting by layer) keep units in index order.
+    return d !== 0 ? d : (order.get(a.layer)! - order.get(b.layer)!) || a.unit - b.unit;
+  });
+}

@@ -1,0 +1,150 @@
+import { describe, expect, it } from 'vitest';
+import type { ComparePoint, LayerMemResult, PruneResult, UnitMemResult } from '../../../src/shared/api.js';
+import { accuracySeries, compareCsv, memorizationSeries } from '../../../src/renderer/src/lib/compare.js';
+import { exportPaths } from '../../../src/renderer/src/lib/exports.js';
+import { autoChoice, rankLayers } from '../../../src/renderer/src/lib/finetune.js';
+import { parseNumbers, parseRatios } from '../../../src/renderer/src/lib/form.js';
+import { layerRows, unitMemBoxes } from '../../../src/renderer/src/lib/layers.js';
+import { previewRows, prunedModelPath, reduction } from '../../../src/renderer/src/lib/prune.js';
+import { sortUnits, unitRows } from '../../../src/renderer/src/lib/units.js';
+
+const unitmem = {
+  schema: 'memlens.unitmem/1',
+  model: { path: '/m.onnx', sha256: 'x' },
+  settings: {},
+  samples: ['s0', 's1', 's2'],
+  layers: [
+    { name: 'conv1', op: 'Conv', kind: 'conv', tensor: 't1', units: 2, unitmem: [0.1, 0.5], muMax: [1, 2], muRest: [0.9, 1], argmaxSample: [2, 0] },
+    { name: 'fc', op: 'Gemm', kind: 'linear', tensor: 't2', units: 3, unitmem: [0.3, 0.9, 0.6], muMax: [3, 4, 5], muRest: [1, 1, 1], argmaxSample: [1, 1, 0] },
+  ],
+} as UnitMemResult;
+
+const point = (strategy: ComparePoint['strategy'], ratio: number, accuracy: number, meanUnitMem = 0.2, seed = 0): ComparePoint => ({
+  strategy, scope: 'layer', ratio, seed, accuracy, meanUnitMem, params: 100, flops: 1000, latencyMs: 1.5,
+});
+
+describe('Layers screen logic', () => {
+  it('joins LayerMem to UnitMem by layer name and averages UnitMem per layer', () => {
+    const layermem = {
+      layers: [
+        { name: 'conv1', layermem: 0.2, delta: 0.2 },
+        { name: 'add1', layermem: 0.25, delta: 0.05 },
+        { name: 'fc', layermem: 0.4, delta: 0.15 },
+      ],
+    } as LayerMemResult;
+    const rows = layerRows(unitmem, layermem);
+    expect(rows.map((r) => r.name)).toEqual(['conv1', 'fc', 'add1']);
+    expect(rows[0].meanUnitMem).toBeCloseTo(0.3, 12); // (0.1 + 0.5) / 2
+    expect(rows[1].meanUnitMem).toBeCloseTo(0.6, 12); // (0.3 + 0.9 + 0.6) / 3
+    expect(rows[1]).toMatchObject({ layermem: 0.4, delta: 0.15 });
+    expect(rows[2].meanUnitMem).toBeNaN();
+  });
+
+  it('box plot quartiles interpolate like numpy.percentile', () => {
+    // numpy.percentile([0.3, 0.9, 0.6], [0, 25, 50, 75, 100]) = [0.3, 0.45, 0.6, 0.75, 0.9]
+    const { boxes } = unitMemBoxes(unitmem);
+    [0.3, 0.45, 0.6, 0.75, 0.9].forEach((v, i) => expect(boxes[1][i]).toBeCloseTo(v, 12));
+  });
+});
+
+describe('Units screen logic', () => {
+  it('lists every unit with the sample it memorizes', () => {
+    const rows = unitRows(unitmem);
+    expect(rows).toHaveLength(5);
+    expect(rows[0]).toEqual({ layer: 'conv1', unit: 0, unitmem: 0.1, muMax: 1, sample: 's2' });
+    expect(rows[4]).toEqual({ layer: 'fc', unit: 2, unitmem: 0.6, muMax: 5, sample: 's0' });
+  });
+
+  it('sorts by value either way, by layer in forward order, and keeps missing ClassMem last', () => {
+    const rows = unitRows(unitmem);
+    const key = (rs: { layer: string; unit: number }[]) => rs.map((r) => `${r.layer}/${r.unit}`);
+    expect(key(sortUnits(rows, 'unitmem', true, ['conv1', 'fc']))).toEqual(['fc/1', 'fc/2', 'conv1/1', 'fc/0', 'conv1/0']);
+    expect(key(sortUnits(rows, 'unitmem', false, ['conv1', 'fc']))).toEqual(['conv1/0', 'fc/0', 'conv1/1', 'fc/2', 'fc/1']);
+    expect(key(sortUnits(rows, 'layer', true, ['conv1', 'fc']))).toEqual(['fc/0', 'fc/1', 'fc/2', 'conv1/0', 'conv1/1']);
+    const withClass = rows.map((r, i) => (i === 1 ? { ...r, classmem: 0.7 } : r));
+    expect(key(sortUnits(withClass, 'classmem', false, ['conv1', 'fc']))[0]).toBe('conv1/1');
+  });
+});
+
+describe('Prune screen logic', () => {
+  it('shows removed units per layer and the saved fraction', () => {
+    const preview = { removed: { fc: [0, 2] }, params: { before: 200, after: 150 }, flops: { before: 10, after: 10 } } as unknown as PruneResult;
+    expect(previewRows(preview, unitmem.layers)).toEqual([
+      { layer: 'conv1', units: 2, removed: 0, fraction: 0 },
+      { layer: 'fc', units: 3, removed: 2, fraction: 2 / 3 },
+    ]);
+    expect(reduction(200, 150)).toBe(0.25);
+    expect(reduction(0, 0)).toBe(0);
+  });
+
+  it('suggests an export path that is never the source model', () => {
+    expect(prunedModelPath('/d/enc.onnx', 'low', 0.2, 'layer')).toBe('/d/enc-low-20.onnx');
+    expect(prunedModelPath('/d/enc.ONNX', 'random', 0.35, 'global')).toBe('/d/enc-random-35-global.onnx');
+  });
+});
+
+describe('Compare screen logic', () => {
+  const points = [
+    point('none', 0, 0.8, 0.3),
+    point('low', 0.2, 0.78),
+    point('low', 0.1, 0.79),
+    point('random', 0.1, 0.7, 0.2, 0),
+    point('random', 0.1, 0.6, 0.2, 1),
+    point('high', 0.1, 0.75, 0.1),
+  ];
+
+  it('draws one accuracy line per strategy from the unpruned baseline, seeds averaged', () => {
+    const series = accuracySeries(points);
+    expect(series.map((s) => s.name)).toEqual(['low', 'random', 'high']);
+    expect(series[0].data).toEqual([[0, 0.8], [0.1, 0.79], [0.2, 0.78]]);
+    expect(series[1].data[1][0]).toBe(0.1);
+    expect(series[1].data[1][1]).toBeCloseTo(0.65, 12);
+  });
+
+  it('plots accuracy against mean UnitMem per run, the unpruned model on its own', () => {
+    const series = memorizationSeries(points);
+    expect(series.find((s) => s.name === 'unpruned')!.data).toEqual([[0.3, 0.8]]);
+    expect(series.find((s) => s.name === 'high')!.data).toEqual([[0.1, 0.75]]);
+  });
+
+  it('writes RFC 4180 CSV with a header and one row per point', () => {
+    const csv = compareCsv([point('low', 0.2, 0.78), { ...point('l1', 0.1, 0.5), layerMem: 0.25 }]);
+    expect(csv).toBe(
+      'strategy,scope,ratio,seed,accuracy,meanUnitMem,layerMem,params,flops,latencyMs\n' +
+        'low,layer,0.2,0,0.78,0.2,,100,1000,1.5\n' +
+        'l1,layer,0.1,0,0.5,0.2,0.25,100,1000,1.5\n',
+    );
+  });
+
+  it('names export files from one base path', () => {
+    expect(exportPaths('/tmp/sweep.png', 'png')).toEqual(['/tmp/sweep-accuracy-vs-ratio.png', '/tmp/sweep-accuracy-vs-unitmem.png']);
+    expect(exportPaths('/tmp/sweep', 'csv')).toEqual(['/tmp/sweep.csv']);
+    expect(() => exportPaths('', 'svg')).toThrow('choose where to save the export');
+  });
+});
+
+describe('Fine-tune screen logic', () => {
+  it('ranks trainable layers by DeltaLayerMem and pre-selects the top k (the engine auto choice)', () => {
+    const lm = {
+      layers: [
+        { name: 'conv1', delta: 0.1, layermem: 0.1 },
+        { name: 'add', delta: 0.5, layermem: 0.6 },
+        { name: 'conv2', delta: 0.3, layermem: 0.4 },
+        { name: 'fc', delta: 0.2, layermem: 0.6 },
+      ],
+    } as LayerMemResult;
+    const ranked = rankLayers(lm, new Set(['conv1', 'conv2', 'fc']));
+    expect(ranked.map((l) => l.name)).toEqual(['conv2', 'fc', 'conv1']);
+    expect(autoChoice(ranked)).toEqual(['conv2', 'fc']);
+    expect(autoChoice(ranked, 1)).toEqual(['conv2']);
+  });
+});
+
+describe('form parsing', () => {
+  it('reads numbers and ratios in percent or fraction, naming the bad value', () => {
+    expect(parseNumbers('0.2860, 0.5', 'mean')).toEqual([0.286, 0.5]);
+    expect(() => parseNumbers('0.2, x', 'std')).toThrow("std: 'x' is not a number");
+    expect(parseRatios('10, 20, 0.3')).toEqual([0.1, 0.2, 0.3]);
+    expect(() => parseRatios('100')).toThrow('ratios: 100 is not a fraction');
+  });
+});
