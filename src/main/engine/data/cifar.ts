@@ -17,11 +17,10 @@ export function isCifarBatchName(name: string): boolean {
 /** Label bytes per record: 1 (CIFAR-10) or 2 (CIFAR-100: coarse then fine); from the name, else the size. */
 function labelBytes(path: string, size: number): 1 | 2 {
   const name = basename(path);
-  if (CIFAR10_NAME.test(name)) return 1;
-  if (CIFAR100_NAME.test(name)) return 2;
-  const fits10 = size > 0 && size % (PIXELS + 1) === 0;
-  const fits100 = size > 0 && size % (PIXELS + 2) === 0;
-  if (fits10 !== fits100) return fits10 ? 1 : 2;
+  const fits = (b: 1 | 2) => size > 0 && size % (PIXELS + b) === 0;
+  const byName = CIFAR10_NAME.test(name) ? 1 : CIFAR100_NAME.test(name) ? 2 : undefined;
+  if (byName && fits(byName)) return byName;
+  if (!byName && fits(1) !== fits(2)) return fits(1) ? 1 : 2;
   throw new MemLensError('BAD_DATA', `${path} is not a CIFAR binary batch (size ${size} is not a whole number of records)`);
 }
 
@@ -39,58 +38,48 @@ async function classNames(dir: string, bytes: 1 | 2): Promise<string[] | undefin
   return names?.length ? names : undefined;
 }
 
+/** Decodes `n` records of `raw` into labels[at..] and HWC pixels at record `at` of `data`. */
+function decodeRecords(raw: Uint8Array, bytes: 1 | 2, n: number, at: number, data: Uint8Array, labels: Int32Array): void {
+  const record = PIXELS + bytes;
+  const plane = SIDE * SIDE;
+  for (let i = 0; i < n; i++) {
+    const src = i * record + bytes;
+    labels[at + i] = raw[src - 1]; // CIFAR-100: the fine label (the second byte)
+    const dst = (at + i) * PIXELS;
+    for (let p = 0; p < plane; p++) {
+      data[dst + 3 * p] = raw[src + p];
+      data[dst + 3 * p + 1] = raw[src + plane + p];
+      data[dst + 3 * p + 2] = raw[src + 2 * plane + p];
+    }
+  }
+}
+
 export async function openCifar(path: string, limit?: number): Promise<DataSource> {
   const files = await batchFiles(path);
-  const chunks: { data: Uint8Array; labels: Int32Array }[] = [];
-  let bytes: 1 | 2 | undefined;
-  let total = 0;
-  for (const file of files) {
-    if (limit !== undefined && total >= limit) break;
-    const raw = await readFile(file).catch((e: Error) => {
-      throw new MemLensError('IO', `cannot read ${file}: ${e.message}`);
+  // Sizes first, so the pixels are decoded straight into one buffer of the final size.
+  const sizes = await Promise.all(files.map(async (f) => (await stat(f)).size));
+  const kinds = files.map((f, k) => labelBytes(f, sizes[k]));
+  const bytes = kinds[0];
+  if (bytes === undefined) throw new MemLensError('BAD_DATA', `${path} holds no CIFAR batches (data_batch_*.bin, test_batch.bin)`);
+  if (kinds.some((b) => b !== bytes)) throw new MemLensError('BAD_DATA', `${path} mixes CIFAR-10 and CIFAR-100 batches`);
+  const records = sizes.map((size) => size / (PIXELS + bytes));
+  const total = keepCount(records.reduce((a, b) => a + b, 0), limit);
+  const data = new Uint8Array(total * PIXELS);
+  const labels = new Int32Array(total);
+  for (let k = 0, at = 0; k < files.length && at < total; k++) {
+    const raw = await readFile(files[k]).catch((e: Error) => {
+      throw new MemLensError('IO', `cannot read ${files[k]}: ${e.message}`);
     });
-    const b = labelBytes(file, raw.length);
-    if (bytes !== undefined && b !== bytes) {
-      throw new MemLensError('BAD_DATA', `${path} mixes CIFAR-10 and CIFAR-100 batches`);
-    }
-    bytes = b;
-    const record = PIXELS + b;
-    if (raw.length % record !== 0) {
-      throw new MemLensError('BAD_DATA', `${file} is truncated: ${raw.length} bytes is not a multiple of ${record}`);
-    }
-    const n = Math.min(raw.length / record, limit === undefined ? Infinity : limit - total);
-    const data = new Uint8Array(n * PIXELS);
-    const labels = new Int32Array(n);
-    const plane = SIDE * SIDE;
-    for (let i = 0; i < n; i++) {
-      const r = i * record;
-      labels[i] = raw[r + b - 1]; // CIFAR-100: the fine label (the second byte)
-      const src = r + b;
-      const dst = i * PIXELS;
-      for (let p = 0; p < plane; p++) {
-        data[dst + 3 * p] = raw[src + p];
-        data[dst + 3 * p + 1] = raw[src + plane + p];
-        data[dst + 3 * p + 2] = raw[src + 2 * plane + p];
-      }
-    }
-    chunks.push({ data, labels });
-    total += n;
-  }
-  if (!bytes || total === 0) throw new MemLensError('BAD_DATA', `${path} holds no CIFAR records`);
-  const count = keepCount(total, limit);
-  const data = Buffer.concat(chunks.map((c) => c.data));
-  const labels = new Int32Array(count);
-  let at = 0;
-  for (const c of chunks) {
-    labels.set(c.labels, at);
-    at += c.labels.length;
+    const n = Math.min(records[k], total - at);
+    decodeRecords(raw, bytes, n, at, data, labels);
+    at += n;
   }
   const dir = files.length === 1 && files[0] === path ? dirname(path) : path;
   const source: DataSource = {
     kind: 'cifar',
     path,
-    count,
-    ids: Array.from({ length: count }, (_, i) => String(i)),
+    count: total,
+    ids: Array.from({ length: total }, (_, i) => String(i)),
     labels,
     classes: (await classNames(dir, bytes)) ?? numberedClasses(labels),
     channels: 3,

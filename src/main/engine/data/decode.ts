@@ -3,6 +3,7 @@
 // so the many reads of the same sample (one per view) cost nothing.
 import { readFile } from 'node:fs/promises';
 import sharp from 'sharp';
+import { MemLensError } from '../errors.js';
 import type { RawImage } from './image.js';
 
 /** Extensions tried as images; other files in a data folder are ignored. */
@@ -63,5 +64,9 @@ export async function decodeFiles(paths: string[], want = Infinity): Promise<Dec
       }
     });
   }
-  return { good, failed, channels, get: async (i) => cache.get(i) ?? decodeImage(paths[i]) };
+  const decodeAgain = (i: number) =>
+    decodeImage(paths[i]).catch((e: Error) => {
+      throw new MemLensError('BAD_DATA', `cannot decode ${paths[i]} any more: ${e.message.split('\n')[0]}`);
+    });
+  return { good, failed, channels, get: async (i) => cache.get(i) ?? decodeAgain(i) };
 }

@@ -41,7 +41,6 @@ function looksLikeViews(groups: Map<string, string[]>): boolean {
 }
 
 export async function openImageFolder(root: string, opts: { limit?: number; views?: boolean }): Promise<DataSource> {
-  keepCount(1, opts.limit);
   const files = await listImages(root);
   if (files.length === 0) throw new MemLensError('BAD_DATA', `${root} holds no images (png, jpg, webp, gif, tiff, avif)`);
   const groups = groupBySample(files);

@@ -81,6 +81,10 @@ export function resample(
   outH: number,
   planes: Float32Array,
 ): void {
+  if (!flip && region.width === outW && region.height === outH) {
+    copyRegion(img, region, planes);
+    return;
+  }
   const { width: W, channels: C, data } = img;
   const plane = outW * outH;
   scratch.ensure(0, outW);
@@ -95,7 +99,6 @@ export function resample(
     wx[dst] = fx - i0;
   }
   const sy = region.height / outH;
-  const k = 1 / 255;
   for (let y = 0; y < outH; y++) {
     const fy = Math.min(Math.max((y + 0.5) * sy - 0.5, 0), region.height - 1);
     const j0 = Math.floor(fy);
@@ -103,15 +106,32 @@ export function resample(
     const r0 = (region.y + j0) * W * C;
     const r1 = (region.y + Math.min(j0 + 1, region.height - 1)) * W * C;
     for (let c = 0; c < C; c++) {
-      let o = c * plane + y * outW;
-      for (let x = 0; x < outW; x++, o++) {
-        const a = x0[x] + c;
-        const b = x1[x] + c;
+      const o = c * plane + y * outW;
+      const t0 = r0 + c;
+      const t1 = r1 + c;
+      for (let x = 0; x < outW; x++) {
+        const a = x0[x];
+        const b = x1[x];
         const w = wx[x];
-        const top = data[r0 + a] + (data[r0 + b] - data[r0 + a]) * w;
-        const bot = data[r1 + a] + (data[r1 + b] - data[r1 + a]) * w;
-        planes[o] = (top + (bot - top) * wy) * k;
+        const top = data[t0 + a] * (1 - w) + data[t0 + b] * w;
+        const bot = data[t1 + a] * (1 - w) + data[t1 + b] * w;
+        planes[o + x] = (top + (bot - top) * wy) * INV255;
       }
+    }
+  }
+}
+
+const INV255 = 1 / 255;
+
+/** The common no-resize case (plain preprocessing at the model's size): de-interleave and scale. */
+function copyRegion(img: RawImage, region: Region, planes: Float32Array): void {
+  const { width: W, channels: C, data } = img;
+  const plane = region.width * region.height;
+  for (let c = 0; c < C; c++) {
+    let o = c * plane;
+    for (let y = 0; y < region.height; y++) {
+      let i = ((region.y + y) * W + region.x) * C + c;
+      for (let x = 0; x < region.width; x++, i += C) planes[o++] = data[i] * INV255;
     }
   }
 }

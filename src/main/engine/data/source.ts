@@ -34,13 +34,15 @@ export interface OpenOptions {
   kind?: SourceKind;
 }
 
-/** Checks a limit option and returns how many of `available` samples to keep. */
-export function keepCount(available: number, limit: number | undefined): number {
-  if (limit === undefined) return available;
-  if (!Number.isInteger(limit) || limit < 1) {
+function checkLimit(limit: number | undefined): void {
+  if (limit !== undefined && (!Number.isInteger(limit) || limit < 1)) {
     throw new MemLensError('BAD_INPUT', `limit must be a positive integer, got ${limit}`);
   }
-  return Math.min(available, limit);
+}
+
+/** How many of `available` samples a (checked) limit keeps. */
+export function keepCount(available: number, limit: number | undefined): number {
+  return limit === undefined ? available : Math.min(available, limit);
 }
 
 /** Class names for sets that ship none (IDX, CIFAR without its meta file): the label values 0..max. */
@@ -82,7 +84,7 @@ async function detectKind(path: string): Promise<SourceKind> {
 
 /** Opens a data source; `kind` 'folder' also recognizes per-sample view folders (see folder.ts). */
 export async function openSource(path: string, opts: OpenOptions = {}): Promise<DataSource> {
-  keepCount(1, opts.limit);
+  checkLimit(opts.limit);
   const kind = opts.kind ?? (await detectKind(path));
   if (kind === 'idx') return openIdx(path, opts.limit);
   if (kind === 'cifar') return openCifar(path, opts.limit);

@@ -126,6 +126,12 @@ function meanGray(p: Float32Array, channels: number, n: number): number {
   return sum / n;
 }
 
+/** One HSV -> RGB channel without branching on the sector: n = 5 (R), 3 (G), 1 (B). */
+function hsvChannel(n: number, h6: number, s: number, v: number): number {
+  const k = (n + h6) % 6;
+  return v - v * s * Math.max(0, Math.min(k, 4 - k, 1));
+}
+
 /** torchvision adjust_hue on float RGB: rotate the HSV hue by `shift` (in turns). */
 function shiftHue(p: Float32Array, n: number, shift: number): void {
   for (let i = 0; i < n; i++) {
@@ -133,28 +139,18 @@ function shiftHue(p: Float32Array, n: number, shift: number): void {
     const g = p[n + i];
     const b = p[2 * n + i];
     const max = Math.max(r, g, b);
-    const min = Math.min(r, g, b);
-    const chroma = max - min;
+    const chroma = max - Math.min(r, g, b);
     if (chroma === 0) continue; // gray pixel: hue is undefined and the rotation is a no-op
     let h: number;
     if (max === r) h = (g - b) / chroma;
     else if (max === g) h = 2 + (b - r) / chroma;
     else h = 4 + (r - g) / chroma;
     h = h / 6 + shift;
-    h -= Math.floor(h);
+    const h6 = (h - Math.floor(h)) * 6;
     const sat = chroma / max;
-    const h6 = h * 6;
-    const sector = Math.floor(h6) % 6;
-    const f = h6 - Math.floor(h6);
-    const lo = max * (1 - sat);
-    const down = max * (1 - sat * f);
-    const up = max * (1 - sat * (1 - f));
-    const rgb =
-      sector === 0 ? [max, up, lo] : sector === 1 ? [down, max, lo] : sector === 2 ? [lo, max, up]
-      : sector === 3 ? [lo, down, max] : sector === 4 ? [up, lo, max] : [max, lo, down];
-    p[i] = rgb[0];
-    p[n + i] = rgb[1];
-    p[2 * n + i] = rgb[2];
+    p[i] = hsvChannel(5, h6, sat, max);
+    p[n + i] = hsvChannel(3, h6, sat, max);
+    p[2 * n + i] = hsvChannel(1, h6, sat, max);
   }
 }
 
