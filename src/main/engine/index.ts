@@ -1,12 +1,17 @@
 // The engine facade: the one object every host (Electron IPC, HTTP server, tests) calls.
 // Long calls run as jobs (progress + cancel by jobId); the engine parts stay plain functions.
-import { extname } from 'node:path';
+import { extname, join } from 'node:path';
 import type { Job, JobControl, MemLensApi } from '../../shared/api.js';
+import { openSource, samplePng, type DataSource } from './data/index.js';
 import { MemLensError } from './errors.js';
 import { writeFileAtomic } from './files.js';
+import { computeClassMem } from './metrics/classmem-job.js';
+import { computeLayerMem } from './metrics/layermem-job.js';
+import { computeUnitMem } from './metrics/unitmem-job.js';
 import { JobRegistry } from './project/jobs.js';
 import { createProject, DEMO_PROJECT, loadProject, RecentProjects } from './project/project.js';
-import { join } from 'node:path';
+import { pruneModel } from './prune/export.js';
+import { inspectModel } from './units/model-info.js';
 
 export interface EngineOptions {
   /** Folder with demo/project.memlens.json (see findResourcesDir). */
@@ -31,6 +36,17 @@ export function createEngine(opts: EngineOptions): Engine {
     const { jobId, ...rest } = req;
     return jobs.run(jobId, (ctl) => work(rest, ctl));
   };
+  // The Units screen asks for one image per click: keep the last opened source (IDX files are gzipped).
+  let lastSource: Promise<DataSource> | undefined;
+  let lastSourcePath = '';
+  const source = (path: string) => {
+    if (path !== lastSourcePath || !lastSource) {
+      lastSourcePath = path;
+      lastSource = openSource(path);
+      lastSource.catch(() => (lastSource = undefined));
+    }
+    return lastSource;
+  };
   const notYet = (method: string): never => {
     throw new MemLensError('UNSUPPORTED', `${method}: not yet available`);
   };
@@ -50,15 +66,16 @@ export function createEngine(opts: EngineOptions): Engine {
       return info;
     },
     recentProjects: () => recent.list(),
-    inspect: async () => notYet('inspect'),
-    unitmem: (req) => job(req, async () => notYet('unitmem')),
-    classmem: (req) => job(req, async () => notYet('classmem')),
-    layermem: (req) => job(req, async () => notYet('layermem')),
-    prune: (req) => job(req, async () => notYet('prune')),
+    inspect: (req) => inspectModel(req.model),
+    unitmem: (req) => job(req, computeUnitMem),
+    classmem: (req) => job(req, computeClassMem),
+    layermem: (req) => job(req, computeLayerMem),
+    // Pruning is one graph edit (fast, synchronous in parts): no progress, but a jobId is accepted.
+    prune: (req) => job(req, (r) => pruneModel(r)),
     evaluate: (req) => job(req, async () => notYet('evaluate')),
     compare: (req) => job(req, async () => notYet('compare')),
     finetune: (req) => job(req, async () => notYet('finetune')),
-    sampleImage: async () => notYet('sampleImage'),
+    sampleImage: async (req) => `data:image/png;base64,${(await samplePng(await source(req.data), req.id)).toString('base64')}`,
     saveExport: async (req) => {
       const ext = extname(req.path).toLowerCase();
       if (!EXPORT_EXTENSIONS.includes(ext)) {

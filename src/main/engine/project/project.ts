@@ -1,23 +1,14 @@
 import { existsSync } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
-import type { AugmentSettings, Normalization, ProjectFile, ProjectInfo } from '../../../shared/api.js';
+import type { Normalization, ProjectFile, ProjectInfo } from '../../../shared/api.js';
+import { DEFAULT_AUGMENT } from '../data/index.js';
 import { MemLensError } from '../errors.js';
 import { requireFile, writeFileAtomic } from '../files.js';
 
 export const PROJECT_SCHEMA = 'memlens.project/1';
 export const DEMO_PROJECT = join('demo', 'project.memlens.json');
 const MAX_RECENT = 10;
-
-// SimCLR's CIFAR recipe (the paper's training views); a project may override any field.
-const DEFAULT_AUGMENT: AugmentSettings = {
-  kind: 'simclr',
-  cropScale: [0.2, 1],
-  flipP: 0.5,
-  jitterP: 0.8,
-  jitter: { brightness: 0.4, contrast: 0.4, saturation: 0.4, hue: 0.1 },
-  grayscaleP: 0.2,
-};
 
 /** Reads, validates and resolves a project file: every path in the result is absolute. */
 export async function loadProject(path: string): Promise<ProjectInfo> {
