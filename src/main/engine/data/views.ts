@@ -15,15 +15,15 @@ import {
   type Region,
   type TensorSpec,
 } from './preprocess.js';
-import { Random } from './random.js';
+import { Random, shuffle } from './random.js';
 
-/** The paper's "normal" augmentation set (SimCLR defaults for 32x32 data). */
+/** The "normal" SimCLR set the paper's encoders were trained with (torchvision's usual values). Frozen: shared. */
 export const DEFAULT_AUGMENT: AugmentSettings = Object.freeze({
   kind: 'simclr',
-  cropScale: [0.08, 1] as [number, number],
+  cropScale: Object.freeze([0.08, 1]) as [number, number],
   flipP: 0.5,
   jitterP: 0.8,
-  jitter: { brightness: 0.4, contrast: 0.4, saturation: 0.4, hue: 0.1 },
+  jitter: Object.freeze({ brightness: 0.4, contrast: 0.4, saturation: 0.4, hue: 0.1 }),
   grayscaleP: 0.2,
 });
 
@@ -99,12 +99,7 @@ export function sampleViewParams(width: number, height: number, s: AugmentSettin
   const jitter: ViewParams['jitter'] = [];
   if (rng.next() < s.jitterP) {
     // ColorJitter.get_params: a random order of the four steps, then one factor per step.
-    const order = [0, 1, 2, 3];
-    for (let i = 3; i > 0; i--) {
-      const j = rng.int(i + 1);
-      [order[i], order[j]] = [order[j], order[i]];
-    }
-    for (const k of order) {
+    for (const k of shuffle([0, 1, 2, 3], rng)) {
       const op = JITTER_OPS[k];
       const strength = s.jitter[op];
       if (strength === 0) continue;
