@@ -1,0 +1,151 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { PruneResult, PruneStrategy, UnitMemResult } from '../../../src/shared/api.js';
+import { indexModel, loadModel } from '../../../src/main/engine/onnx/index.js';
+import { pruneModel } from '../../../src/main/engine/prune/export.js';
+import { findLayers } from '../../../src/main/engine/prune/layers.js';
+import { checkWithOnnx, embed, fashionBatch, fixture, handScores, maxAbsDiff } from './support.js';
+
+// Parameter counts after cutting, written from the fixtures' PyTorch definitions
+// (scripts/make-prune-fixtures.py) as functions of the surviving channel counts. `cut(layers)` is the
+// number of channels cut from a group: those selected in every coupled source layer.
+type Cut = (...layers: string[]) => number;
+const EXPECTED_PARAMS: Record<string, (cut: Cut) => number> = {
+  cnn: (cut) => {
+    const p = 4 - cut('/prep/prep.0/Conv');
+    const a = 6 - cut('/layer1/layer1.0/Conv', '/res1/res1.1/res1.1.0/Conv'); // residual Add partners
+    const r = 6 - cut('/res1/res1.0/res1.0.0/Conv');
+    const b = 8 - cut('/layer2/layer2.0/Conv');
+    // conv k3 with (folded BN) bias: cout*cin*9 + cout; head Linear(b, 5) is the output: never cut
+    return p * 9 + p + (a * p * 9 + a) + (r * a * 9 + r) + (a * r * 9 + a) + (b * a * 9 + b) + (5 * b + 5);
+  },
+  branches: (cut) => {
+    const c = 6 - cut('/conv1/Conv'); // dw follows conv1
+    const A = 4 - cut('/a/Conv');
+    const B = 3 - cut('/b/Conv');
+    const f = 5 - cut('/conv5/Conv');
+    const bn = 4 * c; // weight, bias, running mean, running var
+    // conv3 (consumer of grouped conv) and grouped conv are masked only
+    return (c * 9 + c) + bn + (c * 9 + c) + (A * c + A) + (B * c * 9 + B) + (6 * (A + B) * 9 + 6) + (4 * 3 * 9 + 4) + (f * 4 + f) + (6 * f * 16 + 6);
+  },
+  vit: (cut) => {
+    // per block, each fc1 neuron is 16 weights + 1 bias in fc1 and a row of 16 in fc2
+    return 5440 - 33 * (cut('/blocks/blocks.0/fc1/MatMul') + cut('/blocks/blocks.1/fc1/MatMul'));
+  },
+};
+const MODELS = Object.keys(EXPECTED_PARAMS);
+const STRATEGIES: PruneStrategy[] = ['high', 'low', 'random', 'l1'];
+const SCOPES = ['layer', 'global'] as const;
+const RATIO = 0.4;
+
+interface Run {
+  model: string;
+  strategy: PruneStrategy;
+  scope: 'layer' | 'global';
+  structural: PruneResult;
+  mask: PruneResult;
+  files: { structural: string; mask: string };
+}
+
+describe('pruneModel on the fixtures: every strategy x scope x mode', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'memlens-prune-'));
+  const runs: Run[] = [];
+  const scores: Record<string, UnitMemResult> = {};
+  let checked: Record<string, number | string> = {};
+  const x = fashionBatch(8);
+
+  beforeAll(async () => {
+    for (const model of MODELS) {
+      const index = indexModel((await loadModel(fixture(model))).proto);
+      scores[model] = await handScores(fixture(model), findLayers(index));
+      for (const strategy of STRATEGIES) {
+        for (const scope of SCOPES) {
+          const files = { structural: join(dir, `${model}-${strategy}-${scope}-s.onnx`), mask: join(dir, `${model}-${strategy}-${scope}-m.onnx`) };
+          const req = { model: fixture(model), scores: scores[model], strategy, scope, ratio: RATIO, seed: 5 };
+          const structural = await pruneModel({ ...req, mode: 'structural', out: files.structural });
+          const mask = await pruneModel({ ...req, mode: 'mask', out: files.mask });
+          runs.push({ model, strategy, scope, structural, mask, files });
+        }
+      }
+    }
+    checked = checkWithOnnx(runs.flatMap((r) => [r.files.structural, r.files.mask]));
+  }, 120_000);
+
+  it('every export passes onnx.checker full_check, and Python counts the parameters we report', () => {
+    for (const r of runs) {
+      expect(checked[r.files.structural], r.files.structural).toBe(r.structural.params.after);
+      expect(checked[r.files.mask], r.files.mask).toBe(r.mask.params.before);
+    }
+  });
+
+  it('structural exports lose exactly the parameters of the cut channels', () => {
+    for (const r of runs) {
+      const sel = (l: string) => new Set(r.structural.removed[l] ?? []);
+      const cut: Cut = (...layers) => [...sel(layers[0])].filter((u) => layers.every((l) => sel(l).has(u))).length;
+      expect(r.structural.params.after, `${r.model} ${r.strategy} ${r.scope}`).toBe(EXPECTED_PARAMS[r.model](cut));
+      expect(r.structural.params.after).toBeLessThan(r.structural.params.before);
+      expect(r.structural.flops.after).toBeLessThan(r.structural.flops.before);
+    }
+  });
+
+  it('structural and mask exports give the same embeddings on real images (1e-4)', async () => {
+    for (const r of runs) {
+      const [s, m] = [await embed(r.files.structural, x), await embed(r.files.mask, x)];
+      expect(maxAbsDiff(s, m), `${r.model} ${r.strategy} ${r.scope}`).toBeLessThan(1e-4);
+    }
+  });
+
+  it('the mask export zeroes every selected unit and removes nothing; same selection in both modes', () => {
+    for (const r of runs) {
+      expect(r.mask.removed).toEqual(r.structural.removed);
+      expect(r.mask.groups.every((g) => g.mode === 'mask')).toBe(true);
+      const masked = r.mask.groups.reduce((n, g) => n + g.units, 0);
+      expect(masked).toBe(Object.values(r.mask.removed).reduce((n, u) => n + u.length, 0));
+    }
+  });
+
+  it('high at ratio r removes exactly the top floor(r*units) UnitMem units per layer, ties by index', () => {
+    for (const r of runs.filter((x) => x.strategy === 'high' && x.scope === 'layer')) {
+      for (const l of scores[r.model].layers) {
+        const top = l.unitmem.map((v, u) => [v, u]).sort((a, b) => b[0] - a[0] || a[1] - b[1]).slice(0, Math.floor(RATIO * l.units)).map((p) => p[1]);
+        expect(r.structural.removed[l.name] ?? [], l.name).toEqual(top.sort((a, b) => a - b));
+      }
+    }
+  });
+
+  it('global scope ranks UnitMem across layers: every removed unit scores at least every kept one', () => {
+    for (const r of runs.filter((x) => x.strategy === 'high' && x.scope === 'global')) {
+      const layers = scores[r.model].layers;
+      const total = layers.reduce((n, l) => n + l.units, 0);
+      const removed = layers.flatMap((l) => (r.structural.removed[l.name] ?? []).map((u) => l.unitmem[u]));
+      const kept = layers.flatMap((l) => l.unitmem.filter((_, u) => !(r.structural.removed[l.name] ?? []).includes(u)));
+      expect(removed.length).toBe(Math.floor(RATIO * total));
+      expect(Math.min(...removed)).toBeGreaterThanOrEqual(Math.max(...kept));
+      // not the per-layer quota: some layer loses more than floor(r*units)
+      expect(layers.some((l) => (r.structural.removed[l.name] ?? []).length !== Math.floor(RATIO * l.units))).toBe(true);
+    }
+  });
+
+  it('the output layer is masked, with the reason, unless included', async () => {
+    const r = runs.find((x) => x.model === 'cnn' && x.strategy === 'high' && x.scope === 'layer')!;
+    const head = r.structural.groups.find((g) => g.layers.includes('/head/Gemm'))!;
+    expect(head.mode).toBe('mask');
+    expect(head.reason).toMatch(/feeds the model output embedding/);
+    const inc = await pruneModel({ model: fixture('cnn'), strategy: 'random', scope: 'layer', ratio: 0.4, include: ['/head/Gemm'], out: join(dir, 'head.onnx') });
+    expect(inc.groups).toEqual([{ layers: ['/head/Gemm'], units: 2, mode: 'structural' }]);
+    expect((await embed(join(dir, 'head.onnx'), x)).length).toBe(8 * 3);
+    expect(checkWithOnnx([join(dir, 'head.onnx')])[join(dir, 'head.onnx')]).toBe(inc.params.after);
+  });
+});
+
+describe('random strategy', () => {
+  it('is reproducible per seed and changes with the seed', async () => {
+    const run = (seed: number) => pruneModel({ model: fixture('cnn'), strategy: 'random', scope: 'global', ratio: 0.3, seed });
+    const [a, b, c] = [await run(1), await run(1), await run(2)];
+    expect(a.removed).toEqual(b.removed);
+    expect(a.removed).not.toEqual(c.removed);
+    expect(a.settings.seed).toBe(1);
+  });
+});
