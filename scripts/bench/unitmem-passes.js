@@ -2,13 +2,13 @@
 // each in its own process so peak RSS is per implementation:
 //   taps   MODEL                  -> JSON list of the activation tensors MemLens taps (for PyTorch)
 //   memlens MODEL DATA N V B       -> MemLens end to end (decode, views, inference, accumulation)
-//   ort    MODEL DATA N V B        -> onnxruntime alone: the same tapped graph on batches already in memory
+//   ort    MODEL DATA N V B        -> onnxruntime alone (no worker): the same tapped graph on batches already in memory
 import { openSource } from '../../src/main/engine/data/source.js';
-import { selectLayers, tapEncoder, tapOutputs } from '../../src/main/engine/infer/encoder.js';
+import { selectLayers, tapGraph, tapOutputs } from '../../src/main/engine/infer/encoder.js';
 import { viewFeed } from '../../src/main/engine/infer/feed.js';
 import { computeUnitMem } from '../../src/main/engine/metrics/unitmem-job.js';
 import { resolveAugment } from '../../src/main/engine/data/views.js';
-import { loadModel } from '../../src/main/engine/onnx/index.js';
+import { encodeModel, loadModel } from '../../src/main/engine/onnx/index.js';
 import * as ort from 'onnxruntime-node';
 
 const [mode, modelPath, data, n, v, b] = process.argv.slice(2);
@@ -33,7 +33,7 @@ async function memlensMode() {
 
 async function ortMode() {
   const model = await loadModel(modelPath);
-  const enc = await tapEncoder(model, selectLayers(model, undefined, false), { means: true });
+  const enc = await tapGraph(model, selectLayers(model, undefined, false), { means: true });
   const source = await openSource(data, { limit: samples });
   const { channels, height, width } = enc.input;
   const spec = { channels, height, width, ...norm };
@@ -47,9 +47,17 @@ async function ortMode() {
     inputs.push(new ort.Tensor('float32', buf, [k * views, channels, height, width]));
   }
   const outputs = tapOutputs(enc);
-  await enc.session.ort.run({ [enc.input.name]: inputs[0] }, outputs); // warm-up, not timed
+  // plain onnxruntime on the JS thread, the session options MemLens uses
+  const session = await ort.InferenceSession.create(encodeModel(enc.proto), {
+    graphOptimizationLevel: 'all',
+    intraOpNumThreads: Number(process.env.MEMLENS_THREADS),
+    interOpNumThreads: 1,
+    executionMode: 'sequential',
+  });
+  const run = (x) => session.run({ [enc.input.name]: x }, outputs);
+  await run(inputs[0]); // warm-up, not timed
   const t0 = performance.now();
-  for (const x of inputs) await enc.session.ort.run({ [enc.input.name]: x }, outputs);
+  for (const x of inputs) await run(x);
   report('onnxruntime-raw', (performance.now() - t0) / 1000, {});
 }
 

@@ -1,7 +1,6 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import * as ort from 'onnxruntime-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addGramOutputs } from '../../../src/main/engine/infer/gram.js';
 import { createSession } from '../../../src/main/engine/infer/session.js';
@@ -28,8 +27,8 @@ describe('in-graph Gram taps', () => {
       [1, 2, 3, 4],
       [2, 0, 0, 1],
     ];
-    const x = new ort.Tensor('float32', Float32Array.from(imgs.flat()), [4, 1, 2, 2]);
-    const out = await s.ort.run({ x }, outputs);
+    const out = await s.run('x', { data: Float32Array.from(imgs.flat()), dims: [4, 1, 2, 2] }, outputs);
+    await s.release();
     const gram = out[outputs[0]];
     expect(gram.dims).toEqual([2, 2, 2]);
     // <(p,2p),(q,2q)> = 5 <p,q>
@@ -38,7 +37,7 @@ describe('in-graph Gram taps', () => {
       [dot(imgs[0], imgs[0]), dot(imgs[0], imgs[1]), dot(imgs[1], imgs[0]), dot(imgs[1], imgs[1])],
       [dot(imgs[2], imgs[2]), dot(imgs[2], imgs[3]), dot(imgs[3], imgs[2]), dot(imgs[3], imgs[3])],
     ].flat();
-    expect(Array.from(gram.data as Float32Array)).toEqual(want);
+    expect(Array.from(gram.data)).toEqual(want);
     // the source model is untouched
     expect(proto.graph!.output.map((o) => o.name)).toEqual(['y']);
   });

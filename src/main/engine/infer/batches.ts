@@ -1,7 +1,6 @@
 // The batched inference loop shared by every metric: samples in order, each sample's images
 // (views, or anchor + views) contiguous in the batch, two input buffers so batch k+1 is being
 // prepared while onnxruntime runs batch k.
-import * as ort from 'onnxruntime-node';
 import type { JobControl } from '../../../shared/api.js';
 import { throwIfAborted } from '../errors.js';
 import type { Session } from './session.js';
@@ -53,13 +52,13 @@ export async function runBatches(passes: Pass[], plan: BatchPlan, ctl: JobContro
   for (let k = 0; k < total; k++) {
     throwIfAborted(ctl.signal);
     const { start, n, buf } = await next!;
-    const input = new ort.Tensor('float32', buf, [n * plan.perSample, c, h, w]);
-    const running = passes.map((p) => p.session.ort.run({ [p.inputName]: input }, p.outputs));
+    const input = { data: buf, dims: [n * plan.perSample, c, h, w] };
+    const running = passes.map((p) => p.session.run(p.inputName, input, p.outputs));
     next = k + 1 < total ? prepare(k + 1) : undefined;
     const results = await Promise.all(running);
     const outputs = results.map((r, i) => {
       const o: Record<string, Float32Array> = {};
-      for (const name of passes[i].outputs) o[name] = r[name].data as Float32Array;
+      for (const name of passes[i].outputs) o[name] = r[name].data;
       return o;
     });
     plan.consume(start, n, outputs);

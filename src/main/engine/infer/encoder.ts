@@ -1,10 +1,9 @@
 // An encoder ready to measure: its layers, its input, and a session on a copy of the graph whose
 // extra outputs are the taps (per-unit means and/or per-sample Gram matrices), all computed by
 // onnxruntime inside the graph (DESIGN.md: reductions go into the graph).
-import * as ort from 'onnxruntime-node';
 import type { LayerInfo } from '../../../shared/api.js';
 import { MemLensError } from '../errors.js';
-import { addOutputs, encodeModel, type OnnxModel } from '../onnx/index.js';
+import { addOutputs, encodeModel, type ModelProto, type OnnxModel } from '../onnx/index.js';
 import { discoverLayers } from '../units/index.js';
 import { addGramOutputs } from './gram.js';
 import { modelInput, type InputSpec } from './input.js';
@@ -59,18 +58,24 @@ async function probeShapes(model: OnnxModel, input: InputSpec, tensors: string[]
   const session = await createSession(encodeModel(probe), { threads, cpuOnly: true }, model.path);
   const { channels: c, height: h, width: w } = input;
   try {
-    const zeros = new ort.Tensor('float32', new Float32Array(c * h * w), [1, c, h, w]);
-    const out = await session.ort.run({ [input.name]: zeros }, tensors);
+    const out = await session.run(input.name, { data: new Float32Array(c * h * w), dims: [1, c, h, w] }, tensors);
     return tensors.map((t) => [...out[t].dims]);
   } catch (e) {
     const why = String((e as Error).message).split('\n')[0];
     throw new MemLensError('BAD_MODEL', `${model.path} cannot take ${c}x${h}x${w} images: ${why}`);
   } finally {
-    await session.ort.release();
+    await session.release();
   }
 }
 
-export async function tapEncoder(model: OnnxModel, layers: LayerInfo[], opts: TapOptions): Promise<TappedEncoder> {
+/** The tapped copy of the graph (not yet in a session): what onnxruntime runs for a metric. */
+export interface TappedGraph {
+  proto: ModelProto;
+  input: InputSpec;
+  layers: TappedLayer[];
+}
+
+export async function tapGraph(model: OnnxModel, layers: LayerInfo[], opts: TapOptions): Promise<TappedGraph> {
   const input = modelInput(model, opts.size);
   const shapes = await probeShapes(model, input, layers.map((l) => l.tensor), opts.threads);
   const tapped: TappedLayer[] = layers.map((info, i) => {
@@ -94,11 +99,16 @@ export async function tapEncoder(model: OnnxModel, layers: LayerInfo[], opts: Ta
     proto = g.proto;
     tapped.forEach((l, i) => (l.gram = g.outputs[i]));
   }
-  const session = await createSession(encodeModel(proto), { threads: opts.threads }, model.path);
-  return { model, input, layers: tapped, session };
+  return { proto, input, layers: tapped };
+}
+
+export async function tapEncoder(model: OnnxModel, layers: LayerInfo[], opts: TapOptions): Promise<TappedEncoder> {
+  const g = await tapGraph(model, layers, opts);
+  const session = await createSession(encodeModel(g.proto), { threads: opts.threads }, model.path);
+  return { model, input: g.input, layers: g.layers, session };
 }
 
 /** Output names a pass must fetch. */
-export function tapOutputs(enc: TappedEncoder): string[] {
+export function tapOutputs(enc: Pick<TappedEncoder, 'layers'>): string[] {
   return enc.layers.flatMap((l) => [l.mean, l.gram].filter((n): n is string => n !== undefined));
 }

@@ -1,9 +1,12 @@
-// onnxruntime-node sessions: CUDA when its provider loads, else CPU (DESIGN.md "infer/").
+// onnxruntime-node sessions, each in its own worker thread: onnxruntime-node's run() executes on the
+// calling JS thread (inside a setImmediate), so a session on the main thread would stop data
+// preparation while it runs. In a worker, batch k+1 is decoded and augmented while batch k runs.
+// CUDA when its provider library is installed and starts, else CPU (DESIGN.md "infer/").
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
-import * as ort from 'onnxruntime-node';
+import { Worker } from 'node:worker_threads';
 import { MemLensError } from '../errors.js';
 
 export interface SessionOptions {
@@ -13,51 +16,101 @@ export interface SessionOptions {
   cpuOnly?: boolean;
 }
 
-export interface Session {
-  ort: ort.InferenceSession;
-  provider: 'cuda' | 'cpu';
-  threads: number;
+export interface TensorData {
+  data: Float32Array;
+  dims: number[];
 }
 
+export interface Session {
+  provider: 'cuda' | 'cpu';
+  threads: number;
+  /** Runs one batch; `input` is copied to the worker, so the caller may refill it at once. */
+  run(inputName: string, input: TensorData, outputs: string[]): Promise<Record<string, TensorData>>;
+  release(): Promise<void>;
+}
+
+const ortMain = () => createRequire(import.meta.url).resolve('onnxruntime-node');
+
 /**
- * onnxruntime-node lists 'cuda' even where its provider library was not installed (it is an
- * optional download), and a failed load prints a native error; so look for the library first.
+ * onnxruntime-node lists 'cuda' even where its provider library was not installed (an optional
+ * download), and a failed load prints a native error; so look for the library first.
  */
 function cudaInstalled(): boolean {
   try {
-    if (!ort.listSupportedBackends().some((b) => b.name === 'cuda')) return false;
-    const main = createRequire(import.meta.url).resolve('onnxruntime-node');
-    const bin = join(dirname(main), '..', 'bin', 'napi-v6', process.platform, process.arch);
+    const bin = join(dirname(ortMain()), '..', 'bin', 'napi-v6', process.platform, process.arch);
     return existsSync(join(bin, 'libonnxruntime_providers_cuda.so'));
   } catch {
     return false;
   }
 }
 
-/**
- * Creates a session for a model given as bytes (`what` names it in errors). A failed CUDA start
- * (library present but no usable device or CUDA runtime) falls back to CPU instead of failing the job.
- */
-export async function createSession(bytes: Uint8Array, opts: SessionOptions = {}, what = 'model'): Promise<Session> {
-  const threads = opts.threads ?? (Number(process.env.MEMLENS_THREADS) || availableParallelism());
-  const base: ort.InferenceSession.SessionOptions = {
-    graphOptimizationLevel: 'all',
-    intraOpNumThreads: threads,
-    interOpNumThreads: 1,
-    executionMode: 'sequential',
-  };
-  if (!opts.cpuOnly && cudaInstalled()) {
+// The worker is self-contained (only onnxruntime-node, by absolute path) so it runs the same from
+// the sources, the CLI bundle and the Electron build without a separate entry file.
+const WORKER = `
+const { parentPort, workerData } = require('node:worker_threads');
+const ort = require(workerData.ort);
+let session;
+async function create(m) {
+  const base = { graphOptimizationLevel: 'all', intraOpNumThreads: m.threads, interOpNumThreads: 1, executionMode: 'sequential' };
+  for (const ep of m.providers) {
     try {
-      const s = await ort.InferenceSession.create(bytes, { ...base, executionProviders: ['cuda', 'cpu'] });
-      return { ort: s, provider: 'cuda', threads };
-    } catch {
-      // no CUDA library or device here: CPU below
+      session = await ort.InferenceSession.create(m.bytes, { ...base, executionProviders: ep === 'cuda' ? ['cuda', 'cpu'] : ['cpu'] });
+      return { provider: ep };
+    } catch (e) {
+      if (ep === 'cpu') throw e;
     }
   }
+}
+async function run(m) {
+  const out = await session.run({ [m.inputName]: new ort.Tensor('float32', m.data, m.dims) }, m.outputs);
+  const res = {};
+  for (const k of m.outputs) res[k] = { data: out[k].data, dims: out[k].dims };
+  return res;
+}
+parentPort.on('message', async (m) => {
   try {
-    const s = await ort.InferenceSession.create(bytes, { ...base, executionProviders: ['cpu'] });
-    return { ort: s, provider: 'cpu', threads };
+    parentPort.postMessage({ id: m.id, result: m.bytes ? await create(m) : await run(m) });
   } catch (e) {
-    throw new MemLensError('BAD_MODEL', `onnxruntime cannot load ${what}: ${(e as Error).message}`);
+    parentPort.postMessage({ id: m.id, error: String((e && e.message) || e) });
   }
+});`;
+
+/** Creates a session for a model given as bytes (`what` names it in errors). */
+export async function createSession(bytes: Uint8Array, opts: SessionOptions = {}, what = 'model'): Promise<Session> {
+  const threads = opts.threads ?? (Number(process.env.MEMLENS_THREADS) || availableParallelism());
+  const worker = new Worker(WORKER, { eval: true, workerData: { ort: ortMain() } });
+  const pending = new Map<number, { ok: (v: unknown) => void; fail: (e: Error) => void }>();
+  let nextId = 0;
+  worker.on('message', (m: { id: number; result?: unknown; error?: string }) => {
+    const p = pending.get(m.id);
+    pending.delete(m.id);
+    if (m.error !== undefined) p?.fail(new Error(m.error));
+    else p?.ok(m.result);
+  });
+  worker.on('error', (e) => pending.forEach((p) => p.fail(e)));
+  const call = <T>(msg: Record<string, unknown>) =>
+    new Promise<T>((ok, fail) => {
+      const id = nextId++;
+      pending.set(id, { ok: ok as (v: unknown) => void, fail });
+      worker.postMessage({ ...msg, id });
+    });
+
+  const providers = !opts.cpuOnly && cudaInstalled() ? ['cuda', 'cpu'] : ['cpu'];
+  let provider: 'cuda' | 'cpu';
+  try {
+    // a view into a larger buffer would be cloned whole: send exactly the model's bytes
+    const own = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? bytes : bytes.slice();
+    ({ provider } = await call<{ provider: 'cuda' | 'cpu' }>({ bytes: own, threads, providers }));
+  } catch (e) {
+    await worker.terminate();
+    throw new MemLensError('BAD_MODEL', `onnxruntime cannot load ${what}: ${(e as Error).message.split('\n')[0]}`);
+  }
+  return {
+    provider,
+    threads,
+    run: (inputName, input, outputs) => call({ inputName, data: input.data, dims: input.dims, outputs }),
+    release: async () => {
+      await worker.terminate();
+    },
+  };
 }

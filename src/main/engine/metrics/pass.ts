@@ -42,6 +42,6 @@ export async function measure(
       ctl,
     );
   } finally {
-    await Promise.all(encoders.map((e) => e.session.ort.release()));
+    await Promise.all(encoders.map((e) => e.session.release()));
   }
 }
