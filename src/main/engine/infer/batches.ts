@@ -1,6 +1,6 @@
 // The batched inference loop shared by every metric: samples in order, each sample's images
-// (views, or anchor + views) contiguous in the batch, two input buffers so batch k+1 is being
-// prepared while onnxruntime runs batch k.
+// (views, or anchor + views) contiguous in the batch. Sessions live in worker threads and copy the
+// input when a run starts, so one buffer suffices: batch k+1 is prepared in it while batch k runs.
 import type { JobControl } from '../../../shared/api.js';
 import { throwIfAborted } from '../errors.js';
 import type { Session } from './session.js';
@@ -36,11 +36,11 @@ export async function runBatches(passes: Pass[], plan: BatchPlan, ctl: JobContro
   const [c, h, w] = plan.chw;
   const image = c * h * w;
   const step = samplesPerBatch(plan);
-  const buffers = [0, 1].map(() => new Float32Array(step * plan.perSample * image));
+  const buffer = new Float32Array(step * plan.perSample * image);
   const prepare = (k: number) => {
     const start = k * step;
     const n = Math.min(step, plan.count - start);
-    const buf = buffers[k % 2].subarray(0, n * plan.perSample * image);
+    const buf = buffer.subarray(0, n * plan.perSample * image);
     const ready = Promise.resolve(plan.fill(start, n, buf)).then(() => ({ start, n, buf }));
     // A failure surfaces where the batch is awaited; this keeps Node from calling it unhandled meanwhile.
     ready.catch(() => {});
