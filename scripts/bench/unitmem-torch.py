@@ -119,6 +119,8 @@ def main():
     ap.add_argument('--threads', type=int, default=2)
     ap.add_argument('--mean', type=float, default=0.5)
     ap.add_argument('--std', type=float, default=0.5)
+    ap.add_argument('--augment', choices=['simclr', 'none'], default='simclr')
+    ap.add_argument('--dump', action='store_true', help='also print UnitMem per layer (a reference for tests)')
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
     gen = torch.Generator().manual_seed(0)
@@ -132,7 +134,9 @@ def main():
     with torch.inference_mode():
         for s0 in range(0, n, per):
             idx = torch.arange(s0, min(n, s0 + per)).repeat_interleave(a.views)
-            x = (views(imgs[idx], (0.08, 1.0), (3 / 4, 4 / 3), gen) - a.mean) / a.std
+            base = imgs[idx]
+            x = views(base, (0.08, 1.0), (3 / 4, 4 / 3), gen) if a.augment == 'simclr' else base.float() / 255
+            x = (x - a.mean) / a.std
             outs = [t.mean((2, 3)) if t.dim() == 4 else t for t in net.run(x, taps)]
             if sums is None:
                 sums = [torch.zeros(n, o.shape[1], dtype=torch.float64) for o in outs]
@@ -151,6 +155,7 @@ def main():
         'seconds': sec, 'samplesPerSec': n / sec, 'imagesPerSec': n * a.views / sec,
         'peakRssMB': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
         'meanUnitMem': float(torch.cat(unitmem).mean()),
+        **({'unitmem': [u.tolist() for u in unitmem]} if a.dump else {}),
     }))
 
 
