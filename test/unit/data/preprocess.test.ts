@@ -33,7 +33,7 @@ describe('toTensor', () => {
     expect(t[1]).toBeCloseTo((0.299 * 10 + 0.587 * 20 + 0.114 * 30) / 255, 5);
   });
 
-  it('upsamples a 2x2 pattern to 4x4 bilinearly with half-pixel centres', () => {
+  it('enlarges a 2x2 pattern to 4x4 bilinearly with half-pixel centres', () => {
     // Source [[0, 255], [255, 0]]: output columns sample x = -0.25 (clamped 0), 0.25, 0.75, 1.25 (clamped 1),
     // so weights along each axis are 0, 0.25, 0.75, 1; value = a(1-u)(1-v)+b u(1-v)+c(1-u)v+d uv.
     const t = toTensor([gray(2, 2, [0, 255, 255, 0])], identity(1, 4, 4));
@@ -42,13 +42,18 @@ describe('toTensor', () => {
     expect(Array.from(t)).toEqual(expected.map((e) => expect.closeTo(e, 5)));
   });
 
-  it('downsamples 4x4 to 2x2 by averaging each 2x2 block (bilinear at the block centres)', () => {
+  it('shrinks 4x4 to 2x2 with the antialiasing triangle filter', () => {
+    // Scale 2: output 0 is centred at source 1 and reads sources 0,1,2 with weights 1-|j+0.5-1|/2 =
+    // .75,.75,.25 (sum 1.75); output 1 reads 1,2,3 with .25,.75,.75. Pixel (x,y) = 10(4y+x), separable:
+    // mean index 5/7 (output 0) and 16/7 (output 1) on each axis.
     const src = [0, 10, 20, 30, 40, 50, 60, 70, 80, 90, 100, 110, 120, 130, 140, 150];
     const t = toTensor([gray(4, 4, src)], identity(1, 2, 2));
-    expect(Array.from(t, (v) => v * 255)).toEqual([25, 45, 105, 125].map((e) => expect.closeTo(e, 3)));
+    const e = [5 / 7, 16 / 7];
+    const expected = e.flatMap((ey) => e.map((ex) => 10 * (4 * ey + ex)));
+    expect(Array.from(t, (v) => v * 255)).toEqual(expected.map((v) => expect.closeTo(v, 3)));
   });
 
-  it('matches PyTorch interpolate(bilinear, align_corners=False) on odd sizes', () => {
+  it('matches PyTorch interpolate(bilinear, align_corners=False, antialias=True) enlarging and shrinking', () => {
     for (const r of fixture.resizes) {
       const img = fixtureImage(r.image);
       const t = toTensor([img], identity(img.channels, r.height, r.width));

@@ -102,7 +102,7 @@ describe('rendering a view', () => {
     expect(Array.from(v.data)).toEqual([50, 60, 90, 100]);
   });
 
-  it('matches torchvision resized_crop + hflip + jitter + grayscale on float tensors', () => {
+  it('matches torchvision resized_crop (antialiased) + hflip + jitter + grayscale on float tensors', () => {
     for (const c of fixture.views) {
       const img = fixtureImage(c.image);
       const params: ViewParams = { crop: c.crop, flip: c.flip, jitter: c.jitter, grayscale: c.grayscale };

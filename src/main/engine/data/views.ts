@@ -5,17 +5,9 @@
 import type { AugmentSettings } from '../../../shared/api.js';
 import { MemLensError } from '../errors.js';
 import { LUMA_B, LUMA_G, LUMA_R, type RawImage } from './image.js';
-import {
-  normalization,
-  outputBuffer,
-  resample,
-  scratchPlanes,
-  toTensor,
-  writeNormalized,
-  type Region,
-  type TensorSpec,
-} from './preprocess.js';
+import { normalization, outputBuffer, scratchPlanes, toTensor, writeNormalized, type TensorSpec } from './preprocess.js';
 import { Random, shuffle } from './random.js';
+import { resample, type Region } from './resample.js';
 
 /** The "normal" SimCLR set the paper's encoders were trained with (torchvision's usual values). Frozen: shared. */
 export const DEFAULT_AUGMENT: AugmentSettings = Object.freeze({
@@ -239,7 +231,7 @@ export function viewsToTensor(
   for (let k = 0; k < images.length; k++) {
     const img = images[k];
     const v = sampleViewParams(img.width, img.height, augment, viewRng.reseed(seed, keys[k].sample, keys[k].view));
-    const planes = scratchPlanes(img.channels, plane, spec.width);
+    const planes = scratchPlanes(img.channels, plane);
     renderView(img, v, spec.width, spec.height, planes);
     writeNormalized(planes, img.channels, plane, norm, dst, k * spec.channels * plane);
   }
