@@ -58,8 +58,8 @@ describe('pruneModel on the fixtures: every strategy x scope x mode', () => {
 
   beforeAll(async () => {
     for (const model of MODELS) {
-      const index = indexModel((await loadModel(fixture(model))).proto);
-      scores[model] = await handScores(fixture(model), findLayers(index));
+      const loaded = await loadModel(fixture(model));
+      scores[model] = await handScores(fixture(model), findLayers(loaded, indexModel(loaded.proto)));
       for (const strategy of STRATEGIES) {
         for (const scope of SCOPES) {
           const files = { structural: join(dir, `${model}-${strategy}-${scope}-s.onnx`), mask: join(dir, `${model}-${strategy}-${scope}-m.onnx`) };

@@ -6,8 +6,9 @@ import { fixture } from './support.js';
 
 // The expected couplings are read off the fixtures' PyTorch definitions (scripts/make-prune-fixtures.py).
 async function groupsOf(name: string) {
-  const index = indexModel((await loadModel(fixture(name))).proto);
-  const groups = buildGroups(index, findLayers(index));
+  const model = await loadModel(fixture(name));
+  const index = indexModel(model.proto);
+  const groups = buildGroups(index, findLayers(model, index));
   const by = (layer: string): Group => groups.find((g) => g.sources.some((s) => s.layer.name === layer))!;
   const slices = (g: Group) => g.slices.map((s) => `${s.param}@${s.axis}+${s.offset}x${s.inner}`);
   return { groups, by, slices };

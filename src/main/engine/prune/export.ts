@@ -36,7 +36,7 @@ export async function pruneModel(req: PruneRequest): Promise<PruneResult> {
     );
   }
   const index = indexModel(model.proto);
-  const layers = findLayers(index);
+  const layers = findLayers(model, index);
   const selection = selectUnits(scoredLayers(index, layers, req.strategy === 'l1', scores?.doc), { ...req, seed });
   const plan = planPrune(buildGroups(index, layers), layers, selection, { mode, include: req.include });
   const removed = Object.fromEntries(selection);

@@ -168,20 +168,19 @@ class GroupWalk {
 
   /** A layer reading the channels: its weight loses the matching input slice. */
   private consumer(layer: LayerNode, m: Member): void {
-    const w = this.index.initializer(layer.weight)!.dims.map(Number);
+    const w = this.index.constantTensor(layer.weight)!.dims.map(Number);
     if (layer.node.op_type === 'Conv') {
       if (layer.grouped) return this.block(`their consumer ${layer.name} is a grouped conv (group=${layer.grouped})`);
       if (m.flat) return this.block(`${layer.name} reads flattened channels`);
-      return this.slice(layer.weight, 1, m.map);
+      return this.slice(layer.weight, layer.inAxis, m.map);
     }
     // Gemm (transB: [N, K]) or MatMul ([K, N]): rows of K; after a Flatten each channel is K/width rows.
-    if (m.axis !== -1) return this.block(`${layer.name} multiplies an axis other than the channels`);
-    const inAxis = layer.outAxis === 0 ? 1 : 0;
-    const k = w[inAxis];
+    if (m.axis !== -1 || layer.transA) return this.block(`${layer.name} multiplies an axis other than the channels`);
+    const k = w[layer.inAxis];
     if (k % m.width !== 0 || (!m.flat && k !== m.width)) {
       return this.block(`${layer.name} reads ${k} features from ${m.width} channels`);
     }
-    this.slice(layer.weight, inAxis, { ...m.map, inner: k / m.width });
+    this.slice(layer.weight, layer.inAxis, { ...m.map, inner: k / m.width });
   }
 
   /** A depthwise conv follows its input channels (output = input * multiplier); it never votes. */

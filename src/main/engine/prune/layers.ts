@@ -1,15 +1,17 @@
 // The prunable layers of a graph as the pruner sees them: the node, its weight and bias and the axes
 // that hold its output units, and the per-channel chain after it (what masking must zero so that
 // the unit's activation is exactly zero).
-import { attrInt, type GraphIndex, type NodeProto } from '../onnx/index.js';
+import { attrInt, type GraphIndex, type ModelProto, type NodeProto } from '../onnx/index.js';
+import { discoverLayers, weightLayer } from '../units/index.js';
 
 export interface LayerNode {
-  /** The layer's name as results use it (node name, else its output tensor). */
+  /** The layer's name as results use it (units/discoverLayers). */
   name: string;
   node: NodeProto;
-  /** Weight initializer and the axis of it that indexes the output units. */
+  /** Weight constant, the axis of it that indexes the output units and the one that reads inputs. */
   weight: string;
   outAxis: number;
+  inAxis: number;
   /** Bias constant (Conv B, Gemm C) indexed by unit along its last axis, when there is one. */
   bias?: string;
   units: number;
@@ -21,39 +23,37 @@ export interface LayerNode {
   depthwise?: { multiplier: number };
   /** Conv with 1 < group < input channels: its channels cannot be cut one at a time. */
   grouped?: number;
+  /** Gemm reading its input transposed: its input slices are not rows. */
+  transA?: boolean;
 }
 
-export function layerName(node: NodeProto): string {
-  return node.name || node.output[0];
-}
-
-/** Conv / Gemm / MatMul nodes whose weight is a constant, in topological order. */
-export function findLayers(index: GraphIndex): LayerNode[] {
-  return index.topologicalOrder().flatMap((n) => asLayer(index, n) ?? []);
+/** The prunable layers, in forward order, named as units/discoverLayers names them (and results do). */
+export function findLayers(model: { proto: ModelProto }, index: GraphIndex): LayerNode[] {
+  const names = discoverLayers(model, index).filter((l) => l.prunable).map((l) => l.name);
+  const layers = index.topologicalOrder().flatMap((n) => asLayer(index, n) ?? []);
+  // Both walk the topological order with units' weightLayer, so the k-th rows are the same node.
+  return layers.map((l, k) => ({ ...l, name: names[k] }));
 }
 
 export function asLayer(index: GraphIndex, node: NodeProto): LayerNode | undefined {
-  const w = index.initializer(node.input[1] ?? '');
+  const w = weightLayer(index, node);
   if (!w) return undefined;
-  const dims = w.dims.map(Number);
-  const name = layerName(node);
+  const dims = w.weight.dims.map(Number);
+  const base = { name: node.name || node.output[0], node, weight: node.input[1], units: w.units };
   const bias = node.input[2] && perChannelAxis(index, node.input[2], -1) !== undefined ? node.input[2] : undefined;
-  if (node.op_type === 'Conv') {
+  if (w.op === 'Conv') {
     const group = attrInt(node, 'group', 1);
     const inputs = dims[1] * group;
-    const layer: LayerNode = { name, node, weight: w.name, outAxis: 0, bias, units: dims[0], channelAxis: -(dims.length - 1), rank: dims.length };
-    if (group > 1 && dims[1] === 1 && dims[0] % inputs === 0) layer.depthwise = { multiplier: dims[0] / inputs };
+    const layer: LayerNode = { ...base, outAxis: 0, inAxis: 1, bias, channelAxis: -(dims.length - 1), rank: dims.length };
+    if (w.depthwise && dims[0] % inputs === 0) layer.depthwise = { multiplier: dims[0] / inputs };
     else if (group > 1) layer.grouped = group;
     return layer;
   }
-  if (node.op_type === 'Gemm' && dims.length === 2 && attrInt(node, 'transA', 0) === 0) {
+  if (w.op === 'Gemm') {
     const transB = attrInt(node, 'transB', 0) === 1;
-    return { name, node, weight: w.name, outAxis: transB ? 0 : 1, bias, units: transB ? dims[0] : dims[1], channelAxis: -1, rank: 2 };
+    return { ...base, outAxis: transB ? 0 : 1, inAxis: transB ? 1 : 0, bias, channelAxis: -1, rank: 2, transA: attrInt(node, 'transA', 0) === 1 };
   }
-  if (node.op_type === 'MatMul' && dims.length === 2) {
-    return { name, node, weight: w.name, outAxis: 1, units: dims[1], channelAxis: -1 };
-  }
-  return undefined;
+  return { ...base, outAxis: dims.length - 1, inAxis: dims.length - 2, channelAxis: -1 };
 }
 
 /** Data inputs of ops that act on each channel separately (output channel c depends on input channel c only). */
