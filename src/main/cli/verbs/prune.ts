@@ -1,11 +1,68 @@
-import { MemLensError } from '../../engine/errors.js';
+import type { PruneResult, PruneStrategy } from '../../../shared/api.js';
+import { pruneModel, resultPath } from '../../engine/prune/export.js';
+import { checkKnown, flag, list, num, str, UsageError, type ParsedArgs } from '../args.js';
 import type { Verb } from '../verb.js';
+
+function oneOf<T extends string>(args: ParsedArgs, name: string, values: readonly T[], fallback?: T): T {
+  const v = str(args, name) ?? fallback;
+  if (v === undefined) throw new UsageError(`needs --${name} ${values.join('|')}`);
+  if (!values.includes(v as T)) throw new UsageError(`--${name} expects ${values.join('|')}, got '${v}'`);
+  return v as T;
+}
+
+const count = (n: number) => n.toLocaleString('en-US');
+const change = (before: number, after: number) =>
+  `${count(before)} -> ${count(after)} (${before ? (((after - before) / before) * 100).toFixed(1) : '0.0'}%)`;
+
+/** Left-aligned columns, numbers right-aligned. */
+function table(rows: string[][]): string[] {
+  const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
+  return rows.map((r) => r.map((v, c) => (/^\d+$/.test(v) ? v.padStart(widths[c]) : v.padEnd(widths[c]))).join('  ').trimEnd());
+}
+
+/** Units pruned per layer, then how each coupled group was pruned (and why it was masked), then sizes. */
+function summary(r: PruneResult): string {
+  const s = r.settings as { strategy: string; scope: string; ratio: number; mode: string; seed: number };
+  const perLayer = Object.entries(r.removed).map(([layer, units]) => [layer, String(units.length)]);
+  const groups = r.groups.map((g) => [g.mode, String(g.units), g.layers.join(', '), g.reason ?? '']);
+  return [
+    `prune ${r.model.path}: ${s.strategy}, scope ${s.scope}, ratio ${s.ratio}, mode ${s.mode}, seed ${s.seed}`,
+    '',
+    ...table([['layer', 'units pruned'], ...perLayer]),
+    '',
+    ...table([['mode', 'units', 'layers', 'why masked'], ...groups]),
+    '',
+    `params  ${change(r.params.before, r.params.after)}`,
+    `FLOPs   ${change(r.flops.before, r.flops.after)}`,
+    ...(r.out ? [`wrote ${r.out} and ${resultPath(r.out)}`] : ['preview only (no --out): nothing written']),
+  ].join('\n');
+}
 
 export const prune: Verb = {
   name: 'prune',
   summary: 'Prune units chosen by UnitMem and export the model',
-  usage: 'prune MODEL --scores F --strategy high|low|random|l1 --ratio R --scope layer|global [--mode structural|mask] --out P.onnx',
-  async run() {
-    throw new MemLensError('UNSUPPORTED', 'memlens prune: not yet available');
+  usage:
+    'prune MODEL --scores F --strategy high|low|random|l1 --ratio R --scope layer|global [--mode structural|mask] [--seed S] [--include A,B] [--exclude C] --out P.onnx [--json]',
+  async run(args) {
+    checkKnown(args, ['scores', 'strategy', 'ratio', 'scope', 'mode', 'seed', 'include', 'exclude', 'out', 'json']);
+    const [model, ...extra] = args.positionals;
+    if (!model || extra.length) throw new UsageError('expects one MODEL');
+    const ratio = num(args, 'ratio');
+    if (ratio === undefined) throw new UsageError('needs --ratio R');
+    const result = await pruneModel({
+      model,
+      scores: str(args, 'scores'),
+      strategy: oneOf<PruneStrategy>(args, 'strategy', ['high', 'low', 'random', 'l1']),
+      ratio,
+      scope: oneOf(args, 'scope', ['layer', 'global'] as const),
+      mode: oneOf(args, 'mode', ['structural', 'mask'] as const, 'structural'),
+      seed: num(args, 'seed'),
+      include: list(args, 'include'),
+      exclude: list(args, 'exclude'),
+      out: str(args, 'out'),
+    });
+    // --out names the model here (the result document goes next to it), so emitResult's --out is not used.
+    process.stdout.write((flag(args, 'json') ? JSON.stringify(result) : summary(result)) + '\n');
+    return 0;
   },
 };

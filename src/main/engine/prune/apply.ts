@@ -57,7 +57,8 @@ export function planPrune(groups: Group[], layers: LayerNode[], selection: Map<s
       count += units.length;
     }
     if (count) {
-      const why = reason ?? (opts.mode === 'mask' ? undefined : `coupled layers ${members.map((m) => m.layer.name).join(', ')} did not all select these channels`);
+      const sources = g.sources.map((s) => s.layer.name).join(', ');
+      const why = reason ?? (opts.mode === 'mask' ? undefined : `a channel is cut only when every coupled source layer (${sources}) selects it`);
       plan.report.push({ layers: masked, units: count, mode: 'mask', ...(why ? { reason: why } : {}) });
     }
   }
