@@ -14,38 +14,42 @@ export interface Region {
 
 const INV255 = 1 / 255;
 
-/** Filter taps along one axis: output o reads count[o] source pixels from first[o], weights at o * stride. */
+/**
+ * Filter taps along one axis: output o reads `taps` source pixels from first[o] with weights at
+ * o * taps. Every output gets the same tap count (short ones padded with zero weights, their start
+ * moved left to stay inside the image) so the inner loops have a fixed trip count.
+ */
 class AxisTaps {
   first = new Int32Array(0);
-  count = new Int32Array(0);
   weights = new Float32Array(0);
-  stride = 0;
+  taps = 0;
 
   /** `gain` is folded into the weights (the 1/255 byte scaling costs nothing that way). */
   compute(inSize: number, outSize: number, flip: boolean, gain: number): void {
     const scale = inSize / outSize;
     const support = Math.max(scale, 1);
-    this.stride = 2 * Math.ceil(support) + 1;
-    if (this.first.length < outSize) {
-      this.first = new Int32Array(outSize);
-      this.count = new Int32Array(outSize);
-    }
-    if (this.weights.length < outSize * this.stride) this.weights = new Float32Array(outSize * this.stride);
-    const { first, count, weights, stride } = this;
+    // hi - lo below spans at most ceil(2 * support) pixels (2 when enlarging).
+    const taps = Math.min(Math.ceil(2 * support), inSize);
+    this.taps = taps;
+    if (this.first.length < outSize) this.first = new Int32Array(outSize);
+    if (this.weights.length < outSize * taps) this.weights = new Float32Array(outSize * taps);
+    const { first, weights } = this;
     for (let o = 0; o < outSize; o++) {
       const centre = (o + 0.5) * scale;
       const lo = Math.max(Math.trunc(centre - support + 0.5), 0);
       const hi = Math.min(Math.trunc(centre + support + 0.5), inSize);
+      const start = Math.min(lo, inSize - taps);
       const dst = flip ? outSize - 1 - o : o;
+      const at = dst * taps;
       let total = 0;
-      for (let j = lo; j < hi; j++) {
-        const w = Math.max(0, 1 - Math.abs((j - centre + 0.5) / support));
-        weights[dst * stride + j - lo] = w;
+      for (let k = 0; k < taps; k++) {
+        const j = start + k;
+        const w = j < lo || j >= hi ? 0 : Math.max(0, 1 - Math.abs((j - centre + 0.5) / support));
+        weights[at + k] = w;
         total += w;
       }
-      for (let j = lo; j < hi; j++) weights[dst * stride + j - lo] *= gain / total;
-      first[dst] = lo;
-      count[dst] = hi - lo;
+      for (let k = 0; k < taps; k++) weights[at + k] *= gain / total;
+      first[dst] = start;
     }
   }
 }
@@ -76,32 +80,29 @@ export function resample(
   xTaps.compute(region.width, outW, flip, INV255);
   yTaps.compute(rh, outH, false, 1);
   if (rows.length < C * rh * outW) rows = new Float32Array(C * rh * outW);
-  const { first: xf, count: xn, weights: xw, stride: xs } = xTaps;
+  const { first: xf, weights: xw, taps: xt } = xTaps;
   for (let c = 0; c < C; c++) {
     for (let r = 0; r < rh; r++) {
       const src = ((region.y + r) * W + region.x) * C + c;
       const dst = (c * rh + r) * outW;
-      for (let x = 0; x < outW; x++) {
+      for (let x = 0, b = 0; x < outW; x++) {
         let s = 0;
-        const b = x * xs;
-        let i = src + xf[x] * C;
-        for (let k = 0; k < xn[x]; k++, i += C) s += xw[b + k] * data[i];
+        for (let k = 0, i = src + xf[x] * C; k < xt; k++, i += C) s += xw[b++] * data[i];
         rows[dst + x] = s;
       }
     }
   }
-  const { first: yf, count: yn, weights: yw, stride: ys } = yTaps;
+  const { first: yf, weights: yw, taps: yt } = yTaps;
   const plane = outW * outH;
   for (let c = 0; c < C; c++) {
     for (let y = 0; y < outH; y++) {
       const o = c * plane + y * outW;
-      const b = y * ys;
       let src = (c * rh + yf[y]) * outW;
-      let w = yw[b];
+      let w = yw[y * yt];
       for (let x = 0; x < outW; x++) planes[o + x] = w * rows[src + x];
-      for (let k = 1; k < yn[y]; k++) {
+      for (let k = 1; k < yt; k++) {
         src += outW;
-        w = yw[b + k];
+        w = yw[y * yt + k];
         for (let x = 0; x < outW; x++) planes[o + x] += w * rows[src + x];
       }
     }
