@@ -1,7 +1,9 @@
-// Binary protobuf <-> ModelProto. `bytes` fields decode to Buffer subarrays of the input (no copy),
-// so a 100 MB model costs its file buffer plus small objects; encoding sizes one output buffer.
+// Binary protobuf <-> ModelProto. Decoding uses protobufjs: `bytes` fields decode to Buffer subarrays
+// of the input (no copy), so a 100 MB model costs its file buffer plus small objects. Encoding sizes
+// everything first and writes each byte once (encode.ts).
 import protobuf from 'protobufjs';
 import { MemLensError } from '../errors.js';
+import { encodeMessage } from './encode.js';
 import { messageType, type ModelProto } from './schema.js';
 
 type LongLike = { low: number; high: number; unsigned: boolean; toNumber(): number; toString(): string };
@@ -12,13 +14,6 @@ function fromLong(v: LongLike): number | bigint {
   const hi = v.high;
   if ((hi >= 0 && hi < 0x200000) || (!v.unsigned && hi < 0 && hi >= -0x200000)) return v.toNumber();
   return BigInt(v.toString());
-}
-
-/** Encodes bigint int64s as {low, high} words, which protobufjs's LongBits understands. */
-function toLongBits(v: unknown): unknown {
-  if (typeof v !== 'bigint') return v;
-  const u = BigInt.asUintN(64, v);
-  return { low: Number(u & 0xffffffffn) | 0, high: Number(u >> 32n) | 0 };
 }
 
 class OnnxReader extends protobuf.BufferReader {
@@ -32,15 +27,6 @@ class OnnxReader extends protobuf.BufferReader {
   }
   override uint64(): never {
     return fromLong(super.uint64() as unknown as LongLike) as never;
-  }
-}
-
-class OnnxWriter extends protobuf.BufferWriter {
-  override int64(v: number | protobuf.Long | string): protobuf.Writer {
-    return super.int64(toLongBits(v) as number);
-  }
-  override uint64(v: number | protobuf.Long | string): protobuf.Writer {
-    return super.uint64(toLongBits(v) as number);
   }
 }
 
@@ -66,7 +52,13 @@ export function decodeModel(bytes: Uint8Array, source = 'model'): ModelProto {
   return proto;
 }
 
-/** Serializes a model; the bytes are what onnxruntime's InferenceSession.create() accepts. */
+/** Serializes a model into one buffer: what onnxruntime's InferenceSession.create() accepts. */
 export function encodeModel(proto: ModelProto): Uint8Array {
-  return messageType('ModelProto').encode(proto as unknown as protobuf.Message, new OnnxWriter()).finish();
+  const [bytes] = encodeMessage(proto, messageType('ModelProto'));
+  return bytes ?? new Uint8Array(0);
+}
+
+/** Serializes a model as chunks to write in order; large tensors' bytes are their own buffers (no copy). */
+export function encodeModelChunks(proto: ModelProto): Uint8Array[] {
+  return encodeMessage(proto, messageType('ModelProto'), true);
 }

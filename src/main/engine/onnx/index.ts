@@ -8,7 +8,8 @@
  * - `saveModel(proto, path, { externalData?, source? }): Promise<SavedModel>` — atomic; refuses to
  *   write over `source` or its side files; externalData moves initializers >= 1 KiB to "<file>.data".
  * - `convertModel(in, out, { externalData? })`: re-save (default: keep the source's layout).
- * - `decodeModel(bytes, source?)`, `encodeModel(proto): Uint8Array` (what InferenceSession.create takes).
+ * - `decodeModel(bytes, source?)`, `encodeModel(proto): Uint8Array` (what InferenceSession.create takes),
+ *   `encodeModelChunks(proto): Uint8Array[]` (for writing; weights are not copied).
  *
  * Schema (schema.ts): TS interfaces ModelProto, GraphProto, NodeProto, AttributeProto, TensorProto,
  *   SparseTensorProto, ValueInfoProto, TypeProto, FunctionProto, TrainingInfoProto, ...; enums DataType,
@@ -34,7 +35,7 @@
  *   ints?), and editGraph(proto, draft => ...) for anything else.
  */
 export * from './schema.js';
-export { decodeModel, encodeModel } from './codec.js';
+export { decodeModel, encodeModel, encodeModelChunks } from './codec.js';
 export { loadModel, saveModel, type OnnxModel, type SaveOptions, type SavedModel } from './model-file.js';
 export { EXTERNAL_THRESHOLD } from './external-data.js';
 export { convertModel, type ConvertOptions } from './convert.js';

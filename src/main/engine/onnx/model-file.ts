@@ -3,7 +3,7 @@ import { readFile, rm } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { MemLensError } from '../errors.js';
 import { assertNotSamePath, requireFile, sha256Bytes, writeFileAtomic } from '../files.js';
-import { decodeModel, encodeModel } from './codec.js';
+import { decodeModel, encodeModelChunks } from './codec.js';
 import { defaultDataLocation, externalize, resolveExternalData } from './external-data.js';
 import type { ModelProto } from './schema.js';
 import { isExternal } from './tensor.js';
@@ -63,8 +63,9 @@ export async function saveModel(proto: ModelProto, path: string, opts: SaveOptio
     if (isExternal(t)) throw new MemLensError('BAD_INPUT', `cannot save ${path}: tensor ${t.name} still refers to external data`);
   });
   const { proto: out, chunks } = dataPath ? externalize(proto, defaultDataLocation(path)) : { proto, chunks: [] };
-  const bytes = encodeModel(out);
-  if (bytes.length > PROTOBUF_LIMIT) {
+  const bytes = encodeModelChunks(out);
+  const length = bytes.reduce((n, c) => n + c.length, 0);
+  if (length > PROTOBUF_LIMIT) {
     throw new MemLensError('UNSUPPORTED', `cannot save ${path}: the model is over 2 GB; save it with external data`);
   }
   if (dataPath) await writeFileAtomic(dataPath, chunks);
@@ -74,5 +75,5 @@ export async function saveModel(proto: ModelProto, path: string, opts: SaveOptio
     if (dataPath) await rm(dataPath, { force: true });
     throw e;
   }
-  return { path, dataPath, bytes: bytes.length };
+  return { path, dataPath, bytes: length };
 }
