@@ -29,6 +29,8 @@ beforeAll(async () => {
   await png(join(dir, 'classes/dog/d.png'), [8]);
   await writeFile(join(dir, 'classes/dog/broken.png'), 'this is not a png');
   await writeFile(join(dir, 'classes/notes.txt'), 'ignored');
+  await writeFile(join(dir, 'classes/dog/._a.png'), 'macOS resource fork');
+  await png(join(dir, 'classes/.thumbs/t.png'), [0]);
   // Per-sample view folders: 3 samples x 2 views; views named so that name order != creation order.
   for (const s of ['s2', 's0', 's1']) {
     await png(join(dir, `views/${s}/v1.png`), [Number(s[1]) * 10 + 1]);
@@ -42,7 +44,7 @@ beforeAll(async () => {
 afterAll(() => rm(dir, { recursive: true, force: true }));
 
 describe('image folder source', () => {
-  it('labels by first-level sub-folder, sorts classes and files, skips undecodable files and lists them', async () => {
+  it('labels by first-level sub-folder, sorts classes and files, ignores hidden files, lists undecodable ones', async () => {
     const s = await openSource(join(dir, 'classes'));
     expect(s.kind).toBe('folder');
     expect(s.ids).toEqual(['cat/deep/y.png', 'cat/x.png', 'cat/z.png', 'dog/a.png', 'dog/b.png', 'dog/c.png', 'dog/d.png']);

@@ -23,7 +23,7 @@ beforeAll(async () => {
   await writeFile(join(dir, 'train-images-idx3-ubyte'), idx([3, 2, 3], pixels));
   await writeFile(join(dir, 'train-labels-idx1-ubyte'), idx([3], [2, 0, 7]));
   await writeFile(join(dir, 't10k-images-idx3-ubyte.gz'), gzipSync(idx([3, 2, 3], pixels)));
-  await writeFile(join(dir, 't10k-labels-idx1-ubyte.gz'), gzipSync(idx([3], [1, 1, 0])));
+  await writeFile(join(dir, 't10k-labels-idx1-ubyte.gz'), gzipSync(idx([3], [1, 1, 4])));
   await writeFile(join(dir, 'nolabels-images-idx3-ubyte'), idx([2, 1, 1], [5, 6]));
   await writeFile(join(dir, 'short-images-idx3-ubyte'), idx([3, 2, 3], pixels.slice(0, 10)));
   await writeFile(join(dir, 'bad-images-idx3-ubyte'), Buffer.from('not an idx file at all'));
@@ -51,6 +51,7 @@ describe('IDX source', () => {
     expect(s.count).toBe(2);
     expect(s.ids).toEqual(['0', '1']);
     expect(Array.from(s.labels ?? [])).toEqual([1, 1]);
+    expect(s.classes).toEqual(['0', '1', '2', '3', '4']); // from every label, not only the kept ones
     expect(Array.from((await s.read(1)).data)).toEqual([6, 7, 8, 9, 10, 11]);
     await expect(s.read(2)).rejects.toThrow(/sample 2 is out of range .* \(2 samples\)/);
   });

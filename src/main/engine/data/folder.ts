@@ -10,14 +10,18 @@ import { MemLensError } from '../errors.js';
 import { decodeFiles, isImageName } from './decode.js';
 import { checkIndex, keepCount, type DataSource } from './source.js';
 
-/** Image files below `root`, as '/'-separated relative paths, sorted by code point. */
+/**
+ * Image files below `root`, as '/'-separated relative paths, sorted by code point. Hidden files and
+ * folders (a name starting with '.', e.g. macOS '._x.png' resource forks) are not data.
+ */
 async function listImages(root: string): Promise<string[]> {
   const entries = await readdir(root, { recursive: true, withFileTypes: true }).catch((e: Error) => {
     throw new MemLensError('IO', `cannot read folder ${root}: ${e.message}`);
   });
   return entries
-    .filter((e) => e.isFile() && isImageName(e.name))
+    .filter((e) => (e.isFile() || e.isSymbolicLink()) && isImageName(e.name))
     .map((e) => relative(root, join(e.parentPath, e.name)).split(sep).join('/'))
+    .filter((f) => !f.split('/').some((part) => part.startsWith('.')))
     .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
 }
 

@@ -66,7 +66,7 @@ export async function openIdx(path: string, limit?: number): Promise<DataSource>
       throw new MemLensError('MISMATCH', `${labelsPath} has ${l.dims[0]} labels but ${path} has ${total} images`);
     }
     labels = Int32Array.from(l.data.subarray(0, count));
-    classes = numberedClasses(labels);
+    classes = numberedClasses(l.data);
   }
   const plane = height * width;
   const source: DataSource = {

@@ -46,8 +46,9 @@ export function keepCount(available: number, limit: number | undefined): number 
 }
 
 /** Class names for sets that ship none (IDX, CIFAR without its meta file): the label values 0..max. */
-export function numberedClasses(labels: Int32Array): string[] {
-  const max = labels.reduce((m, v) => Math.max(m, v), 0);
+export function numberedClasses(labels: ArrayLike<number>): string[] {
+  let max = 0;
+  for (let i = 0; i < labels.length; i++) max = Math.max(max, labels[i]);
   return Array.from({ length: max + 1 }, (_, k) => String(k));
 }
 
