@@ -87,6 +87,17 @@ describe('loadModel', () => {
       return join(d, 'x', 'model.onnx');
     }, /model\.onnx: external data file .*weights\.bin for tensor .* is missing/],
   ];
+  it('rejects external data outside the model folder and side files too short for a tensor', async () => {
+    const dir = tmp();
+    const proto = decodeModel(readFileSync(join(FIX, 'cnn-external', 'model.onnx')));
+    for (const t of proto.graph!.initializer) for (const e of t.external_data) if (e.key === 'location') e.value = '../weights.bin';
+    writeFileSync(join(dir, 'escape.onnx'), encodeModel(proto));
+    expect((await failure(loadModel(join(dir, 'escape.onnx')))).message).toMatch(/escape\.onnx: tensor .* has external data outside the model folder \(\.\.\/weights\.bin\)/);
+    writeFileSync(join(dir, 'short.onnx'), readFileSync(join(FIX, 'cnn-external', 'model.onnx')));
+    writeFileSync(join(dir, 'weights.bin'), readFileSync(join(FIX, 'cnn-external', 'weights.bin')).subarray(0, 100));
+    expect((await failure(loadModel(join(dir, 'short.onnx')))).message).toMatch(/short\.onnx: tensor .* needs bytes \d+\.\.\d+ of .*weights\.bin, which has 100/);
+  });
+
   it.each(bad)('rejects %s with a one-line error naming the file', async (_what, make, message) => {
     const path = make(tmp());
     const e = await failure(loadModel(path));
