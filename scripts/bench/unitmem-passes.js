@@ -24,11 +24,12 @@ async function tapsMode() {
 }
 
 async function memlensMode() {
+  const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   const r = await computeUnitMem({ model: modelPath, data, limit: samples, views, batch, ...norm });
   const sec = (performance.now() - t0) / 1000;
   const all = r.layers.flatMap((l) => l.unitmem);
-  report('memlens', sec, { meanUnitMem: all.reduce((a, x) => a + x, 0) / all.length, units: all.length });
+  report('memlens', sec, { cpuSeconds: cpuSince(cpu0), meanUnitMem: all.reduce((a, x) => a + x, 0) / all.length, units: all.length });
 }
 
 async function ortMode() {
@@ -56,9 +57,16 @@ async function ortMode() {
   });
   const run = (x) => session.run({ [enc.input.name]: x }, outputs);
   await run(inputs[0]); // warm-up, not timed
+  const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   for (const x of inputs) await run(x);
-  report('onnxruntime-raw', (performance.now() - t0) / 1000, {});
+  report('onnxruntime-raw', (performance.now() - t0) / 1000, { cpuSeconds: cpuSince(cpu0) });
+}
+
+/** CPU seconds of every thread of the process: steadier than wall time on a shared machine. */
+function cpuSince(start) {
+  const d = process.cpuUsage(start);
+  return (d.user + d.system) / 1e6;
 }
 
 function report(impl, sec, extra) {

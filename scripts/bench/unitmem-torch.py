@@ -108,6 +108,12 @@ def views(base, scale, ratio, gen):
     return on * j + (1 - on) * x
 
 
+def cpu_seconds():
+    """CPU time of every thread of the process (steadier than wall time on a shared machine)."""
+    r = resource.getrusage(resource.RUSAGE_SELF)
+    return r.ru_utime + r.ru_stime
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('--model', required=True)
@@ -127,6 +133,7 @@ def main():
     taps = a.taps.split(',')
     net = EagerOnnx(a.model)
     start = time.perf_counter()
+    cpu0 = cpu_seconds()
     imgs = read_idx_images(a.images, a.samples)
     n = imgs.shape[0]
     per = max(1, a.batch // a.views)
@@ -152,7 +159,7 @@ def main():
     sec = time.perf_counter() - start
     print(json.dumps({
         'impl': 'pytorch-eager', 'threads': a.threads, 'batch': a.batch, 'samples': n, 'views': a.views,
-        'seconds': sec, 'samplesPerSec': n / sec, 'imagesPerSec': n * a.views / sec,
+        'seconds': sec, 'cpuSeconds': cpu_seconds() - cpu0, 'samplesPerSec': n / sec, 'imagesPerSec': n * a.views / sec,
         'peakRssMB': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
         'meanUnitMem': float(torch.cat(unitmem).mean()),
         **({'unitmem': [u.tolist() for u in unitmem]} if a.dump else {}),

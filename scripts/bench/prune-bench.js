@@ -1,0 +1,74 @@
+// Benchmark (issue 5): (1) structural pruning + export of a ResNet-50-sized model through the CLI,
+// wall time of the whole process (goal < 3 s); (2) onnxruntime latency of the demo CNN pruned
+// structurally at 30% vs the original (the point of cutting units: it must be faster).
+// Usage: node scripts/bench/prune-bench.js [runs=3]   (ResNet-50 cached in $TMPDIR/memlens-bench/)
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as ort from 'onnxruntime-node';
+import { buildCli } from '../build-cli.js';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const runs = Number(process.argv[2] ?? 3);
+const work = join(tmpdir(), 'memlens-bench');
+mkdirSync(work, { recursive: true });
+await buildCli();
+
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const pct = (before, after) => `${(((after - before) / before) * 100).toFixed(1)}%`;
+
+/** One `memlens prune ... --json` process: its wall time and result document. */
+function prune(model, out, extra = []) {
+  const args = [join(root, 'bin', 'memlens.js'), 'prune', model, '--strategy', 'l1', '--ratio', '0.3', '--scope', 'layer', '--out', out, '--json', ...extra];
+  const t0 = performance.now();
+  const r = spawnSync(process.execPath, args, { encoding: 'utf8' });
+  const seconds = (performance.now() - t0) / 1000;
+  if (r.status !== 0) throw new Error(`memlens prune failed: ${r.stderr}`);
+  return { seconds, doc: JSON.parse(r.stdout) };
+}
+
+// (1) ResNet-50: engineer B's generator (torchvision resnet50, seeded random weights, ~100 MB).
+const resnet = join(work, 'resnet50.onnx');
+if (!existsSync(resnet)) {
+  process.stderr.write('generating a ResNet-50-sized model with torchvision...\n');
+  execFileSync('/usr/bin/python3', [join(root, 'scripts', 'bench', 'onnx-codec.py'), 'generate', resnet], { stdio: ['ignore', 'ignore', 'inherit'] });
+}
+const resnetOut = join(work, 'resnet50-pruned.onnx');
+const timed = Array.from({ length: runs }, () => prune(resnet, resnetOut));
+const doc = timed[0].doc;
+const structural = doc.groups.filter((g) => g.mode === 'structural').length;
+// The export must still run: one image through onnxruntime.
+const check = await ort.InferenceSession.create(readFileSync(resnetOut));
+await check.run({ [check.inputNames[0]]: new ort.Tensor('float32', new Float32Array(3 * 224 * 224), [1, 3, 224, 224]) });
+console.log(`ResNet-50 (${(readFileSync(resnet).length / 2 ** 20).toFixed(0)} MiB), l1 30% per layer, structural, whole CLI process:`);
+console.log(`  wall time median of ${runs}: ${median(timed.map((t) => t.seconds)).toFixed(2)} s (runs: ${timed.map((t) => t.seconds.toFixed(2)).join(', ')}; goal < 3 s)`);
+console.log(`  params ${doc.params.before} -> ${doc.params.after} (${pct(doc.params.before, doc.params.after)}), FLOPs ${doc.flops.before} -> ${doc.flops.after} (${pct(doc.flops.before, doc.flops.after)})`);
+console.log(`  groups: ${structural} cut structurally, ${doc.groups.length - structural} masked; the export runs in onnxruntime`);
+
+// (2) Demo CNN latency, original vs pruned, same session options, interleaved runs.
+const demo = join(root, 'resources', 'demo', 'ssl-cnn-f.onnx');
+if (!existsSync(demo)) {
+  console.log(`demo CNN ${demo} not found: latency part skipped`);
+  process.exit(0);
+}
+const demoOut = join(work, 'ssl-cnn-f-pruned30.onnx');
+const pruned = prune(demo, demoOut).doc;
+const batch = 256;
+const threads = Number(process.env.BENCH_THREADS ?? 1);
+const opts = { intraOpNumThreads: threads, interOpNumThreads: 1, graphOptimizationLevel: 'all' };
+const sessions = { original: await ort.InferenceSession.create(readFileSync(demo), opts), pruned: await ort.InferenceSession.create(readFileSync(demoOut), opts) };
+const input = new ort.Tensor('float32', Float32Array.from({ length: batch * 784 }, (_, i) => Math.sin(i)), [batch, 1, 28, 28]);
+const times = { original: [], pruned: [] };
+for (let i = 0; i < 25; i++) {
+  for (const [name, s] of Object.entries(sessions)) {
+    const t0 = performance.now();
+    await s.run({ [s.inputNames[0]]: input });
+    if (i >= 5) times[name].push(performance.now() - t0); // first 5: warm-up
+  }
+}
+const [o, p] = [median(times.original), median(times.pruned)];
+console.log(`demo CNN, batch ${batch}, ${threads} thread(s), median of 20 interleaved runs after 5 warm-up:`);
+console.log(`  original ${o.toFixed(1)} ms, pruned 30% ${p.toFixed(1)} ms: ${(o / p).toFixed(2)}x faster`);
+console.log(`  params ${pruned.params.before} -> ${pruned.params.after}, FLOPs ${pruned.flops.before} -> ${pruned.flops.after} (${pct(pruned.flops.before, pruned.flops.after)})`);
