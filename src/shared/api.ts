@@ -107,6 +107,8 @@ export interface LayerInfo {
   prunable: boolean;
   /** ViT block index where known. */
   block?: number;
+  /** For ViT sublayer-output rows: the sublayer whose residual add this is (METRICS.md fact 6). */
+  sublayer?: 'attention' | 'mlp';
 }
 
 export interface ModelInfo {
@@ -307,6 +309,8 @@ export interface FinetuneRequest extends DataOptions {
   epochs?: number;
   optimizer?: 'adamw' | 'sgd';
   lr?: number;
+  /** Also export the trained linear head (output `logits`). */
+  head?: boolean;
   out?: string;
 }
 
@@ -315,7 +319,8 @@ export interface FinetuneResult {
   model: ModelRef;
   settings: Record<string, unknown>;
   layers: string[];
-  baseline: { accuracy: number };
+  /** Head only (no encoder tensor trained), same data, epochs and seed; per-epoch figures as in `epochs`. */
+  baseline: { accuracy: number; epochs?: { loss: number; accuracy: number }[] };
   finetuned: { accuracy: number };
   epochs: { loss: number; accuracy: number }[];
   out?: string;

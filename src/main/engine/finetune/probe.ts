@@ -7,7 +7,7 @@ import { MemLensError } from '../errors.js';
 import { encodeModel } from '../onnx/codec.js';
 import { copyMessage, create, type ModelProto } from '../onnx/schema.js';
 import type { Dim } from './grad/index.js';
-import { createSession } from '../infer/session.js';
+import { ortSession } from './runtime.js';
 
 export type Shapes = Map<string, Dim[]>;
 
@@ -19,19 +19,19 @@ export async function probeShapes(model: ModelProto, feeds: Record<string, ort.T
   const tapped = copyMessage(model, {
     graph: copyMessage(graph, { output: [...graph.output, ...extra.map((name) => create('ValueInfoProto', { name }))] }),
   });
-  const session = await createSession(encodeModel(tapped), { cpuOnly: true, threads: 1 }, 'the model (shape probe)');
+  const { session } = await ortSession(encodeModel(tapped), 'the model (shape probe)', { cpuOnly: true, threads: 1 });
   const shapes: Shapes = new Map(graph.initializer.map((t) => [t.name, t.dims.map(Number)]));
   const merge = (name: string, dims: readonly (readonly number[])[]) =>
     shapes.set(name, dims[0].map((d, a) => (dims.every((ds) => ds[a] === d) ? d : null)));
   try {
     const runs = [];
-    for (const f of feeds) runs.push(await session.ort.run(f));
+    for (const f of feeds) runs.push(await session.run(f));
     for (const name of Object.keys(feeds[0])) merge(name, feeds.map((f) => f[name].dims));
     for (const name of [...graph.output.map((o) => o.name), ...extra]) merge(name, runs.map((r) => r[name].dims));
   } catch (e) {
     throw new MemLensError('BAD_MODEL', `cannot run the model to read its tensor shapes: ${(e as Error).message}`);
   } finally {
-    await session.ort.release();
+    await session.release();
   }
   return shapes;
 }

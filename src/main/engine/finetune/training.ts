@@ -32,6 +32,8 @@ export interface TrainingModels {
   grads: string[];
   /** Length of the flattened embedding (the head's input). */
   features: number;
+  /** Rank of the embedding output (the head flattens it when above 2). */
+  embeddingRank: number;
 }
 
 function floatInput(name: string, dims: (number | string)[]): ValueInfoProto {
@@ -41,13 +43,17 @@ function floatInput(name: string, dims: (number | string)[]): ValueInfoProto {
 
 const zeros = (dims: number[]) => new ort.Tensor('float32', new Float32Array(dims.reduce((a, b) => a * b, 1)), dims);
 
+/** The linear head on the flattened embedding: `logits` = Gemm(Flatten(embedding), W, b) with W [classes, features]. */
+export function emitHead(e: Emitter, embedding: string, rank: number, logits: string): void {
+  const flat = rank > 2 ? e.op('Flatten', [embedding], { axis: 1 }) : embedding;
+  e.node('Gemm', [flat, HEAD_WEIGHT, HEAD_BIAS], { transB: 1 }, [logits]);
+}
+
 /** The encoder with a linear head (logits) and, when `withLoss`, the mean cross-entropy against one-hot labels. */
 function withHead(model: ModelProto, opset: number, classes: number, features: number, rank: number, withLoss: boolean): ModelProto {
   const graph = model.graph!;
   const e = new Emitter(opset, DataType.FLOAT, 'memlens_head');
-  const embedding = graph.output[0].name;
-  const flat = rank > 2 ? e.op('Flatten', [embedding], { axis: 1 }) : embedding;
-  e.node('Gemm', [flat, HEAD_WEIGHT, HEAD_BIAS], { transB: 1 }, [LOGITS]);
+  emitHead(e, graph.output[0].name, rank, LOGITS);
   const inputs = [floatInput(HEAD_WEIGHT, [classes, features]), floatInput(HEAD_BIAS, [classes])];
   if (withLoss) {
     const logp = e.op('LogSoftmax', [LOGITS], { axis: 1 });
@@ -86,5 +92,5 @@ export async function trainingModels(model: ModelProto, spec: TrainingSpec, what
 
   const evalModel = withHead(model, opset, spec.classes, features, rest.length + 1, false);
   const evaluate = withOpset(copyMessage(evalModel, { graph: promoteToInputs(evalModel.graph!, spec.trainable) }), opset);
-  return { train, evaluate, params, grads: params.map((p) => grads.get(p)!), features };
+  return { train, evaluate, params, grads: params.map((p) => grads.get(p)!), features, embeddingRank: rest.length + 1 };
 }

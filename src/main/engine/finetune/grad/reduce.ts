@@ -1,7 +1,7 @@
 // ReduceMean, ReduceSum, Softmax, LogSoftmax.
 import { MemLensError } from '../../errors.js';
 import { attrInt, attrInts } from '../../onnx/graph-index.js';
-import { gradOf, staticDim, type GradContext, normAxis, type GradRule } from './rule.js';
+import { gradOf, normAxis, type GradContext, type GradRule } from './rule.js';
 
 /** The reduced axes, normalized and sorted; an attribute before opset 18 (13 for ReduceSum), an input after. */
 function reducedAxes(ctx: GradContext): number[] | undefined {
@@ -25,8 +25,12 @@ function spread(ctx: GradContext, mean: boolean): string {
   if (!axes) return g;
   const kept = attrInt(node, 'keepdims', 1) ? g : e.unsqueeze(g, axes);
   const spreadOut = e.op('Expand', [kept, e.op('Shape', [x])]);
-  const count = axes.reduce((n, a) => n * staticDim(ctx, x, a), 1);
-  return mean ? e.scale(spreadOut, 1 / count) : spreadOut;
+  if (!mean) return spreadOut;
+  const dims = ctx.shape(x);
+  if (axes.every((a) => dims[a] !== null)) return e.scale(spreadOut, 1 / axes.reduce((n, a) => n * dims[a]!, 1));
+  // A mean over the batch axis (the loss) divides by a count known only at run time: |y| / |x|.
+  const size = (t: string) => e.op('Cast', [e.op('Size', [t])], { to: e.floatType });
+  return e.op('Mul', [spreadOut, e.op('Div', [size(node.output[0]), size(x)])]);
 }
 
 const reduceMean: GradRule = (ctx) => [spread(ctx, true)];
