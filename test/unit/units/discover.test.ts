@@ -47,12 +47,12 @@ describe('activation tensors and extra rows', () => {
     const row = (n: string) => layers.find((l) => l.name === n)!;
     expect(row('/blocks.0/attn/qkv/MatMul').tensor).toBe('/blocks.0/attn/qkv/Add_output_0');
     expect(row('/blocks.1/fc1/MatMul').tensor).toBe('/blocks.1/Mul_1_output_0');
-    const extra = layers.filter((l) => !l.prunable).map((l) => [l.name, l.kind, l.block, l.units]);
+    const extra = layers.filter((l) => !l.prunable).map((l) => [l.name, l.kind, l.block, l.sublayer, l.units]);
     expect(extra).toEqual([
-      ['/blocks.0/Add', 'sublayer-output', 0, 16],
-      ['/blocks.0/Add_2', 'sublayer-output', 0, 16],
-      ['/blocks.1/Add', 'sublayer-output', 1, 16],
-      ['/blocks.1/Add_2', 'sublayer-output', 1, 16],
+      ['/blocks.0/Add', 'sublayer-output', 0, 'attention', 16],
+      ['/blocks.0/Add_2', 'sublayer-output', 0, 'mlp', 16],
+      ['/blocks.1/Add', 'sublayer-output', 1, 'attention', 16],
+      ['/blocks.1/Add_2', 'sublayer-output', 1, 'mlp', 16],
     ]);
   });
 });

@@ -82,7 +82,7 @@ export function discoverLayers(model: { proto: ModelProto }, index: GraphIndex =
       });
       continue;
     }
-    const extra = extraRow(index, n, isViT, byTensor, blockOf);
+    const extra = extraRow(index, n, isViT, byTensor, blockOf, roles);
     if (extra) rows.push({ ...extra, name: unique(n), op: n.op_type, params: 0, prunable: false });
   }
   return rows;
@@ -94,16 +94,19 @@ function extraRow(
   isViT: boolean,
   byTensor: Map<string, WeightLayer>,
   blockOf: Map<WeightLayer, number>,
-): Pick<LayerInfo, 'kind' | 'tensor' | 'units' | 'block'> | undefined {
+  roles: Map<WeightLayer, Role>,
+): Pick<LayerInfo, 'kind' | 'tensor' | 'units' | 'block' | 'sublayer'> | undefined {
   let kind: LayerKind | undefined;
   let tensor = n.output[0];
   let block: number | undefined;
+  let sublayer: LayerInfo['sublayer'];
   if (POOLS.has(n.op_type)) kind = 'pool';
   else if (n.op_type === 'Add' && n.input.length === 2 && !n.input.some((i) => index.isConstant(i))) {
     const added = isViT ? addedLayer(index, n, byTensor) : undefined;
     if (added && blockOf.has(added)) {
       kind = 'sublayer-output';
       block = blockOf.get(added);
+      sublayer = roles.get(added) === 'attention-out' ? 'attention' : 'mlp';
     } else if (!isViT) {
       kind = 'residual-add';
       tensor = activationTensor(index, tensor, channels(index, tensor) ?? 0);
@@ -112,5 +115,5 @@ function extraRow(
   if (!kind) return undefined;
   const units = channels(index, tensor);
   if (units === undefined) return undefined;
-  return { kind, tensor, units, ...(block === undefined ? {} : { block }) };
+  return { kind, tensor, units, ...(block === undefined ? {} : { block }), ...(sublayer ? { sublayer } : {}) };
 }
