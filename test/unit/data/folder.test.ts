@@ -36,6 +36,14 @@ beforeAll(async () => {
     await png(join(dir, `views/${s}/v1.png`), [Number(s[1]) * 10 + 1]);
     await png(join(dir, `views/${s}/v0.png`), [Number(s[1]) * 10]);
   }
+  // View folders where one view and one whole sample cannot be decoded.
+  for (const s of ['a', 'b', 'c', 'd']) {
+    await png(join(dir, `brokenviews/${s}/1.png`), [1]);
+    await png(join(dir, `brokenviews/${s}/2.png`), [2]);
+  }
+  await writeFile(join(dir, 'brokenviews/b/1.png'), 'broken');
+  await writeFile(join(dir, 'brokenviews/c/1.png'), 'broken');
+  await writeFile(join(dir, 'brokenviews/c/2.png'), 'broken');
   await mkdir(join(dir, 'empty/sub'), { recursive: true });
   await writeFile(join(dir, 'empty/sub/readme.md'), 'no images here');
   await png(join(dir, 'loose/one.png'), [5]);
@@ -85,6 +93,14 @@ describe('image folder source', () => {
     expect((await s.read(2)).data[0]).toBe(20);
     const views = await s.readViews?.(1);
     expect(views?.map((v) => v.data[0])).toEqual([10, 11]);
+  });
+
+  it('drops undecodable views, and samples left without any, listing both', async () => {
+    const s = await openSource(join(dir, 'brokenviews'));
+    expect(s.ids).toEqual(['a', 'b', 'd']);
+    expect((await s.readViews?.(1))?.map((v) => v.data[0])).toEqual([2]);
+    expect(s.skipped.map((k) => k.id)).toEqual(['b/1.png', 'c/1.png', 'c/2.png', 'c']);
+    expect(s.skipped[3].reason).toBe('no decodable view');
   });
 
   it('reads a folder as views or as classes when told to', async () => {

@@ -31,7 +31,7 @@ export async function decodeImage(path: string): Promise<RawImage> {
 }
 
 export interface DecodedSet {
-  /** Indices (into the input list) of the files that decoded, in input order, at most `limit`. */
+  /** Indices (into the input list) of the files that decoded, in input order, at most `want`. */
   good: number[];
   failed: { index: number; reason: string }[];
   /** 3 when any decoded image is RGB. */
@@ -40,8 +40,8 @@ export interface DecodedSet {
   get(index: number): Promise<RawImage>;
 }
 
-/** Decodes files in order until `want` of them succeeded (all when undefined). */
-export async function decodeFiles(paths: string[], want = Infinity): Promise<DecodedSet> {
+/** Decodes files in order until `want` of them succeeded; keeps up to `cacheBytes` of pixels in memory. */
+export async function decodeFiles(paths: string[], want = Infinity, cacheBytes = CACHE_BYTES): Promise<DecodedSet> {
   const cache = new Map<number, RawImage>();
   const good: number[] = [];
   const failed: DecodedSet['failed'] = [];
@@ -52,12 +52,13 @@ export async function decodeFiles(paths: string[], want = Infinity): Promise<Dec
     const batch = await Promise.allSettled(paths.slice(start, end).map((p) => decodeImage(p)));
     batch.forEach((r, k) => {
       const index = start + k;
+      if (good.length >= want) return; // past the limit: neither a sample nor a skipped file
       if (r.status === 'rejected') {
         failed.push({ index, reason: String((r.reason as Error)?.message ?? r.reason).split('\n')[0] });
-      } else if (good.length < want) {
+      } else {
         good.push(index);
         if (r.value.channels === 3) channels = 3;
-        if (cached + r.value.data.length <= CACHE_BYTES) {
+        if (cached + r.value.data.length <= cacheBytes) {
           cache.set(index, r.value);
           cached += r.value.data.length;
         }
