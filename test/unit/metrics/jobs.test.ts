@@ -172,6 +172,21 @@ describe('bad input', () => {
       computeUnitMem({ model: join(dir, 'enc.onnx'), data: join(dir, 'views'), views: 3, ...plain, size: [4, 4] }),
     ).rejects.toThrow(/--size 4x4 does not fit .*enc\.onnx, whose input is fixed at 2x2/);
   });
+  it('a model that cannot take the images names the model and the image size', async () => {
+    await writeConvModel(join(dir, 'fc.onnx'), [1], [0], { size: 'dynamic', gemmFor2x2: true });
+    await expect(
+      computeUnitMem({ model: join(dir, 'fc.onnx'), data: join(dir, 'views'), views: 3, ...plain, size: [3, 3] }),
+    ).rejects.toThrow(/fc\.onnx cannot take 1x3x3 images: /);
+    // the same model at the size its head was made for runs
+    const ok = await computeUnitMem({ model: join(dir, 'fc.onnx'), data: join(dir, 'views'), views: 3, ...plain, size: [2, 2] });
+    expect(ok.layers.map((l) => l.kind)).toEqual(['conv', 'linear']);
+  });
+  it('a dynamic input size needs --size', async () => {
+    await writeConvModel(join(dir, 'dyn.onnx'), [1], [0], { size: 'dynamic' });
+    await expect(computeUnitMem({ model: join(dir, 'dyn.onnx'), data: join(dir, 'views'), views: 3, ...plain })).rejects.toThrow(
+      /dyn\.onnx: input x \[\?, 1, \?, \?\] has a dynamic image size; pass --size HxW/,
+    );
+  });
   it('unlabelled data for classmem', async () => {
     await expect(computeClassMem({ model: join(dir, 'enc.onnx'), data: join(dir, 'views'), mean: [0], std: [1] })).rejects.toThrow(
       /classmem needs labelled data/,

@@ -28,7 +28,7 @@ export interface BatchPlan {
   consume(start: number, n: number, outputs: Record<string, Float32Array>[]): void;
 }
 
-export function samplesPerBatch(plan: Pick<BatchPlan, 'perSample' | 'batchImages'>): number {
+function samplesPerBatch(plan: Pick<BatchPlan, 'perSample' | 'batchImages'>): number {
   return Math.max(1, Math.floor(plan.batchImages / plan.perSample));
 }
 

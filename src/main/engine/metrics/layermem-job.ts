@@ -6,7 +6,8 @@ import { openSource } from '../data/source.js';
 import { selectLayers, tapEncoder, type TappedEncoder } from '../infer/encoder.js';
 import { loadModel, type OnnxModel } from '../onnx/index.js';
 import { cacheKey, dataFingerprint, readCache, writeCache } from '../project/cache.js';
-import { layerMemRows, viewDistances, viewsPerSample } from './layermem.js';
+import { imagesPerSample } from '../infer/feed.js';
+import { layerMemRows, viewDistances } from './layermem.js';
 import { measure } from './pass.js';
 import { requireSamples } from './samples.js';
 import { dataSettings, viewCount } from './settings.js';
@@ -53,7 +54,8 @@ export async function computeLayerMem(req: LayerMemRequest, ctl: JobControl = {}
   const cached = await readCache<LayerMemResult>(req.model, key);
   if (cached) return cached;
 
-  const per = viewsPerSample(views, pairing);
+  const anchor = pairing === 'anchor';
+  const per = imagesPerSample({ views, anchor });
   const encF = await tapEncoder(f, layersF, { gramViews: per, size: ds.size });
   const encG = await tapEncoder(g, selectLayers(g, undefined, true), { gramViews: per, size: ds.size });
   assertSameInput(encF, encG);
@@ -61,7 +63,7 @@ export async function computeLayerMem(req: LayerMemRequest, ctl: JobControl = {}
   const spec = { channels: encF.input.channels, height: encF.input.height, width: encF.input.width, mean: ds.mean, std: ds.std };
   await measure(
     [encF, encG],
-    { source, spec, augment: ds.augment, seed: ds.seed, views, anchor: pairing === 'anchor' },
+    { source, spec, augment: ds.augment, seed: ds.seed, views, anchor },
     ds.batch,
     'layermem',
     (rows, [outF, outG]) =>

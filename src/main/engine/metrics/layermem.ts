@@ -13,14 +13,10 @@ const EPS = 1e-12;
 export type Pairing = 'views' | 'anchor';
 export type LayerMemNorm = 'paper' | 'range';
 
-/** Views per sample in the graph's batch: the anchor (un-augmented x) comes first with 'anchor'. */
-export function viewsPerSample(views: number, pairing: Pairing): number {
-  return pairing === 'anchor' ? views + 1 : views;
-}
-
 /**
  * SSL_h(x) for each sample of a batch: `gram` is [samples, V, V]. 'views': mean distance over
- * all pairs of distinct views; 'anchor': mean distance from view 0 (the anchor) to each other view.
+ * all pairs of distinct views; 'anchor': mean distance from view 0 (the anchor, the un-augmented
+ * x) to each other view.
  */
 export function viewDistances(gram: Float32Array, v: number, pairing: Pairing): Float64Array {
   const n = gram.length / (v * v);

@@ -8,8 +8,8 @@ import { MemLensError } from '../errors.js';
 import { resolveAugment } from '../data/views.js';
 import { loadProject } from '../project/project.js';
 
-export const DEFAULT_BATCH = 256;
-export const DEFAULT_SEED = 0;
+const DEFAULT_BATCH = 256;
+const DEFAULT_SEED = 0;
 
 export interface DataSettings {
   data: string;
