@@ -7,7 +7,7 @@ import { Random } from '../data/random.js';
 import { openSource } from '../data/source.js';
 import { resolveAugment } from '../data/views.js';
 import { MemLensError } from '../errors.js';
-import { assertNotSamePath } from '../files.js';
+import { assertNotSamePath, writeFileAtomic } from '../files.js';
 import { modelInput } from '../infer/input.js';
 import { requireLabels } from '../metrics/samples.js';
 import { dataSettings } from '../metrics/settings.js';
@@ -19,6 +19,11 @@ import { selectLayers, type TrainableLayer } from './select.js';
 import { HEAD_BIAS, HEAD_WEIGHT, trainingModels } from './training.js';
 
 export const DEFAULT_EPOCHS = 5;
+
+/** Where the result document of an export goes: next to the model. */
+export function resultPath(out: string): string {
+  return out.replace(/(\.onnx)?$/i, '.finetune.json');
+}
 export const DEFAULT_FINETUNE_BATCH = 64;
 const DEFAULT_LR = { adamw: 1e-3, sgd: 1e-2 } as const;
 
@@ -142,6 +147,7 @@ export async function finetune(req: FinetuneRequest, ctl: JobControl = {}): Prom
       out: req.out,
     });
     result.out = req.out;
+    await writeFileAtomic(resultPath(req.out), JSON.stringify(result, null, 2) + '\n');
   }
   return result;
 }
