@@ -1,4 +1,4 @@
-// Throughput of the data hot path (run: npx vitest bench --run test/unit/data). One op = one
+// Throughput of the data hot path (run: npx vitest bench --run --project unit test/unit/data). One op = one
 // batch of 256 images, so images/s = hz * 256. Goal: views + normalization of 28x28 gray well
 // above 40,000 images/s on one thread (< 25% of a ~12,000 images/s x V-views inference pass).
 import { bench, describe } from 'vitest';

@@ -113,10 +113,12 @@ function meanGray(p: Float32Array, channels: number, n: number): number {
   return sum / n;
 }
 
-/** One HSV -> RGB channel without branching on the sector: n = 5 (R), 3 (G), 1 (B). */
+/** One HSV -> RGB channel without branching on the sector: n = 5 (R), 3 (G), 1 (B); h6 in [0, 6). */
 function hsvChannel(n: number, h6: number, s: number, v: number): number {
-  const k = (n + h6) % 6;
-  return v - v * s * Math.max(0, Math.min(k, 4 - k, 1));
+  let k = n + h6;
+  if (k >= 6) k -= 6; // (n + h6) mod 6 without a float modulo (slow in V8)
+  const ramp = k < 1 ? k : 4 - k < 1 ? 4 - k : 1;
+  return v - v * s * (ramp > 0 ? ramp : 0);
 }
 
 /** torchvision adjust_hue on float RGB: rotate the HSV hue by `shift` (in turns). */
@@ -125,8 +127,9 @@ function shiftHue(p: Float32Array, n: number, shift: number): void {
     const r = p[i];
     const g = p[n + i];
     const b = p[2 * n + i];
-    const max = Math.max(r, g, b);
-    const chroma = max - Math.min(r, g, b);
+    const max = r > g ? (r > b ? r : b) : g > b ? g : b;
+    const min = r < g ? (r < b ? r : b) : g < b ? g : b;
+    const chroma = max - min;
     if (chroma === 0) continue; // gray pixel: hue is undefined and the rotation is a no-op
     let h: number;
     if (max === r) h = (g - b) / chroma;
