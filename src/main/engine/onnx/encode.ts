@@ -12,8 +12,9 @@ type Msg = Record<string, unknown> & { $unknowns?: Uint8Array[] };
 /** Bytes fields at least this large become their own chunk instead of being copied. */
 const CHUNK_MIN = 64 * 1024;
 
+/** Wire types of the scalar types supported (all the ONNX schema uses; no zigzag sint). */
 const WIRE: Record<string, number> = {
-  double: 1, float: 5, int32: 0, uint32: 0, sint32: 0, int64: 0, uint64: 0, sint64: 0,
+  double: 1, float: 5, int32: 0, uint32: 0, int64: 0, uint64: 0,
   fixed32: 5, sfixed32: 5, fixed64: 1, sfixed64: 1, bool: 0, string: 2, bytes: 2,
 };
 

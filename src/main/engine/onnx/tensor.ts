@@ -65,19 +65,21 @@ export function tensorToFloat32(t: TensorProto): Float32Array {
   return Float32Array.from(t.float_data);
 }
 
+type IntArray = { new (b: ArrayBuffer, o: number, n: number): ArrayLike<number | bigint>; BYTES_PER_ELEMENT: number };
+const INT_ARRAYS: Partial<Record<DataType, IntArray>> = {
+  [DataType.INT64]: BigInt64Array,
+  [DataType.INT32]: Int32Array,
+  [DataType.INT16]: Int16Array,
+  [DataType.INT8]: Int8Array,
+  [DataType.UINT8]: Uint8Array,
+  [DataType.UINT16]: Uint16Array,
+  [DataType.UINT32]: Uint32Array,
+  [DataType.BOOL]: Uint8Array,
+};
+
 /** Integer tensor values (INT64, INT32, INT8/16, UINT8/16/32, BOOL) as numbers; for shapes, axes, indices. */
 export function tensorToInts(t: TensorProto): number[] {
-  const typed: Partial<Record<DataType, { new (b: ArrayBuffer, o: number, n: number): ArrayLike<number | bigint>; BYTES_PER_ELEMENT: number }>> = {
-    [DataType.INT64]: BigInt64Array,
-    [DataType.INT32]: Int32Array,
-    [DataType.INT16]: Int16Array,
-    [DataType.INT8]: Int8Array,
-    [DataType.UINT8]: Uint8Array,
-    [DataType.UINT16]: Uint16Array,
-    [DataType.UINT32]: Uint32Array,
-    [DataType.BOOL]: Uint8Array,
-  };
-  const Ctor = typed[t.data_type as DataType];
+  const Ctor = INT_ARRAYS[t.data_type as DataType];
   if (!Ctor) throw new MemLensError('UNSUPPORTED', `tensor ${t.name}: data type ${DataType[t.data_type]} is not an integer type`);
   if (t.raw_data.byteLength > 0 || isExternal(t)) {
     checkRaw(t, t.data_type);
