@@ -1,0 +1,31 @@
+/**
+ * The memorization metrics (METRICS.md): engine entry points for every host, and the streaming
+ * accumulators behind them.
+ *
+ * Entry points (request/result types in src/shared/api.ts; `ctl` carries an AbortSignal, checked
+ * between batches, and onProgress(done, total, stage) in samples). Results are cached by model
+ * sha256 + settings + data file identity (project/cache.ts; MEMLENS_NO_CACHE=1 turns it off).
+ * - `computeUnitMem(req: UnitMemRequest, ctl?): Promise<UnitMemResult>` — every prunable layer (or
+ *   req.layers); views default 10 (1 with augment 'none' on plain images); rest 'mean' | 'median'.
+ * - `computeClassMem(req: ClassMemRequest, ctl?): Promise<ClassMemResult>` — un-augmented, labelled data.
+ * - `computeLayerMem(req: LayerMemRequest, ctl?): Promise<LayerMemResult>` — every row (conv/linear,
+ *   residual adds, ViT sublayer outputs, pools) of f and g on the same seeded views; views default 5;
+ *   pairing 'views' | 'anchor'; norm 'paper' | 'range'. Distance: L2 between L2-normalized flattened
+ *   layer outputs (layermem.ts).
+ * Settings default to the request, else project.memlens.json beside the model, else mean/std 0.5,
+ * SimCLR views, seed 0, batch 256 images.
+ * Errors (MemLensError, one line): BAD_DATA (too few samples, no labels, unreadable data), BAD_MODEL
+ * (model cannot take the images), BAD_INPUT (options), MISMATCH (reference of another architecture),
+ * CANCELLED.
+ *
+ * Building blocks: `UnitMeanAccumulator`, `unitMemScores`, `ClassMeanAccumulator`, `viewDistances`,
+ * `sslMem`, `layerMemRows`, `contrast`; CSV tables `unitMemCsv`, `classMemCsv`, `layerMemCsv`.
+ */
+export { computeUnitMem } from './unitmem-job.js';
+export { computeClassMem } from './classmem-job.js';
+export { computeLayerMem } from './layermem-job.js';
+export { UnitMeanAccumulator, unitMemScores, type UnitMemScores } from './unitmem.js';
+export { ClassMeanAccumulator, type ClassMemScores } from './classmem.js';
+export { layerMemRows, sslMem, viewDistances, type LayerMemNorm, type Pairing } from './layermem.js';
+export { contrast } from './contrast.js';
+export { classMemCsv, layerMemCsv, unitMemCsv } from './csv.js';
