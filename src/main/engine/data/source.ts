@@ -19,7 +19,7 @@ export interface DataSource {
   classes?: string[];
   /** 1 when every image is gray, else 3. */
   channels: 1 | 3;
-  /** Sample i (for view folders: its anchor, the first view in file-name order). */
+  /** Sample i (for view folders: its anchor, the first view in file-name order). Pixels are shared: read-only. */
   read(i: number): Promise<RawImage>;
   /** All given views of sample i (view folders only). */
   readViews?(i: number): Promise<RawImage[]>;
