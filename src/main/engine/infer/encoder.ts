@@ -108,6 +108,15 @@ export async function tapEncoder(model: OnnxModel, layers: LayerInfo[], opts: Ta
   return { model, input: g.input, layers: g.layers, session };
 }
 
+/** Several encoders; if one cannot be tapped, the sessions already started are released. */
+export async function tapEncoders(specs: { model: OnnxModel; layers: LayerInfo[] }[], opts: TapOptions): Promise<TappedEncoder[]> {
+  const settled = await Promise.allSettled(specs.map((s) => tapEncoder(s.model, s.layers, opts)));
+  const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (!failed) return settled.map((r) => (r as PromiseFulfilledResult<TappedEncoder>).value);
+  await Promise.all(settled.map((r) => (r.status === 'fulfilled' ? r.value.session.release() : undefined)));
+  throw failed.reason;
+}
+
 /** Output names a pass must fetch. */
 export function tapOutputs(enc: Pick<TappedEncoder, 'layers'>): string[] {
   return enc.layers.flatMap((l) => [l.mean, l.gram].filter((n): n is string => n !== undefined));

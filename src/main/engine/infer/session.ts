@@ -81,9 +81,12 @@ export async function createSession(bytes: Uint8Array, opts: SessionOptions = {}
   const worker = new Worker(WORKER, { eval: true, workerData: { ort: ortMain() } });
   const pending = new Map<number, { ok: (v: unknown) => void; fail: (e: Error) => void }>();
   let nextId = 0;
+  // Referenced only while a call is in flight: an idle session never keeps the process alive.
+  worker.unref();
   worker.on('message', (m: { id: number; result?: unknown; error?: string }) => {
     const p = pending.get(m.id);
     pending.delete(m.id);
+    if (pending.size === 0) worker.unref();
     if (m.error !== undefined) p?.fail(new Error(m.error));
     else p?.ok(m.result);
   });
@@ -92,6 +95,7 @@ export async function createSession(bytes: Uint8Array, opts: SessionOptions = {}
     new Promise<T>((ok, fail) => {
       const id = nextId++;
       pending.set(id, { ok: ok as (v: unknown) => void, fail });
+      worker.ref();
       worker.postMessage({ ...msg, id });
     });
 

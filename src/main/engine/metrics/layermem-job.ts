@@ -3,7 +3,8 @@
 import type { JobControl, LayerInfo, LayerMemRequest, LayerMemResult } from '../../../shared/api.js';
 import { MemLensError } from '../errors.js';
 import { openSource } from '../data/source.js';
-import { selectLayers, tapEncoder, type TappedEncoder } from '../infer/encoder.js';
+import { selectLayers, tapEncoders } from '../infer/encoder.js';
+import { modelInput, type InputSpec } from '../infer/input.js';
 import { loadModel, type OnnxModel } from '../onnx/index.js';
 import { cacheKey, dataFingerprint, readCache, writeCache } from '../project/cache.js';
 import { imagesPerSample } from '../infer/feed.js';
@@ -28,11 +29,10 @@ function assertSameArchitecture(f: OnnxModel, lf: LayerInfo[], g: OnnxModel, lg:
   });
 }
 
-function assertSameInput(f: TappedEncoder, g: TappedEncoder): void {
-  const dims = (e: TappedEncoder) => `${e.input.channels}x${e.input.height}x${e.input.width}`;
-  if (dims(f) !== dims(g)) {
-    throw new MemLensError('MISMATCH', `reference ${g.model.path} takes ${dims(g)} images but ${f.model.path} takes ${dims(f)}`);
-  }
+function assertSameInput(f: OnnxModel, g: OnnxModel, size?: [number, number]): void {
+  const dims = (i: InputSpec) => `${i.channels}x${i.height}x${i.width}`;
+  const [a, b] = [dims(modelInput(f, size)), dims(modelInput(g, size))];
+  if (a !== b) throw new MemLensError('MISMATCH', `reference ${g.path} takes ${b} images but ${f.path} takes ${a}`);
 }
 
 export async function computeLayerMem(req: LayerMemRequest, ctl: JobControl = {}): Promise<LayerMemResult> {
@@ -49,6 +49,7 @@ export async function computeLayerMem(req: LayerMemRequest, ctl: JobControl = {}
   const [f, g] = await Promise.all([loadModel(req.model), loadModel(req.reference)]);
   const layersF = selectLayers(f, undefined, true);
   assertSameArchitecture(f, layersF, g, selectLayers(g, undefined, true));
+  assertSameInput(f, g, ds.size);
   const settings = { ...ds, views, pairing, norm };
   const key = cacheKey('layermem', { model: f.sha256, reference: g.sha256, settings, data: await dataFingerprint(ds.data) });
   const cached = await readCache<LayerMemResult>(req.model, key);
@@ -56,9 +57,13 @@ export async function computeLayerMem(req: LayerMemRequest, ctl: JobControl = {}
 
   const anchor = pairing === 'anchor';
   const per = imagesPerSample({ views, anchor });
-  const encF = await tapEncoder(f, layersF, { gramViews: per, size: ds.size });
-  const encG = await tapEncoder(g, selectLayers(g, undefined, true), { gramViews: per, size: ds.size });
-  assertSameInput(encF, encG);
+  const [encF, encG] = await tapEncoders(
+    [
+      { model: f, layers: layersF },
+      { model: g, layers: selectLayers(g, undefined, true) },
+    ],
+    { gramViews: per, size: ds.size },
+  );
   const ssl = encF.layers.map(() => ({ sslF: new Float64Array(source.count), sslG: new Float64Array(source.count) }));
   const spec = { channels: encF.input.channels, height: encF.input.height, width: encF.input.width, mean: ds.mean, std: ds.std };
   await measure(
