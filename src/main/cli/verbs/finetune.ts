@@ -26,7 +26,7 @@ export const finetune: Verb = {
   name: 'finetune',
   summary: 'Memorization-guided fine-tuning on onnxruntime',
   usage:
-    'finetune MODEL --train D --test D --layers auto[:K]|last:K|NAMES [--reference G] [--epochs E] [--optimizer adamw|sgd] [--lr X] [--head] --out T.onnx [--json]',
+    'finetune MODEL --train D --test D --layers auto[:K]|last:K|all|NAMES [--reference G] [--epochs E] [--optimizer adamw|sgd] [--lr X] [--head] --out T.onnx [--json]',
   flags: ['head'],
   async run(args) {
     checkKnown(args, [...DATA_OPTIONS, 'train', 'test', 'layers', 'reference', 'epochs', 'optimizer', 'lr', 'head']);

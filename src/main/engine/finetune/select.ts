@@ -1,6 +1,6 @@
 // Which layers to fine-tune: `auto[:K]` = the K layers with the highest DeltaLayerMem of the model
-// against its reference (the paper's memorization-guided choice, K = 3 by default), `last:K`, or
-// explicit names. A layer's trainable tensors are its weight and bias initializers.
+// against its reference (the paper's memorization-guided choice, K = 3 by default), `last:K`,
+// `all`, or explicit names. A layer's trainable tensors are its weight and bias initializers.
 import type { JobControl, LayerMemRequest } from '../../../shared/api.js';
 import { MemLensError } from '../errors.js';
 import { computeLayerMem } from '../metrics/layermem-job.js';
@@ -49,6 +49,7 @@ export interface SelectContext {
 export async function selectLayers(model: OnnxModel, spec: string, ctx: SelectContext, ctl: JobControl = {}): Promise<TrainableLayer[]> {
   const all = trainableLayers(model);
   const [mode, arg] = spec.split(':', 2);
+  if (spec === 'all') return all;
   if (mode === 'last') {
     const k = count(arg ?? '', 'last');
     if (k > all.length) throw new MemLensError('BAD_INPUT', `--layers last:${k}: ${model.path} has only ${all.length} layers`);
@@ -65,7 +66,7 @@ export async function selectLayers(model: OnnxModel, spec: string, ctx: SelectCo
     return all.filter((l) => chosen.has(l.name)).map((l) => ({ ...l, delta: delta.get(l.name) }));
   }
   const names = spec.split(',').map((s) => s.trim()).filter(Boolean);
-  if (names.length === 0) throw new MemLensError('BAD_INPUT', '--layers needs auto, last:K or layer names');
+  if (names.length === 0) throw new MemLensError('BAD_INPUT', '--layers needs auto[:K], last:K, all or layer names');
   return names.map((name) => {
     const layer = all.find((l) => l.name === name);
     if (!layer) {
