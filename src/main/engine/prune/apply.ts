@@ -4,11 +4,12 @@
 // the cut channels is removed, depthwise `group` attributes, Reshape targets and output shapes follow.
 import type { PruneResult } from '../../../shared/api.js';
 import {
-  attrInt, copyMessage, create, AttributeType, editGraph, float32Tensor, int64Tensor, sliceInitializer, tensorToFloat32, tensorToInts,
+  attrInt, copyMessage, create, AttributeType, editGraph, removeUnused, float32Tensor, int64Tensor, tensorToFloat32, tensorToInts,
   type GraphIndex, type ModelProto, type NodeProto, type TensorProto, type ValueInfoProto,
 } from '../onnx/index.js';
 import { channelIndices, type ChannelMap, type Group } from './groups.js';
-import { unitParams, type LayerNode } from './layers.js';
+import { paramTensor, unitParams, type LayerNode } from './layers.js';
+import { sliceAxes, zeroUnits } from './weights.js';
 
 export interface PrunePlan {
   /** Channels removed from each group (structural mode). */
@@ -33,7 +34,8 @@ export function planPrune(groups: Group[], layers: LayerNode[], selection: Map<s
   const plan: PrunePlan = { cuts: [], masks: [], report: [] };
   for (const g of groups) {
     const members = [...g.sources, ...g.followers];
-    const chosen = (name: string) => new Set(selection.get(name) ?? []);
+    const sets = new Map(members.map((m) => [m.layer.name, new Set(selection.get(m.layer.name) ?? [])]));
+    const chosen = (name: string) => sets.get(name)!;
     if (!members.some((m) => chosen(m.layer.name).size)) continue;
     const reason = opts.mode === 'mask' ? undefined : (g.blocked ?? outputReason(g, opts.include));
     const channels: number[] = [];
@@ -92,16 +94,18 @@ export function applyPlan(proto: ModelProto, index: GraphIndex, plan: PrunePlan)
   const cuts = removedIndices(plan);
   const params = new Map<string, TensorProto>();
   for (const name of new Set([...zeroed.keys(), ...cuts.keys()])) {
-    let t = zeroed.get(name) ?? index.constantTensor(name)!;
-    for (const [axis, gone] of cuts.get(name) ?? []) {
-      const n = Number(t.dims[axis]);
-      t = sliceInitializer(t, axis, Array.from({ length: n }, (_, i) => i).filter((i) => !gone.has(i)));
-    }
-    params.set(name, t);
+    const t = paramTensor(index, name)!;
+    const dims = t.dims.map(Number);
+    const keep = dims.map((n, axis) => {
+      const gone = cuts.get(name)?.get(axis);
+      return gone && Array.from({ length: n }, (_, i) => i).filter((i) => !gone.has(i));
+    });
+    const sliced = sliceAxes(zeroed.get(name) ?? tensorToFloat32(t), dims, keep);
+    params.set(name, float32Tensor(name, sliced.dims, sliced.data));
   }
   for (const { group, channels } of plan.cuts) {
     for (const r of group.reshapes) {
-      const target = tensorToInts(params.get(r.param) ?? index.constantTensor(r.param)!);
+      const target = tensorToInts(params.get(r.param) ?? paramTensor(index, r.param)!);
       if (target[r.index] > 0) target[r.index] -= (channels.length * r.map.block * target[r.index]) / r.width;
       params.set(r.param, int64Tensor(r.param, [target.length], target));
     }
@@ -111,9 +115,11 @@ export function applyPlan(proto: ModelProto, index: GraphIndex, plan: PrunePlan)
     for (const a of group.groupAttrs) groupAttrs.set(a.node, (groupAttrs.get(a.node) ?? attrInt(a.node, 'group', 1)) - channels.length * a.map.block);
   }
   const touched = new Set(plan.cuts.flatMap((c) => c.group.tensors));
-  return editGraph(proto, (d) => {
-    d.initializer = d.initializer.map((t) => params.get(t.name) ?? t);
-    d.node = d.node.map((n) => withParams(n, params, groupAttrs.get(n)));
+  // A changed parameter read through an Identity of a shared initializer gets its own initializer.
+  const unshared = new Set(index.graph.node.filter((n) => n.op_type === 'Identity' && params.has(n.output[0])));
+  const edited = editGraph(proto, (d) => {
+    d.initializer = [...d.initializer.map((t) => params.get(t.name) ?? t), ...[...unshared].map((n) => params.get(n.output[0])!)];
+    d.node = d.node.filter((n) => !unshared.has(n)).map((n) => withParams(n, params, groupAttrs.get(n)));
     // Shapes of cut activations changed: drop their value_info (optional; checkers re-infer it).
     d.value_info = d.value_info.filter((v) => !touched.has(v.name));
     d.output = d.output.map((o) => {
@@ -121,30 +127,21 @@ export function applyPlan(proto: ModelProto, index: GraphIndex, plan: PrunePlan)
       return cut.length ? shrinkOutput(o, cut) : o;
     });
   });
+  return unshared.size ? removeUnused(edited) : edited;
 }
 
 /** Masked units' parameters, zeroed on float copies in the original indexing. */
-function zeroMasked(index: GraphIndex, plan: PrunePlan): Map<string, TensorProto> {
-  const data = new Map<string, { t: TensorProto; v: Float32Array }>();
+function zeroMasked(index: GraphIndex, plan: PrunePlan): Map<string, Float32Array> {
+  const data = new Map<string, Float32Array>();
   for (const { layer, units } of plan.masks) {
     for (const p of unitParams(index, layer)) {
-      let e = data.get(p.param);
-      if (!e) {
-        const t = index.constantTensor(p.param)!;
-        e = { t, v: Float32Array.from(tensorToFloat32(t)) };
-        data.set(p.param, e);
-      }
-      const dims = e.t.dims.map(Number);
-      const inner = dims.slice(p.axis + 1).reduce((a, b) => a * b, 1);
-      const outer = dims.slice(0, p.axis).reduce((a, b) => a * b, 1);
-      for (const u of units) {
-        for (let k = u * p.block; k < (u + 1) * p.block; k++) {
-          for (let o = 0; o < outer; o++) e.v.fill(0, (o * dims[p.axis] + k) * inner, (o * dims[p.axis] + k + 1) * inner);
-        }
-      }
+      const t = paramTensor(index, p.param)!;
+      let v = data.get(p.param);
+      if (!v) data.set(p.param, (v = Float32Array.from(tensorToFloat32(t))));
+      zeroUnits(v, t.dims.map(Number), p.axis, units, p.block);
     }
   }
-  return new Map([...data].map(([name, { t, v }]) => [name, float32Tensor(name, t.dims.map(Number), v)]));
+  return data;
 }
 
 /** Per parameter and axis, the indices the cut channels occupy there. */

@@ -10,7 +10,7 @@ import { indexModel, loadModel, saveModel, setMetadata, tensorToFloat32, type Gr
 import { applyPlan, planPrune } from './apply.js';
 import { modelCost } from './cost.js';
 import { buildGroups } from './groups.js';
-import { findLayers, type LayerNode } from './layers.js';
+import { findLayers, paramTensor, type LayerNode } from './layers.js';
 import { checkRatio, DEFAULT_SEED, l1PerUnit, selectUnits, type ScoredLayer } from './select.js';
 
 const STRATEGIES = ['high', 'low', 'random', 'l1'];
@@ -130,7 +130,7 @@ function scoredLayers(index: GraphIndex, layers: LayerNode[], withL1: boolean, d
   const byName = new Map(layers.map((l) => [l.name, l]));
   const l1 = (l: LayerNode) => {
     if (!withL1) return undefined;
-    const w = index.initializer(l.weight)!;
+    const w = paramTensor(index, l.weight)!;
     return l1PerUnit(tensorToFloat32(w), w.dims.map(Number), l.outAxis);
   };
   if (!doc) return layers.map((l) => ({ name: l.name, units: l.units, l1: l1(l) }));

@@ -7,7 +7,7 @@
 // (the operands of an Add are one space). Anything the walk cannot follow blocks the group, with the
 // reason; the pruner then masks instead of cutting. A new architecture pattern is a new rule here.
 import { attrInt, type GraphIndex, type NodeProto } from '../onnx/index.js';
-import { asLayer, CHANNEL_PARAMS, CHANNELWISE, ELEMENTWISE, perChannelAxis, type LayerNode } from './layers.js';
+import { asLayer, CHANNEL_PARAMS, CHANNELWISE, ELEMENTWISE, paramTensor, perChannelAxis, type LayerNode } from './layers.js';
 
 /**
  * Channel c of a group is, in a tensor axis or a parameter axis, the indices
@@ -155,7 +155,7 @@ class GroupWalk {
   private addSource(layer: LayerNode, map: ChannelMap): void {
     this.group.sources.push({ layer, map });
     this.slice(layer.weight, layer.outAxis, map);
-    if (layer.bias) this.slice(layer.bias, this.index.constantTensor(layer.bias)!.dims.length - 1, map);
+    if (layer.bias) this.slice(layer.bias, paramTensor(this.index, layer.bias)!.dims.length - 1, map);
   }
 
   private sourceOf(layer: LayerNode, m: Member): void {
@@ -168,7 +168,7 @@ class GroupWalk {
 
   /** A layer reading the channels: its weight loses the matching input slice. */
   private consumer(layer: LayerNode, m: Member): void {
-    const w = this.index.constantTensor(layer.weight)!.dims.map(Number);
+    const w = paramTensor(this.index, layer.weight)!.dims.map(Number);
     if (layer.node.op_type === 'Conv') {
       if (layer.grouped) return this.block(`their consumer ${layer.name} is a grouped conv (group=${layer.grouped})`);
       if (m.flat) return this.block(`${layer.name} reads flattened channels`);
@@ -208,7 +208,7 @@ class GroupWalk {
       if (!input) return;
       if (params?.includes(i)) return this.slice(input, 0, m.map);
       if (i > 0 && !operands) return; // Clip bounds and the like: scalars
-      if (this.index.isConstant(input)) {
+      if (paramTensor(this.index, input)) {
         const axis = perChannelAxis(this.index, input, m.axis);
         if (axis !== undefined) this.slice(input, axis, m.map);
         return;
@@ -246,7 +246,7 @@ class GroupWalk {
 
   /** A Reshape to [batch, C*H*W] with a constant target is a Flatten whose target must shrink too. */
   private reshape(node: NodeProto, m: Member): void {
-    const target = this.index.constantTensor(node.input[1]);
+    const target = paramTensor(this.index, node.input[1]);
     const rank = target?.dims.map(Number);
     if (!target || rank?.length !== 1 || rank[0] !== 2 || m.rank === undefined || m.rank + m.axis !== 1) {
       return this.block(`Reshape ${node.name} reshapes the channels`);

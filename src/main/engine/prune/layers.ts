@@ -1,7 +1,7 @@
 // The prunable layers of a graph as the pruner sees them: the node, its weight and bias and the axes
 // that hold its output units, and the per-channel chain after it (what masking must zero so that
 // the unit's activation is exactly zero).
-import { attrInt, type GraphIndex, type ModelProto, type NodeProto } from '../onnx/index.js';
+import { attrInt, type GraphIndex, type ModelProto, type NodeProto, type TensorProto } from '../onnx/index.js';
 import { discoverLayers, weightLayer } from '../units/index.js';
 
 export interface LayerNode {
@@ -91,7 +91,7 @@ export interface UnitParam {
  */
 export function unitParams(index: GraphIndex, layer: LayerNode): UnitParam[] {
   const out: UnitParam[] = [{ param: layer.weight, axis: layer.outAxis, block: 1 }];
-  if (layer.bias) out.push({ param: layer.bias, axis: index.constantTensor(layer.bias)!.dims.length - 1, block: 1 });
+  if (layer.bias) out.push({ param: layer.bias, axis: paramTensor(index, layer.bias)!.dims.length - 1, block: 1 });
   let block = 1;
   let tensor = layer.node.output[0];
   for (;;) {
@@ -100,11 +100,11 @@ export function unitParams(index: GraphIndex, layer: LayerNode): UnitParam[] {
     const n = next[0];
     // Binary ops: the constant may come first (torch writes Add(bias, x)); x / c and c - x keep 0 -> 0
     // once c is zeroed, c / x does not.
-    const constant = n.input.length === 2 ? n.input.find((i) => i !== tensor && index.isConstant(i)) : undefined;
+    const constant = n.input.length === 2 ? n.input.find((i) => i !== tensor && paramTensor(index, i)) : undefined;
     if (CHANNEL_PARAMS[n.op_type]) {
       if (n.input[0] !== tensor) return out;
       // Scale and shift (inputs 1, 2) zeroed: the normalized output is exactly 0 whatever the input.
-      for (const i of [1, 2]) if (index.isConstant(n.input[i])) out.push({ param: n.input[i], axis: 0, block });
+      for (const i of [1, 2]) if (paramTensor(index, n.input[i])) out.push({ param: n.input[i], axis: 0, block });
     } else if (n.op_type === 'Add' || n.op_type === 'Sub') {
       // A per-channel bias is zeroed; a broadcast constant would make the output non-zero: stop.
       const axis = constant ? perChannelAxis(index, constant, layer.channelAxis) : undefined;
@@ -127,8 +127,19 @@ export function unitParams(index: GraphIndex, layer: LayerNode): UnitParam[] {
 
 /** The axis of a constant that holds one value per channel (broadcast from the right), if it does. */
 export function perChannelAxis(index: GraphIndex, name: string, channelAxis: number): number | undefined {
-  if (!index.isConstant(name)) return undefined;
-  const dims = index.constantTensor(name)!.dims.map(Number);
+  const dims = paramTensor(index, name)?.dims.map(Number);
+  if (!dims) return undefined;
   const axis = dims.length + channelAxis;
   return axis >= 0 && dims[axis] > 1 ? axis : undefined;
+}
+
+/**
+ * A constant parameter as a node reads it: an initializer, a Constant, or an Identity of one (torch's
+ * exporter shares equal initializers, e.g. the zero biases of folded BN, through Identity nodes).
+ */
+export function paramTensor(index: GraphIndex, name: string): TensorProto | undefined {
+  const direct = index.constantTensor(name);
+  if (direct) return direct;
+  const p = index.producer(name);
+  return p?.op_type === 'Identity' ? index.constantTensor(p.input[0]) : undefined;
 }
