@@ -24,6 +24,8 @@ export interface TensorData {
 export interface Session {
   provider: 'cuda' | 'cpu';
   threads: number;
+  inputNames: string[];
+  outputNames: string[];
   /** Runs one batch; `input` is copied to the worker, so the caller may refill it at once. */
   run(inputName: string, input: TensorData, outputs: string[]): Promise<Record<string, TensorData>>;
   release(): Promise<void>;
@@ -55,7 +57,7 @@ async function create(m) {
   for (const ep of m.providers) {
     try {
       session = await ort.InferenceSession.create(m.bytes, { ...base, executionProviders: ep === 'cuda' ? ['cuda', 'cpu'] : ['cpu'] });
-      return { provider: ep };
+      return { provider: ep, inputNames: session.inputNames, outputNames: session.outputNames };
     } catch (e) {
       if (ep === 'cpu') throw e;
     }
@@ -100,17 +102,17 @@ export async function createSession(bytes: Uint8Array, opts: SessionOptions = {}
     });
 
   const providers = !opts.cpuOnly && cudaInstalled() ? ['cuda', 'cpu'] : ['cpu'];
-  let provider: 'cuda' | 'cpu';
+  let created: Pick<Session, 'provider' | 'inputNames' | 'outputNames'>;
   try {
     // a view into a larger buffer would be cloned whole: send exactly the model's bytes
     const own = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? bytes : bytes.slice();
-    ({ provider } = await call<{ provider: 'cuda' | 'cpu' }>({ bytes: own, threads, providers }));
+    created = await call<typeof created>({ bytes: own, threads, providers });
   } catch (e) {
     await worker.terminate();
     throw new MemLensError('BAD_MODEL', `onnxruntime cannot load ${what}: ${(e as Error).message.split('\n')[0]}`);
   }
   return {
-    provider,
+    ...created,
     threads,
     run: (inputName, input, outputs) => call({ inputName, data: input.data, dims: input.dims, outputs }),
     release: async () => {
