@@ -7,7 +7,7 @@ them. Writes test/fixtures/prune/{cnn,branches,vit}.onnx.
   cnn       ResNet9-like: conv-BN(folded)-ReLU, MaxPool, residual block with Add, GlobalAveragePool,
             Flatten, Gemm embedding head.
   branches  conv-ReLU-BN (BN kept: it follows the ReLU so the exporter cannot fold it), depthwise conv,
-            two branches joined by Concat, grouped conv, Flatten -> Gemm over the spatial column blocks.
+            two branches joined by Concat, grouped conv, Reshape(-1, C*H*W) -> Gemm over column blocks.
   vit       2 pre-norm ViT blocks: patch conv, CLS token, attention, MLP fc1 -> GELU (Erf form) -> fc2.
 """
 import os
@@ -72,7 +72,7 @@ class Branches(nn.Module):
         x = torch.cat([torch.relu(self.a(x)), torch.relu(self.b(x))], 1)
         x = torch.relu(self.grouped(torch.relu(self.conv3(x))))
         x = torch.relu(self.conv5(x))
-        return self.head(torch.flatten(x, 1))
+        return self.head(x.reshape(-1, 5 * 4 * 4))  # a Reshape with a constant target, not Flatten
 
 
 class Attention(nn.Module):

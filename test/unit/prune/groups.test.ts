@@ -31,7 +31,7 @@ describe('dependency groups', () => {
     expect(by('/layer2/layer2.0/Conv').outputs).toEqual([]);
   });
 
-  it('branches: BN, depthwise follower, Concat offsets, grouped conv, Flatten column blocks', async () => {
+  it('branches: BN, depthwise follower, Concat offsets, grouped conv, Reshape column blocks', async () => {
     const { by, slices } = await groupsOf('branches');
     const c1 = by('/conv1/Conv');
     expect(c1.followers.map((f) => f.layer.name)).toEqual(['/dw/Conv']);
@@ -49,8 +49,10 @@ describe('dependency groups', () => {
     expect(slices(by('/b/Conv'))).toContain('conv3.weight@1+4x1');
     expect(by('/conv3/Conv').blocked).toMatch(/consumer \/grouped\/Conv is a grouped conv \(group=2\)/);
     expect(by('/grouped/Conv').blocked).toMatch(/grouped conv/);
-    // conv5: 5 channels of 4x4 flattened into 80 head inputs: 16 columns per channel
+    // conv5: 5 channels of 4x4 reshaped to [-1, 80] head inputs: 16 columns per channel, and the
+    // Reshape target's 80 must shrink with them
     expect(slices(by('/conv5/Conv'))).toContain('head.weight@1+0x16');
+    expect(by('/conv5/Conv').reshapes.map((r) => [r.index, r.width])).toEqual([[1, 5]]);
     expect(by('/conv5/Conv').blocked).toBeUndefined();
   });
 
