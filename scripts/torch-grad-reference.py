@@ -64,6 +64,13 @@ def reduce(i, a, fn):
     return fn(i[0], dim=tuple(axes), keepdim=keep) if axes else fn(i[0])
 
 
+def unsqueeze(x, axes):
+    rank = x.dim() + len(axes)
+    for ax in sorted(int(v) % rank for v in axes):
+        x = x.unsqueeze(ax)
+    return x
+
+
 def gemm(i, a):
     x = i[0].t() if a.get('transA', 0) else i[0]
     w = i[1].t() if a.get('transB', 0) else i[1]
@@ -99,12 +106,15 @@ OPS = {
     'Add': lambda i, a: i[0] + i[1],
     'Sub': lambda i, a: i[0] - i[1],
     'Mul': lambda i, a: i[0] * i[1],
-    'Div': lambda i, a: i[0] / i[1],
+    'Div': lambda i, a: torch.div(i[0], i[1], rounding_mode='trunc') if not i[0].is_floating_point() else i[0] / i[1],
     'Flatten': lambda i, a: i[0].reshape(int(np.prod(i[0].shape[:a.get('axis', 1)])), -1),
     'Reshape': lambda i, a: i[0].reshape([i[0].shape[k] if d == 0 else d for k, d in enumerate(i[1].long().tolist())]),
     'Transpose': lambda i, a: i[0].permute(a.get('perm', list(reversed(range(i[0].dim()))))),
     'Concat': lambda i, a: torch.cat(i, a['axis']),
-    'Unsqueeze': lambda i, a: i[0].reshape([*i[0].shape[:int(axes_of(i, a)[0])], 1, *i[0].shape[int(axes_of(i, a)[0]):]]),
+    'Unsqueeze': lambda i, a: unsqueeze(i[0], axes_of(i, a)),
+    'Expand': lambda i, a: i[0].expand(torch.broadcast_shapes(i[0].shape, tuple(i[1].tolist()))),
+    'Equal': lambda i, a: i[0] == i[1],
+    'Where': lambda i, a: torch.where(i[0].bool(), i[1], i[2]),
     'Slice': lambda i, a: slice_(i),
     'Gather': lambda i, a: torch.index_select(i[0], a.get('axis', 0), i[1].long().reshape(-1)).reshape(
         [*i[0].shape[:a.get('axis', 0)], *i[1].shape, *i[0].shape[a.get('axis', 0) + 1:]]),
@@ -131,16 +141,25 @@ class TorchGraph:
             tensor = torch.from_numpy(arr.copy())
             self.consts[t.name] = tensor.to(dtype) if arr.dtype.kind == 'f' else tensor
         self.input = next(i.name for i in g.input if i.name not in self.consts)
+        self.dtype = dtype
         self.output = g.output[0].name
 
     def run(self, x, params=None):
         env = {**self.consts, **(params or {}), self.input: x}
         for node in self.model.graph.node:
-            fn = OPS.get(node.op_type)
+            fn = OPS.get(node.op_type) or getattr(self, node.op_type, None)
             if fn is None:
                 raise SystemExit(f'torch-grad-reference.py: op {node.op_type} (node {node.name}) is not interpreted')
             env[node.output[0]] = fn([env[n] for n in node.input if n], attrs(node))
         return env[self.output]
+
+    # Ops whose result type depends on the graph's float type (float64 for the reference).
+    def Cast(self, i, a):
+        return i[0].to({1: self.dtype, 6: torch.int32, 7: torch.int64, 9: torch.bool, 11: torch.float64}[a['to']])
+
+    def ConstantOfShape(self, i, a):
+        v = torch.from_numpy(numpy_helper.to_array(a['value']).copy()) if 'value' in a else torch.zeros(1, dtype=self.dtype)
+        return torch.full(i[0].tolist(), v.item(), dtype=self.dtype if v.is_floating_point() else v.dtype)
 
 
 def main():

@@ -138,6 +138,11 @@ const CASES: Record<string, Case> = {
     inputs: { x: [2, 4, 3] },
     constants: [ints('idx', [0], [])],
   },
+  'Expand (class token over the batch)': {
+    nodes: [node('Expand', ['x', 'shape'], ['e']), node('Mul', ['e', 'e'], ['y'])],
+    inputs: { x: [1, 1, 3] },
+    constants: [ints('shape', [2, 4, 1])],
+  },
   'BatchNormalization (inference form)': {
     nodes: [node('BatchNormalization', ['x', 'scale', 'bias', 'mean', 'var'], ['y'], { epsilon: { float: 1e-3 } })],
     inputs: { x: [2, 3, 2, 2], scale: [3], bias: [3] },

@@ -1,4 +1,4 @@
-// Full-encoder gradients of the training graph on the demo CNN against PyTorch autograd on the same
+// Full-encoder gradients of the training graph on the demo CNN and ViT against PyTorch autograd on the same
 // weights, batch, labels and head (scripts/torch-grad-reference.py, float64). The graph runs in
 // float32, so the expected gap is float32 accumulation error (~1e-6 relative per op, growing with
 // depth): 1e-3 relative in the L2 norm of each gradient is far above it and far below any rule error.
@@ -13,7 +13,8 @@ import { HEAD_BIAS, HEAD_WEIGHT, LABELS, LOSS, trainingModels } from '../../../s
 import { encodeModel, loadModel, tensorToFloat32 } from '../../../src/main/engine/onnx/index.js';
 import { DEMO, ROOT } from '../../support/cli.js';
 
-const MODEL = join(DEMO, 'ssl-cnn-f.onnx');
+// MEMLENS_GRAD_MODELS=a.onnx,b.onnx checks other encoders the same way.
+const MODELS = process.env.MEMLENS_GRAD_MODELS?.split(',') ?? ['ssl-cnn-f.onnx', 'ssl-vit-f.onnx'].map((m) => join(DEMO, m));
 const PYTHON = '/usr/bin/python3';
 const hasTorch = existsSync(PYTHON) && spawnSync(PYTHON, ['-c', 'import torch, onnx'], { timeout: 60_000 }).status === 0;
 const dir = mkdtempSync(join(tmpdir(), 'memlens-grad-'));
@@ -39,36 +40,38 @@ function relativeL2(a: ArrayLike<number>, b: number[]): number {
   return Math.sqrt(diff / norm);
 }
 
-test.skipIf(!hasTorch || !existsSync(MODEL))('demo CNN: every weight and bias gradient matches PyTorch autograd', async () => {
-  const classes = 10;
-  const batch = 8;
-  const model = await loadModel(MODEL);
-  const params = trainableLayers(model).flatMap((l) => l.params);
-  const out = join(dir, 'reference.json');
-  execFileSync(PYTHON, [join(ROOT, 'scripts', 'torch-grad-reference.py'), '--model', MODEL, '--params', params.join(','), '--classes', String(classes), '--batch', String(batch), '--out', out]);
-  const ref = JSON.parse(readFileSync(out, 'utf8')) as Reference;
+for (const MODEL of MODELS) {
+  test.skipIf(!hasTorch || !existsSync(MODEL))(`${MODEL}: every weight and bias gradient matches PyTorch autograd`, async () => {
+    const classes = 10;
+    const batch = 8;
+    const model = await loadModel(MODEL);
+    const params = trainableLayers(model).flatMap((l) => l.params);
+    const out = join(dir, 'reference.json');
+    execFileSync(PYTHON, [join(ROOT, 'scripts', 'torch-grad-reference.py'), '--model', MODEL, '--params', params.join(','), '--classes', String(classes), '--batch', String(batch), '--out', out]);
+    const ref = JSON.parse(readFileSync(out, 'utf8')) as Reference;
 
-  const [, c, h, w] = ref.xShape;
-  const models = await trainingModels(model.proto, { input: 'input', chw: [c, h, w], classes, trainable: params }, MODEL);
-  const session = await ort.InferenceSession.create(encodeModel(models.train), { intraOpNumThreads: 1 });
-  const inits = new Map(model.proto.graph!.initializer.map((t) => [t.name, t]));
-  const onehot = new Float32Array(batch * classes);
-  ref.labels.forEach((l, i) => (onehot[i * classes + l] = 1));
-  const feeds: Record<string, ort.Tensor> = {
-    input: new ort.Tensor('float32', Float32Array.from(ref.x), ref.xShape),
-    [LABELS]: new ort.Tensor('float32', onehot, [batch, classes]),
-    [HEAD_WEIGHT]: new ort.Tensor('float32', Float32Array.from(ref.headWeight), [classes, models.features]),
-    [HEAD_BIAS]: new ort.Tensor('float32', Float32Array.from(ref.headBias), [classes]),
-  };
-  for (const p of params) feeds[p] = new ort.Tensor('float32', tensorToFloat32(inits.get(p)!), inits.get(p)!.dims.map(Number));
-  const result = await session.run(feeds);
-  await session.release();
+    const [, c, h, w] = ref.xShape;
+    const models = await trainingModels(model.proto, { input: 'input', chw: [c, h, w], classes, trainable: params }, MODEL);
+    const session = await ort.InferenceSession.create(encodeModel(models.train), { intraOpNumThreads: 1 });
+    const inits = new Map(model.proto.graph!.initializer.map((t) => [t.name, t]));
+    const onehot = new Float32Array(batch * classes);
+    ref.labels.forEach((l, i) => (onehot[i * classes + l] = 1));
+    const feeds: Record<string, ort.Tensor> = {
+      input: new ort.Tensor('float32', Float32Array.from(ref.x), ref.xShape),
+      [LABELS]: new ort.Tensor('float32', onehot, [batch, classes]),
+      [HEAD_WEIGHT]: new ort.Tensor('float32', Float32Array.from(ref.headWeight), [classes, models.features]),
+      [HEAD_BIAS]: new ort.Tensor('float32', Float32Array.from(ref.headBias), [classes]),
+    };
+    for (const p of params) feeds[p] = new ort.Tensor('float32', tensorToFloat32(inits.get(p)!), inits.get(p)!.dims.map(Number));
+    const result = await session.run(feeds);
+    await session.release();
 
-  expect(Number(result[LOSS].data[0])).toBeCloseTo(ref.loss, 5);
-  const names = [...params, HEAD_WEIGHT, HEAD_BIAS];
-  const torchName = (p: string) => (p === HEAD_WEIGHT ? 'head.weight' : p === HEAD_BIAS ? 'head.bias' : p);
-  names.forEach((p, k) => {
-    const err = relativeL2(result[models.grads[k]].data as Float32Array, ref.grads[torchName(p)]);
-    expect(err, `d loss / d ${p}`).toBeLessThan(1e-3);
+    expect(Number(result[LOSS].data[0])).toBeCloseTo(ref.loss, 5);
+    const names = [...params, HEAD_WEIGHT, HEAD_BIAS];
+    const torchName = (p: string) => (p === HEAD_WEIGHT ? 'head.weight' : p === HEAD_BIAS ? 'head.bias' : p);
+    names.forEach((p, k) => {
+      const err = relativeL2(result[models.grads[k]].data as Float32Array, ref.grads[torchName(p)]);
+      expect(err, `d loss / d ${p}`).toBeLessThan(1e-3);
+    });
   });
-});
+}

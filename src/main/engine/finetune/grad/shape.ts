@@ -1,8 +1,9 @@
 // Ops that only move elements: Flatten, Reshape, Squeeze, Unsqueeze, Transpose, Concat, Split,
-// Slice, Gather on constant indices. Their gradients move the elements back.
+// Slice, Gather on constant indices, Expand. Their gradients move the elements back.
 import { MemLensError } from '../../errors.js';
 import { attrInt, attrInts } from '../../onnx/graph-index.js';
 import type { Emitter } from '../emit.js';
+import { unbroadcast } from './broadcast.js';
 import { gradOf, staticDim, type GradContext, normAxis, type GradRule } from './rule.js';
 
 const reshapeBack: GradRule = (ctx) => [ctx.e.reshapeLike(gradOf(ctx), ctx.node.input[0])];
@@ -98,6 +99,12 @@ const gather: GradRule = (ctx) => {
   return [scatterAlong(e, rows, shape.length, axis, indices, size, true), undefined];
 };
 
+// Expand broadcasts: the gradient sums back over the stretched axes (e.g. a class token expanded over the batch).
+const expand: GradRule = (ctx) => {
+  const x = ctx.node.input[0];
+  return [unbroadcast(ctx.e, gradOf(ctx), ctx.shape(ctx.node.output[0]), x, ctx.shape(x)), undefined];
+};
+
 export const SHAPE_RULES: Record<string, GradRule> = {
   Flatten: reshapeBack,
   Reshape: reshapeBack,
@@ -108,4 +115,5 @@ export const SHAPE_RULES: Record<string, GradRule> = {
   Split: split,
   Slice: slice,
   Gather: gather,
+  Expand: expand,
 };
