@@ -6,6 +6,8 @@ Run with /usr/bin/python3 scripts/make-onnx-fixtures.py; writes test/fixtures/on
                                        a depthwise conv with ReLU6, global pool, linear head
   vit-opset13.onnx, vit-opset17.onnx   ViT: conv patch embedding, CLS token, 2 pre-norm blocks; block 0
                                        uses a fused qkv projection (timm), block 1 separate q/k/v (HF)
+  tvvit-opset13.onnx, tvvit-opset17.onnx  torchvision's VisionTransformer (nn.MultiheadAttention: packed
+                                       in_proj, out_proj as Gemm on [T*B, C]), 2 layers, dim 16
   cnn-external/model.onnx + weights.bin  the opset-13 CNN saved by onnx with external data
   expected.json                        what discovery must find, read off the PyTorch modules (not
                                        from MemLens): per model the prunable layers in forward order
@@ -15,11 +17,13 @@ Weights are seeded so the files are reproducible.
 """
 import json
 import os
+import shutil
 
 import numpy
 import onnx
 import torch
 import torch.nn as nn
+import torchvision
 
 OUT = os.path.join(os.path.dirname(__file__), '..', 'test', 'fixtures', 'onnx')
 
@@ -137,6 +141,10 @@ def expected_cnn(m):
     ]
 
 
+def proto_output_shape(proto):
+    return [d.dim_param or d.dim_value for d in proto.graph.output[0].type.tensor_type.shape.dim]
+
+
 def flops(model):
     """2 x multiply-accumulates per sample of every conv, linear and attention matmul (forward hooks)."""
     total = [0]
@@ -147,11 +155,15 @@ def flops(model):
         total[0] += 2 * out[0].numel() * per_out
 
     def attn_hook(mod, inp, out):
-        _, t, c = inp[0].shape
+        # The output's shape (nn.MultiheadAttention is called with keywords, so `inp` can be empty).
+        _, t, c = (out[0] if isinstance(out, tuple) else out).shape
         total[0] += 2 * 2 * t * t * c  # q.k^T and softmax.v over all heads
+        if isinstance(mod, nn.MultiheadAttention):
+            # Its projections run as F.linear on its own weights, not as hooked nn.Linear calls.
+            total[0] += 2 * t * c * 3 * c + 2 * t * c * c
 
     hooks = [m.register_forward_hook(hook) for m in model.modules() if isinstance(m, (nn.Conv2d, nn.Linear))]
-    hooks += [m.register_forward_hook(attn_hook) for m in model.modules() if isinstance(m, Attention)]
+    hooks += [m.register_forward_hook(attn_hook) for m in model.modules() if isinstance(m, (Attention, nn.MultiheadAttention))]
     with torch.no_grad():
         model(torch.zeros(1, 3, 16, 16))
     for h in hooks:
@@ -171,6 +183,20 @@ def expected_vit(m):
     return rows
 
 
+def expected_tvvit(m):
+    rows = [{'kind': 'conv', 'units': m.conv_proj.out_channels, 'params': params(m.conv_proj)}]
+    for i, layer in enumerate(m.encoder.layers):
+        attn, mlp = layer.self_attention, layer.mlp
+        rows += [
+            {'kind': 'attention-proj', 'units': attn.in_proj_weight.shape[0], 'params': attn.in_proj_weight.numel() + attn.in_proj_bias.numel(), 'block': i},
+            {'kind': 'attention-proj', 'units': attn.out_proj.out_features, 'params': params(attn.out_proj), 'block': i},
+            {'kind': 'mlp-fc1', 'units': mlp[0].out_features, 'params': params(mlp[0]), 'block': i},
+            {'kind': 'mlp-fc2', 'units': mlp[3].out_features, 'params': params(mlp[3]), 'block': i},
+        ]
+    rows.append({'kind': 'linear', 'units': m.heads.head.out_features, 'params': params(m.heads.head)})
+    return rows
+
+
 def export(model, name, opset):
     path = os.path.join(OUT, f'{name}-opset{opset}.onnx')
     torch.onnx.export(model, torch.randn(2, 3, 16, 16), path, opset_version=opset, input_names=['input'],
@@ -186,16 +212,21 @@ def main():
     cnn = TinyCNN()
     randomize_bn(cnn)
     vit = TinyViT()
+    tvvit = torchvision.models.VisionTransformer(image_size=16, patch_size=4, num_layers=2, num_heads=2,
+                                                 hidden_dim=16, mlp_dim=32, num_classes=8)
     expected = {}
-    for model, name, layers in ((cnn.eval(), 'cnn', expected_cnn(cnn)), (vit.eval(), 'vit', expected_vit(vit))):
+    models = ((cnn.eval(), 'cnn', expected_cnn(cnn)), (vit.eval(), 'vit', expected_vit(vit)),
+              (tvvit.eval(), 'tvvit', expected_tvvit(tvvit)))
+    for model, name, layers in models:
         for opset in (13, 17):
             proto = export(model, name, opset)
         floats = (onnx.TensorProto.FLOAT,)
-        expected[name] = {'input': ['batch', 3, 16, 16], 'output': ['batch', 10 if name == 'cnn' else 8],
+        expected[name] = {'input': ['batch', 3, 16, 16], 'output': list(proto_output_shape(proto)),
                           'params': int(sum(numpy.prod(t.dims) for t in proto.graph.initializer if t.data_type in floats)),
                           'flops': flops(model), 'layers': layers}
     ext = os.path.join(OUT, 'cnn-external')
-    os.makedirs(ext, exist_ok=True)
+    shutil.rmtree(ext, ignore_errors=True)  # onnx appends to an existing data file
+    os.makedirs(ext)
     onnx.save_model(onnx.load(os.path.join(OUT, 'cnn-opset13.onnx')), os.path.join(ext, 'model.onnx'),
                     save_as_external_data=True, all_tensors_to_one_file=True, location='weights.bin',
                     size_threshold=0)

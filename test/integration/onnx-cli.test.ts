@@ -12,7 +12,7 @@ import { DEMO, memlens, ROOT } from '../support/cli.js';
 
 const FIX = join(ROOT, 'test', 'fixtures', 'onnx');
 const CORPUS = [
-  ...['cnn-opset13', 'cnn-opset17', 'vit-opset13', 'vit-opset17'].map((n) => join(FIX, `${n}.onnx`)),
+  ...['cnn-opset13', 'cnn-opset17', 'vit-opset13', 'vit-opset17', 'tvvit-opset17'].map((n) => join(FIX, `${n}.onnx`)),
   ...(existsSync(DEMO) ? readdirSync(DEMO).filter((f) => f.endsWith('.onnx')).map((f) => join(DEMO, f)) : []),
 ];
 const tmp = () => mkdtempSync(join(tmpdir(), 'memlens-onnx-cli-'));

@@ -23,7 +23,7 @@ async function failure(p: Promise<unknown>): Promise<MemLensError> {
 }
 
 describe('codec', () => {
-  it.each(['cnn-opset13', 'cnn-opset17', 'vit-opset13', 'vit-opset17'])('%s re-encodes to the same bytes', (name) => {
+  it.each(['cnn-opset13', 'cnn-opset17', 'vit-opset13', 'vit-opset17', 'tvvit-opset13', 'tvvit-opset17'])('%s re-encodes to the same bytes', (name) => {
     // torch.onnx writes fields in schema order, so a lossless codec reproduces the file exactly.
     const bytes = readFileSync(join(FIX, `${name}.onnx`));
     expect(Buffer.compare(Buffer.from(encodeModel(decodeModel(bytes))), bytes)).toBe(0);

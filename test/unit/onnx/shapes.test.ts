@@ -9,7 +9,7 @@ import { divDims, mulDims } from '../../../src/main/engine/onnx/dims.js';
 const FIX = join(__dirname, '..', '..', 'fixtures', 'onnx');
 
 describe('inferShapes', () => {
-  it.each(['cnn-opset13', 'cnn-opset17', 'vit-opset13', 'vit-opset17'])('%s: every node output, as onnxruntime runs it', async (name) => {
+  it.each(['cnn-opset13', 'cnn-opset17', 'vit-opset13', 'vit-opset17', 'tvvit-opset13', 'tvvit-opset17'])('%s: every node output, as onnxruntime runs it', async (name) => {
     const proto = decodeModel(readFileSync(join(FIX, `${name}.onnx`)));
     const index = indexModel(proto);
     const tensors = proto.graph!.node.flatMap((n) => n.output).filter((t) => t !== 'output');

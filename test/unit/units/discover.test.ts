@@ -9,7 +9,7 @@ import { discoverLayers, modelInfo } from '../../../src/main/engine/units/index.
 const FIX = join(__dirname, '..', '..', 'fixtures', 'onnx');
 const expected = JSON.parse(readFileSync(join(FIX, 'expected.json'), 'utf8'));
 
-describe.each(['cnn', 'vit'])('%s', (name) => {
+describe.each(['cnn', 'vit', 'tvvit'])('%s', (name) => {
   it.each([13, 17])('opset %i: prunable layers in forward order with kind, units, params, block', async (opset) => {
     const layers = discoverLayers(await loadModel(join(FIX, `${name}-opset${opset}.onnx`)));
     const got = layers.filter((l) => l.prunable).map((l) => ({ kind: l.kind, units: l.units, params: l.params, ...(l.block === undefined ? {} : { block: l.block }) }));
@@ -39,6 +39,15 @@ describe('activation tensors and extra rows', () => {
       ['/dw/Conv', 'depthwise-conv', '/Clip_output_0', 12],
       ['/GlobalAveragePool', 'pool', '/GlobalAveragePool_output_0', 12],
       ['/fc/Gemm', 'linear', 'output', 10],
+    ]);
+  });
+
+  it('torchvision ViT: the output projection (a Gemm on [T*B, C]) is read where the batch is back in front', async () => {
+    const layers = discoverLayers(await loadModel(join(FIX, 'tvvit-opset17.onnx')));
+    const out = layers.find((l) => l.name === '/encoder/layers/encoder_layer_1/self_attention/Gemm')!;
+    expect(out.tensor).toBe('/encoder/layers/encoder_layer_1/self_attention/Transpose_5_output_0');
+    expect(layers.filter((l) => l.kind === 'sublayer-output').map((l) => [l.block, l.sublayer])).toEqual([
+      [0, 'attention'], [0, 'mlp'], [1, 'attention'], [1, 'mlp'],
     ]);
   });
 

@@ -71,3 +71,8 @@ export function broadcastShapes(shapes: readonly Dim[][]): Dim[] {
   }
   return out;
 }
+
+/** A dim's value with every symbolic factor set to 1 ("2*batch" -> 2): per-sample sizes. */
+export function dimPerSample(d: Dim): number {
+  return factor(d).coef;
+}

@@ -65,17 +65,25 @@ export class GraphIndex {
     return this.graph.input.filter((v) => !this.initializers.has(v.name));
   }
 
-  /** True for initializers and outputs of Constant nodes. */
+  /**
+   * True for initializers and outputs of Constant nodes, also behind Identity nodes (torch.onnx
+   * deduplicates equal initializers into Identity(first copy), e.g. zero-initialized biases).
+   */
   isConstant(name: string): boolean {
-    return this.initializers.has(name) || this.producers.get(name)?.op_type === 'Constant';
+    return this.constantTensor(name) !== undefined;
   }
 
-  /** The value of an initializer or Constant node as a tensor (Constant's value_* forms converted). */
+  /** The value of a constant (see isConstant) as a tensor; Constant's value_int(s) forms converted. */
   constantTensor(name: string): TensorProto | undefined {
-    const init = this.initializers.get(name);
-    if (init) return init;
-    const p = this.producers.get(name);
-    return p?.op_type === 'Constant' ? constantNodeValue(p) : undefined;
+    for (let depth = 0; depth < 16; depth++) {
+      const init = this.initializers.get(name);
+      if (init) return init;
+      const p = this.producers.get(name);
+      if (p?.op_type === 'Constant') return constantNodeValue(p);
+      if (p?.op_type !== 'Identity') return undefined;
+      name = p.input[0];
+    }
+    return undefined;
   }
 
   /**

@@ -26,7 +26,7 @@
  *   isConstant(name), node(name), valueInfo(name), inputs(), opset, topologicalOrder(),
  *   shape(t) -> (number|string)[] | undefined (declared, else inferred statically with shape subgraphs
  *   constant-folded; symbolic dims such as "batch" kept; shapes.ts). Attribute readers: attr, attrInt,
- *   attrInts, attrFloat, attrString.
+ *   attrInts, attrFloat, attrString. Symbolic dim arithmetic: mulDims, divDims, dimPerSample.
  *
  * Edits (edit.ts; pure, return a copy sharing untouched parts): addOutputs(proto, taps) (ReduceMean
  *   taps, opset-aware), sliceInitializer(t, axis, keep), removeNodes(proto, nodes), rewire(proto, from,
@@ -43,5 +43,6 @@ export * from './tensor.js';
 export { forEachTensor, forEachGraphTensor } from './walk.js';
 export { GraphIndex, indexModel, attr, attrFloat, attrInt, attrInts, attrString } from './graph-index.js';
 export { inferShapes, type Dim, type InputShapes } from './shapes.js';
+export { dimPerSample, divDims, mulDims } from './dims.js';
 export * from './edit.js';
 export { opsetVersion, setOpset } from './opset.js';

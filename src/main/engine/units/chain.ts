@@ -19,9 +19,14 @@ export interface ChainStep {
   kind: 'bias' | 'norm' | 'activation' | 'pass';
 }
 
+/** Readers of `t`'s values: Shape nodes read only its dims (exporters add them for dynamic batches). */
+function readers(index: GraphIndex, t: string): NodeProto[] {
+  return index.consumers(t).filter((n) => n.op_type !== 'Shape');
+}
+
 /** The one consumer of `t`, if exactly one node reads it and it is not also a graph output. */
 function only(index: GraphIndex, t: string): NodeProto | undefined {
-  const c = index.consumers(t);
+  const c = readers(index, t);
   return c.length === 1 && !index.graph.output.some((o) => o.name === t) ? c[0] : undefined;
 }
 
@@ -40,13 +45,13 @@ function perChannelConstant(index: GraphIndex, name: string | undefined, units: 
 
 /** Gelu as Div(x, c) -> Erf -> Add(., 1) -> Mul(x, .) [-> Mul(., 0.5)]; the chain end or undefined. */
 function erfGelu(index: GraphIndex, t: string): ChainStep | undefined {
-  const readers = index.consumers(t);
-  if (readers.length !== 2) return undefined;
-  const div = readers.find((n) => n.op_type === 'Div' && n.input[0] === t && index.isConstant(n.input[1]));
+  const users = readers(index, t);
+  if (users.length !== 2) return undefined;
+  const div = users.find((n) => n.op_type === 'Div' && n.input[0] === t && index.isConstant(n.input[1]));
   const erf = div && only(index, div.output[0]);
   const add = erf?.op_type === 'Erf' ? only(index, erf.output[0]) : undefined;
   const mul = add?.op_type === 'Add' ? only(index, add.output[0]) : undefined;
-  if (mul?.op_type !== 'Mul' || !mul.input.includes(t) || !readers.includes(mul)) return undefined;
+  if (mul?.op_type !== 'Mul' || !mul.input.includes(t) || !users.includes(mul)) return undefined;
   const half = only(index, mul.output[0]);
   const nodes = [div!, erf!, add!, mul];
   if (half?.op_type === 'Mul' && index.isConstant(other(half, mul.output[0]) ?? '')) nodes.push(half);
@@ -55,11 +60,11 @@ function erfGelu(index: GraphIndex, t: string): ChainStep | undefined {
 
 /** SiLU/Swish as Sigmoid(x) -> Mul(x, .). */
 function silu(index: GraphIndex, t: string): ChainStep | undefined {
-  const readers = index.consumers(t);
-  if (readers.length !== 2) return undefined;
-  const sig = readers.find((n) => n.op_type === 'Sigmoid');
+  const users = readers(index, t);
+  if (users.length !== 2) return undefined;
+  const sig = users.find((n) => n.op_type === 'Sigmoid');
   const mul = sig && only(index, sig.output[0]);
-  if (mul?.op_type !== 'Mul' || !mul.input.includes(t) || !readers.includes(mul)) return undefined;
+  if (mul?.op_type !== 'Mul' || !mul.input.includes(t) || !users.includes(mul)) return undefined;
   return { tensor: mul.output[0], nodes: [sig!, mul], kind: 'activation' };
 }
 

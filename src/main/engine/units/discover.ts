@@ -5,7 +5,7 @@ import type { LayerInfo, LayerKind } from '../../../shared/api.js';
 import { indexModel, type GraphIndex, type ModelProto, type NodeProto } from '../onnx/index.js';
 import { activationTensor } from './chain.js';
 import { weightLayer, type WeightLayer } from './layers.js';
-import { transformerRoles, type Role } from './roles.js';
+import { sourceThroughMoves, transformerRoles, type Role } from './roles.js';
 
 const POOLS = new Set(['MaxPool', 'AveragePool', 'GlobalAveragePool', 'GlobalMaxPool', 'LpPool', 'GlobalLpPool']);
 const ROLE_KIND: Record<Role, LayerKind> = {
@@ -29,12 +29,13 @@ function layerKind(l: WeightLayer, role: Role | undefined): LayerKind {
   return 'linear';
 }
 
-/** The activation a sublayer output adds in: the tensor read by a residual Add, through Dropout/Identity. */
+/**
+ * The layer whose activation a residual Add adds in, read directly or through reshapes/transposes
+ * (torchvision's attention merges heads after its output projection).
+ */
 function addedLayer(index: GraphIndex, add: NodeProto, byTensor: Map<string, WeightLayer>): WeightLayer | undefined {
   for (const input of add.input) {
-    let t = input;
-    for (let p = index.producer(t); p && (p.op_type === 'Dropout' || p.op_type === 'Identity'); p = index.producer(t)) t = p.input[0];
-    const l = byTensor.get(t);
+    const l = byTensor.get(input) ?? byTensor.get(sourceThroughMoves(index, input)?.output[0] ?? '');
     if (l) return l;
   }
   return undefined;

@@ -24,6 +24,24 @@ function size(index: GraphIndex, name: string | undefined): number {
   return t ? elementCount(t) : 0;
 }
 
+/**
+ * Where a layer's output folds tokens into the batch ([T*B, C], as torchvision's attention output
+ * projection computes), the first tensor after it, through Reshape/Transpose only, whose leading dim
+ * is the batch again ([B, T, C]): per-sample activations, as every metric needs.
+ */
+function unfoldBatch(index: GraphIndex, tensor: string): string {
+  const batch = index.shape(index.inputs()[0]?.name ?? '')?.[0];
+  let t = tensor;
+  for (let depth = 0; depth < 4; depth++) {
+    const lead = index.shape(t)?.[0];
+    if (batch === undefined || lead === undefined || lead === batch) return t;
+    const next = index.consumers(t).filter((n) => n.op_type !== 'Shape');
+    if (next.length !== 1 || (next[0].op_type !== 'Reshape' && next[0].op_type !== 'Transpose')) return tensor;
+    t = next[0].output[0];
+  }
+  return tensor;
+}
+
 /** The layer `node` is, or undefined when it is not a Conv/Gemm/MatMul with a constant weight. */
 export function weightLayer(index: GraphIndex, node: NodeProto): WeightLayer | undefined {
   const op = node.op_type;
@@ -44,7 +62,7 @@ export function weightLayer(index: GraphIndex, node: NodeProto): WeightLayer | u
     units,
     params: elementCount(weight) + (op === 'MatMul' ? size(index, biasInput) : size(index, node.input[2])),
     depthwise: group > 1 && dims[1] === 1,
-    tensor: chain.length ? chain[chain.length - 1].tensor : node.output[0],
+    tensor: unfoldBatch(index, chain.length ? chain[chain.length - 1].tensor : node.output[0]),
     activated: chain.some((s) => s.kind === 'activation'),
   };
 }

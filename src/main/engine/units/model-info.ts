@@ -3,6 +3,7 @@ import type { LayerInfo, ModelInfo } from '../../../shared/api.js';
 import { MemLensError } from '../errors.js';
 import {
   DataType,
+  dimPerSample,
   elementCount,
   indexModel,
   loadModel,
@@ -16,10 +17,10 @@ import { discoverLayers } from './discover.js';
 
 const FLOAT_TYPES = new Set([DataType.FLOAT, DataType.FLOAT16, DataType.BFLOAT16, DataType.DOUBLE]);
 
-/** Elements of a shape with symbolic dims (the batch) taken as 1: cost per sample. */
+/** Elements of a shape with symbolic factors (the batch, also folded as "2*batch") taken as 1. */
 function perSample(shape: Dim[] | undefined): number | undefined {
   if (!shape) return undefined;
-  return shape.reduce<number>((a, d) => a * (typeof d === 'number' ? d : 1), 1);
+  return shape.reduce<number>((a, d) => a * dimPerSample(d), 1);
 }
 
 /**

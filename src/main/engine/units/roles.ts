@@ -37,7 +37,7 @@ function reachesForward(index: GraphIndex, tensor: string, hit: (n: NodeProto) =
 }
 
 /** The first node before `tensor` that is not a MOVE op (walking the data input). */
-function sourceThroughMoves(index: GraphIndex, tensor: string): NodeProto | undefined {
+export function sourceThroughMoves(index: GraphIndex, tensor: string): NodeProto | undefined {
   let n = index.producer(tensor);
   for (let depth = 0; n && MOVE.has(n.op_type) && depth < MAX_DEPTH; depth++) n = index.producer(n.input[0]);
   return n;
