@@ -3,8 +3,8 @@
 // edits, stamps provenance into metadata_props and writes the model and its result document
 // atomically. Without `out` it is a preview: the same figures, nothing written.
 import { readFile } from 'node:fs/promises';
-import type { LayerKind, PruneRequest, PruneResult, UnitMemResult } from '../../../shared/api.js';
-import { MemLensError } from '../errors.js';
+import type { JobControl, LayerKind, PruneRequest, PruneResult, UnitMemResult } from '../../../shared/api.js';
+import { MemLensError, throwIfAborted } from '../errors.js';
 import { assertNotSamePath, requireFile, sha256Bytes, writeFileAtomic } from '../files.js';
 import { indexModel, loadModel, saveModel, setMetadata, tensorToFloat32, type GraphIndex } from '../onnx/index.js';
 import { applyPlan, planPrune } from './apply.js';
@@ -16,25 +16,28 @@ import { checkRatio, DEFAULT_SEED, l1PerUnit, selectUnits, type ScoredLayer } fr
 const STRATEGIES = ['high', 'low', 'random', 'l1'];
 const EXTRA_ROWS: LayerKind[] = ['residual-add', 'sublayer-output', 'pool'];
 
-export async function pruneModel(req: PruneRequest): Promise<PruneResult> {
+export async function pruneModel(req: PruneRequest, ctl: JobControl = {}): Promise<PruneResult> {
   checkRequest(req);
+  const stage = (n: number, name: string) => {
+    throwIfAborted(ctl.signal);
+    ctl.onProgress?.(n, 3, name);
+  };
   const mode = req.mode ?? 'structural';
   const seed = req.seed ?? DEFAULT_SEED;
   if (req.out) {
     assertNotSamePath(req.model, req.out);
     assertNotSamePath(req.model, resultPath(req.out));
   }
+  stage(0, 'load');
   const model = await loadModel(req.model);
   const scores = req.scores === undefined ? undefined : await readScores(req.scores);
-  if (!scores && (req.strategy === 'high' || req.strategy === 'low')) {
-    throw new MemLensError('BAD_INPUT', `strategy ${req.strategy} needs UnitMem scores (--scores F)`);
-  }
   if (scores && scores.doc.model.sha256 !== model.sha256) {
     throw new MemLensError(
       'MISMATCH',
       `scores ${scores.source} were computed for model sha256 ${scores.doc.model.sha256.slice(0, 12)}…, not ${req.model} (sha256 ${model.sha256.slice(0, 12)}…)`,
     );
   }
+  stage(1, 'plan');
   const index = indexModel(model.proto);
   const layers = findLayers(model, index);
   const selection = selectUnits(scoredLayers(index, layers, req.strategy === 'l1', scores?.doc), { ...req, seed });
@@ -70,11 +73,13 @@ export async function pruneModel(req: PruneRequest): Promise<PruneResult> {
     groups: plan.report,
     provenance,
   };
+  stage(2, 'write');
   if (req.out) {
     await saveModel(pruned, req.out, { source: model });
     result.out = req.out;
     await writeFileAtomic(resultPath(req.out), JSON.stringify(result, null, 2) + '\n');
   }
+  ctl.onProgress?.(3, 3, 'write');
   return result;
 }
 
@@ -92,6 +97,9 @@ function checkRequest(req: PruneRequest): void {
     throw new MemLensError('BAD_INPUT', `unknown mode '${req.mode}' (structural, mask)`);
   }
   checkRatio(req.ratio);
+  if (req.scores === undefined && (req.strategy === 'high' || req.strategy === 'low')) {
+    throw new MemLensError('BAD_INPUT', `strategy ${req.strategy} needs UnitMem scores (--scores F)`);
+  }
 }
 
 interface Scores {
