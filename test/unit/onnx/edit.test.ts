@@ -82,6 +82,19 @@ describe('addOutputs', () => {
     Array.from(got.data as Float32Array).forEach((v, i) => expect(v).toBeCloseTo(want.data[i], 5));
   });
 
+  it('takes the token mean over axis 0 of [T, B, C] activations (torchvision attention in_proj)', async () => {
+    const t = '/encoder/layers/encoder_layer_0/self_attention/Add_output_0';
+    const tapped = addOutputs(load('tvvit-opset17'), [
+      { tensor: t, reduce: 'none' },
+      { tensor: t, reduce: 'tokens', name: 'm' },
+    ]);
+    const out = await run(tapped, 3);
+    expect(out[t].dims).toEqual([17, 3, 48]);
+    expect(out.m.dims).toEqual([3, 48]);
+    const want = mean(out[t], [1, 2]);
+    Array.from(out.m.data as Float32Array).forEach((v, i) => expect(v).toBeCloseTo(want.data[i], 5));
+  });
+
   it('leaves the source untouched and rejects unknown tensors', () => {
     const src = load('cnn-opset13');
     const before = Buffer.from(encodeModel(src));

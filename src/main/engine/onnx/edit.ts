@@ -2,6 +2,7 @@
 // loaded model stays the pristine source. Copies are shallow: untouched nodes and tensors are shared.
 import { MemLensError } from '../errors.js';
 import { AttributeType, copyMessage, create, DataType, type GraphProto, type ModelProto, type NodeProto, type TensorProto, type ValueInfoProto } from './schema.js';
+import { indexModel, type GraphIndex } from './graph-index.js';
 import { opsetVersion } from './opset.js';
 import { elementBytes, elementCount, int64Tensor } from './tensor.js';
 
@@ -32,13 +33,25 @@ export function setMetadata(proto: ModelProto, entries: Record<string, string>):
 
 export interface Tap {
   tensor: string;
-  /** spatial: mean over H,W of [N,C,H,W]; tokens: mean over T of [N,T,C]; none: the tensor as is. */
+  /** spatial: mean over H,W of [N,C,H,W]; tokens: mean over T of [N,T,C] (or [T,N,C]); none: as is. */
   reduce: 'spatial' | 'tokens' | 'none';
   /** Output name; default "<tensor>/memlens_mean" (or the tensor itself for 'none'). */
   name?: string;
 }
 
 const TAP_AXES = { spatial: [2, 3], tokens: [1] } as const;
+
+/**
+ * The axes a tap averages. Token activations are [B, T, C] except inside torch's
+ * nn.MultiheadAttention, which works on [T, B, C]: there the token axis is 0 (seen from the shapes).
+ */
+function tapAxes(tap: Tap, index: GraphIndex): number[] {
+  if (tap.reduce !== 'tokens') return [...TAP_AXES[tap.reduce as 'spatial' | 'tokens']];
+  const batch = index.shape(index.inputs()[0]?.name ?? '')?.[0];
+  const shape = index.shape(tap.tensor);
+  const tokensFirst = batch !== undefined && shape?.length === 3 && shape[1] === batch && shape[0] !== batch;
+  return [tokensFirst ? 0 : 1];
+}
 
 /** The element type a value_info declares for `tensor`, if any. */
 function elemType(g: GraphProto, tensor: string): DataType | undefined {
@@ -58,6 +71,7 @@ function outputInfo(name: string, type: DataType | undefined): ValueInfoProto {
  */
 export function addOutputs(proto: ModelProto, taps: readonly Tap[]): ModelProto {
   const g = proto.graph!;
+  const index = indexModel(proto);
   const axesAsInput = opsetVersion(proto) >= 18;
   const produced = new Set<string>([...g.node.flatMap((n) => n.output), ...g.input.map((i) => i.name), ...g.initializer.map((t) => t.name)]);
   return editGraph(proto, (d) => {
@@ -71,7 +85,7 @@ export function addOutputs(proto: ModelProto, taps: readonly Tap[]): ModelProto 
         return;
       }
       const name = tap.name ?? `${tap.tensor}/memlens_mean`;
-      const axes = [...TAP_AXES[tap.reduce]];
+      const axes = tapAxes(tap, index);
       const reduce = node('ReduceMean', [tap.tensor], [name], `memlens_tap_${i}`, { keepdims: 0 });
       if (axesAsInput) {
         const axesName = `${name}/axes`;
