@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -147,5 +147,22 @@ describe('random strategy', () => {
     expect(a.removed).toEqual(b.removed);
     expect(a.removed).not.toEqual(c.removed);
     expect(a.settings.seed).toBe(1);
+  });
+});
+
+describe('as a job', () => {
+  it('reports its stages and, once cancelled, stops before writing anything', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'memlens-prune-job-'));
+    const stages: string[] = [];
+    const ctrl = new AbortController();
+    const req = { model: fixture('cnn'), strategy: 'l1' as const, scope: 'layer' as const, ratio: 0.3, out: join(dir, 'p.onnx') };
+    await pruneModel(req, { onProgress: (_d, _t, stage) => stages.push(stage) });
+    expect(stages).toEqual(['load', 'plan', 'write', 'write']);
+    const again = pruneModel({ ...req, out: join(dir, 'q.onnx') }, {
+      signal: ctrl.signal,
+      onProgress: (_d, _t, stage) => stage === 'plan' && ctrl.abort(),
+    });
+    await expect(again).rejects.toThrow('cancelled');
+    expect(readdirSync(dir).sort()).toEqual(['p.onnx', 'p.prune.json']);
   });
 });
