@@ -36,7 +36,9 @@ afterAll(() => rm(dir, { recursive: true, force: true }));
 
 describe('computeUnitMem on given views', () => {
   it('rest = mean: unit 0 mu = .6 .2 .2 .8, unit 1 mu = .4 .8 .8 .2', async () => {
-    const r = await computeUnitMem({ model: join(dir, 'enc.onnx'), data: join(dir, 'views'), views: 3, ...plain });
+    // views default to all the given ones (3)
+    const r = await computeUnitMem({ model: join(dir, 'enc.onnx'), data: join(dir, 'views'), ...plain });
+    expect(r.settings.views).toBe(3);
     expect(r.samples).toEqual(['s0', 's1', 's2', 's3']);
     const [layer] = r.layers;
     expect(layer.units).toBe(2);
@@ -130,7 +132,6 @@ describe('computeLayerMem on given views', () => {
       model: join(dir, 'f.onnx'),
       reference: join(dir, 'g.onnx'),
       data: join(dir, 'lviews'),
-      views: pairing === 'views' ? 3 : 2,
       pairing,
       norm,
       ...plain,
@@ -143,6 +144,8 @@ describe('computeLayerMem on given views', () => {
       const g = ssl(0.5, pairs);
       const want = f.map((x, i) => (g[i] - x) / (g[i] + x));
       const r = await run(pairing, 'paper');
+      // views default to the given ones: 3, of which the first is the anchor with 'anchor'
+      expect(r.settings.views).toBe(pairing === 'views' ? 3 : 2);
       expect(r.layers).toHaveLength(1);
       r.layers[0].sslmem.forEach((v, i) => expect(v).toBeCloseTo(want[i], 4));
       expect(r.layers[0].layermem).toBeCloseTo(mean(want), 4);

@@ -44,7 +44,7 @@ export async function computeLayerMem(req: LayerMemRequest, ctl: JobControl = {}
   }
   const pairing = req.pairing ?? 'views';
   const norm = req.norm ?? 'paper';
-  const views = viewCount(req.views, DEFAULT_LAYERMEM_VIEWS);
+  const views = await viewCount(req.views, source, ds.augment, DEFAULT_LAYERMEM_VIEWS, pairing === 'anchor');
   if (pairing === 'views' && views < 2) throw new MemLensError('BAD_INPUT', `pairing 'views' needs at least 2 views, got ${views}`);
   const [f, g] = await Promise.all([loadModel(req.model), loadModel(req.reference)]);
   const layersF = selectLayers(f, undefined, true);

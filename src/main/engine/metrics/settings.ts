@@ -5,6 +5,7 @@ import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import type { AugmentSettings, DataOptions, Normalization } from '../../../shared/api.js';
 import { MemLensError } from '../errors.js';
+import type { DataSource } from '../data/source.js';
 import { resolveAugment } from '../data/views.js';
 import { loadProject } from '../project/project.js';
 
@@ -54,9 +55,21 @@ export async function dataSettings(
   };
 }
 
-/** Views per sample: at least 1; without augmentation plain images give one distinct view. */
-export function viewCount(views: number | undefined, fallback: number): number {
-  const v = views ?? fallback;
+/**
+ * Views per sample: the request's; else all the views of a view folder used as given (augment
+ * none; minus its anchor with `anchor`); else `fallback`. Plain images without augmentation have
+ * one distinct view.
+ */
+export async function viewCount(
+  requested: number | undefined,
+  source: DataSource,
+  augment: AugmentSettings,
+  fallback: number,
+  anchor = false,
+): Promise<number> {
+  if (augment.kind === 'none' && !source.readViews) return 1;
+  const given = augment.kind === 'none' && requested === undefined ? (await source.readViews!(0)).length - (anchor ? 1 : 0) : undefined;
+  const v = requested ?? given ?? fallback;
   if (!Number.isInteger(v) || v < 1) throw new MemLensError('BAD_INPUT', `views must be a positive integer, got ${v}`);
   return v;
 }

@@ -15,8 +15,7 @@ export async function computeUnitMem(req: UnitMemRequest, ctl: JobControl = {}):
   const ds = await dataSettings(req);
   const source = await openSource(ds.data, { limit: ds.limit });
   requireSamples(source, 2, 'unitmem');
-  // Without augmentation a plain image has one distinct view; view folders keep theirs.
-  const views = ds.augment.kind === 'none' && !source.readViews ? 1 : viewCount(req.views, DEFAULT_UNITMEM_VIEWS);
+  const views = await viewCount(req.views, source, ds.augment, DEFAULT_UNITMEM_VIEWS);
   const rest = req.rest ?? 'mean';
   const model = await loadModel(req.model);
   const layers = selectLayers(model, req.layers, false);
