@@ -306,6 +306,8 @@ export interface FinetuneRequest extends DataOptions {
   test: string;
   layers: string;
   reference?: string;
+  /** Points LayerMem ranks layers on for `auto` (default: the candidates of the project next to the model, else `train`). */
+  data?: string;
   epochs?: number;
   optimizer?: 'adamw' | 'sgd';
   lr?: number;

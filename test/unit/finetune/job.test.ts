@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { finetune } from '../../../src/main/engine/finetune/job.js';
+import { computeLayerMem } from '../../../src/main/engine/metrics/layermem-job.js';
 import { loadModel, tensorToFloat32 } from '../../../src/main/engine/onnx/index.js';
 import { node } from './fd.js';
 import { writeTinyCnn, writeTinySet } from './tiny.js';
@@ -48,6 +49,17 @@ describe('finetune job', () => {
     const b = await finetune({ ...base(), epochs: 1, layers: 'last:1' });
     expect(a.epochs).toEqual(b.epochs);
     expect(a.baseline).toEqual(b.baseline);
+  });
+
+  test('auto:1 trains the layer with the highest DeltaLayerMem against the reference', async () => {
+    const reference = join(dir, 'reference.onnx');
+    writeTinyCnn(reference, [], 100);
+    const mem = await computeLayerMem({ model, reference, data: train, mean: [0.5], std: [0.5] });
+    const convs = mem.layers.filter((l) => l.name.startsWith('conv'));
+    const top = convs.reduce((a, b) => (b.delta > a.delta ? b : a));
+    const r = await finetune({ ...base(), epochs: 1, layers: 'auto:1', reference, data: train });
+    expect(r.layers).toEqual([top.name]);
+    expect(r.settings.delta).toEqual({ [top.name]: top.delta });
   });
 
   test('cancel stops the run and writes nothing', async () => {

@@ -11,7 +11,7 @@ import { node, uniform } from './fd.js';
 export const SIZE = 8;
 
 /** conv1 (1->4, 3x3) Relu MaxPool, [extra], conv2 (4->8, 3x3) Relu GlobalAveragePool Flatten -> embedding [N, 8]. */
-export function writeTinyCnn(path: string, extra: NodeProto[] = []): void {
+export function writeTinyCnn(path: string, extra: NodeProto[] = [], seed = 1): void {
   const f32 = (name: string, dims: number[], seed: number) => {
     const fanIn = dims.slice(1).reduce((a, b) => a * b, 1);
     return tensorProto(name, DataType.FLOAT, dims, uniform(dims.reduce((a, b) => a * b, 1), seed, -1 / Math.sqrt(fanIn), 1 / Math.sqrt(fanIn)));
@@ -36,7 +36,7 @@ export function writeTinyCnn(path: string, extra: NodeProto[] = []): void {
     graph: create('GraphProto', {
       name: 'tiny',
       node: nodes,
-      initializer: [f32('conv1.weight', [4, 1, 3, 3], 1), f32('conv1.bias', [4], 2), f32('conv2.weight', [8, 4, 3, 3], 3), f32('conv2.bias', [8], 4)],
+      initializer: [f32('conv1.weight', [4, 1, 3, 3], seed), f32('conv1.bias', [4], seed + 1), f32('conv2.weight', [8, 4, 3, 3], seed + 2), f32('conv2.bias', [8], seed + 3)],
       input: [
         create('ValueInfoProto', {
           name: 'input',

@@ -26,10 +26,10 @@ export const finetune: Verb = {
   name: 'finetune',
   summary: 'Memorization-guided fine-tuning on onnxruntime',
   usage:
-    'finetune MODEL --train D --test D --layers auto[:K]|last:K|all|NAMES [--reference G] [--epochs E] [--optimizer adamw|sgd] [--lr X] [--head] --out T.onnx [--json]',
+    'finetune MODEL --train D --test D --layers auto[:K]|last:K|all|NAMES [--reference G [--data D]] [--epochs E] [--optimizer adamw|sgd] [--lr X] [--head] --out T.onnx [--json]',
   flags: ['head'],
   async run(args) {
-    checkKnown(args, [...DATA_OPTIONS, 'train', 'test', 'layers', 'reference', 'epochs', 'optimizer', 'lr', 'head']);
+    checkKnown(args, [...DATA_OPTIONS, 'train', 'test', 'layers', 'reference', 'data', 'epochs', 'optimizer', 'lr', 'head']);
     const [model, ...extra] = args.positionals;
     const train = str(args, 'train');
     const test = str(args, 'test');
@@ -46,6 +46,7 @@ export const finetune: Verb = {
           layers,
           ...dataOptions(args),
           reference: str(args, 'reference'),
+          data: str(args, 'data'),
           epochs: num(args, 'epochs'),
           optimizer: choice(args, 'optimizer', ['adamw', 'sgd'] as const),
           lr: num(args, 'lr'),

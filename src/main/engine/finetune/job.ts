@@ -1,5 +1,7 @@
 // memlens finetune: the selected layers plus a linear head, against the head alone (the baseline)
 // on the same batches, then the fine-tuned encoder exported (DESIGN.md "Fine-tuning runs on onnxruntime").
+import { existsSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import type { FinetuneRequest, FinetuneResult, JobControl } from '../../../shared/api.js';
 import { readRange } from '../data/batches.js';
 import { toTensor, type TensorSpec } from '../data/preprocess.js';
@@ -12,6 +14,7 @@ import { modelInput } from '../infer/input.js';
 import { requireLabels } from '../metrics/samples.js';
 import { dataSettings } from '../metrics/settings.js';
 import { loadModel, tensorToFloat32, type OnnxModel } from '../onnx/index.js';
+import { loadProject } from '../project/project.js';
 import { exportFinetuned } from './export.js';
 import { trainRun, type Param, type RunData, type RunSettings } from './loop.js';
 import { DEFAULT_OPTIMIZER } from './optim.js';
@@ -35,6 +38,17 @@ function positive(v: number | undefined, fallback: number, what: string, integer
   const x = v ?? fallback;
   if (!(x > 0) || (integer && !Number.isInteger(x))) throw new MemLensError('BAD_INPUT', `${what} must be a positive ${integer ? 'integer' : 'number'}, got ${x}`);
   return x;
+}
+
+/**
+ * LayerMem is a property of the encoder's own training points, so `auto` ranks layers on the
+ * project's candidates when the model sits in a project; the downstream train set is the fallback.
+ */
+async function rankingData(req: FinetuneRequest): Promise<string> {
+  if (req.data) return req.data;
+  const project = join(dirname(resolve(req.model)), 'project.memlens.json');
+  if (!existsSync(project)) return req.train;
+  return (await loadProject(project)).data.candidates;
 }
 
 function encoderParams(model: OnnxModel, layers: TrainableLayer[]): Param[] {
@@ -69,10 +83,11 @@ export async function finetune(req: FinetuneRequest, ctl: JobControl = {}): Prom
   const train = requireLabels(trainSource, 'finetune');
   const test = requireLabels(testSource, 'finetune');
   const classes = Math.max(train.classes.length, test.classes.length);
+  const ranking = req.layers.startsWith('auto') ? await rankingData(req) : undefined;
   const layers = await selectLayers(
     model,
     req.layers,
-    { reference: req.reference, layermem: { data: ds.data, limit: ds.limit, mean: ds.mean, std: ds.std, size: ds.size, seed: ds.seed } },
+    { reference: req.reference, layermem: { data: ranking ?? ds.data, limit: ds.limit, mean: ds.mean, std: ds.std, size: ds.size, seed: ds.seed } },
     ctl,
   );
 
@@ -107,6 +122,7 @@ export async function finetune(req: FinetuneRequest, ctl: JobControl = {}): Prom
   const recorded = {
     layers: req.layers,
     reference: req.reference ?? null,
+    rankedOn: ranking ?? null,
     delta: Object.fromEntries(layers.filter((l) => l.delta !== undefined).map((l) => [l.name, l.delta])),
     epochs,
     batch: ds.batch,
