@@ -18,11 +18,13 @@ export const classmem: Verb = {
       args,
       (ctl) => computeClassMem({ model, data, ...dataOptions(args), layers: list(args, 'layers') }, ctl),
       classMemCsv,
-      (r) =>
-        [
+      (r) => {
+        const w = Math.max(...r.layers.map((l) => l.name.length));
+        return [
           `ClassMem of ${r.model.path} over ${r.classes.length} classes`,
-          ...r.layers.map((l) => `  ${l.name.padEnd(28)} ${String(l.units).padStart(5)} units  mean ${fmt(mean(l.classmem))}`),
-        ].join('\n'),
+          ...r.layers.map((l) => `  ${l.name.padEnd(w)} ${String(l.units).padStart(5)} units  mean ${fmt(mean(l.classmem))}`),
+        ].join('\n');
+      },
     );
   },
 };

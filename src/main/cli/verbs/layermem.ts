@@ -33,12 +33,14 @@ export const layermem: Verb = {
           ctl,
         ),
       layerMemCsv,
-      (r) =>
-        [
+      (r) => {
+        const w = Math.max(5, ...r.layers.map((l) => l.name.length));
+        return [
           `LayerMem of ${r.model.path} vs ${r.reference.path} over ${r.samples.length} samples (pairing ${r.settings.pairing}, norm ${r.settings.norm})`,
-          `  ${'layer'.padEnd(28)} ${'kind'.padEnd(16)} layermem    delta`,
-          ...r.layers.map((l) => `  ${l.name.padEnd(28)} ${l.kind.padEnd(16)} ${fmt(l.layermem).padStart(8)} ${fmt(l.delta).padStart(8)}`),
-        ].join('\n'),
+          `  ${'layer'.padEnd(w)} ${'kind'.padEnd(16)} layermem    delta`,
+          ...r.layers.map((l) => `  ${l.name.padEnd(w)} ${l.kind.padEnd(16)} ${fmt(l.layermem).padStart(8)} ${fmt(l.delta).padStart(8)}`),
+        ].join('\n');
+      },
     );
   },
 };

@@ -31,12 +31,17 @@ export const unitmem: Verb = {
           ctl,
         ),
       unitMemCsv,
-      (r) =>
-        [
+      (r) => {
+        const w = Math.max(...r.layers.map((l) => l.name.length));
+        return [
           `UnitMem of ${r.model.path} over ${r.samples.length} samples x ${r.settings.views} views (rest: ${r.settings.rest})`,
-          ...r.layers.map((l) => `  ${l.name.padEnd(28)} ${String(l.units).padStart(5)} units  mean ${fmt(mean(l.unitmem))}  max ${fmt(Math.max(...l.unitmem))}${l.signed ? '  (signed)' : ''}`),
+          ...r.layers.map(
+            (l) =>
+              `  ${l.name.padEnd(w)} ${String(l.units).padStart(5)} units  mean ${fmt(mean(l.unitmem))}  max ${fmt(Math.max(...l.unitmem))}${l.signed ? '  (signed)' : ''}`,
+          ),
           ...(r.skipped?.length ? [`skipped ${r.skipped.length} undecodable files`] : []),
-        ].join('\n'),
+        ].join('\n');
+      },
     );
   },
 };
