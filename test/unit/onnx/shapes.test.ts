@@ -3,7 +3,19 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
-import { addOutputs, decodeModel, encodeModel, indexModel, setOpset } from '../../../src/main/engine/onnx/index.js';
+import {
+  addOutputs,
+  AttributeType,
+  create,
+  DataType,
+  decodeModel,
+  encodeModel,
+  float32Tensor,
+  indexModel,
+  int64Tensor,
+  node,
+  setOpset,
+} from '../../../src/main/engine/onnx/index.js';
 import { divDims, mulDims } from '../../../src/main/engine/onnx/dims.js';
 
 const FIX = join(__dirname, '..', '..', 'fixtures', 'onnx');
@@ -26,6 +38,32 @@ describe('inferShapes', () => {
     }
     // torch exports: everything is inferred, shape subgraphs included.
     expect(known).toBe(tensors.length + 1);
+    await s.release();
+  });
+
+  it('Pad, ConvTranspose, Tile and Resize on a hand-made graph, as onnxruntime runs it', async () => {
+    const ints = (name: string, v: number[]) => int64Tensor(name, [v.length], v);
+    const w = float32Tensor('w', [2, 3, 3, 3], new Float32Array(54).fill(0.1));
+    const ct = node('ConvTranspose', ['p', 'w'], ['ct'], 'ct');
+    ct.attribute.push(
+      create('AttributeProto', { name: 'strides', type: AttributeType.INTS, ints: [2, 2] }),
+      create('AttributeProto', { name: 'pads', type: AttributeType.INTS, ints: [1, 1, 1, 1] }),
+      create('AttributeProto', { name: 'output_padding', type: AttributeType.INTS, ints: [1, 1] }),
+    );
+    const g = create('GraphProto', {
+      name: 'g',
+      node: [node('Pad', ['x', 'pads'], ['p'], 'pad'), ct, node('Tile', ['ct', 'reps'], ['t'], 'tile'), node('Resize', ['t', '', 'scales'], ['y'], 'resize')],
+      initializer: [ints('pads', [0, 0, 1, 2, 0, 0, 3, 4]), w, ints('reps', [1, 2, 1, 1]), float32Tensor('scales', [4], Float32Array.from([1, 1, 0.5, 2]))],
+      input: [create('ValueInfoProto', { name: 'x', type: create('TypeProto', { tensor_type: { elem_type: DataType.FLOAT, shape: { dim: [1, 2, 5, 5].map((d) => ({ dim_value: d })) } } }) })],
+      output: ['p', 'ct', 't', 'y'].map((name) => create('ValueInfoProto', { name })),
+    });
+    const proto = create('ModelProto', { ir_version: 8, graph: g, opset_import: [create('OperatorSetIdProto', { domain: '', version: 17 })] });
+    const s = await ort.InferenceSession.create(encodeModel(proto));
+    const out = await s.run({ x: new ort.Tensor('float32', new Float32Array(50), [1, 2, 5, 5]) });
+    const index = indexModel(proto);
+    // By hand: x [1, 2, 5, 5] padded by (1, 3) on H and (2, 4) on W.
+    expect(index.shape('p')).toEqual([1, 2, 9, 11]);
+    for (const t of ['p', 'ct', 't', 'y']) expect([t, index.shape(t)]).toEqual([t, out[t].dims.map(Number)]);
     await s.release();
   });
 

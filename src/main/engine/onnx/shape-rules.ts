@@ -12,6 +12,8 @@ export interface ShapeContext {
   shape(i: number): Dim[] | undefined;
   /** Constant-folded values of a small integer input (shapes, axes, starts...). */
   value(i: number): Dim[] | undefined;
+  /** Values of a constant input of any numeric type (e.g. Resize scales). */
+  constant(i: number): number[] | undefined;
 }
 
 type Rule = (c: ShapeContext) => (Dim[] | undefined)[] | undefined;
@@ -183,6 +185,46 @@ const RULES: Record<string, Rule> = {
   Expand(c) {
     const [x, s] = [c.shape(0), c.value(1)];
     return x && s ? [broadcastShapes([x, s])] : undefined;
+  },
+  ConvTranspose(c) {
+    const [x, w] = [c.shape(0), c.shape(1)];
+    if (!x || !w) return undefined;
+    const n = x.length - 2;
+    const kernel = (attrInts(c.node, 'kernel_shape') ?? w.slice(2)).map(Number);
+    const strides = attrInts(c.node, 'strides') ?? new Array(n).fill(1);
+    const dil = attrInts(c.node, 'dilations') ?? new Array(n).fill(1);
+    const pads = attrInts(c.node, 'pads') ?? new Array(2 * n).fill(0);
+    const outPad = attrInts(c.node, 'output_padding') ?? new Array(n).fill(0);
+    const given = attrInts(c.node, 'output_shape');
+    const channels = mulDims([w[1], attrInt(c.node, 'group', 1)]);
+    // Spec: stride * (in - 1) + output_padding + ((kernel - 1) * dilation + 1) - pad_begin - pad_end.
+    const spatial = x.slice(2).map((d, i) =>
+      given ? given[i] : typeof d === 'number' ? strides[i] * (d - 1) + outPad[i] + (kernel[i] - 1) * dil[i] + 1 - pads[i] - pads[i + n] : '?',
+    );
+    return [[x[0], channels, ...spatial]];
+  },
+  Pad(c) {
+    const x = c.shape(0);
+    const pads = intsFrom(c, 1, 'pads')?.map(Number);
+    if (!x || !pads) return undefined;
+    const axes = (c.node.input[3] ? c.value(3) : undefined)?.map((a) => norm(Number(a), x.length)) ?? x.map((_, i) => i);
+    const out = [...x];
+    axes.forEach((a, k) => (out[a] = typeof x[a] === 'number' ? (x[a] as number) + pads[k] + pads[k + axes.length] : x[a]));
+    return [out];
+  },
+  Tile(c) {
+    const [x, reps] = [c.shape(0), c.value(1)];
+    return x && reps ? [x.map((d, i) => mulDims([d, reps[i]]))] : undefined;
+  },
+  Resize(c) {
+    const x = c.shape(0);
+    if (!x) return undefined;
+    // Inputs: X, roi, scales, sizes (opset 11+); sizes win when given.
+    const sizes = c.node.input[3] ? c.value(3) : undefined;
+    if (sizes) return [sizes];
+    const scales = c.node.input[2] ? c.constant(2) : undefined;
+    if (scales?.length === 0) return undefined;
+    return scales ? [x.map((d, i) => (typeof d === 'number' ? Math.floor(d * Number(scales[i])) : Number(scales[i]) === 1 ? d : '?'))] : undefined;
   },
   BatchNormalization: same,
   LayerNormalization: same,

@@ -6,7 +6,7 @@ import { attr, attrInt, type GraphIndex } from './graph-index.js';
 import { divDims, mulDims } from './dims.js';
 import { DataType, type TensorShapeProto, type ValueInfoProto } from './schema.js';
 import { outputShapes, type ShapeContext } from './shape-rules.js';
-import { elementCount, tensorToInts } from './tensor.js';
+import { elementCount, tensorToInts, tensorToNumbers } from './tensor.js';
 
 /** A dimension: a size, or a symbolic name such as "batch". */
 export type Dim = number | string;
@@ -20,7 +20,11 @@ const INT_TYPES = new Set([DataType.INT64, DataType.INT32, DataType.INT16, DataT
 function declared(v: ValueInfoProto | undefined): Dim[] | undefined {
   const shape: TensorShapeProto | null | undefined = v?.type?.tensor_type?.shape;
   if (!shape) return undefined;
-  return shape.dim.map((d) => (d.value === 'dim_value' ? Number(d.dim_value) : d.dim_param || '?'));
+  // `value` names the oneof member on decoded dims; created ones may only set dim_value/dim_param.
+  return shape.dim.map((d) => {
+    const which = d.value ?? (d.dim_param ? 'dim_param' : d.dim_value !== undefined ? 'dim_value' : undefined);
+    return which === 'dim_value' ? Number(d.dim_value) : d.dim_param || '?';
+  });
 }
 
 type Values = Map<string, Dim[]>;
@@ -130,6 +134,10 @@ export function inferShapes(index: GraphIndex, inputShapes: InputShapes = {}): M
       opset,
       shape: (i) => (node.input[i] ? shapes.get(node.input[i]) : undefined),
       value: (i) => (node.input[i] ? values.get(node.input[i]) : undefined),
+      constant: (i) => {
+        const t = node.input[i] ? index.constantTensor(node.input[i]) : undefined;
+        return t && elementCount(t) <= MAX_VALUES ? tensorToNumbers(t) : undefined;
+      },
     };
     const outs = outputShapes(ctx);
     node.output.forEach((o, i) => {
