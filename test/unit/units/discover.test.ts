@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadModel } from '../../../src/main/engine/onnx/index.js';
+import { create, DataType, float32Tensor, loadModel, node } from '../../../src/main/engine/onnx/index.js';
 import { discoverLayers, modelInfo } from '../../../src/main/engine/units/index.js';
 
 const FIX = join(__dirname, '..', '..', 'fixtures', 'onnx');
@@ -23,6 +23,35 @@ describe.each(['cnn', 'vit', 'tvvit'])('%s', (name) => {
     expect(info.input).toEqual({ name: 'input', shape: expected[name].input, type: 'float' });
     expect(info.output.shape).toEqual(expected[name].output);
     expect(info.opset).toBe(17);
+  });
+});
+
+describe('activation chain on a hand-made graph', () => {
+  // Conv(4 -> 6) -> BatchNormalization -> SiLU (Sigmoid, Mul) -> Flatten -> MatMul(6*2*2 -> 5) -> Add(bias) -> LeakyRelu
+  const f = (name: string, dims: number[]) => float32Tensor(name, dims, new Float32Array(dims.reduce((a, b) => a * b, 1)));
+  const g = create('GraphProto', {
+    node: [
+      node('Conv', ['x', 'w', 'b'], ['c'], 'conv'),
+      node('BatchNormalization', ['c', 's', 'o', 'm', 'v'], ['bn'], 'bn'),
+      node('Sigmoid', ['bn'], ['sig'], 'sig'),
+      node('Mul', ['bn', 'sig'], ['silu'], 'silu'),
+      node('Flatten', ['silu'], ['flat'], 'flat'),
+      node('MatMul', ['flat', 'w2'], ['mm'], 'fc'),
+      node('Add', ['mm', 'b2'], ['fcb'], 'fc_bias'),
+      node('LeakyRelu', ['fcb'], ['y'], 'act'),
+    ],
+    initializer: [f('w', [6, 4, 3, 3]), f('b', [6]), f('s', [6]), f('o', [6]), f('m', [6]), f('v', [6]), f('w2', [24, 5]), f('b2', [5])],
+    input: [create('ValueInfoProto', { name: 'x', type: create('TypeProto', { tensor_type: { elem_type: DataType.FLOAT, shape: { dim: [{ dim_param: 'n' }, { dim_value: 4 }, { dim_value: 4 }, { dim_value: 4 }] } } }) })],
+    output: [create('ValueInfoProto', { name: 'y' })],
+  });
+  const proto = create('ModelProto', { ir_version: 8, graph: g, opset_import: [create('OperatorSetIdProto', { version: 17 })] });
+
+  it('runs through BatchNormalization and the SiLU pattern; a MatMul layer owns the bias Add after it', () => {
+    const rows = discoverLayers({ proto }).map((l) => [l.name, l.kind, l.units, l.params, l.tensor]);
+    expect(rows).toEqual([
+      ['conv', 'conv', 6, 6 * 4 * 9 + 6, 'silu'],
+      ['fc', 'linear', 5, 24 * 5 + 5, 'y'],
+    ]);
   });
 });
 
