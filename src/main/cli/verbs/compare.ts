@@ -1,11 +1,57 @@
-import { MemLensError } from '../../engine/errors.js';
+import type { PruneStrategy } from '../../../shared/api.js';
+import { compare as runCompare } from '../../engine/evaluate/sweep.js';
+import { summarize } from '../../engine/evaluate/summary.js';
+import { checkKnown, list, num, numList, str, UsageError } from '../args.js';
+import { DATA_OPTIONS, dataOptions } from '../data-options.js';
+import { choice, runMetricVerb } from '../metric-verb.js';
 import type { Verb } from '../verb.js';
+import { compareCsv } from '../../engine/evaluate/csv.js';
+
+const pct = (a: number) => `${(100 * a).toFixed(2)}%`;
 
 export const compare: Verb = {
   name: 'compare',
-  summary: 'Sweep strategies x ratios',
-  usage: ' accuracy versus memorization:compare MODEL --data D --train D --test D --strategies ... --ratios ... --out DIR',
-  async run() {
-    throw new MemLensError('UNSUPPORTED', 'memlens compare: not yet available');
+  summary: 'Sweep strategies x ratios: accuracy versus memorization, with an HTML report',
+  usage:
+    'compare MODEL --data D --train D --test D --strategies high,low,random --ratios 0.1,0.2 [--scopes layer,global] [--seeds 0,1,2] [--probe linear|knn] [--views 10] --out DIR',
+  async run(args) {
+    checkKnown(args, [...DATA_OPTIONS, 'data', 'train', 'test', 'strategies', 'ratios', 'scopes', 'seeds', 'probe', 'k', 'views']);
+    const [model, extra] = args.positionals;
+    const [data, train, test, out] = ['data', 'train', 'test', 'out'].map((n) => str(args, n));
+    const strategies = list(args, 'strategies') as PruneStrategy[] | undefined;
+    const ratios = numList(args, 'ratios');
+    if (!model || extra !== undefined || !data || !train || !test || !strategies || !ratios || !out) {
+      throw new UsageError('needs one MODEL, --data, --train, --test, --strategies, --ratios and --out DIR');
+    }
+    // --out is the report folder here, not a JSON file: the document goes to DIR/compare.json.
+    args.options.delete('out');
+    return runMetricVerb(
+      args,
+      (ctl) =>
+        runCompare(
+          {
+            model, data, train, test, strategies, ratios, out,
+            ...dataOptions(args),
+            scopes: list(args, 'scopes') as ('layer' | 'global')[] | undefined,
+            seeds: numList(args, 'seeds'),
+            probe: choice(args, 'probe', ['linear', 'knn'] as const),
+            k: num(args, 'k'),
+            views: num(args, 'views'),
+          },
+          ctl,
+        ),
+      compareCsv,
+      (r) =>
+        [
+          `${r.settings.probe} probe accuracy after pruning ${r.model.path}`,
+          ...summarize(r.points).map(
+            (s) =>
+              `  ${s.strategy.padEnd(7)} ${(s.strategy === 'none' ? '' : s.scope).padEnd(7)} ${pct(s.ratio).padStart(7)}  ` +
+              `acc ${pct(s.accuracy)}${s.runs > 1 ? ` ± ${(100 * s.accuracyStd).toFixed(2)}` : ''}  mean UnitMem ${s.meanUnitMem.toFixed(4)}  ` +
+              `params ${Math.round(s.params)}  ${s.latencyMs.toFixed(3)} ms/image`,
+          ),
+          `wrote ${r.files!.json}, ${r.files!.csv}, ${r.files!.html}`,
+        ].join('\n'),
+    );
   },
 };
