@@ -91,9 +91,13 @@ function foldValue(c: ShapeContext, shapeOut: Dim[] | undefined): Dim[] | undefi
         a === b ? 1 : typeof a === 'number' && typeof b === 'number' ? 0 : (typeof a === 'number' && a < 0) || (typeof b === 'number' && b < 0) ? 0 : undefined,
       );
     case 'Where': {
+      // Select by index so symbolic entries pass through untouched.
       const [cond, a, b] = [c.value(0), c.value(1), c.value(2)];
-      const pick = zip(cond, zip(a, b, (x, y) => `${x}|${y}`), (k, xy) => String(xy).split('|')[k ? 0 : 1]);
-      return pick?.map((d) => (Number.isFinite(Number(d)) ? Number(d) : d));
+      if (!cond || !a || !b) return undefined;
+      const n = Math.max(cond.length, a.length, b.length);
+      if ([cond, a, b].some((v) => v.length !== n && v.length !== 1)) return undefined;
+      const at = (v: Dim[], i: number) => v[v.length === 1 ? 0 : i];
+      return Array.from({ length: n }, (_, i) => (at(cond, i) ? at(a, i) : at(b, i)));
     }
     case 'ConstantOfShape': {
       if (!shapeOut || !shapeOut.every((d) => typeof d === 'number')) return undefined;
