@@ -224,6 +224,11 @@ export interface PruneRequest {
   seed?: number;
   include?: string[];
   exclude?: string[];
+  /**
+   * Structural mode keeps each cut group at a multiple of this many channels (when it had one), so
+   * onnxruntime's blocked conv kernels still apply; leftover selected units are masked. Default 8; 1 = off.
+   */
+  align?: number;
   /** Output path; omitted for a preview (nothing written). */
   out?: string;
 }

@@ -4,35 +4,37 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { PruneResult, PruneStrategy, UnitMemResult } from '../../../src/shared/api.js';
 import { indexModel, loadModel } from '../../../src/main/engine/onnx/index.js';
+import { alignedCut } from '../../../src/main/engine/prune/apply.js';
 import { pruneModel } from '../../../src/main/engine/prune/export.js';
 import { findLayers } from '../../../src/main/engine/prune/layers.js';
 import { checkWithOnnx, embed, fashionBatch, fixture, handScores, maxAbsDiff } from './support.js';
 
 // Parameter counts after cutting, written from the fixtures' PyTorch definitions
-// (scripts/make-prune-fixtures.py) as functions of the surviving channel counts. `cut(layers)` is the
-// number of channels cut from a group: those selected in every coupled source layer.
-type Cut = (...layers: string[]) => number;
+// (scripts/make-prune-fixtures.py) as functions of the surviving channel counts. `cut(C, layers)` is
+// the number of channels cut from a group of C: those selected in every coupled source layer, fewer
+// where needed so that a multiple of 8 (when C is one) remains (the default `align`).
+type Cut = (channels: number, ...layers: string[]) => number;
 const EXPECTED_PARAMS: Record<string, (cut: Cut) => number> = {
   cnn: (cut) => {
-    const p = 4 - cut('/prep/prep.0/Conv');
-    const a = 6 - cut('/layer1/layer1.0/Conv', '/res1/res1.1/res1.1.0/Conv'); // residual Add partners
-    const r = 6 - cut('/res1/res1.0/res1.0.0/Conv');
-    const b = 8 - cut('/layer2/layer2.0/Conv');
+    const p = 4 - cut(4, '/prep/prep.0/Conv');
+    const a = 6 - cut(6, '/layer1/layer1.0/Conv', '/res1/res1.1/res1.1.0/Conv'); // residual Add partners
+    const r = 6 - cut(6, '/res1/res1.0/res1.0.0/Conv');
+    const b = 8 - cut(8, '/layer2/layer2.0/Conv');
     // conv k3 with (folded BN) bias: cout*cin*9 + cout; head Linear(b, 5) is the output: never cut
     return p * 9 + p + (a * p * 9 + a) + (r * a * 9 + r) + (a * r * 9 + a) + (b * a * 9 + b) + (5 * b + 5);
   },
   branches: (cut) => {
-    const c = 6 - cut('/conv1/Conv'); // dw follows conv1
-    const A = 4 - cut('/a/Conv');
-    const B = 3 - cut('/b/Conv');
-    const f = 5 - cut('/conv5/Conv');
+    const c = 6 - cut(6, '/conv1/Conv'); // dw follows conv1
+    const A = 4 - cut(4, '/a/Conv');
+    const B = 3 - cut(3, '/b/Conv');
+    const f = 5 - cut(5, '/conv5/Conv');
     const bn = 4 * c; // weight, bias, running mean, running var
     // conv3 (consumer of grouped conv) and grouped conv are masked only
     return (c * 9 + c) + bn + (c * 9 + c) + (A * c + A) + (B * c * 9 + B) + (6 * (A + B) * 9 + 6) + (4 * 3 * 9 + 4) + (f * 4 + f) + (6 * f * 16 + 6);
   },
   vit: (cut) => {
     // per block, each fc1 neuron is 16 weights + 1 bias in fc1 and a row of 16 in fc2
-    return 5440 - 33 * (cut('/blocks/blocks.0/fc1/MatMul') + cut('/blocks/blocks.1/fc1/MatMul'));
+    return 5440 - 33 * (cut(32, '/blocks/blocks.0/fc1/MatMul') + cut(32, '/blocks/blocks.1/fc1/MatMul'));
   },
 };
 const MODELS = Object.keys(EXPECTED_PARAMS);
@@ -83,7 +85,10 @@ describe('pruneModel on the fixtures: every strategy x scope x mode', () => {
   it('structural exports lose exactly the parameters of the cut channels', () => {
     for (const r of runs) {
       const sel = (l: string) => new Set(r.structural.removed[l] ?? []);
-      const cut: Cut = (...layers) => [...sel(layers[0])].filter((u) => layers.every((l) => sel(l).has(u))).length;
+      const cut: Cut = (channels, ...layers) => {
+        const agreed = [...sel(layers[0])].filter((u) => layers.every((l) => sel(l).has(u))).length;
+        return channels % 8 ? agreed : Math.max(0, channels - Math.ceil((channels - agreed) / 8) * 8);
+      };
       expect(r.structural.params.after, `${r.model} ${r.strategy} ${r.scope}`).toBe(EXPECTED_PARAMS[r.model](cut));
       expect(r.structural.params.after).toBeLessThan(r.structural.params.before);
       expect(r.structural.flops.after).toBeLessThan(r.structural.flops.before);
@@ -164,5 +169,28 @@ describe('as a job', () => {
     });
     await expect(again).rejects.toThrow('cancelled');
     expect(readdirSync(dir).sort()).toEqual(['p.onnx', 'p.prune.json']);
+  });
+});
+
+describe('channel alignment', () => {
+  it('alignedCut keeps a multiple of align channels when the group had one', () => {
+    expect(alignedCut(64, 19, 8)).toBe(16); // 45 left -> 48
+    expect(alignedCut(64, 16, 8)).toBe(16);
+    expect(alignedCut(8, 3, 8)).toBe(0);
+    expect(alignedCut(6, 3, 8)).toBe(3); // 6 is no multiple of 8: cut as selected
+    expect(alignedCut(64, 19, 1)).toBe(19);
+  });
+
+  it('leftover selected channels are masked with the reason; align 1 cuts them all', async () => {
+    const req = { model: fixture('cnn'), strategy: 'l1' as const, scope: 'layer' as const, ratio: 0.4, include: ['/layer2/layer2.0/Conv'] };
+    const aligned = await pruneModel(req);
+    expect(aligned.groups).toEqual([
+      { layers: ['/layer2/layer2.0/Conv'], units: 3, mode: 'mask', reason: expect.stringMatching(/multiple of 8 channels/) },
+    ]);
+    expect(aligned.params.after).toBe(aligned.params.before);
+    const exact = await pruneModel({ ...req, align: 1 });
+    expect(exact.groups).toEqual([{ layers: ['/layer2/layer2.0/Conv'], units: 3, mode: 'structural' }]);
+    // layer2 (8 -> 5 channels, k3 over 6 inputs + bias) and the head's 5 inputs: 3 * (6*9 + 1 + 5)
+    expect(exact.params.before - exact.params.after).toBe(3 * (6 * 9 + 1 + 5));
   });
 });

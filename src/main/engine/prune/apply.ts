@@ -23,6 +23,8 @@ export interface PlanOptions {
   mode: 'structural' | 'mask';
   /** Layers the user named: a group feeding the model output is cut only when one of its layers is here. */
   include?: string[];
+  /** Cut groups keep a multiple of this many channels (see alignedCut); 1 turns it off. */
+  align?: number;
 }
 
 /**
@@ -37,31 +39,43 @@ export function planPrune(groups: Group[], layers: LayerNode[], selection: Map<s
     const sets = new Map(members.map((m) => [m.layer.name, new Set(selection.get(m.layer.name) ?? [])]));
     const chosen = (name: string) => sets.get(name)!;
     if (!members.some((m) => chosen(m.layer.name).size)) continue;
-    const reason = opts.mode === 'mask' ? undefined : (g.blocked ?? outputReason(g, opts.include));
-    const channels: number[] = [];
-    if (opts.mode === 'structural' && !reason) {
+    const blocked = opts.mode === 'mask' ? undefined : (g.blocked ?? outputReason(g, opts.include));
+    const agreed: number[] = [];
+    if (opts.mode === 'structural' && !blocked) {
       for (let c = 0; c < g.channels; c++) {
-        if (g.sources.every((s) => unitsOf(s.map, c).every((u) => chosen(s.layer.name).has(u)))) channels.push(c);
+        if (g.sources.every((s) => unitsOf(s.map, c).every((u) => chosen(s.layer.name).has(u)))) agreed.push(c);
       }
     }
+    const channels = agreed.slice(0, alignedCut(g.channels, agreed.length, opts.align ?? ALIGN));
     if (channels.length) {
       plan.cuts.push({ group: g, channels });
       plan.report.push({ layers: members.map((m) => m.layer.name), units: channels.length, mode: 'structural' });
     }
-    const masked: string[] = [];
-    let count = 0;
+    // Selected units that stay are masked; the report says why, per kind.
+    const align = opts.align ?? ALIGN;
+    const agreedSet = new Set(agreed);
+    const reasonFor = (c: number | undefined): string | undefined => {
+      if (opts.mode === 'mask') return undefined;
+      if (blocked) return blocked;
+      if (c !== undefined && agreedSet.has(c)) return `kept (zeroed) so the group keeps a multiple of ${align} channels for onnxruntime's fast conv kernels`;
+      return `a channel is cut only when every coupled source layer (${g.sources.map((s) => s.layer.name).join(', ')}) selects it`;
+    };
+    const leftovers = new Map<string | undefined, { layers: Set<string>; units: number }>();
     for (const m of members) {
       const cut = new Set(channels.flatMap((c) => unitsOf(m.map, c)));
       const units = [...chosen(m.layer.name)].filter((u) => !cut.has(u)).sort((a, b) => a - b);
       if (!units.length) continue;
       plan.masks.push({ layer: m.layer, units });
-      masked.push(m.layer.name);
-      count += units.length;
+      for (const u of units) {
+        const reason = reasonFor(channelOf(m.map, u));
+        const entry = leftovers.get(reason) ?? { layers: new Set<string>(), units: 0 };
+        leftovers.set(reason, entry);
+        entry.layers.add(m.layer.name);
+        entry.units++;
+      }
     }
-    if (count) {
-      const sources = g.sources.map((s) => s.layer.name).join(', ');
-      const why = reason ?? (opts.mode === 'mask' ? undefined : `a channel is cut only when every coupled source layer (${sources}) selects it`);
-      plan.report.push({ layers: masked, units: count, mode: 'mask', ...(why ? { reason: why } : {}) });
+    for (const [reason, { layers: names, units }] of leftovers) {
+      plan.report.push({ layers: [...names], units, mode: 'mask', ...(reason ? { reason } : {}) });
     }
   }
   maskUngrouped(plan, layers, selection, groups);
@@ -79,6 +93,17 @@ function maskUngrouped(plan: PrunePlan, layers: LayerNode[], selection: Map<stri
   }
 }
 
+/**
+ * Channels a group may lose so that it keeps a multiple of ALIGN (when it had one). onnxruntime's
+ * blocked (NCHWc) conv kernels need channel counts in multiples of 8; without them the demo CNN cut
+ * by 30% ran 1.6x slower than the original. Selected channels left over stay masked.
+ */
+export const ALIGN = 8;
+export function alignedCut(channels: number, cut: number, align: number): number {
+  if (channels % align !== 0) return cut;
+  return Math.max(0, channels - Math.ceil((channels - cut) / align) * align);
+}
+
 function outputReason(g: Group, include?: string[]): string | undefined {
   if (!g.outputs.length || g.sources.some((s) => include?.includes(s.layer.name))) return undefined;
   return `feeds the model output ${g.outputs[0].name} (cutting changes the embedding dimension; include ${g.sources[0].layer.name} to cut it)`;
@@ -86,6 +111,12 @@ function outputReason(g: Group, include?: string[]): string | undefined {
 
 function unitsOf(map: ChannelMap, c: number): number[] {
   return channelIndices({ ...map, inner: 1 }, c);
+}
+
+/** The channel a member's unit belongs to (undefined outside the group's part of the layer). */
+function channelOf(map: ChannelMap, unit: number): number | undefined {
+  const c = Math.floor((unit - map.offset) / map.block);
+  return unit >= map.offset ? c : undefined;
 }
 
 /** The pruned model (a copy; `proto` and the index's graph are not changed). */

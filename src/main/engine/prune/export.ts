@@ -7,7 +7,7 @@ import type { JobControl, LayerKind, PruneRequest, PruneResult, UnitMemResult } 
 import { MemLensError, throwIfAborted } from '../errors.js';
 import { assertNotSamePath, requireFile, sha256Bytes, writeFileAtomic } from '../files.js';
 import { indexModel, loadModel, saveModel, setMetadata, tensorToFloat32, type GraphIndex } from '../onnx/index.js';
-import { applyPlan, planPrune } from './apply.js';
+import { ALIGN, applyPlan, planPrune } from './apply.js';
 import { modelCost } from './cost.js';
 import { buildGroups } from './groups.js';
 import { findLayers, paramTensor, type LayerNode } from './layers.js';
@@ -24,6 +24,7 @@ export async function pruneModel(req: PruneRequest, ctl: JobControl = {}): Promi
   };
   const mode = req.mode ?? 'structural';
   const seed = req.seed ?? DEFAULT_SEED;
+  const align = req.align ?? ALIGN;
   if (req.out) {
     assertNotSamePath(req.model, req.out);
     assertNotSamePath(req.model, resultPath(req.out));
@@ -41,10 +42,10 @@ export async function pruneModel(req: PruneRequest, ctl: JobControl = {}): Promi
   const index = indexModel(model.proto);
   const layers = findLayers(model, index);
   const selection = selectUnits(scoredLayers(index, layers, req.strategy === 'l1', scores?.doc), { ...req, seed });
-  const plan = planPrune(buildGroups(index, layers), layers, selection, { mode, include: req.include });
+  const plan = planPrune(buildGroups(index, layers), layers, selection, { mode, include: req.include, align });
   const removed = Object.fromEntries(selection);
   const settings = {
-    strategy: req.strategy, scope: req.scope, ratio: req.ratio, mode, seed,
+    strategy: req.strategy, scope: req.scope, ratio: req.ratio, mode, seed, align,
     include: req.include ?? [], exclude: req.exclude ?? [],
     scores: scores ? { source: scores.source, sha256: scores.sha256, settings: scores.doc.settings } : null,
   };
@@ -55,6 +56,7 @@ export async function pruneModel(req: PruneRequest, ctl: JobControl = {}): Promi
     'memlens.prune.ratio': String(req.ratio),
     'memlens.prune.mode': mode,
     'memlens.prune.seed': String(seed),
+    'memlens.prune.align': String(align),
     'memlens.unitmem.settings': JSON.stringify(scores?.doc.settings ?? null),
     'memlens.unitmem.sha256': scores?.sha256 ?? '',
     'memlens.prune.removed': JSON.stringify(removed),
@@ -97,6 +99,9 @@ function checkRequest(req: PruneRequest): void {
     throw new MemLensError('BAD_INPUT', `unknown mode '${req.mode}' (structural, mask)`);
   }
   checkRatio(req.ratio);
+  if (req.align !== undefined && !(Number.isInteger(req.align) && req.align >= 1)) {
+    throw new MemLensError('BAD_INPUT', `align ${req.align} must be a positive integer`);
+  }
   if (req.scores === undefined && (req.strategy === 'high' || req.strategy === 'low')) {
     throw new MemLensError('BAD_INPUT', `strategy ${req.strategy} needs UnitMem scores (--scores F)`);
   }
