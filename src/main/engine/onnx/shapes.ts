@@ -110,6 +110,17 @@ function foldValue(c: ShapeContext, shapeOut: Dim[] | undefined): Dim[] | undefi
   }
 }
 
+/**
+ * Declared dims win over inferred ones (exporters know data-dependent sizes), except where the
+ * declaration is only a name the exporter made up (e.g. "Gatherembedding_dim_1") and inference has
+ * the number.
+ */
+function merge(declared: Dim[] | undefined, inferred: Dim[]): Dim[] {
+  if (!declared) return inferred;
+  if (declared.length !== inferred.length) return declared;
+  return declared.map((d, i) => (typeof d === 'string' && typeof inferred[i] === 'number' ? inferred[i] : d));
+}
+
 /** Shapes of every tensor that can be determined statically. */
 export function inferShapes(index: GraphIndex, inputShapes: InputShapes = {}): Map<string, Dim[]> {
   const shapes = new Map<string, Dim[]>();
@@ -145,9 +156,8 @@ export function inferShapes(index: GraphIndex, inputShapes: InputShapes = {}): M
     };
     const outs = outputShapes(ctx);
     node.output.forEach((o, i) => {
-      // Declared shapes win over inferred ones: exporters know more (e.g. data-dependent dims).
       const s = outs[i];
-      if (s && !shapes.has(o)) shapes.set(o, s);
+      if (s) shapes.set(o, merge(shapes.get(o), s));
     });
     const v = foldValue(ctx, shapes.get(node.output[0]));
     if (v && v.length <= MAX_VALUES) values.set(node.output[0], v);
