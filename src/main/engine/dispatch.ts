@@ -14,6 +14,9 @@ export interface Field {
 /** A request spec: its fields, or null for methods that take no request. */
 export type Spec = Record<string, Field> | null;
 
+/** Exactly one Field per request key: tsc flags a spec that drifts from src/shared/api.ts. */
+type SpecOf<M extends ApiMethod> = Parameters<MemLensApi[M]> extends [] ? null : { [K in keyof Parameters<MemLensApi[M]>[0]]-?: Field };
+
 const need = (kind: Kind, oneOf?: readonly string[]): Field => ({ kind, oneOf });
 const opt = (kind: Kind, oneOf?: readonly string[]): Field => ({ kind, optional: true, oneOf });
 
@@ -21,7 +24,7 @@ const STRATEGIES = ['high', 'low', 'random', 'l1'] as const;
 const SCOPES = ['layer', 'global'] as const;
 const AUGMENT = ['simclr', 'none'] as const;
 const PROBES = ['linear', 'knn'] as const;
-const DATA: Record<string, Field> = {
+const DATA = {
   mean: opt('numbers'),
   std: opt('numbers'),
   size: opt('numbers'),
@@ -31,7 +34,7 @@ const DATA: Record<string, Field> = {
   jobId: opt('string'),
 };
 
-export const API_SPECS: Record<ApiMethod, Spec> = {
+export const API_SPECS: { [M in ApiMethod]: SpecOf<M> } = {
   demoProject: null,
   openProject: { path: need('string') },
   createProject: { path: need('string'), project: need('object') },
@@ -68,6 +71,7 @@ export const API_SPECS: Record<ApiMethod, Spec> = {
     seed: opt('number'),
     include: opt('strings'),
     exclude: opt('strings'),
+    align: opt('number'),
     out: opt('string'),
   },
   evaluate: { ...DATA, model: need('string'), train: need('string'), test: need('string'), probe: opt('string', PROBES), k: opt('number') },
@@ -93,9 +97,11 @@ export const API_SPECS: Record<ApiMethod, Spec> = {
     test: need('string'),
     layers: need('string'),
     reference: opt('string'),
+    data: opt('string'),
     epochs: opt('number'),
     optimizer: opt('string', ['adamw', 'sgd']),
     lr: opt('number'),
+    head: opt('boolean'),
     out: opt('string'),
   },
   sampleImage: { data: need('string'), id: need('string') },

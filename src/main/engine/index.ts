@@ -5,6 +5,9 @@ import type { Job, JobControl, MemLensApi } from '../../shared/api.js';
 import { openSource, samplePng, type DataSource } from './data/index.js';
 import { MemLensError } from './errors.js';
 import { writeFileAtomic } from './files.js';
+import { evaluate } from './evaluate/evaluate.js';
+import { compare } from './evaluate/sweep.js';
+import { finetune } from './finetune/job.js';
 import { computeClassMem } from './metrics/classmem-job.js';
 import { computeLayerMem } from './metrics/layermem-job.js';
 import { computeUnitMem } from './metrics/unitmem-job.js';
@@ -47,9 +50,6 @@ export function createEngine(opts: EngineOptions): Engine {
     }
     return lastSource;
   };
-  const notYet = (method: string): never => {
-    throw new MemLensError('UNSUPPORTED', `${method}: not yet available`);
-  };
   const open = async (path: string) => {
     const info = await loadProject(path);
     await recent.add(info.path);
@@ -72,9 +72,9 @@ export function createEngine(opts: EngineOptions): Engine {
     layermem: (req) => job(req, computeLayerMem),
     // Pruning is one graph edit (fast, synchronous in parts): no progress, but a jobId is accepted.
     prune: (req) => job(req, (r) => pruneModel(r)),
-    evaluate: (req) => job(req, async () => notYet('evaluate')),
-    compare: (req) => job(req, async () => notYet('compare')),
-    finetune: (req) => job(req, async () => notYet('finetune')),
+    evaluate: (req) => job(req, evaluate),
+    compare: (req) => job(req, compare),
+    finetune: (req) => job(req, finetune),
     sampleImage: async (req) => `data:image/png;base64,${(await samplePng(await source(req.data), req.id)).toString('base64')}`,
     saveExport: async (req) => {
       const ext = extname(req.path).toLowerCase();

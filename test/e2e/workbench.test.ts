@@ -1,0 +1,145 @@
+// The four user jobs through the browser host on the demo project, plus bad input through the UI.
+// Each screen is saved under test-results/e2e/; a failing test saves the screen where it failed.
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import * as ort from 'onnxruntime-node';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { ROOT } from '../support/cli.js';
+import { openWorkbench, type Workbench } from './host.js';
+
+const SHOTS = join(ROOT, 'test-results', 'e2e');
+const LONG = 300_000;
+let wb: Workbench;
+
+const shot = (name: string) => wb.page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
+const screen = (label: string) => wb.page.getByRole('navigation').getByRole('button', { name: label, exact: true }).click();
+const alert = () => wb.page.getByRole('alert');
+
+beforeAll(async () => {
+  mkdirSync(SHOTS, { recursive: true });
+  wb = await openWorkbench();
+}, LONG);
+afterAll(() => wb?.close());
+afterEach(async (ctx) => {
+  if (ctx.task.result?.state === 'fail') await shot(`failed-${ctx.task.name.replace(/[^a-z0-9]+/gi, '-')}`);
+});
+
+describe('the four user jobs on the demo project', () => {
+  it('opens the demo project on first run', async () => {
+    await expect.poll(() => wb.page.getByTestId('model-info').textContent(), { timeout: 60_000 }).toMatch(/\d+ layers/);
+    expect(await wb.page.getByTestId('project-summary').textContent()).toContain(join(ROOT, 'resources', 'demo'));
+    await shot('project');
+  });
+
+  it('computes UnitMem and LayerMem and shows them per layer', async () => {
+    await screen('Layers');
+    await wb.page.locator('input[name=views]').fill('4');
+    await wb.page.getByRole('button', { name: 'Compute UnitMem' }).click();
+    await wb.page.getByTestId('layer-table').waitFor({ timeout: LONG });
+    await wb.page.getByRole('button', { name: 'Compute LayerMem' }).click();
+    await expect.poll(() => wb.page.getByTestId('layer-table').textContent(), { timeout: LONG }).toMatch(/\d\.\d{4}\s*-?\d\.\d{4}\s*$/m);
+    expect(await alert().count()).toBe(0);
+    await shot('layers');
+  }, LONG);
+
+  it('shows the image a unit memorizes', async () => {
+    await screen('Units');
+    await wb.page.getByTestId('unit-table').locator('tbody tr').first().click();
+    const src = await wb.page.getByTestId('unit-image').getAttribute('src', { timeout: 30_000 });
+    expect(src).toMatch(/^data:image\/png;base64,/);
+    await shot('units');
+  });
+
+  it('prunes the lowest UnitMem, 20% per layer, and exports a model onnxruntime loads', async () => {
+    await screen('Prune');
+    await wb.page.locator('select[name=strategy]').selectOption('low');
+    await wb.page.locator('select[name=scope]').selectOption('layer');
+    await wb.page.locator('input[name=ratio]').fill('0.2');
+    await expect.poll(() => wb.page.getByTestId('prune-preview').textContent(), { timeout: 60_000 }).toContain('Parameters');
+    const out = join(wb.dir, 'pruned-low-20.onnx');
+    await wb.page.locator('input[name=prune-out]').fill(out);
+    await wb.page.getByRole('button', { name: 'Prune and export' }).click();
+    await expect.poll(() => wb.page.getByTestId('prune-result').textContent(), { timeout: 120_000 }).toContain(out);
+    await shot('prune');
+
+    expect(existsSync(out)).toBe(true);
+    const session = await ort.InferenceSession.create(out);
+    const input = new ort.Tensor('float32', new Float32Array(2 * 28 * 28), [2, 1, 28, 28]);
+    const result = await session.run({ [session.inputNames[0]]: input });
+    const embedding = result[session.outputNames[0]];
+    expect(embedding.dims[0]).toBe(2);
+    expect(embedding.dims.length).toBe(2);
+  }, LONG);
+
+  it('compares strategies: one accuracy line per strategy, and exports the CSV', async () => {
+    await screen('Compare');
+    await wb.page.locator('input[name=ratios]').fill('20');
+    await wb.page.getByRole('button', { name: 'Run the sweep' }).click();
+    await wb.page.getByTestId('compare-table').waitFor({ timeout: 600_000 });
+    const lines = await wb.page.getByRole('img', { name: 'Accuracy vs pruned fraction' }).getAttribute('data-series');
+    expect(lines!.split(',').sort()).toEqual(['high', 'low', 'random']);
+    await shot('compare');
+    const base = join(wb.dir, 'sweep');
+    await wb.page.locator('input[name=compare-out]').fill(base);
+    await wb.page.getByRole('button', { name: 'Table as CSV' }).click();
+    await expect.poll(() => existsSync(`${base}.csv`), { timeout: 10_000 }).toBe(true);
+  }, 600_000);
+
+  it('ranks layers by DeltaLayerMem for fine-tuning with the auto choice pre-selected', async () => {
+    await screen('Fine-tune');
+    const boxes = wb.page.getByTestId('finetune-layers').locator('input[type=checkbox]');
+    await boxes.first().waitFor();
+    const checked = await boxes.evaluateAll((els) => els.map((e) => (e as unknown as { checked: boolean }).checked));
+    // auto = the two layers with the highest DeltaLayerMem, which the table lists first
+    expect(checked).toEqual(checked.map((_, i) => i < 2));
+    await shot('finetune');
+  });
+});
+
+describe('bad input through the UI', () => {
+  const createProject = async (name: string, model: string, candidates: string) => {
+    await screen('Project');
+    await wb.page.getByText('Create a project').click();
+    await wb.page.locator('input[name=new-file]').fill(join(wb.dir, `${name}.memlens.json`));
+    await wb.page.locator('input[name=new-name]').fill(name);
+    await wb.page.locator('input[name=new-model]').fill(model);
+    await wb.page.locator('input[name=new-candidates]').fill(candidates);
+    await wb.page.getByRole('button', { name: 'Create and open' }).click();
+  };
+  const reopenDemo = async () => {
+    await screen('Project');
+    await wb.page.getByRole('button', { name: 'Open the demo project' }).click();
+    await expect.poll(() => wb.page.getByTestId('model-info').count(), { timeout: 60_000 }).toBe(1);
+  };
+
+  it('a model that is not ONNX: a clear message, then the app keeps working', async () => {
+    const fake = join(wb.dir, 'not-a-model.onnx');
+    writeFileSync(fake, 'this is a text file, not a model\n');
+    await createProject('fake-model', fake, join(ROOT, 'resources', 'demo', 'data'));
+    await expect.poll(() => alert().textContent(), { timeout: 30_000 }).toContain(fake);
+    await shot('bad-model');
+    await reopenDemo();
+  });
+
+  it('an empty data folder: a clear message naming it', async () => {
+    const empty = join(wb.dir, 'empty-data');
+    mkdirSync(empty);
+    await createProject('empty-data', join(ROOT, 'resources', 'demo', 'ssl-cnn-f.onnx'), empty);
+    await screen('Layers');
+    await wb.page.getByRole('button', { name: 'Compute UnitMem' }).click();
+    await expect.poll(() => alert().textContent(), { timeout: 60_000 }).toContain(empty);
+    await shot('empty-data');
+    await reopenDemo();
+  });
+
+  it('cancelling a running job says so and leaves the app usable', async () => {
+    await screen('Layers');
+    await wb.page.locator('input[name=views]').fill('32');
+    await wb.page.getByRole('button', { name: 'Compute UnitMem' }).click();
+    await wb.page.getByRole('status').getByRole('button', { name: 'Cancel' }).click({ timeout: 30_000 });
+    await expect.poll(() => alert().textContent(), { timeout: 60_000 }).toContain('cancelled');
+    await shot('cancelled');
+    await screen('Project');
+    expect(await wb.page.getByTestId('project-summary').textContent()).toContain('resources/demo');
+  }, LONG);
+});
