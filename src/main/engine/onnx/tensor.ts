@@ -53,7 +53,7 @@ function checkRaw(t: TensorProto, type: DataType): void {
   }
 }
 
-/** A FLOAT tensor's values; a view over raw_data (no copy) when aligned. */
+/** A FLOAT tensor's values; a view over raw_data (no copy) when aligned, so treat it as read-only. */
 export function tensorToFloat32(t: TensorProto): Float32Array {
   if (t.data_type !== DataType.FLOAT) {
     throw new MemLensError('UNSUPPORTED', `tensor ${t.name}: data type ${DataType[t.data_type]} is not FLOAT`);
