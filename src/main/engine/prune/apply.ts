@@ -168,7 +168,7 @@ function zeroMasked(index: GraphIndex, plan: PrunePlan): Map<string, Float32Arra
     for (const p of unitParams(index, layer)) {
       const t = paramTensor(index, p.param)!;
       let v = data.get(p.param);
-      if (!v) data.set(p.param, (v = Float32Array.from(tensorToFloat32(t))));
+      if (!v) data.set(p.param, (v = tensorToFloat32(t).slice()));
       zeroUnits(v, t.dims.map(Number), p.axis, units, p.block);
     }
   }
