@@ -99,7 +99,7 @@ describe('the four user jobs on the demo project', () => {
 describe('bad input through the UI', () => {
   const createProject = async (name: string, model: string, candidates: string) => {
     await screen('Project');
-    await wb.page.getByText('Create a project').click();
+    await wb.page.locator('details').evaluate((d) => ((d as unknown as { open: boolean }).open = true));
     await wb.page.locator('input[name=new-file]').fill(join(wb.dir, `${name}.memlens.json`));
     await wb.page.locator('input[name=new-name]').fill(name);
     await wb.page.locator('input[name=new-model]').fill(model);

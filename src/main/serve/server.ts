@@ -55,7 +55,8 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
         return reply(res, 400, 'application/json', JSON.stringify({ error: 'request body is not valid JSON', code: 'BAD_INPUT' }));
       }
       const env = await dispatch(opts.engine, decodeURIComponent(url.pathname.slice(5)), parsed);
-      return reply(res, 200, 'application/json', JSON.stringify(env));
+      // JSON drops an undefined member: a void result (cancel) must still arrive as { result: null }.
+      return reply(res, 200, 'application/json', JSON.stringify('result' in env ? { result: env.result ?? null } : env));
     }
     if (req.method !== 'GET' && req.method !== 'HEAD') return reply(res, 405, 'text/plain', 'GET only');
     const fromQuery = url.searchParams.get('token') ?? undefined;

@@ -10,7 +10,7 @@ client.onProgress((p: Progress) => {
 
 /** A long call a screen runs: its live progress, its error (the engine's words) and cancel. */
 export class Job {
-  view = $state<JobView | undefined>(undefined);
+  view = $state.raw<JobView | undefined>(undefined);
   error = $state('');
   busy = $state(false);
 

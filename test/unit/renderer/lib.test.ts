@@ -32,12 +32,14 @@ describe('Layers screen logic', () => {
         { name: 'fc', layermem: 0.4, delta: 0.15 },
       ],
     } as LayerMemResult;
-    const rows = layerRows(unitmem, layermem);
-    expect(rows.map((r) => r.name)).toEqual(['conv1', 'fc', 'add1']);
+    expect(layerRows(unitmem, layermem).map((r) => r.name)).toEqual(['conv1', 'fc', 'add1']);
+    const rows = layerRows(unitmem, layermem, ['conv1', 'add1', 'fc']);
+    expect(rows.map((r) => r.name)).toEqual(['conv1', 'add1', 'fc']);
     expect(rows[0].meanUnitMem).toBeCloseTo(0.3, 12); // (0.1 + 0.5) / 2
-    expect(rows[1].meanUnitMem).toBeCloseTo(0.6, 12); // (0.3 + 0.9 + 0.6) / 3
-    expect(rows[1]).toMatchObject({ layermem: 0.4, delta: 0.15 });
-    expect(rows[2].meanUnitMem).toBeNaN();
+    expect(rows[2].meanUnitMem).toBeCloseTo(0.6, 12); // (0.3 + 0.9 + 0.6) / 3
+    expect(rows[2]).toMatchObject({ layermem: 0.4, delta: 0.15 });
+    expect(rows[1]).toMatchObject({ units: 0, layermem: 0.25, delta: 0.05 });
+    expect(rows[1].meanUnitMem).toBeNaN();
   });
 
   it('box plot quartiles interpolate like numpy.percentile', () => {

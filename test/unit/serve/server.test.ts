@@ -64,6 +64,7 @@ describe('memlens serve (HTTP host)', () => {
   it('answers API calls with the envelope, malformed ones with a clear error', async () => {
     const auth = { [TOKEN_HEADER]: server.token, 'Content-Type': 'application/json' };
     expect(JSON.parse((await http('POST', '/api/recentProjects', auth, '')).body)).toEqual({ result: [] });
+    expect(JSON.parse((await http('POST', '/api/cancel', auth, '{"jobId":"none"}')).body)).toEqual({ result: null });
     expect(JSON.parse((await http('POST', '/api/openProject', auth, '{"path":1}')).body)).toEqual({
       error: "openProject: field 'path' must be a string",
       code: 'BAD_INPUT',

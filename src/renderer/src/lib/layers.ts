@@ -10,21 +10,27 @@ export interface LayerRow {
   delta?: number;
 }
 
-/** One row per layer in forward order, joining UnitMem and LayerMem results by layer name. */
-export function layerRows(unitmem?: UnitMemResult, layermem?: LayerMemResult): LayerRow[] {
+/**
+ * One row per layer, joining UnitMem and LayerMem results by layer name. LayerMem also measures
+ * rows UnitMem skips (adds, pools, sublayer outputs); `forward` (the model's layer order) puts
+ * every row in graph order, else UnitMem's layers come first.
+ */
+export function layerRows(unitmem?: UnitMemResult, layermem?: LayerMemResult, forward: readonly string[] = []): LayerRow[] {
+  const um = new Map(unitmem?.layers.map((l) => [l.name, l]));
   const lm = new Map(layermem?.layers.map((l) => [l.name, l]));
-  const rows: LayerRow[] = (unitmem?.layers ?? []).map((l) => ({
-    name: l.name,
-    units: l.units,
-    meanUnitMem: mean(l.unitmem),
-    ...(lm.has(l.name) ? { layermem: lm.get(l.name)!.layermem, delta: lm.get(l.name)!.delta } : {}),
-  }));
-  // LayerMem may cover layers UnitMem does not (adds, sublayer outputs): keep them, in their own order.
-  const seen = new Set(rows.map((r) => r.name));
-  for (const l of layermem?.layers ?? []) {
-    if (!seen.has(l.name)) rows.push({ name: l.name, units: 0, meanUnitMem: Number.NaN, layermem: l.layermem, delta: l.delta });
-  }
-  return rows;
+  const names = [...new Set([...um.keys(), ...lm.keys()])];
+  const at = new Map(forward.map((n, i) => [n, i]));
+  if (at.size) names.sort((a, b) => (at.get(a) ?? Infinity) - (at.get(b) ?? Infinity));
+  return names.map((name) => {
+    const u = um.get(name);
+    const l = lm.get(name);
+    return {
+      name,
+      units: u?.units ?? 0,
+      meanUnitMem: u ? mean(u.unitmem) : Number.NaN,
+      ...(l ? { layermem: l.layermem, delta: l.delta } : {}),
+    };
+  });
 }
 
 /** Box-plot data of the UnitMem distribution per layer: [min, q1, median, q3, max]. */
