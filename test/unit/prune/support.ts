@@ -12,9 +12,9 @@ import { ROOT } from '../../support/cli.js';
 export const FIXTURES = join(ROOT, 'test', 'fixtures', 'prune');
 export const fixture = (name: string) => join(FIXTURES, `${name}.onnx`);
 
-/** The first n Fashion-MNIST test images, [n,1,28,28], normalized as the demo project does. */
-export function fashionBatch(n: number): ort.Tensor {
-  const raw = gunzipSync(readFileSync('/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz'));
+/** The first n images of a gzipped IDX file (Fashion-MNIST test set by default), [n,1,28,28], normalized as the demo project does. */
+export function fashionBatch(n: number, idx = '/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz'): ort.Tensor {
+  const raw = gunzipSync(readFileSync(idx));
   const x = new Float32Array(n * 784);
   for (let i = 0; i < x.length; i++) x[i] = (raw[16 + i] / 255 - 0.286) / 0.353;
   return new ort.Tensor('float32', x, [n, 1, 28, 28]);

@@ -1,0 +1,98 @@
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { PruneResult, PruneStrategy, UnitMemResult } from '../../src/shared/api.js';
+import { pruneModel } from '../../src/main/engine/prune/export.js';
+import { DEMO, memlens } from '../support/cli.js';
+import { checkWithOnnx, embed, fashionBatch, maxAbsDiff } from '../unit/prune/support.js';
+
+// Expected parameter counts of the demo encoders after cutting, written from their PyTorch definitions
+// (scripts/demo/encoders.py: ResNet9 widths 16/32/64/128 with BN folded into conv biases; ViT dim 64,
+// MLP 128, 3 blocks). cut(C, layers): channels selected by every coupled layer, fewer where needed so
+// that a multiple of 8 remains (the default align).
+type Cut = (channels: number, ...layers: string[]) => number;
+const conv = (cout: number, cin: number) => cout * cin * 9 + cout;
+const EXPECTED: Record<string, (cut: Cut, before: number) => number> = {
+  'ssl-cnn-f': (cut) => {
+    const p = 16 - cut(16, '/prep/prep.0/Conv');
+    const a = 32 - cut(32, '/layer1/layer1.0/Conv', '/res1/block2/block2.0/Conv'); // res1's Add partners
+    const r1 = 32 - cut(32, '/res1/block1/block1.0/Conv');
+    const b = 64 - cut(64, '/layer2/layer2.0/Conv');
+    const c = 128; // layer3 + res2.block2 feed the embedding: masked, never cut by default
+    const r2 = 128 - cut(128, '/res2/block1/block1.0/Conv');
+    return conv(p, 1) + conv(a, p) + conv(r1, a) + conv(a, r1) + conv(b, a) + conv(c, b) + conv(r2, c) + conv(c, r2);
+  },
+  'ssl-vit-f': (cut, before) => {
+    // each MLP neuron: a column of 64 in fc1 + its bias, a row of 64 in fc2
+    return before - 129 * [0, 1, 2].reduce((n, b) => n + cut(128, `/blocks/blocks.${b}/fc1/MatMul`), 0);
+  },
+};
+const STRATEGIES: PruneStrategy[] = ['high', 'low', 'random', 'l1'];
+const RATIO = 0.3;
+
+describe('pruning the demo encoders with real UnitMem scores', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'memlens-prune-demo-'));
+  const runs: { model: string; label: string; structural: PruneResult; mask: PruneResult; files: [string, string] }[] = [];
+  const images = fashionBatch(16, join(DEMO, 'data', 'test-images-idx3-ubyte.gz'));
+  let checked: Record<string, number | string> = {};
+
+  beforeAll(async () => {
+    for (const model of Object.keys(EXPECTED)) {
+      const path = join(DEMO, `${model}.onnx`);
+      const scores = join(dir, `${model}.unitmem.json`);
+      const u = memlens(['unitmem', path, '--data', join(DEMO, 'data', 'candidates-images-idx3-ubyte.gz'), '--limit', '32', '--views', '2', '--out', scores]);
+      expect(u.code, u.stderr).toBe(0);
+      for (const strategy of STRATEGIES) {
+        for (const scope of ['layer', 'global'] as const) {
+          const label = `${model} ${strategy} ${scope}`;
+          const files: [string, string] = [join(dir, `${model}-${strategy}-${scope}-s.onnx`), join(dir, `${model}-${strategy}-${scope}-m.onnx`)];
+          const req = { model: path, scores, strategy, scope, ratio: RATIO, seed: 1 };
+          const structural = await pruneModel({ ...req, out: files[0] });
+          const mask = await pruneModel({ ...req, mode: 'mask', out: files[1] });
+          runs.push({ model, label, structural, mask, files });
+        }
+      }
+    }
+    checked = checkWithOnnx(runs.flatMap((r) => r.files));
+  }, 240_000);
+
+  it('every export passes onnx.checker full_check with the parameter count we report', () => {
+    for (const r of runs) {
+      expect(checked[r.files[0]], r.label).toBe(r.structural.params.after);
+      expect(checked[r.files[1]], r.label).toBe(r.mask.params.before);
+    }
+  });
+
+  it('structural exports are smaller by exactly the cut channels', () => {
+    for (const r of runs) {
+      const sel = (l: string) => new Set(r.structural.removed[l] ?? []);
+      const cut: Cut = (channels, ...layers) => {
+        const agreed = [...sel(layers[0])].filter((u) => layers.every((l) => sel(l).has(u))).length;
+        return channels % 8 ? agreed : Math.max(0, channels - Math.ceil((channels - agreed) / 8) * 8);
+      };
+      expect(r.structural.params.after, r.label).toBe(EXPECTED[r.model](cut, r.structural.params.before));
+      expect(r.structural.params.after, r.label).toBeLessThan(r.structural.params.before);
+    }
+  });
+
+  it('structural and mask exports embed real images the same (1e-4)', async () => {
+    for (const r of runs) {
+      const [s, m] = [await embed(r.files[0], images), await embed(r.files[1], images)];
+      expect(s.length).toBe(m.length);
+      expect(maxAbsDiff(s, m), r.label).toBeLessThan(1e-4);
+    }
+  });
+
+  it('high/layer removes exactly the top floor(0.3 * units) units by UnitMem in each measured layer', () => {
+    for (const r of runs.filter((x) => x.label.endsWith('high layer'))) {
+      const doc = JSON.parse(readFileSync(join(dir, `${r.model}.unitmem.json`), 'utf8')) as UnitMemResult;
+      const measured = doc.layers.filter((l) => l.unitmem.length > 0 && !['residual-add', 'sublayer-output', 'pool'].includes(l.kind));
+      expect(measured.length).toBeGreaterThan(0);
+      for (const l of measured) {
+        const top = l.unitmem.map((v, u) => [v, u]).sort((a, b) => b[0] - a[0] || a[1] - b[1]).slice(0, Math.floor(RATIO * l.units));
+        expect(r.structural.removed[l.name] ?? [], l.name).toEqual(top.map((p) => p[1]).sort((a, b) => a - b));
+      }
+    }
+  });
+});
