@@ -25,7 +25,8 @@ def _uniform(n, lo, hi, gen):
 
 
 def random_views(x, gen, aug=AUGMENT):
-    """x: (B, 1, H, W) in [0, 1]. Returns one random view per image, same shape, in [0, 1]."""
+    """x: (B, 1, H, W) in [0, 1] on any device; gen: a CPU generator, so views are the same on CPU and GPU.
+    Returns one random view per image, same shape, in [0, 1]."""
     b = x.shape[0]
     # Random resized crop + horizontal flip as one affine resampling; the crop box lies inside the image.
     area = _uniform(b, *aug['cropScale'], gen)
@@ -38,13 +39,13 @@ def random_views(x, gen, aug=AUGMENT):
     theta = torch.zeros(b, 2, 3)
     theta[:, 0, 0], theta[:, 0, 2] = w * flip, cx
     theta[:, 1, 1], theta[:, 1, 2] = h, cy
-    grid = F.affine_grid(theta, list(x.shape), align_corners=False)
+    grid = F.affine_grid(theta.to(x.device), list(x.shape), align_corners=False)
     v = F.grid_sample(x, grid, mode='bilinear', align_corners=False)
     # Colour jitter (torchvision's brightness then contrast formulas), applied with probability jitterP.
-    on = (torch.rand(b, generator=gen) < aug['jitterP']).float().view(b, 1, 1, 1)
+    on = (torch.rand(b, generator=gen) < aug['jitterP']).float().view(b, 1, 1, 1).to(x.device)
     jb, jc = aug['jitter']['brightness'], aug['jitter']['contrast']
-    bright = _uniform(b, 1 - jb, 1 + jb, gen).view(b, 1, 1, 1)
-    contrast = _uniform(b, 1 - jc, 1 + jc, gen).view(b, 1, 1, 1)
+    bright = _uniform(b, 1 - jb, 1 + jb, gen).view(b, 1, 1, 1).to(x.device)
+    contrast = _uniform(b, 1 - jc, 1 + jc, gen).view(b, 1, 1, 1).to(x.device)
     j = (v * bright).clamp(0, 1)
     j = (contrast * j + (1 - contrast) * j.mean(dim=(1, 2, 3), keepdim=True)).clamp(0, 1)
     return on * j + (1 - on) * v

@@ -30,12 +30,14 @@ def alignment_gap(f, g, x, norm, views, seed):
     gen = torch.Generator().manual_seed(seed)
     vs = torch.stack([random_views(x, gen) for _ in range(views)])
     d_f, d_g = view_distance(f, vs, norm), view_distance(g, vs, norm)
+    gap = d_g - d_f
     return {
         'ssl_f': d_f.mean().item(),
         'ssl_g': d_g.mean().item(),
-        'gap': (d_g - d_f).mean().item(),
-        'gap_normalized': ((d_g - d_f) / (d_g + d_f)).mean().item(),
-        'positive_fraction': (d_g > d_f).float().mean().item(),
+        'gap': gap.mean().item(),
+        'gap_standard_error': (gap.std() / len(gap) ** 0.5).item(),
+        'gap_normalized': (gap / (d_g + d_f)).mean().item(),
+        'positive_fraction': (gap > 0).float().mean().item(),
     }
 
 

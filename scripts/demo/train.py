@@ -19,7 +19,7 @@ def nt_xent(z1, z2, temperature):
     sim = z @ z.t() / temperature
     sim.fill_diagonal_(float('-inf'))
     n = z1.shape[0]
-    targets = torch.cat([torch.arange(n, 2 * n), torch.arange(0, n)])
+    targets = torch.cat([torch.arange(n, 2 * n), torch.arange(0, n)]).to(z.device)
     return F.cross_entropy(sim, targets)
 
 
@@ -58,9 +58,9 @@ def _run(model, loss_of_batch, params, x, cfg, seed, log):
 
 
 def train_simclr(encoder, x, norm, cfg, seed, log=print):
-    """x: (N, 1, 28, 28) in [0, 1]. Trains encoder in place; returns wall seconds."""
+    """x: (N, 1, 28, 28) in [0, 1], on the encoder's device. Trains encoder in place; returns wall seconds."""
     torch.manual_seed(seed)
-    head = projection_head(encoder.dim)
+    head = projection_head(encoder.dim).to(x.device)
     model = nn.ModuleDict({'encoder': encoder, 'head': head})
 
     def loss_of_batch(idx, gen):
@@ -75,7 +75,7 @@ def train_simclr(encoder, x, norm, cfg, seed, log=print):
 def train_supervised(encoder, x, y, norm, cfg, seed, log=print):
     """Cross-entropy through a linear classifier on the embedding, on the same views as SimCLR."""
     torch.manual_seed(seed)
-    classifier = nn.Linear(encoder.dim, int(y.max()) + 1)
+    classifier = nn.Linear(encoder.dim, int(y.max()) + 1).to(x.device)
     model = nn.ModuleDict({'encoder': encoder, 'classifier': classifier})
 
     def loss_of_batch(idx, gen):
