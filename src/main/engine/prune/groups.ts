@@ -62,9 +62,10 @@ interface Member {
 export function buildGroups(index: GraphIndex, layers: LayerNode[]): Group[] {
   const groups: Group[] = [];
   const seen = new Set<NodeProto>();
+  const byNode = new Map(layers.map((l) => [l.node, l]));
   for (const layer of layers) {
     if (seen.has(layer.node) || layer.depthwise) continue;
-    const g = new GroupWalk(index).run(layer);
+    const g = new GroupWalk(index, byNode).run(layer);
     for (const s of [...g.sources, ...g.followers]) seen.add(s.layer.node);
     groups.push(g);
   }
@@ -77,7 +78,11 @@ class GroupWalk {
   private readonly queue: string[] = [];
   private group!: Group;
 
-  constructor(private readonly index: GraphIndex) {}
+  constructor(
+    private readonly index: GraphIndex,
+    /** The model's layers (with the names results use) by node. */
+    private readonly layers: Map<NodeProto, LayerNode>,
+  ) {}
 
   run(start: LayerNode): Group {
     this.group = { channels: start.units, sources: [], followers: [], slices: [], tensors: [], groupAttrs: [], reshapes: [], outputs: [] };
@@ -128,7 +133,7 @@ class GroupWalk {
     if (this.done.has(key)) return;
     this.done.add(key);
     const fromOutput = node.output.includes(tensor);
-    const layer = asLayer(this.index, node);
+    const layer = this.layers.get(node);
     const what = `${node.op_type} ${node.name || node.output[0]}`;
     if (layer?.depthwise) return this.depthwise(layer, fromOutput, m);
     if (layer && fromOutput) return this.sourceOf(layer, m);
