@@ -1,13 +1,13 @@
-import { copyFile, mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
+import { copyFile, mkdtemp, readdir, rm } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openSource } from '../../../src/main/engine/data/source.js';
 import { embedSources } from '../../../src/main/engine/evaluate/embeddings.js';
 import { evaluate } from '../../../src/main/engine/evaluate/evaluate.js';
 import { loadModel } from '../../../src/main/engine/onnx/index.js';
+import { classFolders } from '../../support/class-folders.js';
 
 const FIXTURES = new URL('./fixtures/', import.meta.url).pathname;
 const FASHION = '/usr/share/datasets/fashion-mnist';
@@ -18,19 +18,6 @@ const torchRef = JSON.parse(readFileSync(join(FIXTURES, 'linear-encoder.json'), 
 
 let dir: string;
 let model: string;
-
-/** A class-folder data set of 28x28 gray PNGs: {class: count}. */
-async function classFolders(root: string, counts: Record<string, number>): Promise<string> {
-  for (const [cls, n] of Object.entries(counts)) {
-    const d = cls ? join(root, cls) : root;
-    await mkdir(d, { recursive: true });
-    for (let i = 0; i < n; i++) {
-      const px = Buffer.alloc(28 * 28, (i * 40 + cls.length * 90) % 256);
-      await sharp(px, { raw: { width: 28, height: 28, channels: 1 } }).png().toFile(join(d, `${i}.png`));
-    }
-  }
-  return root;
-}
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'memlens-evaluate-'));
