@@ -1,8 +1,9 @@
 // Fine-tuning benchmark (issue 7): training images/s on the demo CNN, MemLens's onnxruntime training
 // graph (forward + backward of the chosen layers and the head, AdamW in JS) next to PyTorch eager on
 // the same model, batch, trainable set and thread count. Data preparation is left out of both.
-// Prints a table and writes out/bench/finetune.json.
-//   node scripts/bench/finetune-bench.js [--model M] [--layers all|last:K|auto...] [--batch 64] [--steps 20] [--threads 2]
+// The two alternate for --rounds rounds and the medians are reported, so load from other work on a
+// shared machine hits both alike. Prints a table and writes out/bench/finetune.json.
+//   node scripts/bench/finetune-bench.js [--model M] [--layers all|last:K|NAMES] [--batch 64] [--steps 20] [--threads 2] [--rounds 3]
 import { build } from 'esbuild';
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -19,6 +20,7 @@ const { values: o } = parseArgs({
     steps: { type: 'string', default: '20' },
     threads: { type: 'string', default: '2' },
     device: { type: 'string', default: 'cpu' },
+    rounds: { type: 'string', default: '3' },
   },
 });
 
@@ -43,11 +45,28 @@ function run(cmd, args) {
   if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed:\n${r.stderr}`);
   return JSON.parse(r.stdout.trim().split('\n').pop());
 }
-const ortRun = run(process.execPath, [entry, o.model, o.layers, o.batch, o.steps, o.threads]);
-const torchRun = run('/usr/bin/python3', [join(root, 'scripts/bench/finetune-torch.py'), o.model, ortRun.params.join(','), o.batch, o.steps, o.threads, o.device]);
+const median = (runs) => [...runs].sort((a, b) => a.imagesPerSec - b.imagesPerSec)[Math.floor(runs.length / 2)];
+const ortRuns = [];
+const torchRuns = [];
+for (let r = 0; r < Number(o.rounds); r++) {
+  ortRuns.push(run(process.execPath, [entry, o.model, o.layers, o.batch, o.steps, o.threads]));
+  const params = ortRuns[0].params.join(',');
+  torchRuns.push(run('/usr/bin/python3', [join(root, 'scripts/bench/finetune-torch.py'), o.model, params, o.batch, o.steps, o.threads, o.device]));
+}
+const [ortRun, torchRun] = [median(ortRuns), median(torchRuns)];
 const ratio = ortRun.imagesPerSec / torchRun.imagesPerSec;
-const report = { model: o.model, layers: o.layers, trainableTensors: ortRun.params.length, batch: Number(o.batch), threads: Number(o.threads), onnxruntime: ortRun, pytorch: torchRun, ratio };
+const report = {
+  model: o.model,
+  layers: o.layers,
+  trainableTensors: ortRun.params.length,
+  batch: Number(o.batch),
+  threads: Number(o.threads),
+  rounds: ortRuns.map((r, i) => ({ onnxruntime: r.imagesPerSec, pytorch: torchRuns[i].imagesPerSec })),
+  onnxruntime: ortRun,
+  pytorch: torchRun,
+  ratio,
+};
 writeFileSync(join(outDir, 'finetune.json'), JSON.stringify(report, null, 2) + '\n');
-console.log(`fine-tuning ${o.model} (${o.layers}: ${ortRun.params.length} tensors + head), batch ${o.batch}, ${o.threads} threads`);
+console.log(`fine-tuning ${o.model} (${o.layers}: ${ortRun.params.length} tensors + head), batch ${o.batch}, ${o.threads} threads, median of ${o.rounds} rounds`);
 for (const r of [ortRun, torchRun]) console.log(`  ${r.impl.padEnd(24)} ${r.imagesPerSec.toFixed(1).padStart(9)} images/s`);
 console.log(`  onnxruntime / pytorch: ${(ratio * 100).toFixed(0)}%`);
