@@ -1,11 +1,12 @@
 // The metric verbs' CLI contract: documents on --json/--out, CSV on --csv, and one-line errors with
 // exit 1 for bad input (no output file left behind).
+import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { memlens } from '../support/cli.js';
+import { DEMO, memlens, ROOT } from '../support/cli.js';
 import { writeConvModel, writeGray } from '../unit/infer/tiny-models.js';
 
 let dir: string;
@@ -71,5 +72,26 @@ describe('memlens unitmem / classmem / layermem', () => {
     const r = memlens(['classmem', join(dir, 'enc.onnx'), '--data', join(dir, 'imgs')]);
     expect(r.code).toBe(1);
     expect(one(r.stderr)).toMatch(/classmem needs labelled data/);
+  });
+
+  it('Ctrl-C during a run: stops between batches, exit 1 "cancelled", no output file', async () => {
+    const out = join(dir, 'cancelled.json');
+    const child = spawn(process.execPath, [
+      join(ROOT, 'bin', 'memlens.js'),
+      ...['unitmem', join(DEMO, 'ssl-cnn-f.onnx'), '--data', '/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz'],
+      ...['--limit', '3000', '--out', out],
+    ], { env: { ...process.env, MEMLENS_NO_CACHE: '1' } });
+    let stderr = '';
+    const exited = new Promise<number | null>((ok) => child.on('exit', (code) => ok(code)));
+    await new Promise<void>((ok) =>
+      child.stderr.on('data', (d: Buffer) => {
+        stderr += d.toString();
+        if (stderr.includes('unitmem...')) ok();
+      }),
+    );
+    child.kill('SIGINT');
+    expect(await exited).toBe(1);
+    expect(stderr).toContain('memlens unitmem: cancelled');
+    expect(existsSync(out)).toBe(false);
   });
 });
