@@ -28,7 +28,7 @@ export const DEFAULT_WEIGHT_DECAY = 1e-4;
 
 /**
  * a[ia..ia+n) . b[ib..ib+n) with four independent sums: a single running sum is bound by the
- * floating-point add latency (measured 2.8 ns per multiply-add here; about 3x faster unrolled).
+ * floating-point add latency (the 10,000 x 512 benchmark fit went from 12.8 s to 8.3 s with this).
  */
 function dotAt(a: Float64Array, ia: number, b: Float64Array, ib: number, n: number): number {
   let s0 = 0;
