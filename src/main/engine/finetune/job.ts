@@ -10,9 +10,9 @@ import { openSource } from '../data/source.js';
 import { resolveAugment } from '../data/views.js';
 import { MemLensError } from '../errors.js';
 import { assertNotSamePath, writeFileAtomic } from '../files.js';
-import { modelInput } from '../infer/input.js';
+import { modelInput, type InputSpec } from '../infer/input.js';
 import { requireLabels } from '../metrics/samples.js';
-import { dataSettings } from '../metrics/settings.js';
+import { dataSettings, type DataSettings } from '../metrics/settings.js';
 import { loadModel, tensorToFloat32, type OnnxModel } from '../onnx/index.js';
 import { loadProject } from '../project/project.js';
 import { exportFinetuned } from './export.js';
@@ -70,6 +70,21 @@ function headParams(classes: number, features: number, seed: number): [Param, Pa
   ];
 }
 
+/** Labelled train images in memory (augmented per step) and the test set preprocessed once. */
+async function runData(trainPath: string, testPath: string, ds: DataSettings, input: InputSpec): Promise<RunData> {
+  const [trainSource, testSource] = await Promise.all([openSource(trainPath, { limit: ds.limit }), openSource(testPath, { limit: ds.limit })]);
+  const train = requireLabels(trainSource, 'finetune');
+  const test = requireLabels(testSource, 'finetune');
+  const spec: TensorSpec = { channels: input.channels, height: input.height, width: input.width, mean: ds.mean, std: ds.std };
+  return {
+    spec,
+    augment: FINETUNE_AUGMENT,
+    classes: Math.max(train.classes.length, test.classes.length),
+    train: { images: await readRange(trainSource, 0, trainSource.count), labels: train.labels },
+    test: { tensor: toTensor(await readRange(testSource, 0, testSource.count), spec), labels: test.labels },
+  };
+}
+
 export async function finetune(req: FinetuneRequest, ctl: JobControl = {}): Promise<FinetuneResult> {
   const epochs = positive(req.epochs, DEFAULT_EPOCHS, 'epochs', true);
   const optimizer = req.optimizer ?? 'adamw';
@@ -79,10 +94,8 @@ export async function finetune(req: FinetuneRequest, ctl: JobControl = {}): Prom
   const ds = await dataSettings({ ...req, data: req.train, batch: req.batch ?? DEFAULT_FINETUNE_BATCH });
   const model = await loadModel(req.model);
   const input = modelInput(model, ds.size);
-  const [trainSource, testSource] = await Promise.all([openSource(ds.data, { limit: ds.limit }), openSource(req.test, { limit: ds.limit })]);
-  const train = requireLabels(trainSource, 'finetune');
-  const test = requireLabels(testSource, 'finetune');
-  const classes = Math.max(train.classes.length, test.classes.length);
+  // Data first: a set without labels fails before the LayerMem pass that `auto` runs.
+  const data = await runData(ds.data, req.test, ds, input);
   const ranking = req.layers.startsWith('auto') ? await rankingData(req) : undefined;
   const layers = await selectLayers(
     model,
@@ -90,15 +103,6 @@ export async function finetune(req: FinetuneRequest, ctl: JobControl = {}): Prom
     { reference: req.reference, layermem: { data: ranking ?? ds.data, limit: ds.limit, mean: ds.mean, std: ds.std, size: ds.size, seed: ds.seed } },
     ctl,
   );
-
-  const spec: TensorSpec = { channels: input.channels, height: input.height, width: input.width, mean: ds.mean, std: ds.std };
-  const data: RunData = {
-    spec,
-    augment: FINETUNE_AUGMENT,
-    classes,
-    train: { images: await readRange(trainSource, 0, trainSource.count), labels: train.labels },
-    test: { tensor: toTensor(await readRange(testSource, 0, testSource.count), spec), labels: test.labels },
-  };
   const settings: RunSettings = {
     epochs,
     batch: ds.batch,
@@ -109,8 +113,8 @@ export async function finetune(req: FinetuneRequest, ctl: JobControl = {}): Prom
   };
   const chw: [number, number, number] = [input.channels, input.height, input.width];
   const run = async (trainable: Param[], stage: string) => {
-    const models = await trainingModels(model.proto, { input: input.name, chw, classes, trainable: trainable.map((p) => p.name) }, model.path);
-    const head = headParams(classes, models.features, ds.seed);
+    const models = await trainingModels(model.proto, { input: input.name, chw, classes: data.classes, trainable: trainable.map((p) => p.name) }, model.path);
+    const head = headParams(data.classes, models.features, ds.seed);
     const stats = await trainRun(models, [...trainable, ...head], input.name, data, settings, ctl, stage);
     return { stats, head, embeddingRank: models.embeddingRank };
   };
