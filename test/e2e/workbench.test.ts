@@ -11,7 +11,12 @@ const SHOTS = join(ROOT, 'test-results', 'e2e');
 const LONG = 300_000;
 let wb: Workbench;
 
-const shot = (name: string) => wb.page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
+// Charts animate for about a second after new data; the screenshot should show where they settle.
+const CHART_SETTLE_MS = 1500;
+const shot = async (name: string) => {
+  await wb.page.waitForTimeout(CHART_SETTLE_MS);
+  await wb.page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
+};
 const screen = (label: string) => wb.page.getByRole('navigation').getByRole('button', { name: label, exact: true }).click();
 const alert = () => wb.page.getByRole('alert');
 
