@@ -46,8 +46,11 @@ export function selectLayers(model: OnnxModel, names: string[] | undefined, allR
   return rows;
 }
 
+/** Images in the probe batch: a size no token or channel count is likely to share, to find the batch axis. */
+const PROBE_BATCH = 3;
+
 /**
- * Runs the plain graph once on a zero image with the layer tensors as outputs: gives their shapes
+ * Runs the plain graph once on zero images with the layer tensors as outputs: gives their shapes
  * (so taps need no shape inference) and turns "this model cannot take these images" into one line.
  */
 async function probeShapes(model: OnnxModel, input: InputSpec, tensors: string[], threads?: number): Promise<number[][]> {
@@ -58,7 +61,7 @@ async function probeShapes(model: OnnxModel, input: InputSpec, tensors: string[]
   const session = await createSession(encodeModel(probe), { threads, cpuOnly: true }, model.path);
   const { channels: c, height: h, width: w } = input;
   try {
-    const out = await session.run(input.name, { data: new Float32Array(c * h * w), dims: [1, c, h, w] }, tensors);
+    const out = await session.run(input.name, { data: new Float32Array(PROBE_BATCH * c * h * w), dims: [PROBE_BATCH, c, h, w] }, tensors);
     return tensors.map((t) => [...out[t].dims]);
   } catch (e) {
     const why = String((e as Error).message).split('\n')[0];
@@ -94,8 +97,15 @@ export async function tapGraph(model: OnnxModel, layers: LayerInfo[], opts: TapO
     );
   }
   if (opts.gramViews) {
-    const features = shapes.map((d) => d.slice(1).reduce((a, b) => a * b, 1));
-    const g = addGramOutputs(proto, tapped.map((l, i) => ({ tensor: l.info.tensor, features: features[i] })), opts.gramViews);
+    const taps = shapes.map((dims, i) => {
+      const batchAxis = dims[0] === PROBE_BATCH ? 0 : dims[1] === PROBE_BATCH ? 1 : undefined;
+      if (batchAxis === undefined) {
+        throw new MemLensError('UNSUPPORTED', `${model.path}: cannot find the batch axis of ${layers[i].tensor} [${dims.join(', ')}]`);
+      }
+      const features = dims.reduce((a, b) => a * b, 1) / PROBE_BATCH;
+      return { tensor: layers[i].tensor, features, batchAxis, rank: dims.length } as const;
+    });
+    const g = addGramOutputs(proto, taps, opts.gramViews);
     proto = g.proto;
     tapped.forEach((l, i) => (l.gram = g.outputs[i]));
   }
