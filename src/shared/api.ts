@@ -226,9 +226,15 @@ export interface PruneRequest {
   exclude?: string[];
   /**
    * Structural mode keeps each cut group at a multiple of this many channels (when it had one), so
-   * onnxruntime's blocked conv kernels still apply; leftover selected units are masked. Default 8; 1 = off.
+   * onnxruntime's blocked conv kernels still apply; leftover selected units are masked. Default 16; 1 = off.
    */
   align?: number;
+  /**
+   * Residual partners: 'intersection' (default) ranks each layer alone and cuts the channels all of
+   * them selected (the rest are masked); 'group' ranks them together on their mean score, so they
+   * select, and lose, the same channels.
+   */
+  coupling?: 'intersection' | 'group';
   /** Output path; omitted for a preview (nothing written). */
   out?: string;
 }

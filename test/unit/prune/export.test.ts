@@ -12,7 +12,7 @@ import { checkWithOnnx, embed, fashionBatch, fixture, handScores, maxAbsDiff } f
 // Parameter counts after cutting, written from the fixtures' PyTorch definitions
 // (scripts/make-prune-fixtures.py) as functions of the surviving channel counts. `cut(C, layers)` is
 // the number of channels cut from a group of C: those selected in every coupled source layer, fewer
-// where needed so that a multiple of 8 (when C is one) remains (the default `align`).
+// where needed so that a multiple of 8 (when C is one) remains (align 8: the fixtures are narrow).
 type Cut = (channels: number, ...layers: string[]) => number;
 const EXPECTED_PARAMS: Record<string, (cut: Cut) => number> = {
   cnn: (cut) => {
@@ -65,7 +65,7 @@ describe('pruneModel on the fixtures: every strategy x scope x mode', () => {
       for (const strategy of STRATEGIES) {
         for (const scope of SCOPES) {
           const files = { structural: join(dir, `${model}-${strategy}-${scope}-s.onnx`), mask: join(dir, `${model}-${strategy}-${scope}-m.onnx`) };
-          const req = { model: fixture(model), scores: scores[model], strategy, scope, ratio: RATIO, seed: 5 };
+          const req = { model: fixture(model), scores: scores[model], strategy, scope, ratio: RATIO, seed: 5, align: 8 };
           const structural = await pruneModel({ ...req, mode: 'structural', out: files.structural });
           const mask = await pruneModel({ ...req, mode: 'mask', out: files.mask });
           runs.push({ model, strategy, scope, structural, mask, files });
@@ -182,7 +182,7 @@ describe('channel alignment', () => {
   });
 
   it('leftover selected channels are masked with the reason; align 1 cuts them all', async () => {
-    const req = { model: fixture('cnn'), strategy: 'l1' as const, scope: 'layer' as const, ratio: 0.4, include: ['/layer2/layer2.0/Conv'] };
+    const req = { model: fixture('cnn'), strategy: 'l1' as const, scope: 'layer' as const, ratio: 0.4, include: ['/layer2/layer2.0/Conv'], align: 8 };
     const aligned = await pruneModel(req);
     expect(aligned.groups).toEqual([
       { layers: ['/layer2/layer2.0/Conv'], units: 3, mode: 'mask', reason: expect.stringMatching(/multiple of 8 channels/) },
@@ -192,5 +192,24 @@ describe('channel alignment', () => {
     expect(exact.groups).toEqual([{ layers: ['/layer2/layer2.0/Conv'], units: 3, mode: 'structural' }]);
     // layer2 (8 -> 5 channels, k3 over 6 inputs + bias) and the head's 5 inputs: 3 * (6*9 + 1 + 5)
     expect(exact.params.before - exact.params.after).toBe(3 * (6 * 9 + 1 + 5));
+  });
+});
+
+describe('coupling group', () => {
+  it('ranks residual partners on their mean UnitMem, so they lose the same channels', async () => {
+    const model = await loadModel(fixture('cnn'));
+    const scores = await handScores(fixture('cnn'), findLayers(model, indexModel(model.proto)));
+    const dir = mkdtempSync(join(tmpdir(), 'memlens-prune-coupling-'));
+    const req = { model: fixture('cnn'), scores, strategy: 'high' as const, scope: 'layer' as const, ratio: 0.5, coupling: 'group' as const };
+    const cut = await pruneModel({ ...req, out: join(dir, 's.onnx') });
+    await pruneModel({ ...req, mode: 'mask', out: join(dir, 'm.onnx') });
+    // layer1 is scored layer k=1, res1.1 k=3: ((7u+3)%10 + (7u+9)%10) / 20 for u = 0..5
+    // = [0.6, 0.3, 0.5, 0.2, 0.4, 0.6]: top 3 (ties by index) = 0, 5, 2
+    expect(cut.removed['/layer1/layer1.0/Conv']).toEqual([0, 2, 5]);
+    expect(cut.removed['/res1/res1.1/res1.1.0/Conv']).toEqual([0, 2, 5]);
+    expect(cut.groups).toContainEqual({ layers: ['/layer1/layer1.0/Conv', '/res1/res1.1/res1.1.0/Conv'], units: 3, mode: 'structural' });
+    expect(cut.settings.coupling).toBe('group');
+    const x = fashionBatch(4);
+    expect(maxAbsDiff(await embed(join(dir, 's.onnx'), x), await embed(join(dir, 'm.onnx'), x))).toBeLessThan(1e-4);
   });
 });

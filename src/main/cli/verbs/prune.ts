@@ -42,9 +42,9 @@ export const prune: Verb = {
   name: 'prune',
   summary: 'Prune units chosen by UnitMem and export the model',
   usage:
-    'prune MODEL --scores F --strategy high|low|random|l1 --ratio R --scope layer|global [--mode structural|mask] [--seed S] [--align 8] [--include A,B] [--exclude C] --out P.onnx [--json]',
+    'prune MODEL --scores F --strategy high|low|random|l1 --ratio R --scope layer|global [--mode structural|mask] [--seed S] [--align 16] [--coupling intersection|group] [--include A,B] [--exclude C] --out P.onnx [--json]',
   async run(args) {
-    checkKnown(args, ['scores', 'strategy', 'ratio', 'scope', 'mode', 'seed', 'align', 'include', 'exclude', 'out', 'json']);
+    checkKnown(args, ['scores', 'strategy', 'ratio', 'scope', 'mode', 'seed', 'align', 'coupling', 'include', 'exclude', 'out', 'json']);
     const [model, ...extra] = args.positionals;
     if (!model || extra.length) throw new UsageError('expects one MODEL');
     const ratio = num(args, 'ratio');
@@ -58,6 +58,7 @@ export const prune: Verb = {
       mode: oneOf(args, 'mode', ['structural', 'mask'] as const, 'structural'),
       seed: num(args, 'seed'),
       align: num(args, 'align'),
+      coupling: oneOf(args, 'coupling', ['intersection', 'group'] as const, 'intersection'),
       include: list(args, 'include'),
       exclude: list(args, 'exclude'),
       out: str(args, 'out'),

@@ -11,7 +11,8 @@ import { ALIGN, applyPlan, planPrune } from './apply.js';
 import { modelCost } from './cost.js';
 import { buildGroups } from './groups.js';
 import { findLayers, paramTensor, type LayerNode } from './layers.js';
-import { checkRatio, DEFAULT_SEED, l1PerUnit, selectUnits, type ScoredLayer } from './select.js';
+import { checkRatio, DEFAULT_SEED, l1PerUnit, layersInScope, selectUnits, type ScoredLayer } from './select.js';
+import { rankCoupledTogether } from './coupling.js';
 
 const STRATEGIES = ['high', 'low', 'random', 'l1'];
 const EXTRA_ROWS: LayerKind[] = ['residual-add', 'sublayer-output', 'pool'];
@@ -25,6 +26,7 @@ export async function pruneModel(req: PruneRequest, ctl: JobControl = {}): Promi
   const mode = req.mode ?? 'structural';
   const seed = req.seed ?? DEFAULT_SEED;
   const align = req.align ?? ALIGN;
+  const coupling = req.coupling ?? 'intersection';
   if (req.out) {
     assertNotSamePath(req.model, req.out);
     assertNotSamePath(req.model, resultPath(req.out));
@@ -41,11 +43,15 @@ export async function pruneModel(req: PruneRequest, ctl: JobControl = {}): Promi
   stage(1, 'plan');
   const index = indexModel(model.proto);
   const layers = findLayers(model, index);
-  const selection = selectUnits(scoredLayers(index, layers, req.strategy === 'l1', scores?.doc), { ...req, seed });
-  const plan = planPrune(buildGroups(index, layers), layers, selection, { mode, include: req.include, align });
+  const groups = buildGroups(index, layers);
+  const inScope = layersInScope(scoredLayers(index, layers, req.strategy === 'l1', scores?.doc), req.include, req.exclude);
+  const coupled = coupling === 'group' ? rankCoupledTogether(inScope, groups) : undefined;
+  const chosen = selectUnits(coupled?.layers ?? inScope, { ...req, include: undefined, exclude: undefined, seed });
+  const selection = coupled ? coupled.expand(chosen) : chosen;
+  const plan = planPrune(groups, layers, selection, { mode, include: req.include, align });
   const removed = Object.fromEntries(selection);
   const settings = {
-    strategy: req.strategy, scope: req.scope, ratio: req.ratio, mode, seed, align,
+    strategy: req.strategy, scope: req.scope, ratio: req.ratio, mode, seed, align, coupling,
     include: req.include ?? [], exclude: req.exclude ?? [],
     scores: scores ? { source: scores.source, sha256: scores.sha256, settings: scores.doc.settings } : null,
   };
@@ -57,6 +63,7 @@ export async function pruneModel(req: PruneRequest, ctl: JobControl = {}): Promi
     'memlens.prune.mode': mode,
     'memlens.prune.seed': String(seed),
     'memlens.prune.align': String(align),
+    'memlens.prune.coupling': coupling,
     'memlens.unitmem.settings': JSON.stringify(scores?.doc.settings ?? null),
     'memlens.unitmem.sha256': scores?.sha256 ?? '',
     'memlens.prune.removed': JSON.stringify(removed),
@@ -95,6 +102,9 @@ function checkRequest(req: PruneRequest): void {
     throw new MemLensError('BAD_INPUT', `unknown strategy '${req.strategy}' (high, low, random, l1)`);
   }
   if (req.scope !== 'layer' && req.scope !== 'global') throw new MemLensError('BAD_INPUT', `unknown scope '${req.scope}' (layer, global)`);
+  if (req.coupling !== undefined && req.coupling !== 'intersection' && req.coupling !== 'group') {
+    throw new MemLensError('BAD_INPUT', `unknown coupling '${req.coupling}' (intersection, group)`);
+  }
   if (req.mode !== undefined && req.mode !== 'structural' && req.mode !== 'mask') {
     throw new MemLensError('BAD_INPUT', `unknown mode '${req.mode}' (structural, mask)`);
   }

@@ -1,0 +1,55 @@
+// How residual partners (source layers of one group) are selected. By default each layer is ranked on
+// its own and a channel is cut only where all partners selected it (apply.ts). With coupling 'group'
+// the partners are ranked as one layer on their mean score per channel, so they select the same
+// channels and the whole selection is cut: fewer units follow each layer's own ranking, more are
+// removed (Torch-Pruning ranks coupled groups the same way).
+import type { Group } from './groups.js';
+import type { ScoredLayer } from './select.js';
+
+export interface Coupled {
+  /** Layers to rank: partners merged into one entry named `a+b`. */
+  layers: ScoredLayer[];
+  /** Gives every partner the selection of its merged entry. */
+  expand(selection: Map<string, number[]>): Map<string, number[]>;
+}
+
+export function rankCoupledTogether(layers: ScoredLayer[], groups: Group[]): Coupled {
+  const byName = new Map(layers.map((l) => [l.name, l]));
+  const members = new Map<string, ScoredLayer[]>();
+  for (const g of groups) {
+    const partners = g.sources.map((s) => byName.get(s.layer.name));
+    const plain = g.sources.every((s) => s.map.offset === 0 && s.map.block === 1 && s.layer.units === g.channels);
+    if (partners.length < 2 || !plain || partners.some((p) => !p)) continue;
+    members.set(partners[0]!.name, partners as ScoredLayer[]);
+  }
+  const merged = new Map<string, ScoredLayer[]>();
+  const skip = new Set([...members.values()].flatMap((ps) => ps.slice(1).map((p) => p.name)));
+  const out = layers.flatMap((l): ScoredLayer[] => {
+    if (skip.has(l.name)) return [];
+    const ps = members.get(l.name);
+    if (!ps) return [l];
+    const name = ps.map((p) => p.name).join('+');
+    merged.set(name, ps);
+    return [{ name, units: l.units, unitmem: meanOf(ps.map((p) => p.unitmem)), l1: meanOf(ps.map((p) => p.l1 && relative(p.l1))) }];
+  });
+  return {
+    layers: out,
+    expand(selection) {
+      const full = new Map<string, number[]>();
+      for (const [name, units] of selection) for (const p of merged.get(name) ?? [{ name }]) full.set(p.name, units);
+      return full;
+    },
+  };
+}
+
+/** Element-wise mean of the partners' scores; undefined when one of them has none. */
+function meanOf(scores: (ArrayLike<number> | undefined)[]): number[] | undefined {
+  if (scores.some((s) => !s)) return undefined;
+  return Array.from({ length: scores[0]!.length }, (_, u) => scores.reduce((sum, s) => sum + s![u], 0) / scores.length);
+}
+
+/** L1 norms over their layer's mean, so partners of different scale weigh the same. */
+function relative(l1: ArrayLike<number>): number[] {
+  const mean = Array.from(l1).reduce((a, b) => a + b, 0) / l1.length;
+  return Array.from(l1, (v) => (mean > 0 ? v / mean : 0));
+}
