@@ -2,7 +2,8 @@
 import { describe, expect, test } from 'vitest';
 import { buildBackward } from '../../../src/main/engine/finetune/backward.js';
 import { Emitter } from '../../../src/main/engine/finetune/emit.js';
-import { DataType } from '../../../src/main/engine/onnx/schema.js';
+import { trainingOpset } from '../../../src/main/engine/finetune/gradient.js';
+import { create, DataType } from '../../../src/main/engine/onnx/schema.js';
 import { node } from './fd.js';
 
 function backward(nodes: ReturnType<typeof node>[], wrt: string[]) {
@@ -41,5 +42,16 @@ describe('buildBackward', () => {
     const nodes = [node('Relu', ['w'], ['a']), node('Sigmoid', ['w'], ['b']), node('Add', ['a', 'b'], ['loss'])];
     const { ops } = backward(nodes, ['w']);
     expect(ops.at(-1)).toBe('Sum');
+  });
+});
+
+describe('trainingOpset', () => {
+  const model = (version: number) => create('ModelProto', { ir_version: 7, opset_import: [create('OperatorSetIdProto', { domain: '', version })] });
+  test('opsets 13-15 are raised to 16, later ones kept', () => {
+    expect(trainingOpset(model(13), 'm.onnx')).toBe(16);
+    expect(trainingOpset(model(17), 'm.onnx')).toBe(17);
+  });
+  test('before 13 (axes as attributes) is refused with the reason', () => {
+    expect(() => trainingOpset(model(11), 'm.onnx')).toThrow('m.onnx: opset 11 is too old to fine-tune (need 13 or newer; re-export the model)');
   });
 });

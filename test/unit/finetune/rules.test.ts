@@ -75,6 +75,11 @@ const CASES: Record<string, Case> = {
     nodes: [node('MaxPool', ['x'], ['y'], { kernel_shape: [3, 3], strides: [2, 2], pads: [1, 1, 1, 1] })],
     inputs: { x: [2, 2, 5, 5] },
   },
+  'MaxPool in an opset-13 model (the training graph is raised to 16 for ScatterElements add)': {
+    nodes: [node('MaxPool', ['x'], ['y'], { kernel_shape: [3, 3], strides: [1, 1] })],
+    inputs: { x: [1, 2, 4, 4] },
+    opset: 13,
+  },
   'MaxPool (2x2 stride 2)': { nodes: [node('MaxPool', ['x'], ['y'], { kernel_shape: [2, 2], strides: [2, 2] })], inputs: { x: [1, 3, 4, 4] } },
   'AveragePool (padded, count_include_pad 0)': {
     nodes: [node('AveragePool', ['x'], ['y'], { kernel_shape: [3, 3], strides: [2, 2], pads: [1, 1, 1, 1] })],
