@@ -4,6 +4,7 @@ import { app, BrowserWindow, ipcMain } from 'electron';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import type { MemLensApi, ProjectInfo } from '../../shared/api.js';
 import type { EngineOptions } from '../engine/index.js';
 import { findResourcesDir } from '../engine/project/project.js';
 import { CHANNEL_PROGRESS } from './channels.js';
@@ -21,14 +22,32 @@ app.whenReady().then(async () => {
   const options: EngineOptions = { resourcesDir: findResourcesDir(mainDir), stateDir: app.getPath('userData') };
   const worker = new Worker(join(mainDir, 'engine-worker.js'), { workerData: options });
   let win: BrowserWindow | undefined;
-  const engine = workerApi(worker, (p) => win?.webContents.send(CHANNEL_PROGRESS, p));
+  const remote = workerApi(worker, (p) => win?.webContents.send(CHANNEL_PROGRESS, p));
   const dialogs = nativeDialogs(() => win);
+  const refreshMenu = async () => {
+    const recent = await remote.recentProjects().catch(() => []);
+    if (win) installMenu(win, dialogs, recent);
+  };
+  // Opening a project changes the recent list, so Open Recent is rebuilt after each one.
+  const refreshing =
+    <A extends unknown[]>(open: (...args: A) => Promise<ProjectInfo>) =>
+    async (...args: A) => {
+      const info = await open(...args);
+      void refreshMenu();
+      return info;
+    };
+  const engine: MemLensApi = {
+    ...remote,
+    demoProject: refreshing(remote.demoProject),
+    openProject: refreshing(remote.openProject),
+    createProject: refreshing(remote.createProject),
+  };
   const page = appPageUrl(outDir);
   registerIpc(ipcMain, engine, dialogs, (url) => url === page);
 
   const open = async () => {
     win = createMainWindow(outDir, join(app.getPath('userData'), 'window.json'));
-    installMenu(win, dialogs, await engine.recentProjects().catch(() => []));
+    await refreshMenu();
     win.on('closed', () => (win = undefined));
   };
   await open();
