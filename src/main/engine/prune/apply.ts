@@ -46,13 +46,13 @@ export function planPrune(groups: Group[], layers: LayerNode[], selection: Map<s
         if (g.sources.every((s) => unitsOf(s.map, c).every((u) => chosen(s.layer.name).has(u)))) agreed.push(c);
       }
     }
-    const channels = agreed.slice(0, alignedCut(g.channels, agreed.length, opts.align ?? ALIGN));
+    const align = opts.align ?? ALIGN;
+    const channels = agreed.slice(0, alignedCut(g.channels, agreed.length, align));
     if (channels.length) {
       plan.cuts.push({ group: g, channels });
       plan.report.push({ layers: members.map((m) => m.layer.name), units: channels.length, mode: 'structural' });
     }
     // Selected units that stay are masked; the report says why, per kind.
-    const align = opts.align ?? ALIGN;
     const agreedSet = new Set(agreed);
     const reasonFor = (c: number | undefined): string | undefined => {
       if (opts.mode === 'mask') return undefined;
@@ -95,9 +95,10 @@ function maskUngrouped(plan: PrunePlan, layers: LayerNode[], selection: Map<stri
 
 /**
  * Channels a group may lose so that it keeps a multiple of `align` (when it had one). onnxruntime's
- * blocked (NCHWc) conv kernels work on 16 channels at a time on AVX-512 (8 on AVX2); measured on the
- * demo CNN cut by 30% (1 thread, batch 256): unaligned 1.6x slower than the original, 8-aligned
- * about as fast, 16-aligned 1.1-1.2x faster. Selected channels left over stay masked.
+ * blocked (NCHWc) conv kernels work on 16 channels at a time on AVX-512 (8 on AVX2). Measured on the
+ * demo CNN cut by 30% (1 thread, batch 256, busy 2-core AVX-512 machine): unaligned counts made it
+ * 1.6x slower than the original, 24-channel layers (8-aligned) lost the gain, multiples of 16 gave
+ * 1.1-1.2x. Selected channels left over stay masked.
  */
 export const ALIGN = 16;
 export function alignedCut(channels: number, cut: number, align: number): number {
