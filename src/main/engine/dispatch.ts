@@ -72,6 +72,7 @@ export const API_SPECS: { [M in ApiMethod]: SpecOf<M> } = {
     include: opt('strings'),
     exclude: opt('strings'),
     align: opt('number'),
+    coupling: opt('string', ['intersection', 'group']),
     out: opt('string'),
   },
   evaluate: { ...DATA, model: need('string'), train: need('string'), test: need('string'), probe: opt('string', PROBES), k: opt('number') },
