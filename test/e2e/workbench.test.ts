@@ -90,15 +90,23 @@ describe('the four user jobs on the demo project', () => {
     await expect.poll(() => existsSync(`${base}.csv`), { timeout: 10_000 }).toBe(true);
   }, 600_000);
 
-  it('ranks layers by DeltaLayerMem for fine-tuning with the auto choice pre-selected', async () => {
+  it('fine-tunes the layers ranked by DeltaLayerMem (auto choice pre-selected) and exports the model', async () => {
     await screen('Fine-tune');
     const boxes = wb.page.getByTestId('finetune-layers').locator('input[type=checkbox]');
     await boxes.first().waitFor();
     const checked = await boxes.evaluateAll((els) => els.map((e) => (e as unknown as { checked: boolean }).checked));
-    // auto = the two layers with the highest DeltaLayerMem, which the table lists first
-    expect(checked).toEqual(checked.map((_, i) => i < 2));
+    // auto = the three layers with the highest DeltaLayerMem, which the table lists first
+    expect(checked).toEqual(checked.map((_, i) => i < 3));
+    const out = join(wb.dir, 'finetuned.onnx');
+    await wb.page.locator('input[name=epochs]').fill('2');
+    await wb.page.locator('input[name=finetune-out]').fill(out);
+    await wb.page.getByRole('button', { name: 'Fine-tune and export' }).click();
+    await expect.poll(() => wb.page.getByTestId('finetune-result').textContent(), { timeout: LONG }).toContain(out);
+    expect(await wb.page.getByRole('img', { name: 'Fine-tuning loss and accuracy per epoch' }).getAttribute('data-series')).toBe('loss,accuracy');
     await shot('finetune');
-  });
+    const session = await ort.InferenceSession.create(out);
+    expect(session.inputNames).toHaveLength(1);
+  }, LONG);
 });
 
 describe('bad input through the UI', () => {

@@ -137,8 +137,8 @@ describe('Fine-tune screen logic', () => {
     } as LayerMemResult;
     const ranked = rankLayers(lm, new Set(['conv1', 'conv2', 'fc']));
     expect(ranked.map((l) => l.name)).toEqual(['conv2', 'fc', 'conv1']);
-    expect(autoChoice(ranked)).toEqual(['conv2', 'fc']);
-    expect(autoChoice(ranked, 1)).toEqual(['conv2']);
+    expect(autoChoice(ranked)).toEqual(['conv2', 'fc', 'conv1']);
+    expect(autoChoice(ranked, 2)).toEqual(['conv2', 'fc']);
   });
 });
 

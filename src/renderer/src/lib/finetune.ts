@@ -14,7 +14,10 @@ export function rankLayers(layermem: LayerMemResult, trainable?: ReadonlySet<str
     .sort((a, b) => b.delta - a.delta);
 }
 
-/** The engine's `--layers auto` choice: the k layers with the highest DeltaLayerMem. */
-export function autoChoice(ranked: readonly RankedLayer[], k = 2): string[] {
+/**
+ * The engine's `--layers auto` choice: the k layers with the highest DeltaLayerMem (k = 3 as
+ * finetune/select.ts DEFAULT_AUTO_LAYERS; the renderer cannot import engine modules).
+ */
+export function autoChoice(ranked: readonly RankedLayer[], k = 3): string[] {
   return ranked.slice(0, k).map((l) => l.name);
 }
