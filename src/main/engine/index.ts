@@ -1,7 +1,7 @@
 // The engine facade: the one object every host (Electron IPC, HTTP server, tests) calls.
 // Long calls run as jobs (progress + cancel by jobId); the engine parts stay plain functions.
 import { extname, join } from 'node:path';
-import type { Job, JobControl, MemLensApi } from '../../shared/api.js';
+import type { Job, JobControl, MemLensApi, ProjectInfo } from '../../shared/api.js';
 import { openSource, samplePng, type DataSource } from './data/index.js';
 import { MemLensError } from './errors.js';
 import { writeFileAtomic } from './files.js';
@@ -50,21 +50,17 @@ export function createEngine(opts: EngineOptions): Engine {
     }
     return lastSource;
   };
-  const open = async (path: string) => {
-    const info = await loadProject(path);
+  const remember = async (opened: Promise<ProjectInfo>) => {
+    const info = await opened;
     await recent.add(info.path);
     return info;
   };
 
   return {
     jobs,
-    demoProject: () => open(join(opts.resourcesDir, DEMO_PROJECT)),
-    openProject: (req) => open(req.path),
-    createProject: async (req) => {
-      const info = await createProject(req.path, req.project);
-      await recent.add(info.path);
-      return info;
-    },
+    demoProject: () => remember(loadProject(join(opts.resourcesDir, DEMO_PROJECT))),
+    openProject: (req) => remember(loadProject(req.path)),
+    createProject: (req) => remember(createProject(req.path, req.project)),
     recentProjects: () => recent.list(),
     inspect: (req) => inspectModel(req.model),
     unitmem: (req) => job(req, computeUnitMem),
