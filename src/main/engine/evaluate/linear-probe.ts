@@ -47,36 +47,37 @@ function dotAt(a: Float64Array, ia: number, b: Float64Array, ib: number, n: numb
 }
 
 /**
- * logits[c] = b_c + w_c . x_row for theta = [W (classes x dim), b]. Two classes per pass over the
- * row, so each x value loaded serves two multiply-adds (measured ~20% faster than one at a time).
+ * out[c] = m[mo + c * stride ..][0..n) . v[vo ..][0..n) for c < count: one vector against several
+ * matrix rows, two rows per pass so each v value loaded serves two multiply-adds (measured ~20%
+ * faster than one row at a time). Forward: W's rows against one x row; backward: the residual's
+ * class rows against one row of X^T, while that row is hot in cache.
  */
-function rowLogits(theta: Float64Array, x: Float64Array, off: number, dim: number, classes: number, logits: Float64Array): void {
-  const wSize = classes * dim;
+function dotRows(m: Float64Array, mo: number, stride: number, count: number, v: Float64Array, vo: number, n: number, out: Float64Array): void {
   let c = 0;
-  for (; c + 1 < classes; c += 2) {
-    const wa = c * dim;
-    const wb = wa + dim;
+  for (; c + 1 < count; c += 2) {
+    const ra = mo + c * stride;
+    const rb = ra + stride;
     let a0 = 0;
     let a1 = 0;
     let b0 = 0;
     let b1 = 0;
     let j = 0;
-    for (; j + 1 < dim; j += 2) {
-      const x0 = x[off + j];
-      const x1 = x[off + j + 1];
-      a0 += theta[wa + j] * x0;
-      a1 += theta[wa + j + 1] * x1;
-      b0 += theta[wb + j] * x0;
-      b1 += theta[wb + j + 1] * x1;
+    for (; j + 1 < n; j += 2) {
+      const v0 = v[vo + j];
+      const v1 = v[vo + j + 1];
+      a0 += m[ra + j] * v0;
+      a1 += m[ra + j + 1] * v1;
+      b0 += m[rb + j] * v0;
+      b1 += m[rb + j + 1] * v1;
     }
-    if (j < dim) {
-      a0 += theta[wa + j] * x[off + j];
-      b0 += theta[wb + j] * x[off + j];
+    if (j < n) {
+      a0 += m[ra + j] * v[vo + j];
+      b0 += m[rb + j] * v[vo + j];
     }
-    logits[c] = theta[wSize + c] + a0 + a1;
-    logits[c + 1] = theta[wSize + c + 1] + b0 + b1;
+    out[c] = a0 + a1;
+    out[c + 1] = b0 + b1;
   }
-  if (c < classes) logits[c] = theta[wSize + c] + dotAt(theta, c * dim, x, off, dim);
+  if (c < count) out[c] = dotAt(m, mo + c * stride, v, vo, n);
 }
 
 /** [rows x dim] -> [dim x rows], so the gradient's sums over rows are contiguous dot products. */
@@ -88,13 +89,15 @@ function transpose(x: Float64Array, rows: number, dim: number): Float64Array {
 
 /**
  * The loss and gradient. Forward: logits row by row (x row-major). Backward: grad W = R^T X as
- * dot products of R's class rows with X^T's feature rows; this is ~2x faster than accumulating
- * grad += r_ic x_i row by row (store-bound). Costs a transposed copy of X (rows x dim doubles).
+ * dot products of R's class rows with X^T's feature rows, feature by feature (each X^T row is read
+ * once per evaluation); faster than accumulating grad += r_ic x_i row by row, which is store-bound
+ * (benchmark fit 12.8 s -> 5.6-6.5 s CPU). Costs a transposed copy of X (rows x dim doubles).
  * Scratch buffers are allocated once here, not per evaluation.
  */
 function softmaxObjective(x: Float64Array, labels: Int32Array, rows: number, dim: number, classes: number, decay: number) {
   const xt = transpose(x, rows, dim);
   const logits = new Float64Array(classes);
+  const column = new Float64Array(classes);
   // residual[c * rows + i] = (softmax_ic - [y_i = c]) / rows
   const residual = new Float64Array(classes * rows);
   const wSize = classes * dim;
@@ -103,9 +106,12 @@ function softmaxObjective(x: Float64Array, labels: Int32Array, rows: number, dim
     let loss = 0;
     for (let i = 0; i < rows; i++) {
       const off = i * dim;
-      rowLogits(theta, x, off, dim, classes, logits);
+      dotRows(theta, 0, dim, classes, x, off, dim, logits);
       let max = -Infinity;
-      for (let c = 0; c < classes; c++) if (logits[c] > max) max = logits[c];
+      for (let c = 0; c < classes; c++) {
+        logits[c] += theta[wSize + c];
+        if (logits[c] > max) max = logits[c];
+      }
       let sum = 0;
       for (let c = 0; c < classes; c++) {
         logits[c] = Math.exp(logits[c] - max);
@@ -115,17 +121,19 @@ function softmaxObjective(x: Float64Array, labels: Int32Array, rows: number, dim
       loss += Math.log(sum) - Math.log(logits[y]);
       for (let c = 0; c < classes; c++) residual[c * rows + i] = (logits[c] / sum - (c === y ? 1 : 0)) * inv;
     }
-    let reg = 0;
     for (let c = 0; c < classes; c++) {
-      const r = c * rows;
       let gb = 0;
-      for (let i = 0; i < rows; i++) gb += residual[r + i];
+      for (let i = 0; i < rows; i++) gb += residual[c * rows + i];
       grad[wSize + c] = gb;
-      for (let j = 0; j < dim; j++) {
-        const k = c * dim + j;
-        reg += theta[k] * theta[k];
-        grad[k] = dotAt(residual, r, xt, j * rows, rows) + decay * theta[k];
-      }
+    }
+    for (let j = 0; j < dim; j++) {
+      dotRows(residual, 0, rows, classes, xt, j * rows, rows, column);
+      for (let c = 0; c < classes; c++) grad[c * dim + j] = column[c];
+    }
+    let reg = 0;
+    for (let k = 0; k < wSize; k++) {
+      reg += theta[k] * theta[k];
+      grad[k] += decay * theta[k];
     }
     return loss * inv + 0.5 * decay * reg;
   };
