@@ -127,6 +127,10 @@ export async function compare(req: CompareOptions, ctl: JobControl = {}): Promis
   const seeds = req.seeds ?? DEFAULT_SEEDS;
   const strategies = req.strategies;
   checkPlan({ strategies, grid, seeds });
+  if (req.reference) {
+    // metrics' LayerMem requires f and g of one architecture; a pruned f has narrower layers.
+    throw new MemLensError('UNSUPPORTED', `compare: LayerMem of pruned encoders against ${req.reference} is not available yet; omit the reference`);
+  }
   const model = await loadModel(req.model);
   const data = await openProbeData(req);
   const probe = probeSettings(req);
