@@ -13,7 +13,7 @@ export const compare: Verb = {
   name: 'compare',
   summary: 'Sweep strategies x ratios: accuracy versus memorization, with an HTML report',
   usage:
-    'compare MODEL --data D --train D --test D --strategies high,low,random --ratios 0.1,0.2 [--scopes layer,global] [--seeds 0,1,2] [--probe linear|knn] [--views 10] --out DIR',
+    'compare MODEL --data D --train D --test D --strategies high,low,random --ratios 0.1,0.2 [--scopes layer,global] [--seeds 0,1,2] [--probe linear|knn] [--k 20] [--views 10] --out DIR',
   async run(args) {
     checkKnown(args, [...DATA_OPTIONS, 'data', 'train', 'test', 'strategies', 'ratios', 'scopes', 'seeds', 'probe', 'k', 'views']);
     const [model, extra] = args.positionals;
