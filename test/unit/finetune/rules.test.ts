@@ -1,9 +1,10 @@
 // Every backward rule against central finite differences of the same loss, both run by onnxruntime.
 // float64 wherever onnxruntime's CPU kernels take doubles (step 1e-6). Conv, ConvTranspose,
-// AveragePool, GlobalAveragePool, Erf and Gelu have float kernels only: those cases run in float32
-// with step 0.1 for the ops that are linear in the perturbed input (a central difference of a
-// linear function has no truncation error, so only float32 rounding, ~1e-7 |loss| / step, remains)
-// and step 1e-2 for Erf/Gelu (truncation ~ step^2 |f'''| / 6 ~ 2e-5, rounding ~1e-5).
+// AveragePool, GlobalAveragePool, MaxUnpool, LeakyRelu, Erf and Gelu have float kernels only: those
+// cases run in float32, with step 0.1 where the loss is linear in the perturbed input (a central
+// difference of a linear function has no truncation error, so only float32 rounding, ~1e-7 |loss| /
+// step, remains) and step 1e-2 otherwise (truncation ~ step^2 |f'''| / 6 ~ 2e-5, rounding ~1e-5;
+// for MaxPool the small step keeps each window's argmax in place).
 import { describe, expect, test } from 'vitest';
 import { DataType } from '../../../src/main/engine/onnx/schema.js';
 import { tensorProto } from '../../../src/main/engine/finetune/emit.js';
@@ -80,7 +81,12 @@ const CASES: Record<string, Case> = {
     inputs: { x: [1, 2, 4, 4] },
     opset: 13,
   },
-  'MaxPool (2x2 stride 2)': { nodes: [node('MaxPool', ['x'], ['y'], { kernel_shape: [2, 2], strides: [2, 2] })], inputs: { x: [1, 3, 4, 4] } },
+  // Non-overlapping windows take the MaxUnpool path, which onnxruntime has for float only.
+  'MaxPool (2x2 stride 2)': {
+    nodes: [node('MaxPool', ['x'], ['y'], { kernel_shape: [2, 2], strides: [2, 2] })],
+    inputs: { x: [2, 3, 4, 4] },
+    ...F32_SMOOTH,
+  },
   'AveragePool (padded, count_include_pad 0)': {
     nodes: [node('AveragePool', ['x'], ['y'], { kernel_shape: [3, 3], strides: [2, 2], pads: [1, 1, 1, 1] })],
     inputs: { x: [2, 2, 5, 5] },

@@ -5,20 +5,25 @@ import { convGeometry, outputPadding, type ConvGeometry } from './conv.js';
 import { gradOf, staticDim, type GradRule } from './rule.js';
 
 // The gradient flows to the argmax of each window. MaxPool's optional Indices output gives it as a
-// flat index into X (row-major, batch included); overlapping windows can pick the same element,
-// so the scatter adds.
+// flat index into X (row-major, batch included). Where windows cannot overlap (stride >= dilated
+// kernel, e.g. the usual 2x2/2) each element is the argmax of at most one window and MaxUnpool puts
+// the gradient there; otherwise several windows can pick the same element and a scatter adds.
 const maxPool: GradRule = (ctx) => {
   const { e, node } = ctx;
   if (attrInt(node, 'storage_order', 0) !== 0) {
     throw new MemLensError('UNSUPPORTED', `no gradient for MaxPool node ${node.name} with storage_order=1`);
   }
   if (!node.output[1]) node.output[1] = `${node.output[0]}/memlens_argmax`;
-  const x = node.input[0];
+  const [x] = node.input;
+  const [, indices] = node.output;
+  const kernel = attrInts(node, 'kernel_shape')!;
+  const strides = attrInts(node, 'strides') ?? kernel.map(() => 1);
+  const dilations = attrInts(node, 'dilations') ?? kernel.map(() => 1);
+  if (kernel.every((k, i) => strides[i] >= (k - 1) * dilations[i] + 1)) {
+    return [e.op('MaxUnpool', [gradOf(ctx), indices, e.op('Shape', [x])], { kernel_shape: kernel, strides })];
+  }
   const zeros = e.op('ConstantOfShape', [e.reshape(e.op('Size', [x]), [1])], { value: e.zerosValue() });
-  const flat = e.op('ScatterElements', [zeros, e.reshape(node.output[1], [-1]), e.reshape(gradOf(ctx), [-1])], {
-    axis: 0,
-    reduction: 'add',
-  });
+  const flat = e.op('ScatterElements', [zeros, e.reshape(indices, [-1]), e.reshape(gradOf(ctx), [-1])], { axis: 0, reduction: 'add' });
   return [e.reshapeLike(flat, x)];
 };
 
