@@ -62,6 +62,11 @@ const CASES: Record<string, Case> = {
     inputs: { x: [1, 2, 7, 6], w: [2, 2, 2, 2] },
     ...F32_LINEAR,
   },
+  'Conv (stride 1, dilation 2, asymmetric pads: the flipped-kernel path)': {
+    nodes: [node('Conv', ['x', 'w', 'b'], ['y'], { dilations: [2, 1], pads: [2, 0, 1, 2] })],
+    inputs: { x: [2, 2, 6, 5], w: [3, 2, 3, 2], b: [3] },
+    ...F32_LINEAR,
+  },
   'Conv (groups 2)': {
     nodes: [node('Conv', ['x', 'w', 'b'], ['y'], { group: 2, pads: [1, 1, 1, 1] })],
     inputs: { x: [2, 4, 4, 4], w: [6, 2, 3, 3], b: [6] },

@@ -1,5 +1,6 @@
 // Conv with groups, strides, pads (explicit or auto_pad), dilations, any spatial rank.
-//   dX = ConvTranspose(dY, W) with the forward geometry and an output_padding that restores X's size.
+//   dX = ConvTranspose(dY, W) with the forward geometry and an output_padding that restores X's
+//        size; for stride 1 a Conv with the flipped kernel (faster in onnxruntime).
 //   dW = one GEMM per kernel tap (ungrouped), or a Conv of X by dY with batch and channel axes
 //        swapped (strides and dilations trade places), grouped like the forward Conv, cropped to
 //        the kernel size.
@@ -106,6 +107,28 @@ function weightGrad(e: Emitter, x: string, g: string, geo: ConvGeometry, inChann
   return e.transpose(cropped, swap);
 }
 
+// Stride 1, ungrouped: dX is the convolution of dY with the kernel flipped in space and its two
+// channel axes swapped, padded by dilation * (k - 1) - pad. On the demo CNN's layer shapes (batch 64,
+// 2 threads) that Conv took 0.6-0.8x the time of onnxruntime's ConvTranspose in four of five.
+function inputGrad(e: Emitter, g: string, w: string, geo: ConvGeometry, group: number): string {
+  const r = geo.kernel.length;
+  const reach = geo.kernel.map((k, i) => geo.dilations[i] * (k - 1));
+  const begin = reach.map((d, i) => d - geo.padBegin[i]);
+  const end = reach.map((d, i) => d - geo.padEnd[i]);
+  if (group === 1 && geo.strides.every((s) => s === 1) && [...begin, ...end].every((p) => p >= 0)) {
+    const axes = range(2, 2 + r);
+    const flipped = e.op('Slice', [w, e.ints(axes.map(() => -1)), e.ints(axes.map(() => -(2 ** 53))), e.ints(axes), e.ints(axes.map(() => -1))]);
+    return e.op('Conv', [g, e.transpose(flipped, [1, 0, ...axes])], { dilations: geo.dilations, pads: [...begin, ...end] });
+  }
+  return e.op('ConvTranspose', [g, w], {
+    strides: geo.strides,
+    dilations: geo.dilations,
+    pads: [...geo.padBegin, ...geo.padEnd],
+    output_padding: outputPadding(geo),
+    group,
+  });
+}
+
 const conv: GradRule = (ctx) => {
   const { e, node } = ctx;
   const g = gradOf(ctx);
@@ -115,15 +138,7 @@ const conv: GradRule = (ctx) => {
   const geo = convGeometry(ctx, kernel);
   const group = attrInt(node, 'group', 1);
   const inChannels = staticDim(ctx, x, 1);
-  const gx = ctx.needs[0]
-    ? e.op('ConvTranspose', [g, w], {
-        strides: geo.strides,
-        dilations: geo.dilations,
-        pads: [...geo.padBegin, ...geo.padEnd],
-        output_padding: outputPadding(geo),
-        group,
-      })
-    : undefined;
+  const gx = ctx.needs[0] ? inputGrad(e, g, w, geo, group) : undefined;
   const outChannels = staticDim(ctx, w, 0);
   const gw = !ctx.needs[1]
     ? undefined
