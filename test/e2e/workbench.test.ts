@@ -19,6 +19,12 @@ const shot = async (name: string) => {
 };
 const screen = (label: string) => wb.page.getByRole('navigation').getByRole('button', { name: label, exact: true }).click();
 const alert = () => wb.page.getByRole('alert');
+/** Waits for `testId` to show; an error message in the window fails at once, with its text. */
+async function expectShown(testId: string, timeout: number) {
+  const shown = wb.page.getByTestId(testId);
+  await shown.or(alert()).first().waitFor({ timeout });
+  if (!(await shown.isVisible())) throw new Error(`instead of ${testId} the window says: ${await alert().first().textContent()}`);
+}
 
 beforeAll(async () => {
   mkdirSync(SHOTS, { recursive: true });
@@ -40,7 +46,7 @@ describe('the four user jobs on the demo project', () => {
     await screen('Layers');
     await wb.page.locator('input[name=views]').fill('4');
     await wb.page.getByRole('button', { name: 'Compute UnitMem' }).click();
-    await wb.page.getByTestId('layer-table').waitFor({ timeout: LONG });
+    await expectShown('layer-table', LONG);
     await wb.page.getByRole('button', { name: 'Compute LayerMem' }).click();
     await expect.poll(() => wb.page.getByTestId('layer-table').textContent(), { timeout: LONG }).toMatch(/\d\.\d{4}\s*-?\d\.\d{4}\s*$/m);
     expect(await alert().count()).toBe(0);
@@ -80,7 +86,7 @@ describe('the four user jobs on the demo project', () => {
     await screen('Compare');
     await wb.page.locator('input[name=ratios]').fill('20');
     await wb.page.getByRole('button', { name: 'Run the sweep' }).click();
-    await wb.page.getByTestId('compare-table').waitFor({ timeout: 600_000 });
+    await expectShown('compare-table', 540_000);
     const lines = await wb.page.getByRole('img', { name: 'Accuracy vs pruned fraction' }).getAttribute('data-series');
     expect(lines!.split(',').sort()).toEqual(['high', 'low', 'random']);
     await shot('compare');

@@ -61,7 +61,7 @@ export function compareRequest(p: ProjectInfo, strategies: PruneStrategy[], rati
     data: p.data.candidates,
     train: need(p.data.train, 'train data', p),
     test: need(p.data.test, 'test data', p),
-    ...(p.reference ? { reference: p.reference } : {}),
+    // No reference: the sweep does not measure LayerMem of pruned encoders (the engine refuses it).
     strategies,
     ratios,
     scopes,
