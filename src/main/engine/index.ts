@@ -66,8 +66,7 @@ export function createEngine(opts: EngineOptions): Engine {
     unitmem: (req) => job(req, computeUnitMem),
     classmem: (req) => job(req, computeClassMem),
     layermem: (req) => job(req, computeLayerMem),
-    // Pruning is one graph edit (fast, synchronous in parts): no progress, but a jobId is accepted.
-    prune: (req) => job(req, (r) => pruneModel(r)),
+    prune: (req) => job(req, pruneModel),
     evaluate: (req) => job(req, evaluate),
     compare: (req) => job(req, compare),
     finetune: (req) => job(req, finetune),

@@ -33,6 +33,13 @@ describe('project files', () => {
     expect(info.augment.kind).toBe('simclr');
   });
 
+  it('keeps the default jitter strengths a project file does not name', async () => {
+    const file = join(dir, 'p.memlens.json');
+    writeFileSync(file, JSON.stringify(doc({ augment: { jitter: { hue: 0 } } })));
+    const info = await loadProject(file);
+    expect(info.augment.jitter).toEqual({ brightness: 0.4, contrast: 0.4, saturation: 0.4, hue: 0 });
+  });
+
   it.each([
     ['{oops', /is not valid JSON/],
     [JSON.stringify(doc({ schema: 'memlens.project/9' })), /schema must be 'memlens.project\/1', got "memlens.project\/9"/],
@@ -40,6 +47,7 @@ describe('project files', () => {
     [JSON.stringify(doc({ data: {} })), /'data.candidates' must be a non-empty string/],
     [JSON.stringify(doc({ normalization: { mean: [0.5], std: [0] } })), /'normalization.std' values must be positive/],
     [JSON.stringify(doc({ model: 'models/missing.onnx' })), /model .*missing.onnx does not exist/],
+    [JSON.stringify(doc({ augment: { flipP: 2 } })), /bad.memlens.json: flip probability must be in \[0, 1\], got 2/],
   ])('rejects a bad project file with a one-line message naming it (%#)', async (text, message) => {
     const file = join(dir, 'bad.memlens.json');
     writeFileSync(file, text);

@@ -1,8 +1,8 @@
 import { existsSync } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
-import type { Normalization, ProjectFile, ProjectInfo } from '../../../shared/api.js';
-import { DEFAULT_AUGMENT } from '../data/index.js';
+import type { AugmentSettings, Normalization, ProjectFile, ProjectInfo } from '../../../shared/api.js';
+import { resolveAugment } from '../data/index.js';
 import { MemLensError } from '../errors.js';
 import { requireFile, writeFileAtomic } from '../files.js';
 
@@ -33,8 +33,17 @@ export async function loadProject(path: string): Promise<ProjectInfo> {
     ...(p.supervised ? { supervised: at(p.supervised) } : {}),
     data,
     normalization: p.normalization,
-    augment: { ...DEFAULT_AUGMENT, ...p.augment },
+    augment: projectAugment(p, path),
   };
+}
+
+/** The project's augmentations, completed from the defaults and validated (errors name the file). */
+function projectAugment(p: ProjectFile, path: string): AugmentSettings {
+  try {
+    return resolveAugment(p.augment);
+  } catch (e) {
+    throw new MemLensError('BAD_INPUT', `project file ${path}: ${(e as Error).message}`);
+  }
 }
 
 /** Writes a new project file (absolute paths made relative to it, as the format wants) and loads it. */
