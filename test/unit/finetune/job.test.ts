@@ -44,8 +44,14 @@ describe('finetune job', () => {
     expect(existsSync(join(dir, 'tuned.finetune.json'))).toBe(true);
   });
 
-  test('the same seed gives the same run', async () => {
-    const a = await finetune({ ...base(), epochs: 1, layers: 'last:1' });
+  test('the same seed gives the same run, and each epoch\'s figures arrive as progress while it runs', async () => {
+    const seen: { stage: string; metrics: Record<string, number> }[] = [];
+    const a = await finetune(
+      { ...base(), epochs: 1, layers: 'last:1' },
+      { onProgress: (_d, _t, stage, metrics) => metrics && seen.push({ stage, metrics }) },
+    );
+    expect(seen.map((s) => s.metrics)).toEqual([a.baseline.epochs![0], a.epochs[0]]);
+    expect(seen[0].stage).not.toBe(seen[1].stage);
     const b = await finetune({ ...base(), epochs: 1, layers: 'last:1' });
     expect(a.epochs).toEqual(b.epochs);
     expect(a.baseline).toEqual(b.baseline);

@@ -14,6 +14,10 @@ describe('job progress', () => {
     v = applyProgress(v, { jobId: 'j', done: 1, total: 3, stage: 'epochs', metrics: { loss: 0.7, accuracy: 0.5 } }, 5000);
     expect(v.stageStart).toBe(5000);
     expect(v.metrics).toEqual([{ loss: 0.7, accuracy: 0.5 }]);
+    v = applyProgress(v, { jobId: 'j', done: 2, total: 3, stage: 'epochs', metrics: { loss: 0.5, accuracy: 0.6 } }, 6000);
+    expect(v.metrics).toEqual([{ loss: 0.7, accuracy: 0.5 }, { loss: 0.5, accuracy: 0.6 }]);
+    v = applyProgress(v, { jobId: 'j', done: 1, total: 3, stage: 'fine-tuning', metrics: { loss: 0.9, accuracy: 0.4 } }, 7000);
+    expect(v.metrics).toEqual([{ loss: 0.9, accuracy: 0.4 }]);
   });
 
   it('estimates the time left from the rate so far', () => {

@@ -126,7 +126,10 @@ export async function trainRun(
         optimizer.step(models.grads.map((g) => out[g].data as Float32Array), learningRate(s.lr, s.schedule, step, total));
         ctl.onProgress?.(step + 1, total, stage);
       }
-      stats.push({ loss: lossSum / count, accuracy: await accuracy(evaluate.session, params, input, data, s.batch) });
+      const epochStats = { loss: lossSum / count, accuracy: await accuracy(evaluate.session, params, input, data, s.batch) };
+      stats.push(epochStats);
+      // The epoch's figures ride on a progress event, so the app draws live loss/accuracy curves.
+      ctl.onProgress?.((epoch + 1) * stepsPerEpoch, total, stage, { ...epochStats });
     }
   } finally {
     await train.session.release();

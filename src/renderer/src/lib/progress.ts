@@ -7,15 +7,18 @@ export interface JobView {
   total: number;
   /** When the current stage started (ms); ETA is per stage because stages run at different speeds. */
   stageStart: number;
-  /** Figures reported along the way (fine-tuning: one entry per epoch), in arrival order. */
+  /** Figures reported along the current stage (fine-tuning: one entry per epoch), in arrival order. */
   metrics: Record<string, number>[];
 }
 
 /** Folds a progress event into the view of the running job; events of other jobs are ignored. */
 export function applyProgress(view: JobView, p: Progress, now: number): JobView {
   if (p.jobId !== view.jobId) return view;
-  const stageStart = p.stage === view.stage ? view.stageStart : now;
-  const metrics = p.metrics ? [...view.metrics, p.metrics] : view.metrics;
+  const sameStage = p.stage === view.stage;
+  const stageStart = sameStage ? view.stageStart : now;
+  // Figures belong to their stage (fine-tuning reports a head-only baseline, then the run itself).
+  const kept = sameStage ? view.metrics : [];
+  const metrics = p.metrics ? [...kept, p.metrics] : kept;
   return { ...view, stage: p.stage, done: p.done, total: p.total, stageStart, metrics };
 }
 
