@@ -8,23 +8,29 @@ import { fileURLToPath } from 'node:url';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
 
-export async function buildCli() {
+/**
+ * Bundles engine code for Node as one ESM file (the CLI, and the benchmarks' runners). `input` is
+ * an entry path or esbuild `stdin` options; `out` the output file.
+ */
+export async function bundleNode(input, out, { sourcemap = false } = {}) {
   await build({
-    entryPoints: {
-      memlens: join(root, 'src/main/cli/index.ts'),
-    },
-    outdir: join(root, 'out/cli'),
+    ...(typeof input === 'string' ? { entryPoints: [input] } : { stdin: { resolveDir: root, loader: 'ts', ...input } }),
+    outfile: out,
     bundle: true,
     platform: 'node',
     format: 'esm',
     target: 'node20',
-    sourcemap: true,
+    sourcemap,
     external: ['onnxruntime-node', 'sharp', 'protobufjs', 'electron', 'playwright-core'],
     define: { __MEMLENS_VERSION__: JSON.stringify(pkg.version) },
     // Bundled CommonJS dependencies may call require(); give ESM output one.
     banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
     logLevel: 'warning',
   });
+}
+
+export async function buildCli() {
+  await bundleNode(join(root, 'src/main/cli/index.ts'), join(root, 'out/cli/memlens.js'), { sourcemap: true });
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {

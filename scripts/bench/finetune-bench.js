@@ -4,7 +4,7 @@
 // The two alternate for --rounds rounds; each is reported by its fastest round (other work on a
 // shared machine only ever slows a round down), with the per-round ratios beside it. Prints a table and writes out/bench/finetune.json.
 //   node scripts/bench/finetune-bench.js [--model M] [--layers all|last:K|NAMES] [--batch 64] [--steps 20] [--threads 2] [--rounds 3]
-import { build } from 'esbuild';
+import { bundleNode } from '../build-cli.js';
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -27,18 +27,7 @@ const { values: o } = parseArgs({
 const outDir = join(root, 'out', 'bench');
 mkdirSync(outDir, { recursive: true });
 const entry = join(outDir, 'finetune-ort.mjs');
-await build({
-  entryPoints: [join(root, 'scripts/bench/finetune-ort.js')],
-  outfile: entry,
-  bundle: true,
-  platform: 'node',
-  format: 'esm',
-  target: 'node20',
-  external: ['onnxruntime-node', 'sharp', 'protobufjs'],
-  define: { __MEMLENS_VERSION__: '"bench"' },
-  banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
-  logLevel: 'warning',
-});
+await bundleNode(join(root, 'scripts/bench/finetune-ort.js'), entry);
 
 function run(cmd, args) {
   const r = spawnSync(cmd, args, { env: { ...process.env, MEMLENS_THREADS: o.threads }, encoding: 'utf8', maxBuffer: 1 << 26 });

@@ -3,7 +3,7 @@
 // Goal: faster than Python; peak RSS under 3x the model size. Peak RSS of each run is measured the
 // same way for both, by GNU time on a fresh process.
 // Usage: node scripts/bench/onnx-codec.js [runs=3]   (model cached in $TMPDIR/memlens-bench/)
-import { build } from 'esbuild';
+import { bundleNode } from '../build-cli.js';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -25,9 +25,8 @@ const size = statSync(model).size;
 
 // The MemLens side runs as its own process (like python) so its peak RSS is the codec's alone.
 const runner = join(root, 'out', 'bench', 'onnx-codec-run.mjs');
-await build({
-  stdin: {
-    contents: `
+await bundleNode({
+  contents: `
       import { open, readFile } from 'node:fs/promises';
       import { decodeModel, encodeModelChunks } from './src/main/engine/onnx/codec.ts';
       const [src, dst] = process.argv.slice(2);
@@ -41,16 +40,7 @@ await build({
       await fh.close();
       const t2 = performance.now();
       console.log(JSON.stringify({ load_s: (t1 - t0) / 1000, save_s: (t2 - t1) / 1000 }));`,
-    resolveDir: root,
-    loader: 'ts',
-  },
-  outfile: runner,
-  bundle: true,
-  platform: 'node',
-  format: 'esm',
-  external: ['protobufjs'],
-  logLevel: 'warning',
-});
+}, runner);
 
 /** One run under GNU time: the run's own timings (JSON on stdout) and its peak RSS in bytes. */
 function run(cmd, args) {

@@ -1,7 +1,7 @@
 // Benchmark (issue 6): linear probe on 10,000 x 512 synthetic features, 10 classes; goal < 10 s
 // on one core. Usage: node scripts/bench/probe-linear.js [rows] [dim] [classes]
 // Data: overlapping Gaussian class clusters (seeded), so the problem is not trivially separable.
-import { build } from 'esbuild';
+import { bundleNode } from '../build-cli.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -11,14 +11,7 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const [rows = 10000, dim = 512, classes = 10] = process.argv.slice(2).map(Number);
 
 const tmp = mkdtempSync(join(tmpdir(), 'memlens-bench-'));
-await build({
-  entryPoints: [join(root, 'src/main/engine/evaluate/linear-probe.ts')],
-  outfile: join(tmp, 'probe.mjs'),
-  bundle: true,
-  platform: 'node',
-  format: 'esm',
-  logLevel: 'warning',
-});
+await bundleNode(join(root, 'src/main/engine/evaluate/linear-probe.ts'), join(tmp, 'probe.mjs'));
 const { trainLinearProbe, probePredict } = await import(pathToFileURL(join(tmp, 'probe.mjs')).href);
 rmSync(tmp, { recursive: true });
 

@@ -3,7 +3,7 @@
 // graph with the batches already in memory, and a PyTorch eager implementation of the same pass
 // (same weights, batch size and thread count). Prints a table and writes out/bench/unitmem.json.
 //   node scripts/bench/unitmem-bench.js [--model M] [--data IDX] [--samples 1000] [--views 10] [--batch 250] [--threads 2]
-import { build } from 'esbuild';
+import { bundleNode } from '../build-cli.js';
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
@@ -29,17 +29,7 @@ const { values: o } = parseArgs({
 const outDir = join(root, 'out', 'bench');
 mkdirSync(outDir, { recursive: true });
 const entry = join(outDir, 'unitmem-passes.mjs');
-await build({
-  entryPoints: [join(root, 'scripts/bench/unitmem-passes.js')],
-  outfile: entry,
-  bundle: true,
-  platform: 'node',
-  format: 'esm',
-  target: 'node20',
-  external: ['onnxruntime-node', 'sharp', 'protobufjs'],
-  banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
-  logLevel: 'warning',
-});
+await bundleNode(join(root, 'scripts/bench/unitmem-passes.js'), entry);
 
 const env = { ...process.env, MEMLENS_THREADS: o.threads, MEMLENS_NO_CACHE: '1', BENCH_MEAN: o.mean, BENCH_STD: o.std };
 function run(cmd, args) {
