@@ -2,19 +2,9 @@
 // calling JS thread (inside a setImmediate), so a session on the main thread would stop data
 // preparation while it runs. In a worker, batch k+1 is decoded and augmented while batch k runs.
 // CUDA when its provider library is installed and starts, else CPU (DESIGN.md "infer/").
-import { existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { availableParallelism } from 'node:os';
-import { dirname, join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { MemLensError } from '../errors.js';
-
-export interface SessionOptions {
-  /** Intra-op threads; default: MEMLENS_THREADS, else every core. */
-  threads?: number;
-  /** Force the CPU provider (benchmarks that compare against CPU-only references). */
-  cpuOnly?: boolean;
-}
+import { ortModulePath, providerOrder, sessionOptions, sessionThreads, type Provider, type RuntimeOptions } from './providers.js';
 
 export interface TensorData {
   data: Float32Array;
@@ -22,28 +12,13 @@ export interface TensorData {
 }
 
 export interface Session {
-  provider: 'cuda' | 'cpu';
+  provider: Provider;
   threads: number;
   inputNames: string[];
   outputNames: string[];
   /** Runs one batch; `input` is copied to the worker, so the caller may refill it at once. */
   run(inputName: string, input: TensorData, outputs: string[]): Promise<Record<string, TensorData>>;
   release(): Promise<void>;
-}
-
-const ortMain = () => createRequire(import.meta.url).resolve('onnxruntime-node');
-
-/**
- * onnxruntime-node lists 'cuda' even where its provider library was not installed (an optional
- * download), and a failed load prints a native error; so look for the library first.
- */
-function cudaInstalled(): boolean {
-  try {
-    const bin = join(dirname(ortMain()), '..', 'bin', 'napi-v6', process.platform, process.arch);
-    return existsSync(join(bin, 'libonnxruntime_providers_cuda.so'));
-  } catch {
-    return false;
-  }
 }
 
 // The worker is self-contained (only onnxruntime-node, by absolute path) so it runs the same from
@@ -53,10 +28,9 @@ const { parentPort, workerData } = require('node:worker_threads');
 const ort = require(workerData.ort);
 let session;
 async function create(m) {
-  const base = { graphOptimizationLevel: 'all', intraOpNumThreads: m.threads, interOpNumThreads: 1, executionMode: 'sequential' };
-  for (const ep of m.providers) {
+  for (const [ep, options] of m.providers) {
     try {
-      session = await ort.InferenceSession.create(m.bytes, { ...base, executionProviders: ep === 'cuda' ? ['cuda', 'cpu'] : ['cpu'] });
+      session = await ort.InferenceSession.create(m.bytes, options);
       return { provider: ep, inputNames: session.inputNames, outputNames: session.outputNames };
     } catch (e) {
       if (ep === 'cpu') throw e;
@@ -78,9 +52,9 @@ parentPort.on('message', async (m) => {
 });`;
 
 /** Creates a session for a model given as bytes (`what` names it in errors). */
-export async function createSession(bytes: Uint8Array, opts: SessionOptions = {}, what = 'model'): Promise<Session> {
-  const threads = opts.threads ?? (Number(process.env.MEMLENS_THREADS) || availableParallelism());
-  const worker = new Worker(WORKER, { eval: true, workerData: { ort: ortMain() } });
+export async function createSession(bytes: Uint8Array, opts: RuntimeOptions = {}, what = 'model'): Promise<Session> {
+  const threads = sessionThreads(opts);
+  const worker = new Worker(WORKER, { eval: true, workerData: { ort: ortModulePath() } });
   const pending = new Map<number, { ok: (v: unknown) => void; fail: (e: Error) => void }>();
   let nextId = 0;
   // Referenced only while a call is in flight: an idle session never keeps the process alive.
@@ -101,7 +75,7 @@ export async function createSession(bytes: Uint8Array, opts: SessionOptions = {}
       worker.postMessage({ ...msg, id });
     });
 
-  const providers = !opts.cpuOnly && cudaInstalled() ? ['cuda', 'cpu'] : ['cpu'];
+  const providers = providerOrder(opts).map((ep): [Provider, ReturnType<typeof sessionOptions>] => [ep, sessionOptions(threads, ep)]);
   let created: Pick<Session, 'provider' | 'inputNames' | 'outputNames'>;
   try {
     // a view into a larger buffer would be cloned whole: send exactly the model's bytes
