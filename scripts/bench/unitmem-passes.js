@@ -9,6 +9,7 @@ import { viewFeed } from '../../src/main/engine/infer/feed.js';
 import { computeUnitMem } from '../../src/main/engine/metrics/unitmem-job.js';
 import { resolveAugment } from '../../src/main/engine/data/views.js';
 import { encodeModel, loadModel } from '../../src/main/engine/onnx/index.js';
+import { sessionOptions } from '../../src/main/engine/infer/providers.js';
 import * as ort from 'onnxruntime-node';
 
 const [mode, modelPath, data, n, v, b] = process.argv.slice(2);
@@ -49,12 +50,7 @@ async function ortMode() {
   }
   const outputs = tapOutputs(enc);
   // plain onnxruntime on the JS thread, the session options MemLens uses
-  const session = await ort.InferenceSession.create(encodeModel(enc.proto), {
-    graphOptimizationLevel: 'all',
-    intraOpNumThreads: Number(process.env.MEMLENS_THREADS),
-    interOpNumThreads: 1,
-    executionMode: 'sequential',
-  });
+  const session = await ort.InferenceSession.create(encodeModel(enc.proto), sessionOptions(Number(process.env.MEMLENS_THREADS), 'cpu'));
   const run = (x) => session.run({ [enc.input.name]: x }, outputs);
   await run(inputs[0]); // warm-up, not timed
   const cpu0 = process.cpuUsage();

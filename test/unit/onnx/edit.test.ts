@@ -57,7 +57,7 @@ describe('addOutputs', () => {
   const convTensor = '/block/Relu_1_output_0';
   const tokenTensor = '/blocks.0/Add_2_output_0';
 
-  it.each([13, 18])('taps spatial means with ReduceMean at opset %i', async (opset) => {
+  it.each([13, 18])('taps spatial means (GlobalAveragePool + Flatten) at opset %i', async (opset) => {
     const base = opset === 13 ? load('cnn-opset13') : setOpset(load('cnn-opset17'), 18);
     const tapped = addOutputs(base, [
       { tensor: convTensor, reduce: 'none' },

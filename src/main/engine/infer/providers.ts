@@ -46,5 +46,6 @@ export function sessionOptions(threads: number, provider: Provider) {
     interOpNumThreads: 1,
     executionMode: 'sequential' as const,
     executionProviders: provider === 'cuda' ? ['cuda', 'cpu'] : ['cpu'],
+    extra: { session: { intra_op: { allow_spinning: '0' } } },
   };
 }

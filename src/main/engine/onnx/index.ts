@@ -28,7 +28,7 @@
  *   constant-folded; symbolic dims such as "batch" kept; shapes.ts). Attribute readers: attr, attrInt,
  *   attrInts, attrFloat, attrString. Symbolic dim arithmetic: mulDims, divDims, dimPerSample.
  *
- * Edits (edit.ts; pure, return a copy sharing untouched parts): addOutputs(proto, taps) (ReduceMean
+ * Edits (edit.ts; pure, return a copy sharing untouched parts): addOutputs(proto, taps) (mean
  *   taps, opset-aware), sliceInitializer(t, axis, keep), removeNodes(proto, nodes), rewire(proto, from,
  *   to), removeUnused(proto), replaceInitializers(proto, tensors), setMetadata(proto, entries),
  *   setOpset(proto, version, domain?), opsetVersion(proto, domain?), node(op, inputs, outputs, name,
