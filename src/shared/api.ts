@@ -142,6 +142,8 @@ export interface UnitMemRequest extends DataOptions {
   rest?: 'mean' | 'median';
   /** Restrict to these layer names (default: every prunable layer). */
   layers?: string[];
+  /** Highest-mu samples kept per unit (default 5). */
+  top?: number;
 }
 
 export interface UnitMemLayer {
@@ -155,6 +157,12 @@ export interface UnitMemLayer {
   muRest: number[];
   /** Index into `samples` of the point each unit memorizes. */
   argmaxSample: number[];
+  /**
+   * Per unit, indices into `samples` of its highest-mu samples, highest first, ties by lower index
+   * (so top[u][0] === argmaxSample[u]); with their mu in `topMu`. Absent in score files written before.
+   */
+  top?: number[][];
+  topMu?: number[][];
   /** True when activations can be negative (UnitMem then leaves [0,1]). */
   signed?: boolean;
 }

@@ -36,9 +36,10 @@ describe('memlens unitmem / classmem / layermem', () => {
     expect(doc.layers[0].argmaxSample[0]).toBe(0);
     expect(doc.layers[0].unitmem[0]).toBeCloseTo((1 - 0.8 / 3) / (1 + 0.8 / 3), 5);
     const rows = readFileSync(csv, 'utf8').trim().split('\n');
-    expect(rows[0]).toBe('layer,kind,unit,unitmem,mu_max,mu_rest,argmax_sample');
+    expect(rows[0]).toBe('layer,kind,unit,unitmem,mu_max,mu_rest,argmax_sample,top_samples');
     expect(rows).toHaveLength(3);
-    expect(rows[1]).toMatch(/,0,0\.[0-9]+,1,0\.26666[0-9]*,0\.png$/);
+    // top samples of unit 0 by pixel value 1, .6, .2, 0
+    expect(rows[1]).toMatch(/,0,0\.[0-9]+,1,0\.26666[0-9]*,0\.png,0\.png;1\.png;2\.png;3\.png$/);
   });
 
   it('a folder without images: exit 1, one line naming it', () => {

@@ -48,6 +48,7 @@ export const API_SPECS: { [M in ApiMethod]: SpecOf<M> } = {
     augment: opt('string|object', AUGMENT),
     rest: opt('string', ['mean', 'median']),
     layers: opt('strings'),
+    top: opt('number'),
   },
   classmem: { ...DATA, model: need('string'), data: need('string'), layers: opt('strings') },
   layermem: {

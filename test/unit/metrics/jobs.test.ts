@@ -51,6 +51,21 @@ describe('computeUnitMem on given views', () => {
     expect(layer.signed).toBe(false);
   });
 
+  it('top samples: the default 5 capped at 4 samples, unit 0 highest first (.8 s3, .6 s0); top 0 is refused', async () => {
+    const r = await computeUnitMem({ model: join(dir, 'enc.onnx'), data: join(dir, 'views'), ...plain });
+    expect(r.settings.top).toBe(5);
+    const [layer] = r.layers;
+    expect(layer.top!.map((t) => t.length)).toEqual([4, 4]);
+    expect(layer.top![0].slice(0, 2)).toEqual([3, 0]);
+    expect(layer.topMu![0][0]).toBeCloseTo(0.8, 6);
+    expect(layer.topMu![0][1]).toBeCloseTo(0.6, 6);
+    expect(layer.topMu![1][3]).toBeCloseTo(0.2, 6); // unit 1's lowest: s3, 1 - .8
+    expect(layer.top![1][3]).toBe(3);
+    await expect(computeUnitMem({ model: join(dir, 'enc.onnx'), data: join(dir, 'views'), top: 0, ...plain })).rejects.toThrow(
+      /top must be a positive integer, got 0/,
+    );
+  });
+
   it('rest = median: unit 0 rest = median(.6,.2,.2) = .2, unit 1 rest = median(.4,.8,.2) = .4', async () => {
     const r = await computeUnitMem({ model: join(dir, 'enc.onnx'), data: join(dir, 'views'), views: 3, rest: 'median', ...plain });
     const [layer] = r.layers;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ClassMeanAccumulator } from '../../../src/main/engine/metrics/classmem.js';
 import { layerMemRows, viewDistances } from '../../../src/main/engine/metrics/layermem.js';
-import { UnitMeanAccumulator } from '../../../src/main/engine/metrics/unitmem.js';
+import { topIndices, UnitMeanAccumulator } from '../../../src/main/engine/metrics/unitmem.js';
 
 describe('UnitMem accumulator', () => {
   // 3 samples x 2 views x 2 units. View means, by hand:
@@ -15,7 +15,7 @@ describe('UnitMem accumulator', () => {
     const acc = new UnitMeanAccumulator(3, 2);
     acc.add(rows.subarray(0, 6), sampleOf.slice(0, 3)); // views arrive split across batches
     acc.add(rows.subarray(6), sampleOf.slice(3));
-    const s = acc.scores('mean');
+    const s = acc.scores('mean', 1);
     expect(s.muMax).toEqual([3, 6]);
     expect(s.argmaxSample).toEqual([2, 0]);
     expect(s.muRest).toEqual([1, 1.5]);
@@ -28,21 +28,48 @@ describe('UnitMem accumulator', () => {
     // one unit, 4 samples with view means 10, 1, 2, 6 -> rest {1,2,6}: mean 3, median 2
     const acc = new UnitMeanAccumulator(4, 1);
     acc.add(new Float32Array([10, 1, 2, 6]), [0, 1, 2, 3]);
-    expect(acc.scores('mean').unitmem[0]).toBeCloseTo(7 / 13, 12);
-    expect(acc.scores('median').unitmem[0]).toBeCloseTo(8 / 12, 12);
+    expect(acc.scores('mean', 1).unitmem[0]).toBeCloseTo(7 / 13, 12);
+    expect(acc.scores('median', 1).unitmem[0]).toBeCloseTo(8 / 12, 12);
     // an even count of others: median is the mean of the two middle values (numpy)
     const even = new UnitMeanAccumulator(5, 1);
     even.add(new Float32Array([10, 1, 2, 6, 4]), [0, 1, 2, 3, 4]);
-    expect(even.scores('median').muRest[0]).toBe(3);
+    expect(even.scores('median', 1).muRest[0]).toBe(3);
   });
 
   it('a dead unit scores 0 and negative activations set `signed`', () => {
     const acc = new UnitMeanAccumulator(2, 2);
     acc.add(new Float32Array([0, -1, 0, 3]), [0, 1]);
-    const s = acc.scores('mean');
+    const s = acc.scores('mean', 1);
     expect(s.unitmem[0]).toBe(0);
     expect(s.unitmem[1]).toBeCloseTo((3 - -1) / (3 + -1), 12);
     expect(s.signed).toBe(true);
+  });
+});
+
+describe('UnitMem top samples', () => {
+  it('orders the k highest view means per unit, ties by lower index, first = argmax', () => {
+    // 5 samples x 1 view x 2 units.
+    // unit 0 means: 1, 4, 2, 4, 3 -> order 4(s1), 4(s3), 3(s4), 2(s2), 1(s0); top 3 = [1, 3, 4]
+    // unit 1 means: 0, 5, 5, 5, 7 -> 7(s4), then the three 5s in index order; top 3 = [4, 1, 2]
+    const acc = new UnitMeanAccumulator(5, 2);
+    acc.add(new Float32Array([1, 0, 4, 5, 2, 5, 4, 5, 3, 7]), [0, 1, 2, 3, 4]);
+    const s = acc.scores('mean', 3);
+    expect(s.top).toEqual([
+      [1, 3, 4],
+      [4, 1, 2],
+    ]);
+    expect(s.topMu).toEqual([
+      [4, 4, 3],
+      [7, 5, 5],
+    ]);
+    expect(s.top.map((t) => t[0])).toEqual(s.argmaxSample);
+  });
+
+  it('keeps every sample when k exceeds the count, and handles a late maximum', () => {
+    const v = [2, 2, 9, 1];
+    expect(topIndices(4, (i) => v[i], 10)).toEqual([2, 0, 1, 3]);
+    expect(topIndices(4, (i) => v[i], 1)).toEqual([2]);
+    expect(topIndices(4, (i) => v[i], 2)).toEqual([2, 0]);
   });
 });
 

@@ -6,7 +6,8 @@
  * between batches, and onProgress(done, total, stage) in samples). Results are cached by model
  * sha256 + settings + data file identity (project/cache.ts; MEMLENS_NO_CACHE=1 turns it off).
  * - `computeUnitMem(req: UnitMemRequest, ctl?): Promise<UnitMemResult>` — every prunable layer (or
- *   req.layers); views default 10 (1 with augment 'none' on plain images); rest 'mean' | 'median'.
+ *   req.layers); views default 10 (1 with augment 'none' on plain images); rest 'mean' | 'median';
+ *   top (default 5) highest-mu samples per unit, from the same per-sample means.
  * - `computeClassMem(req: ClassMemRequest, ctl?): Promise<ClassMemResult>` — un-augmented, labelled data.
  * - `computeLayerMem(req: LayerMemRequest, ctl?): Promise<LayerMemResult>` — every row (conv/linear,
  *   residual adds, ViT sublayer outputs, pools) of f and g on the same seeded views; views default 5;
@@ -18,13 +19,13 @@
  * (model cannot take the images), BAD_INPUT (options), MISMATCH (reference of another architecture),
  * CANCELLED.
  *
- * Building blocks: `UnitMeanAccumulator`, `unitMemScores`, `ClassMeanAccumulator`, `viewDistances`,
+ * Building blocks: `UnitMeanAccumulator`, `unitMemScores`, `topIndices`, `ClassMeanAccumulator`, `viewDistances`,
  * `sslMem`, `layerMemRows`, `contrast`; CSV tables `unitMemCsv`, `classMemCsv`, `layerMemCsv`.
  */
 export { computeUnitMem } from './unitmem-job.js';
 export { computeClassMem } from './classmem-job.js';
 export { computeLayerMem } from './layermem-job.js';
-export { UnitMeanAccumulator, unitMemScores, type UnitMemScores } from './unitmem.js';
+export { UnitMeanAccumulator, topIndices, unitMemScores, type UnitMemScores } from './unitmem.js';
 export { ClassMeanAccumulator, type ClassMemScores } from './classmem.js';
 export { layerMemRows, sslMem, viewDistances, type LayerMemNorm, type Pairing } from './layermem.js';
 export { contrast } from './contrast.js';

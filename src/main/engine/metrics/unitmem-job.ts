@@ -5,11 +5,14 @@ import { selectLayers, tapEncoder } from '../infer/encoder.js';
 import { loadModel } from '../onnx/index.js';
 import { cacheKey, dataFingerprint, readCache, writeCache } from '../project/cache.js';
 import { measure } from './pass.js';
+import { MemLensError } from '../errors.js';
 import { dataSettings, viewCount } from './settings.js';
 import { UnitMeanAccumulator } from './unitmem.js';
 import { requireSamples } from './samples.js';
 
 export const DEFAULT_UNITMEM_VIEWS = 10;
+/** Top images kept per unit for the Units screen. */
+export const DEFAULT_UNITMEM_TOP = 5;
 
 export async function computeUnitMem(req: UnitMemRequest, ctl: JobControl = {}): Promise<UnitMemResult> {
   const ds = await dataSettings(req);
@@ -17,9 +20,11 @@ export async function computeUnitMem(req: UnitMemRequest, ctl: JobControl = {}):
   requireSamples(source, 2, 'unitmem');
   const views = await viewCount(req.views, source, ds.augment, DEFAULT_UNITMEM_VIEWS);
   const rest = req.rest ?? 'mean';
+  const top = req.top ?? DEFAULT_UNITMEM_TOP;
+  if (!Number.isInteger(top) || top < 1) throw new MemLensError('BAD_INPUT', `top must be a positive integer, got ${top}`);
   const model = await loadModel(req.model);
   const layers = selectLayers(model, req.layers, false);
-  const settings = { ...ds, views, rest, layers: layers.map((l) => l.name) };
+  const settings = { ...ds, views, rest, top, layers: layers.map((l) => l.name) };
   const key = cacheKey('unitmem', { model: model.sha256, settings, data: await dataFingerprint(ds.data) });
   const cached = await readCache<UnitMemResult>(req.model, key);
   if (cached) return cached;
@@ -48,7 +53,7 @@ export async function computeUnitMem(req: UnitMemRequest, ctl: JobControl = {}):
       kind: l.info.kind,
       tensor: l.info.tensor,
       units: l.units,
-      ...accs[i].scores(rest),
+      ...accs[i].scores(rest, top),
     })),
   };
   await writeCache(req.model, key, result);

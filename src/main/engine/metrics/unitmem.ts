@@ -6,6 +6,10 @@ export interface UnitMemScores {
   muMax: number[];
   muRest: number[];
   argmaxSample: number[];
+  /** Per unit, the indices of its `k` highest-mu samples, highest first (ties: lower index first). */
+  top: number[][];
+  /** The mu of each `top` sample. */
+  topMu: number[][];
   /** True when some per-view unit value was negative (UnitMem then leaves [0, 1]). */
   signed: boolean;
 }
@@ -53,8 +57,9 @@ export class UnitMeanAccumulator {
     return mu;
   }
 
-  scores(rest: 'mean' | 'median'): UnitMemScores {
-    return { ...unitMemScores(this.means(), this.samples, this.units, rest), signed: this.negative };
+  /** `top`: how many of each unit's highest-mu samples to keep (the Units screen's top images). */
+  scores(rest: 'mean' | 'median', top: number): UnitMemScores {
+    return { ...unitMemScores(this.means(), this.samples, this.units, rest, top), signed: this.negative };
   }
 }
 
@@ -64,15 +69,38 @@ export function unitMemScores(
   samples: number,
   units: number,
   rest: 'mean' | 'median',
+  top: number,
 ): Omit<UnitMemScores, 'signed'> {
-  const out = { unitmem: [] as number[], muMax: [] as number[], muRest: [] as number[], argmaxSample: [] as number[] };
+  const out: Omit<UnitMemScores, 'signed'> = { unitmem: [], muMax: [], muRest: [], argmaxSample: [], top: [], topMu: [] };
   const scratch = new Float64Array(Math.max(0, samples - 1));
   for (let u = 0; u < units; u++) {
-    const m = maxAndRest(samples, (i) => mu[i * units + u], rest, scratch);
+    const at = (i: number) => mu[i * units + u];
+    const m = maxAndRest(samples, at, rest, scratch);
     out.unitmem.push(contrast(m.max, m.rest));
     out.muMax.push(m.max);
     out.muRest.push(m.rest);
     out.argmaxSample.push(m.argmax);
+    const t = topIndices(samples, at, top);
+    out.top.push(t);
+    out.topMu.push(t.map(at));
   }
   return out;
+}
+
+/**
+ * Indices of the `k` largest of `n` values read by `at(i)`, largest first; equal values keep
+ * index order, so the first entry is maxAndRest's argmax. A sorted window of k: O(n k), and k is small.
+ */
+export function topIndices(n: number, at: (i: number) => number, k: number): number[] {
+  const keep: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const v = at(i);
+    if (keep.length === k && !(v > at(keep[k - 1]))) continue;
+    // Insert after every kept value >= v (strict > keeps lower indices ahead on ties).
+    let j = keep.length;
+    while (j > 0 && v > at(keep[j - 1])) j--;
+    keep.splice(j, 0, i);
+    if (keep.length > k) keep.pop();
+  }
+  return keep;
 }
