@@ -53,11 +53,20 @@ describe('the four user jobs on the demo project', () => {
     await shot('layers');
   }, LONG);
 
-  it('shows the image a unit memorizes', async () => {
+  it('shows the image a unit memorizes and its top images with their mu', async () => {
     await screen('Units');
-    await wb.page.getByTestId('unit-table').locator('tbody tr').first().click();
+    const row = wb.page.getByTestId('unit-table').locator('tbody tr').first();
+    await row.click();
     const src = await wb.page.getByTestId('unit-image').getAttribute('src', { timeout: 30_000 });
     expect(src).toMatch(/^data:image\/png;base64,/);
+    // the default 5 top images, each a picture, the first one's mu being the unit's muMax (last column)
+    const top = wb.page.getByTestId('unit-top');
+    const srcs = await top.locator('img').evaluateAll((imgs) => imgs.map((i) => i.getAttribute('src')));
+    expect(srcs).toHaveLength(5);
+    for (const s of srcs) expect(s).toMatch(/^data:image\/png;base64,/);
+    const mus = (await top.locator('figcaption').allTextContents()).map((t) => Number(t.replace('μ', '')));
+    expect(mus[0].toFixed(4)).toBe((await row.locator('td').last().textContent())?.trim());
+    expect([...mus].sort((a, b) => b - a)).toEqual(mus);
     await shot('units');
   });
 

@@ -14,7 +14,8 @@ const unitmem = {
   settings: {},
   samples: ['s0', 's1', 's2'],
   layers: [
-    { name: 'conv1', op: 'Conv', kind: 'conv', tensor: 't1', units: 2, unitmem: [0.1, 0.5], muMax: [1, 2], muRest: [0.9, 1], argmaxSample: [2, 0] },
+    { name: 'conv1', op: 'Conv', kind: 'conv', tensor: 't1', units: 2, unitmem: [0.1, 0.5], muMax: [1, 2], muRest: [0.9, 1], argmaxSample: [2, 0],
+      top: [[2, 0], [0, 2]], topMu: [[1, 0.5], [2, 1.5]] },
     { name: 'fc', op: 'Gemm', kind: 'linear', tensor: 't2', units: 3, unitmem: [0.3, 0.9, 0.6], muMax: [3, 4, 5], muRest: [1, 1, 1], argmaxSample: [1, 1, 0] },
   ],
 } as UnitMemResult;
@@ -50,11 +51,16 @@ describe('Layers screen logic', () => {
 });
 
 describe('Units screen logic', () => {
-  it('lists every unit with the sample it memorizes', () => {
+  it('lists every unit with the sample it memorizes and its top samples (argmax only without top-k)', () => {
     const rows = unitRows(unitmem);
     expect(rows).toHaveLength(5);
-    expect(rows[0]).toEqual({ layer: 'conv1', unit: 0, unitmem: 0.1, muMax: 1, sample: 's2' });
-    expect(rows[4]).toEqual({ layer: 'fc', unit: 2, unitmem: 0.6, muMax: 5, sample: 's0' });
+    expect(rows[0]).toEqual({
+      layer: 'conv1', unit: 0, unitmem: 0.1, muMax: 1, sample: 's2',
+      top: [{ sample: 's2', mu: 1 }, { sample: 's0', mu: 0.5 }],
+    });
+    expect(rows[1].top).toEqual([{ sample: 's0', mu: 2 }, { sample: 's2', mu: 1.5 }]);
+    // fc has no top/topMu (a score file from before top-k): the argmax with muMax stands alone
+    expect(rows[4]).toEqual({ layer: 'fc', unit: 2, unitmem: 0.6, muMax: 5, sample: 's0', top: [{ sample: 's0', mu: 5 }] });
   });
 
   it('sorts by value either way, by layer in forward order, and keeps missing ClassMem last', () => {

@@ -7,9 +7,16 @@ export interface UnitRow {
   muMax: number;
   /** The sample id the unit responds to most (its memorized point). */
   sample: string;
+  /** Its highest-mu samples, highest first (the first is `sample`). */
+  top: TopSample[];
   classmem?: number;
   /** Class name the unit prefers, when ClassMem is known. */
   argmaxClass?: string;
+}
+
+export interface TopSample {
+  sample: string;
+  mu: number;
 }
 
 export type UnitKey = 'layer' | 'unit' | 'unitmem' | 'classmem' | 'muMax';
@@ -21,7 +28,10 @@ export function unitRows(unitmem: UnitMemResult, classmem?: ClassMemResult): Uni
   for (const l of unitmem.layers) {
     const c = cm.get(l.name);
     for (let u = 0; u < l.units; u++) {
-      const row: UnitRow = { layer: l.name, unit: u, unitmem: l.unitmem[u], muMax: l.muMax[u], sample: unitmem.samples[l.argmaxSample[u]] };
+      const sample = unitmem.samples[l.argmaxSample[u]];
+      // Score files written before top-k carry only the argmax.
+      const top = l.top && l.topMu ? l.top[u].map((i, k) => ({ sample: unitmem.samples[i], mu: l.topMu![u][k] })) : [{ sample, mu: l.muMax[u] }];
+      const row: UnitRow = { layer: l.name, unit: u, unitmem: l.unitmem[u], muMax: l.muMax[u], sample, top };
       if (c) {
         row.classmem = c.classmem[u];
         row.argmaxClass = classmem!.classes[c.argmaxClass[u]];
