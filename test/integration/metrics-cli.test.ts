@@ -42,6 +42,17 @@ describe('memlens unitmem / classmem / layermem', () => {
     expect(rows[1]).toMatch(/,0,0\.[0-9]+,1,0\.26666[0-9]*,0\.png,0\.png;1\.png;2\.png;3\.png$/);
   });
 
+  it('unitmem --top K keeps the K highest-mu samples per unit; a bad K is exit 1', () => {
+    const args = ['unitmem', join(dir, 'enc.onnx'), '--data', join(dir, 'imgs'), '--augment', 'none', '--mean', '0', '--std', '1', '--json'];
+    const r = memlens([...args, '--top', '2']);
+    expect(r.code).toBe(0);
+    // unit 0 = pixel value: 1 (0.png), .6 (1.png), .2, 0
+    expect(JSON.parse(r.stdout).layers[0].top[0]).toEqual([0, 1]);
+    const bad = memlens([...args, '--top', '0']);
+    expect(bad.code).toBe(1);
+    expect(one(bad.stderr)).toMatch(/top must be a positive integer, got 0$/);
+  });
+
   it('a folder without images: exit 1, one line naming it', () => {
     const r = memlens(['unitmem', join(dir, 'enc.onnx'), '--data', join(dir, 'empty')]);
     expect(r.code).toBe(1);

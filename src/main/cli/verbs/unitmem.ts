@@ -9,9 +9,9 @@ export const unitmem: Verb = {
   name: 'unitmem',
   summary: 'UnitMem per unit (needs only the encoder)',
   usage:
-    'unitmem MODEL --data D [--views 10] [--augment simclr|none] [--rest mean|median] [--layers A,B] [--seed S] [--out F] [--csv F]',
+    'unitmem MODEL --data D [--views 10] [--augment simclr|none] [--rest mean|median] [--top K] [--layers A,B] [--seed S] [--out F] [--csv F]',
   async run(args) {
-    checkKnown(args, [...DATA_OPTIONS, ...METRIC_OPTIONS, 'data', 'views', 'augment', 'rest']);
+    checkKnown(args, [...DATA_OPTIONS, ...METRIC_OPTIONS, 'data', 'views', 'augment', 'rest', 'top']);
     const [model, extra] = args.positionals;
     const data = str(args, 'data');
     if (!model || extra !== undefined || !data) throw new UsageError('needs one MODEL and --data D');
@@ -26,6 +26,7 @@ export const unitmem: Verb = {
             views: num(args, 'views'),
             augment: choice(args, 'augment', ['simclr', 'none'] as const),
             rest: choice(args, 'rest', ['mean', 'median'] as const),
+            top: num(args, 'top'),
             layers: list(args, 'layers'),
           },
           ctl,
