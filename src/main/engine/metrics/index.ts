@@ -13,10 +13,14 @@
  *   residual adds, ViT sublayer outputs, pools) of f and g on the same seeded views; views default 5;
  *   pairing 'views' | 'anchor'; norm 'paper' | 'range'. Distance: L2 between L2-normalized flattened
  *   layer outputs (layermem.ts).
+ * - `outputLayerMem(req: LayerMemRequest, ctl?): Promise<OutputLayerMem>` — measures g's last row (the
+ *   embedding) once and returns { settings, measure(f: OnnxModel, ctl?): Promise<number> }: LayerMem of f's last row
+ *   on the same views. Only the last rows must match (op, kind, width), so f may be a pruned f.
  * Settings default to the request, else project.memlens.json beside the model, else mean/std 0.5,
  * SimCLR views, seed 0, batch 256 images.
  * Errors (MemLensError, one line): BAD_DATA (too few samples, no labels, unreadable data), BAD_MODEL
- * (model cannot take the images), BAD_INPUT (options), MISMATCH (reference of another architecture),
+ * (model cannot take the images), BAD_INPUT (options), MISMATCH (reference of another architecture,
+ * or of another embedding for outputLayerMem),
  * CANCELLED.
  *
  * Building blocks: `UnitMeanAccumulator`, `unitMemScores`, `topIndices`, `ClassMeanAccumulator`, `viewDistances`,
@@ -24,7 +28,7 @@
  */
 export { computeUnitMem } from './unitmem-job.js';
 export { computeClassMem } from './classmem-job.js';
-export { computeLayerMem } from './layermem-job.js';
+export { computeLayerMem, outputLayerMem, type OutputLayerMem } from './layermem-job.js';
 export { UnitMeanAccumulator, topIndices, unitMemScores, type UnitMemScores } from './unitmem.js';
 export { ClassMeanAccumulator, type ClassMemScores } from './classmem.js';
 export { layerMemRows, sslMem, viewDistances, type LayerMemNorm, type Pairing } from './layermem.js';

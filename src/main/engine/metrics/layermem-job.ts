@@ -1,17 +1,18 @@
 // computeLayerMem: SSLMem per point and LayerMem per layer of f against the reference g
-// (METRICS.md "LayerMem"). Both encoders run on the same batches, hence the same views.
+// (METRICS.md "LayerMem"). Views are seeded per (sample, view), so every encoder measured on the
+// same settings sees the same views, in one pass (f and g) or in separate ones (outputLayerMem).
 import type { JobControl, LayerInfo, LayerMemRequest, LayerMemResult } from '../../../shared/api.js';
 import { MemLensError } from '../errors.js';
-import { openSource } from '../data/source.js';
-import { selectLayers, tapEncoders } from '../infer/encoder.js';
+import { openSource, type DataSource } from '../data/source.js';
+import { selectLayers, tapEncoders, type TappedLayer } from '../infer/encoder.js';
 import { modelInput, type InputSpec } from '../infer/input.js';
 import { loadModel, type OnnxModel } from '../onnx/index.js';
 import { cacheKey, dataFingerprint, readCache, writeCache } from '../project/cache.js';
 import { imagesPerSample } from '../infer/feed.js';
-import { layerMemRows, viewDistances } from './layermem.js';
+import { layerMemRows, viewDistances, type LayerMemNorm, type Pairing } from './layermem.js';
 import { measure } from './pass.js';
 import { requireSamples } from './samples.js';
-import { dataSettings, viewCount } from './settings.js';
+import { dataSettings, viewCount, type DataSettings } from './settings.js';
 
 export const DEFAULT_LAYERMEM_VIEWS = 5;
 
@@ -35,7 +36,16 @@ function assertSameInput(f: OnnxModel, g: OnnxModel, size?: [number, number]): v
   if (a !== b) throw new MemLensError('MISMATCH', `reference ${g.path} takes ${b} images but ${f.path} takes ${a}`);
 }
 
-export async function computeLayerMem(req: LayerMemRequest, ctl: JobControl = {}): Promise<LayerMemResult> {
+/** The validated settings of a LayerMem measurement: data, views, pairing, normalization. */
+interface LayerMemPlan {
+  ds: DataSettings;
+  source: DataSource;
+  views: number;
+  pairing: Pairing;
+  norm: LayerMemNorm;
+}
+
+async function layerMemPlan(req: Omit<LayerMemRequest, 'reference'>): Promise<LayerMemPlan> {
   const ds = await dataSettings(req);
   const source = await openSource(ds.data, { limit: ds.limit });
   requireSamples(source, 2, 'layermem');
@@ -46,48 +56,86 @@ export async function computeLayerMem(req: LayerMemRequest, ctl: JobControl = {}
   const norm = req.norm ?? 'paper';
   const views = await viewCount(req.views, source, ds.augment, DEFAULT_LAYERMEM_VIEWS, pairing === 'anchor');
   if (pairing === 'views' && views < 2) throw new MemLensError('BAD_INPUT', `pairing 'views' needs at least 2 views, got ${views}`);
+  return { ds, source, views, pairing, norm };
+}
+
+/** SSL_h(x) of every candidate x at each given layer of each encoder, in one pass over the views. */
+async function sslDistances(
+  specs: { model: OnnxModel; layers: LayerInfo[] }[],
+  plan: LayerMemPlan,
+  ctl: JobControl,
+): Promise<{ layers: TappedLayer[]; ssl: Float64Array[] }[]> {
+  const { ds, source, views, pairing } = plan;
+  const per = imagesPerSample({ views, anchor: pairing === 'anchor' });
+  const encoders = await tapEncoders(specs, { gramViews: per, size: ds.size });
+  const ssl = encoders.map((e) => e.layers.map(() => new Float64Array(source.count)));
+  const { channels, height, width } = encoders[0].input;
+  await measure(
+    encoders,
+    { source, spec: { channels, height, width, mean: ds.mean, std: ds.std }, augment: ds.augment, seed: ds.seed, views, anchor: pairing === 'anchor' },
+    ds.batch,
+    'layermem',
+    (rows, outputs) =>
+      encoders.forEach((e, k) => e.layers.forEach((l, i) => ssl[k][i].set(viewDistances(outputs[k][l.gram!], per, pairing), rows.start))),
+    ctl,
+  );
+  return encoders.map((e, k) => ({ layers: e.layers, ssl: ssl[k] }));
+}
+
+export async function computeLayerMem(req: LayerMemRequest, ctl: JobControl = {}): Promise<LayerMemResult> {
+  const plan = await layerMemPlan(req);
   const [f, g] = await Promise.all([loadModel(req.model), loadModel(req.reference)]);
-  const layersF = selectLayers(f, undefined, true);
-  assertSameArchitecture(f, layersF, g, selectLayers(g, undefined, true));
-  assertSameInput(f, g, ds.size);
-  const settings = { ...ds, views, pairing, norm };
-  const key = cacheKey('layermem', { model: f.sha256, reference: g.sha256, settings, data: await dataFingerprint(ds.data) });
+  const [layersF, layersG] = [selectLayers(f, undefined, true), selectLayers(g, undefined, true)];
+  assertSameArchitecture(f, layersF, g, layersG);
+  assertSameInput(f, g, plan.ds.size);
+  const settings = { ...plan.ds, views: plan.views, pairing: plan.pairing, norm: plan.norm };
+  const key = cacheKey('layermem', { model: f.sha256, reference: g.sha256, settings, data: await dataFingerprint(plan.ds.data) });
   const cached = await readCache<LayerMemResult>(req.model, key);
   if (cached) return cached;
 
-  const anchor = pairing === 'anchor';
-  const per = imagesPerSample({ views, anchor });
-  const [encF, encG] = await tapEncoders(
-    [
-      { model: f, layers: layersF },
-      { model: g, layers: selectLayers(g, undefined, true) },
-    ],
-    { gramViews: per, size: ds.size },
-  );
-  const ssl = encF.layers.map(() => ({ sslF: new Float64Array(source.count), sslG: new Float64Array(source.count) }));
-  const spec = { channels: encF.input.channels, height: encF.input.height, width: encF.input.width, mean: ds.mean, std: ds.std };
-  await measure(
-    [encF, encG],
-    { source, spec, augment: ds.augment, seed: ds.seed, views, anchor },
-    ds.batch,
-    'layermem',
-    (rows, [outF, outG]) =>
-      ssl.forEach((s, i) => {
-        s.sslF.set(viewDistances(outF[encF.layers[i].gram!], per, pairing), rows.start);
-        s.sslG.set(viewDistances(outG[encG.layers[i].gram!], per, pairing), rows.start);
-      }),
-    ctl,
-  );
-
-  const table = layerMemRows(ssl, norm);
+  const [mf, mg] = await sslDistances([{ model: f, layers: layersF }, { model: g, layers: layersG }], plan, ctl);
+  const table = layerMemRows(mf.ssl.map((sslF, i) => ({ sslF, sslG: mg.ssl[i] })), plan.norm);
   const result: LayerMemResult = {
     schema: 'memlens.layermem/1',
     model: { path: f.path, sha256: f.sha256 },
     reference: { path: g.path, sha256: g.sha256 },
     settings,
-    samples: source.ids,
-    layers: encF.layers.map((l, i) => ({ name: l.info.name, kind: l.info.kind, tensor: l.info.tensor, ...table[i] })),
+    samples: plan.source.ids,
+    layers: mf.layers.map((l, i) => ({ name: l.info.name, kind: l.info.kind, tensor: l.info.tensor, ...table[i] })),
   };
   await writeCache(req.model, key, result);
   return result;
+}
+
+/** The reference's side of output-row LayerMem, ready to compare encoders against. */
+export interface OutputLayerMem {
+  /** What changes the numbers (as computeLayerMem's settings) and the reference. */
+  settings: Record<string, unknown>;
+  /** LayerMem of `model`'s output row against the reference. */
+  measure(model: OnnxModel, ctl?: JobControl): Promise<number>;
+}
+
+/**
+ * LayerMem of the last row (the embedding) of encoders f' against one reference g, on req's
+ * settings (req.model gives the project defaults and, here, nothing else). For compare's sweep: a
+ * pruned f' has narrower inner layers, so only the output rows must match — and do, since pruning
+ * masks the units that feed the model output instead of cutting them. g's SSL distances are
+ * measured once; each f' is measured on the same seeded views.
+ */
+export async function outputLayerMem(req: LayerMemRequest, ctl: JobControl = {}): Promise<OutputLayerMem> {
+  const plan = await layerMemPlan(req);
+  const g = await loadModel(req.reference);
+  const [mg] = await sslDistances([{ model: g, layers: selectLayers(g, undefined, true).slice(-1) }], plan, ctl);
+  const rowG = mg.layers[0].info;
+  const settings = { ...plan.ds, views: plan.views, pairing: plan.pairing, norm: plan.norm, reference: { path: g.path, sha256: g.sha256 }, row: rowG.name };
+  const measure = async (f: OnnxModel, fctl: JobControl = {}) => {
+    assertSameInput(f, g, plan.ds.size);
+    const rowF = selectLayers(f, undefined, true).slice(-1)[0];
+    if (rowF.op !== rowG.op || rowF.kind !== rowG.kind || rowF.units !== rowG.units) {
+      throw new MemLensError('MISMATCH', `LayerMem compares one embedding: ${f.path} ends in ${describe(rowF)}, reference ${g.path} in ${describe(rowG)}`);
+    }
+    const [mf] = await sslDistances([{ model: f, layers: [rowF] }], plan, fctl);
+    return layerMemRows([{ sslF: mf.ssl[0], sslG: mg.ssl[0] }], plan.norm)[0].layermem;
+  };
+  return { settings, measure };
 }
