@@ -71,7 +71,7 @@ describe('compare', () => {
     expect(json.schema).toBe('memlens.compare/1');
     expect(json.points).toEqual(r.points);
     const csv = (await readFile(join(out, 'compare.csv'), 'utf8')).trim().split('\n');
-    expect(csv[0]).toBe('strategy,scope,ratio,seed,accuracy,meanUnitMem,params,flops,latencyMs');
+    expect(csv[0]).toBe('strategy,scope,ratio,seed,accuracy,meanUnitMem,layerMem,params,flops,latencyMs');
     expect(csv).toHaveLength(1 + r.points.length);
     expect(csv[1].split(',')[4]).toBe(String(none.accuracy));
     const html = await readFile(join(out, 'report.html'), 'utf8');
@@ -87,8 +87,9 @@ describe('compare', () => {
     await expect(compare({ ...base, strategies: ['random'], seeds: [0.5] })).rejects.toThrow(/seeds must be integers/);
   });
 
-  it('writes a CSV row per point in column order', () => {
-    const csv = compareCsv({ schema: 'memlens.compare/1', model: { path: 'm', sha256: 'x' }, settings: {}, points: [point('low', 3, 0.25)] });
-    expect(csv).toBe('strategy,scope,ratio,seed,accuracy,meanUnitMem,params,flops,latencyMs\nlow,layer,0.1,3,0.25,0.5,100,1000,1\n');
+  it('writes a CSV row per point in column order, layerMem empty without a reference', () => {
+    const points = [point('low', 3, 0.25), { ...point('high', 0, 0.5), layerMem: -0.125 }];
+    const csv = compareCsv({ schema: 'memlens.compare/1', model: { path: 'm', sha256: 'x' }, settings: {}, points });
+    expect(csv).toBe('strategy,scope,ratio,seed,accuracy,meanUnitMem,layerMem,params,flops,latencyMs\nlow,layer,0.1,3,0.25,0.5,,100,1000,1\nhigh,layer,0.1,0,0.5,0.5,-0.125,100,1000,1\n');
   });
 });

@@ -13,9 +13,9 @@ export const compare: Verb = {
   name: 'compare',
   summary: 'Sweep strategies x ratios: accuracy versus memorization, with an HTML report',
   usage:
-    'compare MODEL --data D --train D --test D --strategies high,low,random --ratios 0.1,0.2 [--scopes layer,global] [--seeds 0,1,2] [--probe linear|knn] [--k 20] [--views 10] --out DIR',
+    'compare MODEL --data D --train D --test D --strategies high,low,random --ratios 0.1,0.2 [--scopes layer,global] [--seeds 0,1,2] [--probe linear|knn] [--k 20] [--views 10] [--reference G] --out DIR',
   async run(args) {
-    checkKnown(args, [...DATA_OPTIONS, 'data', 'train', 'test', 'strategies', 'ratios', 'scopes', 'seeds', 'probe', 'k', 'views']);
+    checkKnown(args, [...DATA_OPTIONS, 'data', 'train', 'test', 'strategies', 'ratios', 'scopes', 'seeds', 'probe', 'k', 'views', 'reference']);
     const [model, extra] = args.positionals;
     const [data, train, test, out] = ['data', 'train', 'test', 'out'].map((n) => str(args, n));
     const strategies = list(args, 'strategies') as PruneStrategy[] | undefined;
@@ -37,6 +37,7 @@ export const compare: Verb = {
             probe: choice(args, 'probe', ['linear', 'knn'] as const),
             k: num(args, 'k'),
             views: num(args, 'views'),
+            reference: str(args, 'reference'),
           },
           ctl,
         ),
@@ -48,6 +49,7 @@ export const compare: Verb = {
             (s) =>
               `  ${s.strategy.padEnd(7)} ${(s.strategy === 'none' ? '' : s.scope).padEnd(7)} ${pct(s.ratio).padStart(7)}  ` +
               `acc ${pct(s.accuracy)}${s.runs > 1 ? ` ± ${(100 * s.accuracyStd).toFixed(2)}` : ''}  mean UnitMem ${s.meanUnitMem.toFixed(4)}  ` +
+              (s.layerMem !== undefined ? `LayerMem ${s.layerMem.toFixed(4)}  ` : '') +
               `params ${Math.round(s.params)}  ${s.latencyMs.toFixed(3)} ms/image`,
           ),
           `wrote ${r.files!.json}, ${r.files!.csv}, ${r.files!.html}`,

@@ -7,12 +7,14 @@
  *   temperature (kNN, 0.07), weightDecay (linear, 1e-4), exportFeatures (folder for .npy files).
  * - `compare(req: CompareOptions, ctl?): Promise<CompareResult>` — memlens.compare/1: UnitMem on
  *   req.data, then per strategy x (scope, ratio) x seed a structural prune into out/models, probe
- *   accuracy, mean UnitMem of the kept units, params, FLOPs, latency (ms/image, batch 1). With `out`
+ *   accuracy, mean UnitMem of the kept units, with req.reference LayerMem of the embedding against it
+ *   (metrics' outputLayerMem: g measured once per sweep), params, FLOPs, latency (ms/image, batch 1). With `out`
  *   also writes compare.json, compare.csv, report.html. `grid` overrides scopes x ratios.
  * - `runPaperExperiment(projectPath, { seeds?, out?, limit? }, ctl?)` and `paperTable(result)` —
  *   the METRICS.md table (none / high / random / low x per layer 10%, 20%, global 10%).
  * Errors (MemLensError, one line): BAD_DATA (no labels, one class), MISMATCH (test classes absent from
- * training), BAD_MODEL (output not one vector per image), BAD_INPUT (strategies, ratios, seeds, k).
+ * training), BAD_MODEL (output not one vector per image), BAD_INPUT (strategies, ratios, seeds, k),
+ * MISMATCH (reference whose embedding differs from the model's).
  *
  * Building blocks: `embedSources(model, sources, settings, ctl?)` (cached by model sha256 + data),
  * `trainLinearProbe` / `probePredict` / `probeProbabilities`, `knnPredict`, `lbfgs`, `runProbe`,

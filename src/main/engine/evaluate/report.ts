@@ -1,5 +1,6 @@
 // report.html: a self-contained page (inline CSS and SVG, no script) with the sweep's two charts —
-// accuracy vs pruned fraction per strategy, accuracy vs mean UnitMem — and the summary table.
+// accuracy vs pruned fraction per strategy, accuracy vs mean UnitMem — and the summary table
+// (with a LayerMem column when the sweep had a reference encoder).
 import type { CompareResult } from '../../../shared/api.js';
 import { summarize, type SummaryRow } from './summary.js';
 import { escapeHtml, svgChart, type Series } from './svg-chart.js';
@@ -33,7 +34,8 @@ function unitMemSeries(r: CompareResult): Series[] {
 }
 
 function table(rows: SummaryRow[]): string {
-  const head = ['strategy', 'scope', 'pruned', 'runs', 'accuracy', 'mean UnitMem', 'params', 'MFLOPs', 'latency (ms/image)'];
+  const withLayerMem = rows.some((r) => r.layerMem !== undefined);
+  const head = ['strategy', 'scope', 'pruned', 'runs', 'accuracy', 'mean UnitMem', ...(withLayerMem ? ['LayerMem (embedding)'] : []), 'params', 'MFLOPs', 'latency (ms/image)'];
   const body = rows.map((r) =>
     [
       r.strategy,
@@ -42,6 +44,7 @@ function table(rows: SummaryRow[]): string {
       String(r.runs),
       pct(r.accuracy) + (r.runs > 1 ? ` ± ${(100 * r.accuracyStd).toFixed(1)}` : ''),
       r.meanUnitMem.toFixed(4),
+      ...(withLayerMem ? [r.layerMem?.toFixed(4) ?? '-'] : []),
       String(Math.round(r.params)),
       (r.flops / 1e6).toFixed(2),
       r.latencyMs.toFixed(3),
@@ -54,6 +57,7 @@ function table(rows: SummaryRow[]): string {
 export function compareReport(r: CompareResult): string {
   const rows = summarize(r.points);
   const s = r.settings;
+  const reference = (s.layermem as { reference?: { path: string } } | undefined)?.reference?.path;
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -72,7 +76,7 @@ code { background: #f4f4f4; padding: 1px 4px; }
 <h1>Accuracy versus memorization</h1>
 <p>Model <code>${escapeHtml(r.model.path)}</code> (sha256 <code>${r.model.sha256.slice(0, 16)}…</code>).
 ${escapeHtml(String(s.probe))} probe trained on <code>${escapeHtml(String(s.train))}</code>, tested on <code>${escapeHtml(String(s.test))}</code>.
-Units pruned structurally by UnitMem on <code>${escapeHtml(String(s.data))}</code>; random over seeds ${escapeHtml(JSON.stringify(s.seeds))} (mean ± std).
+Units pruned structurally by UnitMem on <code>${escapeHtml(String(s.data))}</code>${reference ? `; LayerMem of the embedding against <code>${escapeHtml(reference)}</code> on the same points` : ''}; random over seeds ${escapeHtml(JSON.stringify(s.seeds))} (mean ± std).
 Latency: ${escapeHtml(String(s.latency))}.</p>
 <div class="charts">
 ${svgChart({ title: 'Accuracy vs pruned fraction', xLabel: 'fraction of units pruned', yLabel: 'probe accuracy', series: fractionSeries(rows), lines: true, xFormat: pct, yFormat: pct })}

@@ -11,6 +11,8 @@ export interface SummaryRow {
   /** Sample standard deviation (n - 1) over seeds; 0 for a single run. */
   accuracyStd: number;
   meanUnitMem: number;
+  /** Mean LayerMem of the embedding; absent without a reference encoder. */
+  layerMem?: number;
   params: number;
   flops: number;
   latencyMs: number;
@@ -38,6 +40,7 @@ export function summarize(points: ComparePoint[]): SummaryRow[] {
     accuracy: mean(g.map((p) => p.accuracy)),
     accuracyStd: std(g.map((p) => p.accuracy)),
     meanUnitMem: mean(g.map((p) => p.meanUnitMem)),
+    ...(g[0].layerMem !== undefined ? { layerMem: mean(g.map((p) => p.layerMem!)) } : {}),
     params: mean(g.map((p) => p.params)),
     flops: mean(g.map((p) => p.flops)),
     latencyMs: mean(g.map((p) => p.latencyMs)),

@@ -1,13 +1,15 @@
 // compare: the accuracy-versus-memorization sweep behind `memlens compare`, the demo and the app's
 // comparison screen. For every strategy x (scope, ratio) x seed: structural prune (prune/), probe
 // accuracy of the pruned encoder, mean UnitMem of the units it keeps (scores of the unpruned model),
-// params, FLOPs and measured latency. Outputs compare.json, compare.csv and report.html.
+// LayerMem of its embedding against a reference encoder when one is given, params, FLOPs and
+// measured latency. Outputs compare.json, compare.csv and report.html.
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { CompareRequest, CompareResult, ComparePoint, JobControl, PruneStrategy, UnitMemResult } from '../../../shared/api.js';
 import { MemLensError, throwIfAborted } from '../errors.js';
 import { writeFileAtomic } from '../files.js';
+import { outputLayerMem, type OutputLayerMem } from '../metrics/layermem-job.js';
 import { computeUnitMem } from '../metrics/unitmem-job.js';
 import { loadModel, type OnnxModel } from '../onnx/index.js';
 import { pruneModel } from '../prune/export.js';
@@ -38,6 +40,8 @@ export interface SweepPlan {
   seeds: number[];
   /** Folder for the pruned models. */
   modelsDir: string;
+  /** LayerMem of a model's embedding against the reference, when there is one. */
+  layerMem?: OutputLayerMem;
 }
 
 /** Unit-weighted mean UnitMem over every scored unit not in `removed`. */
@@ -78,10 +82,11 @@ function runs(p: SweepPlan): { strategy: PruneStrategy; cell: GridCell; seed: nu
   );
 }
 
-/** Probe, cost and latency of one model (the unpruned one or a pruned export). */
+/** Probe, LayerMem and latency of one model (the unpruned one or a pruned export). */
 async function measurePoint(model: OnnxModel, p: SweepPlan, signal?: AbortSignal) {
   const score = await probeModel(model, p.data, p.probe, { signal });
-  return { accuracy: score.accuracy, latencyMs: await measureLatency(model, p.data.embed.size) };
+  const layerMem = p.layerMem ? { layerMem: await p.layerMem.measure(model, { signal }) } : {};
+  return { accuracy: score.accuracy, ...layerMem, latencyMs: await measureLatency(model, p.data.embed.size) };
 }
 
 export async function runSweep(p: SweepPlan, ctl: JobControl = {}): Promise<ComparePoint[]> {
@@ -127,26 +132,26 @@ export async function compare(req: CompareOptions, ctl: JobControl = {}): Promis
   const seeds = req.seeds ?? DEFAULT_SEEDS;
   const strategies = req.strategies;
   checkPlan({ strategies, grid, seeds });
-  if (req.reference) {
-    // metrics' LayerMem requires f and g of one architecture; a pruned f has narrower layers.
-    throw new MemLensError('UNSUPPORTED', `compare: LayerMem of pruned encoders against ${req.reference} is not available yet; omit the reference`);
-  }
   const model = await loadModel(req.model);
   const data = await openProbeData(req);
   const probe = probeSettings(req);
   const dataOptions = { mean: data.embed.mean, std: data.embed.std, size: req.size, batch: req.batch, seed: req.seed };
   const scores = await computeUnitMem({ model: req.model, data: req.data, views: req.views, ...dataOptions }, ctl);
+  // The reference's side is measured once here; each point measures only its own encoder.
+  const layerMem = req.reference
+    ? await outputLayerMem({ model: req.model, reference: req.reference, data: req.data, views: req.views, ...dataOptions }, ctl)
+    : undefined;
   const out = req.out ? resolve(req.out) : await mkdtemp(join(tmpdir(), 'memlens-compare-'));
   const modelsDir = join(out, 'models');
   await mkdir(modelsDir, { recursive: true });
   try {
-    const points = await runSweep({ model, scores, data, probe, strategies, grid, seeds, modelsDir }, ctl);
+    const points = await runSweep({ model, scores, data, probe, strategies, grid, seeds, modelsDir, layerMem }, ctl);
     const result: CompareResult = {
       schema: 'memlens.compare/1',
       model: { path: model.path, sha256: model.sha256 },
       settings: {
         ...data.settings, ...probe, data: resolve(req.data), strategies, grid, seeds, classes: data.classes,
-        unitmem: scores.settings, mode: 'structural', latency: 'ms per image, batch 1, median of timed runs',
+        unitmem: scores.settings, ...(layerMem ? { layermem: layerMem.settings } : {}), mode: 'structural', latency: 'ms per image, batch 1, median of timed runs',
       },
       points,
     };
