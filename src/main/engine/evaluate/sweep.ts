@@ -136,11 +136,12 @@ export async function compare(req: CompareOptions, ctl: JobControl = {}): Promis
   const data = await openProbeData(req);
   const probe = probeSettings(req);
   const dataOptions = { mean: data.embed.mean, std: data.embed.std, size: req.size, batch: req.batch, seed: req.seed };
-  const scores = await computeUnitMem({ model: req.model, data: req.data, views: req.views, ...dataOptions }, ctl);
-  // The reference's side is measured once here; each point measures only its own encoder.
+  // The reference's side is measured once here (after checking its embedding matches the model's);
+  // each point measures only its own encoder.
   const layerMem = req.reference
     ? await outputLayerMem({ model: req.model, reference: req.reference, data: req.data, views: req.views, ...dataOptions }, ctl)
     : undefined;
+  const scores = await computeUnitMem({ model: req.model, data: req.data, views: req.views, ...dataOptions }, ctl);
   const out = req.out ? resolve(req.out) : await mkdtemp(join(tmpdir(), 'memlens-compare-'));
   const modelsDir = join(out, 'models');
   await mkdir(modelsDir, { recursive: true });

@@ -115,26 +115,32 @@ export interface OutputLayerMem {
   measure(model: OnnxModel, ctl?: JobControl): Promise<number>;
 }
 
+/** The last row, which must be g's row for LayerMem of one embedding to mean anything. */
+function outputRow(f: OnnxModel, g: OnnxModel, rowG: LayerInfo, size?: [number, number]): LayerInfo {
+  assertSameInput(f, g, size);
+  const rowF = selectLayers(f, undefined, true).slice(-1)[0];
+  if (rowF.op !== rowG.op || rowF.kind !== rowG.kind || rowF.units !== rowG.units) {
+    throw new MemLensError('MISMATCH', `LayerMem compares one embedding: ${f.path} ends in ${describe(rowF)}, reference ${g.path} in ${describe(rowG)}`);
+  }
+  return rowF;
+}
+
 /**
  * LayerMem of the last row (the embedding) of encoders f' against one reference g, on req's
- * settings (req.model gives the project defaults and, here, nothing else). For compare's sweep: a
- * pruned f' has narrower inner layers, so only the output rows must match — and do, since pruning
- * masks the units that feed the model output instead of cutting them. g's SSL distances are
- * measured once; each f' is measured on the same seeded views.
+ * settings (req.model, the unpruned f, gives the project defaults and is checked first). For
+ * compare's sweep: a pruned f' has narrower inner layers, so only the output rows must match — and
+ * do, since pruning masks the units that feed the model output instead of cutting them. g's SSL
+ * distances are measured once; each f' is measured on the same seeded views.
  */
 export async function outputLayerMem(req: LayerMemRequest, ctl: JobControl = {}): Promise<OutputLayerMem> {
   const plan = await layerMemPlan(req);
-  const g = await loadModel(req.reference);
-  const [mg] = await sslDistances([{ model: g, layers: selectLayers(g, undefined, true).slice(-1) }], plan, ctl);
-  const rowG = mg.layers[0].info;
+  const [f, g] = await Promise.all([loadModel(req.model), loadModel(req.reference)]);
+  const rowG = selectLayers(g, undefined, true).slice(-1)[0];
+  outputRow(f, g, rowG, plan.ds.size);
+  const [mg] = await sslDistances([{ model: g, layers: [rowG] }], plan, ctl);
   const settings = { ...plan.ds, views: plan.views, pairing: plan.pairing, norm: plan.norm, reference: { path: g.path, sha256: g.sha256 }, row: rowG.name };
-  const measure = async (f: OnnxModel, fctl: JobControl = {}) => {
-    assertSameInput(f, g, plan.ds.size);
-    const rowF = selectLayers(f, undefined, true).slice(-1)[0];
-    if (rowF.op !== rowG.op || rowF.kind !== rowG.kind || rowF.units !== rowG.units) {
-      throw new MemLensError('MISMATCH', `LayerMem compares one embedding: ${f.path} ends in ${describe(rowF)}, reference ${g.path} in ${describe(rowG)}`);
-    }
-    const [mf] = await sslDistances([{ model: f, layers: [rowF] }], plan, fctl);
+  const measure = async (model: OnnxModel, fctl: JobControl = {}) => {
+    const [mf] = await sslDistances([{ model, layers: [outputRow(model, g, rowG, plan.ds.size)] }], plan, fctl);
     return layerMemRows([{ sslF: mf.ssl[0], sslG: mg.ssl[0] }], plan.norm)[0].layermem;
   };
   return { settings, measure };
