@@ -1,0 +1,43 @@
+// memlens compare --reference: LayerMem of the embedding per sweep point, and a one-line error
+// when the reference's embedding is not the model's.
+import { copyFile, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEMO, memlens } from '../support/cli.js';
+
+const data = (name: string) => join(DEMO, 'data', `${name}-images-idx3-ubyte.gz`);
+
+let dir: string;
+beforeAll(async () => {
+  // Copies, so caches land in the temp folder; the demo's normalization is passed explicitly.
+  dir = await mkdtemp(join(tmpdir(), 'memlens-compare-cli-'));
+  for (const m of ['ssl-cnn-f', 'ssl-cnn-g', 'ssl-vit-g']) await copyFile(join(DEMO, `${m}.onnx`), join(dir, `${m}.onnx`));
+});
+afterAll(() => rm(dir, { recursive: true, force: true }));
+
+const args = (reference: string, out: string) => [
+  'compare', join(dir, 'ssl-cnn-f.onnx'), '--reference', join(dir, reference),
+  '--data', data('candidates'), '--train', data('train'), '--test', data('test'),
+  '--strategies', 'high,low', '--ratios', '0.2', '--views', '2', '--limit', '200', '--mean', '0.286', '--std', '0.353', '--out', join(dir, out),
+];
+
+describe('memlens compare --reference', () => {
+  it('prints and writes LayerMem of the embedding for every point', async () => {
+    const r = memlens(args('ssl-cnn-g.onnx', 'ok'));
+    expect(r.code).toBe(0);
+    const printed = [...r.stdout.matchAll(/^\s+(none|high|low)\b.*LayerMem (-?\d\.\d{4})/gm)].map((m) => [m[1], Number(m[2])]);
+    expect(printed.map((p) => p[0])).toEqual(['none', 'high', 'low']);
+    const csv = (await readFile(join(dir, 'ok', 'compare.csv'), 'utf8')).trim().split('\n').map((l) => l.split(','));
+    const col = csv[0].indexOf('layerMem');
+    // The printed figures are the CSV's, rounded.
+    csv.slice(1).forEach((row, i) => expect(Number(row[col])).toBeCloseTo(printed[i][1] as number, 4));
+  });
+
+  it('refuses a reference with another embedding: exit 1, one line', () => {
+    const r = memlens(args('ssl-vit-g.onnx', 'bad'));
+    expect(r.code).toBe(1);
+    const lines = r.stderr.trim().split('\n').filter((l) => l.startsWith('memlens'));
+    expect(lines).toEqual([expect.stringMatching(/^memlens compare: LayerMem compares one embedding: .*ssl-cnn-f\.onnx ends in pool .*\(128 units\), reference .*ssl-vit-g\.onnx in .*\(64 units\)$/)]);
+  });
+});
