@@ -98,6 +98,13 @@ describe('the four user jobs on the demo project', () => {
     await expectShown('compare-table', 540_000);
     const lines = await wb.page.getByRole('img', { name: 'Accuracy vs pruned fraction' }).getAttribute('data-series');
     expect(lines!.split(',').sort()).toEqual(['high', 'low', 'random']);
+    // The demo project has a reference encoder: every point carries LayerMem of the embedding.
+    const table = wb.page.getByTestId('compare-table');
+    await expect.poll(() => table.locator('th').allTextContents()).toContain('LayerMem (embedding)');
+    const column = (await table.locator('th').allTextContents()).indexOf('LayerMem (embedding)');
+    const cells = await table.locator(`tbody tr td:nth-child(${column + 1})`).allTextContents();
+    expect(cells).toHaveLength(6); // none + low + high + random x 3 seeds
+    for (const c of cells) expect(Number.isFinite(Number(c)) && c !== '').toBe(true);
     await shot('compare');
     const base = join(wb.dir, 'sweep');
     await wb.page.locator('input[name=compare-out]').fill(base);

@@ -29,7 +29,8 @@ describe('requests built from the project', () => {
   it('compare needs strategies and labelled splits, and leaves the reference out', () => {
     const r = compareRequest(project, ['low', 'high'], [0.2], ['layer'], 'knn', 4);
     expect(r).toMatchObject({ data: '/p/c.gz', train: '/p/train.gz', test: '/p/test.gz', strategies: ['low', 'high'] });
-    expect(r).not.toHaveProperty('reference');
+    expect(r.reference).toBe('/p/g.onnx');
+    expect(compareRequest({ ...project, reference: undefined }, ['low'], [0.2], ['layer'], 'knn', 4)).not.toHaveProperty('reference');
     expect(() => compareRequest(project, [], [0.2], ['layer'], 'knn', 4)).toThrow('choose at least one strategy');
     const noTrain = { ...project, data: { candidates: '/p/c.gz' } };
     expect(() => compareRequest(noTrain, ['low'], [0.2], ['layer'], 'knn', 4)).toThrow('project demo has no train data; add it to /p/demo.memlens.json');

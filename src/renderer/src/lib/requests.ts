@@ -61,7 +61,8 @@ export function compareRequest(p: ProjectInfo, strategies: PruneStrategy[], rati
     data: p.data.candidates,
     train: need(p.data.train, 'train data', p),
     test: need(p.data.test, 'test data', p),
-    // No reference: the sweep does not measure LayerMem of pruned encoders (the engine refuses it).
+    // With a reference every point also gets the LayerMem of the embedding.
+    ...(p.reference ? { reference: p.reference } : {}),
     strategies,
     ratios,
     scopes,
