@@ -7,7 +7,7 @@ import { ortSession } from '../../src/main/engine/finetune/runtime.js';
 import { selectLayers } from '../../src/main/engine/finetune/select.js';
 import { LABELS, LOSS, HEAD_WEIGHT, HEAD_BIAS } from '../../src/main/engine/finetune/training.js';
 import { modelInput } from '../../src/main/engine/infer/input.js';
-import { encodeModel, loadModel, tensorToFloat32 } from '../../src/main/engine/onnx/index.js';
+import { loadModel, tensorToFloat32 } from '../../src/main/engine/onnx/index.js';
 import * as ort from 'onnxruntime-node';
 
 const [path, layerSpec, batchArg, stepsArg, threadsArg] = process.argv.slice(2);
@@ -20,7 +20,7 @@ const layers = await selectLayers(model, layerSpec, {});
 const names = layers.flatMap((l) => l.params);
 const chw = [input.channels, input.height, input.width];
 const models = await trainingModels(model.proto, { input: input.name, chw, classes, trainable: names }, path);
-const { session, provider } = await ortSession(encodeModel(models.train), 'training graph', { threads: Number(threadsArg) });
+const { session, provider } = await ortSession(models.train, 'training graph', { threads: Number(threadsArg) });
 const inits = new Map(model.proto.graph.initializer.map((t) => [t.name, t]));
 const params = [
   ...names.map((n) => ({ name: n, dims: inits.get(n).dims.map(Number), data: tensorToFloat32(inits.get(n)).slice() })),

@@ -1,5 +1,6 @@
 // Full-encoder gradients of the training graph on the demo CNN and ViT against PyTorch autograd on the same
-// weights, batch, labels and head (scripts/torch-grad-reference.py, float64). The graph runs in
+// weights, batch, labels and head (scripts/torch-grad-reference.py, float64). The graph runs in the session
+// the fine-tuning loop opens (on the CPU: Convs on the blocked kernels of nchwc.ts), in
 // float32, so the expected gap is float32 accumulation error (~1e-6 relative per op, growing with
 // depth): 1e-3 relative in the L2 norm of each gradient is far above it and far below any rule error.
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -9,8 +10,9 @@ import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { afterAll, expect, test } from 'vitest';
 import { trainableLayers } from '../../../src/main/engine/finetune/select.js';
+import { ortSession } from '../../../src/main/engine/finetune/runtime.js';
 import { HEAD_BIAS, HEAD_WEIGHT, LABELS, LOSS, trainingModels } from '../../../src/main/engine/finetune/training.js';
-import { encodeModel, loadModel, tensorToFloat32 } from '../../../src/main/engine/onnx/index.js';
+import { loadModel, tensorToFloat32 } from '../../../src/main/engine/onnx/index.js';
 import { DEMO, ROOT } from '../../support/cli.js';
 
 // MEMLENS_GRAD_MODELS=a.onnx,b.onnx checks other encoders the same way.
@@ -52,7 +54,7 @@ for (const MODEL of MODELS) {
 
     const [, c, h, w] = ref.xShape;
     const models = await trainingModels(model.proto, { input: 'input', chw: [c, h, w], classes, trainable: params }, MODEL);
-    const session = await ort.InferenceSession.create(encodeModel(models.train), { intraOpNumThreads: 1 });
+    const { session } = await ortSession(models.train, MODEL, { threads: 1 });
     const inits = new Map(model.proto.graph!.initializer.map((t) => [t.name, t]));
     const onehot = new Float32Array(batch * classes);
     ref.labels.forEach((l, i) => (onehot[i * classes + l] = 1));

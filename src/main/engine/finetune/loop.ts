@@ -7,7 +7,6 @@ import type { RawImage } from '../data/image.js';
 import type { TensorSpec } from '../data/preprocess.js';
 import { permutation, Random } from '../data/random.js';
 import { viewsToTensor } from '../data/views.js';
-import { encodeModel } from '../onnx/codec.js';
 import { learningRate, Optimizer, type OptimizerSettings, type Schedule } from './optim.js';
 import { ortSession, type RuntimeOptions } from './runtime.js';
 import { LABELS, LOGITS, LOSS, type TrainingModels } from './training.js';
@@ -89,8 +88,8 @@ export async function trainRun(
   ctl: JobControl = {},
   stage = 'fine-tuning',
 ): Promise<EpochStats[]> {
-  const train = await ortSession(encodeModel(models.train), 'the training graph', s.runtime);
-  const evaluate = await ortSession(encodeModel(models.evaluate), 'the evaluation graph', s.runtime);
+  const train = await ortSession(models.train, 'the training graph', s.runtime);
+  const evaluate = await ortSession(models.evaluate, 'the evaluation graph', s.runtime);
   const { spec, classes } = data;
   const count = data.train.labels.length;
   const stepsPerEpoch = Math.ceil(count / s.batch);

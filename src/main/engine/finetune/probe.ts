@@ -4,7 +4,6 @@
 // without a shape-inference engine of their own.
 import * as ort from 'onnxruntime-node';
 import { MemLensError } from '../errors.js';
-import { encodeModel } from '../onnx/codec.js';
 import { copyMessage, create, type ModelProto } from '../onnx/schema.js';
 import type { Dim } from './grad/index.js';
 import { ortSession } from './runtime.js';
@@ -19,7 +18,7 @@ export async function probeShapes(model: ModelProto, feeds: Record<string, ort.T
   const tapped = copyMessage(model, {
     graph: copyMessage(graph, { output: [...graph.output, ...extra.map((name) => create('ValueInfoProto', { name }))] }),
   });
-  const { session } = await ortSession(encodeModel(tapped), 'the model (shape probe)', { cpuOnly: true, threads: 1 });
+  const { session } = await ortSession(tapped, 'the model (shape probe)', { cpuOnly: true, threads: 1 });
   const shapes: Shapes = new Map(graph.initializer.map((t) => [t.name, t.dims.map(Number)]));
   const merge = (name: string, dims: readonly (readonly number[])[]) =>
     shapes.set(name, dims[0].map((d, a) => (dims.every((ds) => ds[a] === d) ? d : null)));

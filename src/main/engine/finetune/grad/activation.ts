@@ -2,10 +2,12 @@
 import { attrFloat, attrString } from '../../onnx/graph-index.js';
 import { gradOf, type GradRule } from './rule.js';
 
+// g masked by x > 0. A Mul by the mask cast to float: onnxruntime's Where with a scalar branch took
+// 1.4-1.8x as long on the demo CNN's activations.
 const relu: GradRule = (ctx) => {
   const { e } = ctx;
   const positive = e.op('Greater', [ctx.node.input[0], e.scalar(0)]);
-  return [e.op('Where', [positive, gradOf(ctx), e.scalar(0)])];
+  return [e.op('Mul', [gradOf(ctx), e.op('Cast', [positive], { to: e.floatType })])];
 };
 
 const leakyRelu: GradRule = (ctx) => {
