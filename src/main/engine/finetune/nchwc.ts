@@ -7,6 +7,7 @@ import { attrInt, GraphIndex } from '../onnx/graph-index.js';
 import { opsetVersion, setOpset } from '../onnx/opset.js';
 import { copyMessage, create, DataType, type AttributeProto, type ModelProto, type NodeProto } from '../onnx/schema.js';
 import { inferShapes } from '../onnx/shapes.js';
+import { tensorToNumbers } from '../onnx/tensor.js';
 import { attribute, Emitter } from './emit.js';
 
 export const NCHWC_DOMAIN = 'com.microsoft.nchwc';
@@ -16,14 +17,49 @@ function nchwcNode(e: Emitter, op: string, input: string[], attribute: Attribute
   return output[0];
 }
 
-/** Reorders a [O, I, kh, kw] weight to the kernel's layout: OIHWBiBo, or OIHWBo where I < block. */
-function blockedWeight(e: Emitter, w: string, dims: number[], block: number): string {
-  const [o, i, kh, kw] = dims;
-  const split =
-    i < block
-      ? e.op('Transpose', [e.reshape(w, [o / block, block, i, kh, kw])], { perm: [0, 2, 3, 4, 1] })
-      : e.op('Transpose', [e.reshape(w, [o / block, block, i / block, block, kh, kw])], { perm: [0, 2, 4, 5, 3, 1] });
-  return e.reshape(split, dims);
+/**
+ * Source positions, in a [O, I, ...k] weight, of the kernel's layout: OIHWBiBo, i.e.
+ * [O/B][I/B][k][Bi][Bo], or OIHWBo where I < block, which is the same with an input block of 1.
+ */
+function blockedOrder([o, i, ...kernel]: number[], block: number): number[] {
+  const size = kernel.reduce((a, b) => a * b, 1);
+  const bi = i < block ? 1 : block;
+  const order = new Array<number>(o * i * size);
+  let t = 0;
+  for (let ob = 0; ob < o; ob += block)
+    for (let ib = 0; ib < i; ib += bi)
+      for (let k = 0; k < size; k++) for (let x = 0; x < bi; x++) for (let y = 0; y < block; y++) order[t++] = ((ob + y) * i + ib + x) * size + k;
+  return order;
+}
+
+/** `t` as Emitter.rearrange made it (Reshape(Gather(Reshape(source, [-1]), order))), else undefined. */
+function rearranged(index: GraphIndex, t: string): { source: string; order: number[] } | undefined {
+  const reshape = index.producer(t);
+  const gather = reshape?.op_type === 'Reshape' ? index.producer(reshape.input[0]) : undefined;
+  const flat = gather?.op_type === 'Gather' ? index.producer(gather.input[0]) : undefined;
+  const order = gather && index.constantTensor(gather.input[1]);
+  if (flat?.op_type !== 'Reshape' || !order) return undefined;
+  const shape = index.constantTensor(flat.input[1]);
+  if (!shape || tensorToNumbers(shape).join() !== '-1') return undefined;
+  return { source: flat.input[0], order: tensorToNumbers(order) };
+}
+
+/** The weight in the kernel's layout: one Gather, composed with the one that made `w` where it was one. */
+function blockedWeight(e: Emitter, index: GraphIndex, w: string, dims: number[], block: number): string {
+  const order = blockedOrder(dims, block);
+  const upstream = rearranged(index, w);
+  return upstream ? e.rearrange(upstream.source, order.map((p) => upstream.order[p]), dims) : e.rearrange(w, order, dims);
+}
+
+/** Nodes whose outputs nobody reads any more (the rearrangements a composed Gather replaced). */
+function withoutOrphans(nodes: NodeProto[], outputs: Set<string>): NodeProto[] {
+  let kept = nodes;
+  for (;;) {
+    const read = new Set([...outputs, ...kept.flatMap((n) => n.input)]);
+    const next = kept.filter((n) => n.output.some((o) => read.has(o)));
+    if (next.length === kept.length) return kept;
+    kept = next;
+  }
 }
 
 /**
@@ -60,13 +96,18 @@ export function blockedConvs(model: ModelProto, block: number): ModelProto {
     const mark = e.nodes.length;
     // Inputs with fewer channels than a block are read as they are (the OIHWBo weight layout).
     const input = dims[1] < block ? x : nchwcNode(e, 'ReorderInput', [x], []);
-    const weight = blockedWeight(e, w, dims, block);
+    const weight = blockedWeight(e, index, w, dims, block);
     const attrs = [...node.attribute.filter((a) => a.name !== 'kernel_shape'), attribute('kernel_shape', dims.slice(2))];
     const y = nchwcNode(e, 'Conv', b ? [input, weight, b] : [input, weight], attrs);
     nchwcNode(e, 'ReorderOutput', [y], [attribute('channels', dims[0])], [node.output[0]]);
     nodes.push(...e.nodes.slice(mark));
   }
   if (!changed) return model;
-  const rewritten = copyMessage(model, { graph: copyMessage(graph, { node: nodes, initializer: [...graph.initializer, ...e.initializers] }) });
+  const kept = withoutOrphans(nodes, new Set(graph.output.map((o) => o.name)));
+  // Constants only the removed nodes read go with them.
+  const readBefore = new Set(graph.node.flatMap((n) => n.input));
+  const read = new Set(kept.flatMap((n) => n.input));
+  const initializer = [...graph.initializer.filter((t) => read.has(t.name) || !readBefore.has(t.name)), ...e.initializers.filter((t) => read.has(t.name))];
+  const rewritten = copyMessage(model, { graph: copyMessage(graph, { node: kept, initializer }) });
   return setOpset(rewritten, 1, NCHWC_DOMAIN);
 }

@@ -51,7 +51,7 @@ export function nchwcBlockSize(): Promise<number> {
 }
 
 async function openSession(model: ModelProto, threads: number, provider: Provider): Promise<ort.InferenceSession> {
-  const options = sessionOptions(threads, provider);
+  const options = sessionOptions(threads, provider, true);
   const block = provider === 'cpu' ? await nchwcBlockSize() : 0;
   const blocked = block > 0 ? blockedConvs(model, block) : model;
   if (blocked !== model) {
