@@ -29,7 +29,7 @@ async function run(m: ReturnType<typeof model>, feeds: Record<string, ort.Tensor
   return out;
 }
 
-test('the blocked-kernel channel block is read from onnxruntime (8 with AVX2, 16 with AVX-512)', async () => {
+test('the blocked kernels are found on this CPU, with their channel block (8 with AVX2, 16 with AVX-512)', async () => {
   expect([8, 16]).toContain(await nchwcBlockSize());
 });
 
