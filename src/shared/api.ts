@@ -104,6 +104,8 @@ export interface MemLensApi {
   prune(req: PruneRequest & Job): Promise<PruneResult>;
   evaluate(req: EvaluateRequest & Job): Promise<EvaluateResult>;
   compare(req: CompareRequest & Job): Promise<CompareResult>;
+  /** A sweep saved by `memlens compare`: its compare.json, or the folder it wrote. */
+  openCompare(req: { path: string }): Promise<CompareResult>;
   finetune(req: FinetuneRequest & Job): Promise<FinetuneResult>;
   /** A sample as a PNG data URL, for showing the image a unit memorizes. */
   sampleImage(req: SampleImageRequest): Promise<string>;
@@ -127,6 +129,7 @@ export const API_METHODS: readonly ApiMethod[] = [
   'prune',
   'evaluate',
   'compare',
+  'openCompare',
   'finetune',
   'sampleImage',
   'saveExport',

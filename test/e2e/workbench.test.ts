@@ -112,6 +112,28 @@ describe('the four user jobs on the demo project', () => {
     await expect.poll(() => existsSync(`${base}.csv`), { timeout: 10_000 }).toBe(true);
   }, 600_000);
 
+  it('opens a sweep saved by memlens compare (its folder) and shows it like a run one', async () => {
+    const folder = join(wb.dir, 'saved-sweep');
+    mkdirSync(folder);
+    const point = (strategy: string, scope: string, ratio: number, accuracy: number) => ({
+      strategy, scope, ratio, seed: 0, accuracy, meanUnitMem: 0.4 + ratio / 10, params: 1e5, flops: 1e7, latencyMs: 0.4,
+    });
+    const points = [point('none', 'layer', 0, 0.79), point('low', 'layer', 0.1, 0.78), point('low', 'layer', 0.2, 0.77), point('high', 'layer', 0.2, 0.74), point('low', 'global', 0.1, 0.76)];
+    const model = join(ROOT, 'resources', 'demo', 'ssl-cnn-f.onnx');
+    writeFileSync(join(folder, 'compare.json'), JSON.stringify({ schema: 'memlens.compare/1', model: { path: model, sha256: '0'.repeat(64) }, settings: {}, points }));
+    await screen('Compare');
+    await wb.page.locator('input[name=compare-saved]').fill(folder);
+    await wb.page.getByRole('button', { name: 'Open saved sweep' }).click();
+    await expect.poll(() => wb.page.getByTestId('compare-source').textContent(), { timeout: 10_000 }).toContain(folder);
+    expect(await wb.page.getByTestId('compare-source').textContent()).toContain(model);
+    const rows = wb.page.getByTestId('compare-table').locator('tbody tr');
+    expect(await rows.count()).toBe(points.length);
+    expect(await rows.locator('td:nth-child(5)').allTextContents()).toEqual(points.map((p) => p.accuracy.toFixed(4)));
+    const lines = await wb.page.getByRole('img', { name: 'Accuracy vs pruned fraction' }).getAttribute('data-series');
+    expect(lines!.split(',').sort()).toEqual(['high', 'low', 'low (global)']);
+    await shot('compare-saved');
+  });
+
   it('fine-tunes the layers ranked by DeltaLayerMem (auto choice pre-selected) and exports the model', async () => {
     await screen('Fine-tune');
     const boxes = wb.page.getByTestId('finetune-layers').locator('input[type=checkbox]');
@@ -165,6 +187,15 @@ describe('bad input through the UI', () => {
     await expect.poll(() => alert().textContent(), { timeout: 60_000 }).toContain(empty);
     await shot('empty-data');
     await reopenDemo();
+  });
+
+  it('a file that is not a saved sweep: a clear message naming it', async () => {
+    const file = join(wb.dir, 'not-a-sweep.json');
+    writeFileSync(file, JSON.stringify({ schema: 'memlens.unitmem/1' }));
+    await screen('Compare');
+    await wb.page.locator('input[name=compare-saved]').fill(file);
+    await wb.page.getByRole('button', { name: 'Open saved sweep' }).click();
+    await expect.poll(() => alert().textContent(), { timeout: 10_000 }).toContain(`saved comparison ${file}: not a MemLens comparison`);
   });
 
   it('cancelling a running job says so and leaves the app usable', async () => {

@@ -4,6 +4,7 @@ import { copyFile, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openSavedSweep } from '../../src/main/engine/evaluate/saved-sweep.js';
 import { DEMO, memlens } from '../support/cli.js';
 
 const data = (name: string) => join(DEMO, 'data', `${name}-images-idx3-ubyte.gz`);
@@ -32,6 +33,18 @@ describe('memlens compare --reference', () => {
     const col = csv[0].indexOf('layerMem');
     // The printed figures are the CSV's, rounded.
     csv.slice(1).forEach((row, i) => expect(Number(row[col])).toBeCloseTo(printed[i][1] as number, 4));
+  });
+
+  it('the folder it wrote opens as a saved sweep (the Compare screen), with the CSV\'s figures', async () => {
+    const saved = await openSavedSweep(join(dir, 'ok'));
+    const csv = (await readFile(join(dir, 'ok', 'compare.csv'), 'utf8')).trim().split('\n').map((l) => l.split(','));
+    const [acc, lm] = ['accuracy', 'layerMem'].map((c) => csv[0].indexOf(c));
+    expect(saved.points.map((p) => p.strategy)).toEqual(['none', 'high', 'low']);
+    saved.points.forEach((p, i) => {
+      expect(p.accuracy).toBe(Number(csv[i + 1][acc]));
+      expect(p.layerMem).toBe(Number(csv[i + 1][lm]));
+    });
+    expect(saved.model.path).toBe(join(dir, 'ssl-cnn-f.onnx'));
   });
 
   it('refuses a reference with another embedding: exit 1, one line', () => {

@@ -92,6 +92,7 @@ export const API_SPECS: { [M in ApiMethod]: SpecOf<M> } = {
     views: opt('number'),
     out: opt('string'),
   },
+  openCompare: { path: need('string') },
   finetune: {
     ...DATA,
     model: need('string'),

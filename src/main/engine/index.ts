@@ -7,6 +7,7 @@ import { MemLensError } from './errors.js';
 import { writeFileAtomic } from './files.js';
 import { evaluate } from './evaluate/evaluate.js';
 import { compare } from './evaluate/sweep.js';
+import { openSavedSweep } from './evaluate/saved-sweep.js';
 import { finetune } from './finetune/job.js';
 import { computeClassMem } from './metrics/classmem-job.js';
 import { computeLayerMem } from './metrics/layermem-job.js';
@@ -69,6 +70,7 @@ export function createEngine(opts: EngineOptions): Engine {
     prune: (req) => job(req, pruneModel),
     evaluate: (req) => job(req, evaluate),
     compare: (req) => job(req, compare),
+    openCompare: (req) => openSavedSweep(req.path),
     finetune: (req) => job(req, finetune),
     sampleImage: async (req) => `data:image/png;base64,${(await samplePng(await source(req.data), req.id)).toString('base64')}`,
     saveExport: async (req) => {

@@ -10,6 +10,8 @@
  *   accuracy, mean UnitMem of the kept units, with req.reference LayerMem of the embedding against it
  *   (metrics' outputLayerMem: g measured once per sweep), params, FLOPs, latency (ms/image, batch 1). With `out`
  *   also writes compare.json, compare.csv, report.html. `grid` overrides scopes x ratios.
+ * - `openSavedSweep(path): Promise<CompareResult>` — a compare.json written by `compare` with `out` (or
+ *   its folder) read back and checked, for the Compare screen.
  * - `runPaperExperiment(projectPath, { seeds?, out?, limit? }, ctl?)` and `paperTable(result)` —
  *   the METRICS.md table (none / high / random / low x per layer 10%, 20%, global 10%).
  * Errors (MemLensError, one line): BAD_DATA (no labels, one class), MISMATCH (test classes absent from
@@ -31,4 +33,5 @@ export { runProbe, probeSettings, type ProbeScore, type ProbeSettings } from './
 export { summarize, type SummaryRow } from './summary.js';
 export { compareCsv } from './csv.js';
 export { compareReport } from './report.js';
+export { openSavedSweep, COMPARE_SCHEMA } from './saved-sweep.js';
 export type { Features, Labelled } from './features.js';
