@@ -3,6 +3,7 @@
 // preprocessing share the same resampling and normalization code.
 import { MemLensError } from '../errors.js';
 import { LUMA_B, LUMA_G, LUMA_R, type RawImage } from './image.js';
+import { IDENTITY_MAP, mapPixel, type PixelMap } from './pixel-map.js';
 import { resample } from './resample.js';
 
 /** What the model takes: channel count, size and the normalization applied after scaling to [0,1]. */
@@ -46,8 +47,9 @@ export function normalization(spec: TensorSpec): Affine {
 }
 
 /**
- * Writes planar [0,1] floats with `srcChannels` planes into `out` at `offset` (one CHW image),
- * converting channels (gray -> RGB replicates, RGB -> gray is BT.601 luma) and normalizing.
+ * Writes planar floats with `srcChannels` planes, seen through `map` (a view's pending jitter; it
+ * yields [0,1] pixels), into `out` at `offset` (one CHW image), converting channels (gray -> RGB
+ * replicates, RGB -> gray is BT.601 luma) and normalizing.
  */
 export function writeNormalized(
   planes: Float32Array,
@@ -56,13 +58,16 @@ export function writeNormalized(
   norm: Affine,
   out: Float32Array,
   offset: number,
+  map: PixelMap = IDENTITY_MAP,
 ): void {
   const dstChannels = norm.scale.length;
+  const { a, b: shift, lo, hi } = map;
   if (srcChannels === 3 && dstChannels === 1) {
     const s = norm.scale[0];
     const b = norm.offset[0];
     for (let i = 0; i < plane; i++) {
-      const v = LUMA_R * planes[i] + LUMA_G * planes[plane + i] + LUMA_B * planes[2 * plane + i];
+      const v =
+        LUMA_R * mapPixel(map, planes[i]) + LUMA_G * mapPixel(map, planes[plane + i]) + LUMA_B * mapPixel(map, planes[2 * plane + i]);
       out[offset + i] = v * s + b;
     }
     return;
@@ -72,7 +77,10 @@ export function writeNormalized(
     const dst = offset + c * plane;
     const s = norm.scale[c];
     const b = norm.offset[c];
-    for (let i = 0; i < plane; i++) out[dst + i] = planes[src + i] * s + b;
+    for (let i = 0; i < plane; i++) {
+      const v = a * planes[src + i] + shift; // the map inlined: this is the hot loop of every batch
+      out[dst + i] = (v < lo ? lo : v > hi ? hi : v) * s + b;
+    }
   }
 }
 

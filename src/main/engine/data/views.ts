@@ -6,6 +6,7 @@ import type { AugmentSettings } from '../../../shared/api.js';
 import { MemLensError } from '../errors.js';
 import { LUMA_B, LUMA_G, LUMA_R, type RawImage } from './image.js';
 import { normalization, outputBuffer, scratchPlanes, toTensor, writeNormalized, type TensorSpec } from './preprocess.js';
+import { applyMap, IDENTITY_MAP, mapPixel, thenClamped01, type PixelMap } from './pixel-map.js';
 import { Random, shuffle } from './random.js';
 import { resample, type Region } from './resample.js';
 
@@ -105,11 +106,15 @@ export function sampleViewParams(width: number, height: number, s: AugmentSettin
 
 const clamp01 = (v: number): number => (v < 0 ? 0 : v > 1 ? 1 : v);
 
-/** Mean luma of planar [0,1] pixels (the contrast step blends towards it). */
-function meanGray(p: Float32Array, channels: number, n: number): number {
+/** Mean luma of planar [0,1] pixels seen through `m` (the contrast step blends towards it). */
+function meanGray(p: Float32Array, channels: number, n: number, m: PixelMap): number {
   let sum = 0;
-  if (channels === 1) for (let i = 0; i < n; i++) sum += p[i];
-  else for (let i = 0; i < n; i++) sum += LUMA_R * p[i] + LUMA_G * p[n + i] + LUMA_B * p[2 * n + i];
+  if (channels === 1) for (let i = 0; i < n; i++) sum += mapPixel(m, p[i]);
+  else {
+    for (let i = 0; i < n; i++) {
+      sum += LUMA_R * mapPixel(m, p[i]) + LUMA_G * mapPixel(m, p[n + i]) + LUMA_B * mapPixel(m, p[2 * n + i]);
+    }
+  }
   return sum / n;
 }
 
@@ -144,27 +149,36 @@ function shiftHue(p: Float32Array, n: number, shift: number): void {
   }
 }
 
-/** Applies the jitter steps in place on planar [0,1] floats (torchvision's float-tensor formulas). */
-export function applyJitter(p: Float32Array, channels: number, n: number, steps: ViewParams['jitter']): void {
-  const len = channels * n;
+/**
+ * Applies the jitter steps to planar [0,1] floats (torchvision's float-tensor formulas). Brightness
+ * and contrast are composed into the returned map, which the caller still has to apply (see
+ * pixel-map.ts); saturation and hue, which mix channels, first apply it in place.
+ */
+function jitter(p: Float32Array, channels: number, n: number, steps: ViewParams['jitter']): PixelMap {
+  let m: PixelMap = IDENTITY_MAP;
   for (const { op, factor: f } of steps) {
     if (op === 'brightness') {
-      for (let i = 0; i < len; i++) p[i] = Math.min(p[i] * f, 1);
+      m = thenClamped01(m, f, 0);
     } else if (op === 'contrast') {
-      const m = (1 - f) * meanGray(p, channels, n);
-      for (let i = 0; i < len; i++) p[i] = clamp01(p[i] * f + m);
+      m = thenClamped01(m, f, (1 - f) * meanGray(p, channels, n, m));
     } else if (channels === 1) {
       continue; // saturation and hue leave gray images unchanged (as in torchvision)
-    } else if (op === 'saturation') {
-      for (let i = 0; i < n; i++) {
-        const g = (1 - f) * (LUMA_R * p[i] + LUMA_G * p[n + i] + LUMA_B * p[2 * n + i]);
-        p[i] = clamp01(p[i] * f + g);
-        p[n + i] = clamp01(p[n + i] * f + g);
-        p[2 * n + i] = clamp01(p[2 * n + i] * f + g);
-      }
     } else {
-      shiftHue(p, n, f);
+      if (m !== IDENTITY_MAP) applyMap(p, channels * n, m);
+      m = IDENTITY_MAP;
+      if (op === 'saturation') saturate(p, n, f);
+      else shiftHue(p, n, f);
     }
+  }
+  return m;
+}
+
+function saturate(p: Float32Array, n: number, f: number): void {
+  for (let i = 0; i < n; i++) {
+    const g = (1 - f) * (LUMA_R * p[i] + LUMA_G * p[n + i] + LUMA_B * p[2 * n + i]);
+    p[i] = clamp01(p[i] * f + g);
+    p[n + i] = clamp01(p[n + i] * f + g);
+    p[2 * n + i] = clamp01(p[2 * n + i] * f + g);
   }
 }
 
@@ -178,12 +192,24 @@ function toGrayInPlace(p: Float32Array, n: number): void {
   }
 }
 
-/** Renders one view of `img` into planar [0,1] floats of outW x outH (img.channels planes). */
-export function renderView(img: RawImage, v: ViewParams, outW: number, outH: number, planes: Float32Array): void {
+/**
+ * Renders one view of `img` into planar floats of outW x outH (img.channels planes); the returned
+ * map still has to be applied to them to get the view's [0,1] pixels.
+ */
+function renderPending(img: RawImage, v: ViewParams, outW: number, outH: number, planes: Float32Array): PixelMap {
   const n = outW * outH;
   resample(img, v.crop, v.flip, outW, outH, planes);
-  applyJitter(planes, img.channels, n, v.jitter);
-  if (v.grayscale && img.channels === 3) toGrayInPlace(planes, n);
+  const m = jitter(planes, img.channels, n, v.jitter);
+  if (!v.grayscale || img.channels !== 3) return m;
+  applyMap(planes, 3 * n, m);
+  toGrayInPlace(planes, n);
+  return IDENTITY_MAP;
+}
+
+/** Renders one view of `img` into planar [0,1] floats of outW x outH (img.channels planes). */
+export function renderView(img: RawImage, v: ViewParams, outW: number, outH: number, planes: Float32Array): void {
+  const m = renderPending(img, v, outW, outH, planes);
+  if (m !== IDENTITY_MAP) applyMap(planes, img.channels * outW * outH, m);
 }
 
 /** One view as an 8-bit image of outW x outH (for display and tests; batches use viewsToTensor). */
@@ -235,8 +261,8 @@ export function viewsToTensor(
     const img = images[k];
     const v = sampleViewParams(img.width, img.height, augment, viewRng.reseed(seed, keys[k].sample, keys[k].view));
     const planes = scratchPlanes(img.channels, plane);
-    renderView(img, v, spec.width, spec.height, planes);
-    writeNormalized(planes, img.channels, plane, norm, dst, k * spec.channels * plane);
+    const m = renderPending(img, v, spec.width, spec.height, planes);
+    writeNormalized(planes, img.channels, plane, norm, dst, k * spec.channels * plane, m);
   }
   return dst;
 }
