@@ -10,8 +10,11 @@ export interface PixelMap {
   hi: number;
 }
 
-/** Resampled pixels lie in [0, 1] (up to rounding), so [0, 2] bounds clamp nothing yet stay finite. */
-export const IDENTITY_MAP: Readonly<PixelMap> = Object.freeze({ a: 1, b: 0, lo: 0, hi: 2 });
+/**
+ * Resampled pixels lie in [0, 1] (up to rounding), so [0, 2] bounds clamp nothing yet stay finite.
+ * Not frozen: a frozen object gets another hidden class and would make the hot loops polymorphic.
+ */
+export const IDENTITY_MAP: Readonly<PixelMap> = { a: 1, b: 0, lo: 0, hi: 2 };
 
 const clamp = (v: number, lo: number, hi: number): number => (v < lo ? lo : v > hi ? hi : v);
 
