@@ -118,6 +118,31 @@ export async function tapEncoder(model: OnnxModel, layers: LayerInfo[], opts: Ta
   return { model, input: g.input, layers: g.layers, session };
 }
 
+/** A tapped encoder being set up in the background: `ready` to use it, `discard()` to drop it unused. */
+export interface PendingEncoder {
+  ready: Promise<TappedEncoder>;
+  discard(): Promise<void>;
+  /** Awaits `work` meanwhile; if it fails the encoder is discarded. */
+  during<T>(work: Promise<T>): Promise<T>;
+}
+
+/**
+ * Starts tapping at once, so the worker's part (shape probe, session creation with graph
+ * optimization: 100-150 ms on the demo CNN) overlaps what the caller does meanwhile (opening the
+ * data, checking the cache). discard() releases the session and swallows a setup failure.
+ */
+export function startTapEncoder(model: OnnxModel, layers: LayerInfo[], opts: TapOptions): PendingEncoder {
+  const ready = tapEncoder(model, layers, opts);
+  ready.catch(() => {}); // awaited, or dropped by discard(), later
+  const discard = () => ready.then((e) => e.session.release(), () => {});
+  const during = <T>(work: Promise<T>) =>
+    work.catch(async (e: unknown) => {
+      await discard();
+      throw e;
+    });
+  return { ready, discard, during };
+}
+
 /** Several encoders; if one cannot be tapped, the sessions already started are released. */
 export async function tapEncoders(specs: { model: OnnxModel; layers: LayerInfo[] }[], opts: TapOptions): Promise<TappedEncoder[]> {
   const settled = await Promise.allSettled(specs.map((s) => tapEncoder(s.model, s.layers, opts)));

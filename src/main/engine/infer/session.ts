@@ -67,8 +67,16 @@ export async function createSession(bytes: Uint8Array, opts: RuntimeOptions = {}
     else p?.ok(m.result);
   });
   worker.on('error', (e) => pending.forEach((p) => p.fail(e)));
+  // A run in flight when the session is released (or the worker dies) fails instead of hanging.
+  let closed = false;
+  worker.on('exit', () => {
+    closed = true;
+    pending.forEach((p) => p.fail(new Error('the onnxruntime session was released')));
+    pending.clear();
+  });
   const call = <T>(msg: Record<string, unknown>) =>
     new Promise<T>((ok, fail) => {
+      if (closed) return fail(new Error('the onnxruntime session was released'));
       const id = nextId++;
       pending.set(id, { ok: ok as (v: unknown) => void, fail });
       worker.ref();

@@ -1,29 +1,37 @@
 // computeClassMem: class means of un-augmented activations (METRICS.md "ClassMem").
-import type { ClassMemRequest, ClassMemResult, JobControl } from '../../../shared/api.js';
+import type { ClassMemRequest, ClassMemResult, JobControl, LayerInfo } from '../../../shared/api.js';
 import { openSource } from '../data/source.js';
 import { resolveAugment } from '../data/views.js';
-import { selectLayers, tapEncoder } from '../infer/encoder.js';
-import { loadModel } from '../onnx/index.js';
+import { selectLayers, startTapEncoder } from '../infer/encoder.js';
+import { loadModel, type OnnxModel } from '../onnx/index.js';
 import { cacheKey, dataFingerprint, readCache, writeCache } from '../project/cache.js';
 import { ClassMeanAccumulator } from './classmem.js';
 import { measure } from './pass.js';
 import { requireLabels, requireSamples } from './samples.js';
-import { dataSettings } from './settings.js';
+import { dataSettings, type DataSettings } from './settings.js';
+
+async function plan(req: ClassMemRequest, ds: DataSettings, model: OnnxModel, layers: LayerInfo[]) {
+  const source = await openSource(ds.data, { limit: ds.limit });
+  requireSamples(source, 2, 'classmem');
+  const { labels, classes } = requireLabels(source, 'classmem');
+  const settings = { ...ds, layers: layers.map((l) => l.name) };
+  const key = cacheKey('classmem', { model: model.sha256, settings, data: await dataFingerprint(ds.data) });
+  return { source, labels, classes, settings, key, cached: await readCache<ClassMemResult>(req.model, key) };
+}
 
 export async function computeClassMem(req: ClassMemRequest, ctl: JobControl = {}): Promise<ClassMemResult> {
   // The data as given: class means are over the points themselves, not over views.
   const ds = { ...(await dataSettings({ ...req, augment: 'none' })), augment: resolveAugment('none') };
-  const source = await openSource(ds.data, { limit: ds.limit });
-  requireSamples(source, 2, 'classmem');
-  const { labels, classes } = requireLabels(source, 'classmem');
   const model = await loadModel(req.model);
   const layers = selectLayers(model, req.layers, false);
-  const settings = { ...ds, layers: layers.map((l) => l.name) };
-  const key = cacheKey('classmem', { model: model.sha256, settings, data: await dataFingerprint(ds.data) });
-  const cached = await readCache<ClassMemResult>(req.model, key);
-  if (cached) return cached;
-
-  const enc = await tapEncoder(model, layers, { means: true, size: ds.size });
+  // The session is set up while the data opens and the cache is checked.
+  const pending = startTapEncoder(model, layers, { means: true, size: ds.size });
+  const { source, labels, classes, settings, key, cached } = await pending.during(plan(req, ds, model, layers));
+  if (cached) {
+    await pending.discard();
+    return cached;
+  }
+  const enc = await pending.ready;
   const accs = enc.layers.map((l) => new ClassMeanAccumulator(classes.length, l.units));
   const spec = { channels: enc.input.channels, height: enc.input.height, width: enc.input.width, mean: ds.mean, std: ds.std };
   await measure(

@@ -1,12 +1,12 @@
 // computeUnitMem: the engine entry point behind `memlens unitmem` and the app's UnitMem screen.
-import type { JobControl, UnitMemRequest, UnitMemResult } from '../../../shared/api.js';
-import { openSource } from '../data/source.js';
-import { selectLayers, tapEncoder } from '../infer/encoder.js';
-import { loadModel } from '../onnx/index.js';
+import type { JobControl, LayerInfo, UnitMemRequest, UnitMemResult } from '../../../shared/api.js';
+import { openSource, type DataSource } from '../data/source.js';
+import { selectLayers, startTapEncoder } from '../infer/encoder.js';
+import { loadModel, type OnnxModel } from '../onnx/index.js';
 import { cacheKey, dataFingerprint, readCache, writeCache } from '../project/cache.js';
 import { measure } from './pass.js';
 import { MemLensError } from '../errors.js';
-import { dataSettings, viewCount } from './settings.js';
+import { dataSettings, viewCount, type DataSettings } from './settings.js';
 import { UnitMeanAccumulator } from './unitmem.js';
 import { requireSamples } from './samples.js';
 
@@ -14,22 +14,39 @@ export const DEFAULT_UNITMEM_VIEWS = 10;
 /** Top images kept per unit for the Units screen. */
 export const DEFAULT_UNITMEM_TOP = 5;
 
-export async function computeUnitMem(req: UnitMemRequest, ctl: JobControl = {}): Promise<UnitMemResult> {
-  const ds = await dataSettings(req);
+interface UnitMemPlan {
+  source: DataSource;
+  views: number;
+  rest: 'mean' | 'median';
+  settings: UnitMemResult['settings'];
+  key: string;
+  cached?: UnitMemResult;
+}
+
+async function plan(req: UnitMemRequest, ds: DataSettings, model: OnnxModel, layers: LayerInfo[], top: number): Promise<UnitMemPlan> {
   const source = await openSource(ds.data, { limit: ds.limit });
   requireSamples(source, 2, 'unitmem');
   const views = await viewCount(req.views, source, ds.augment, DEFAULT_UNITMEM_VIEWS);
   const rest = req.rest ?? 'mean';
+  const settings = { ...ds, views, rest, top, layers: layers.map((l) => l.name) };
+  const key = cacheKey('unitmem', { model: model.sha256, settings, data: await dataFingerprint(ds.data) });
+  return { source, views, rest, settings, key, cached: await readCache<UnitMemResult>(req.model, key) };
+}
+
+export async function computeUnitMem(req: UnitMemRequest, ctl: JobControl = {}): Promise<UnitMemResult> {
+  const ds = await dataSettings(req);
   const top = req.top ?? DEFAULT_UNITMEM_TOP;
   if (!Number.isInteger(top) || top < 1) throw new MemLensError('BAD_INPUT', `top must be a positive integer, got ${top}`);
   const model = await loadModel(req.model);
   const layers = selectLayers(model, req.layers, false);
-  const settings = { ...ds, views, rest, top, layers: layers.map((l) => l.name) };
-  const key = cacheKey('unitmem', { model: model.sha256, settings, data: await dataFingerprint(ds.data) });
-  const cached = await readCache<UnitMemResult>(req.model, key);
-  if (cached) return cached;
-
-  const enc = await tapEncoder(model, layers, { means: true, size: ds.size });
+  // The session is set up while the data opens and the cache is checked.
+  const pending = startTapEncoder(model, layers, { means: true, size: ds.size });
+  const { source, views, rest, settings, key, cached } = await pending.during(plan(req, ds, model, layers, top));
+  if (cached) {
+    await pending.discard();
+    return cached;
+  }
+  const enc = await pending.ready;
   const accs = enc.layers.map((l) => new UnitMeanAccumulator(source.count, l.units));
   const spec = { channels: enc.input.channels, height: enc.input.height, width: enc.input.width, mean: ds.mean, std: ds.std };
   await measure(
