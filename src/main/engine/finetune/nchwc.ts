@@ -64,8 +64,9 @@ function withoutOrphans(nodes: NodeProto[], outputs: Set<string>): NodeProto[] {
 
 /**
  * The model with every eligible Conv replaced by ReorderInput -> nchwc Conv -> ReorderOutput.
- * Eligible (onnxruntime's own rules for the kernel): float 2-D, ungrouped, weights not a constant,
- * output channels a multiple of `block`, input channels a multiple of it or fewer than it.
+ * Eligible (onnxruntime's own rules for the kernel): 2-D, ungrouped, weights not a constant, output
+ * channels a multiple of `block`, input channels a multiple of it or fewer than it; float, as every
+ * training graph is (trainingModels refuses other models).
  * `block` is the kernel's channel block of this CPU (see nchwcBlockSize in runtime.ts).
  */
 export function blockedConvs(model: ModelProto, block: number): ModelProto {
