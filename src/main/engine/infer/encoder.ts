@@ -3,11 +3,11 @@
 // onnxruntime inside the graph (DESIGN.md: reductions go into the graph).
 import type { LayerInfo } from '../../../shared/api.js';
 import { MemLensError } from '../errors.js';
-import { addOutputs, encodeModel, type ModelProto, type OnnxModel } from '../onnx/index.js';
+import { addOutputs, encodeModel, indexModel, type ModelProto, type OnnxModel } from '../onnx/index.js';
 import { discoverLayers } from '../units/index.js';
 import { addGramOutputs } from './gram.js';
 import { modelInput, type InputSpec } from './input.js';
-import { createSession, type Session } from './session.js';
+import { createSession, type Session, type TensorData } from './session.js';
 
 export interface TapOptions {
   /** Per-unit means of each layer's activation (spatial mean for [N,C,H,W], token mean for [N,T,C]). */
@@ -64,12 +64,19 @@ async function probeShapes(model: OnnxModel, input: InputSpec, tensors: string[]
     const out = await session.run(input.name, { data: new Float32Array(PROBE_BATCH * c * h * w), dims: [PROBE_BATCH, c, h, w] }, tensors);
     return tensors.map((t) => [...out[t].dims]);
   } catch (e) {
-    const why = String((e as Error).message).split('\n')[0];
-    throw new MemLensError('BAD_MODEL', `${model.path} cannot take ${c}x${h}x${w} images: ${why}`);
+    throw cannotTake(model, input, e);
   } finally {
     await session.release();
   }
 }
+
+function cannotTake(model: OnnxModel, input: InputSpec, e: unknown): MemLensError {
+  const why = String((e as Error).message).split('\n')[0];
+  return new MemLensError('BAD_MODEL', `${model.path} cannot take ${input.channels}x${input.height}x${input.width} images: ${why}`);
+}
+
+/** How a mean tap reduces a layer tensor of this rank to one value per unit and image. */
+const meanReduce = (rank: number) => (rank === 4 ? 'spatial' : rank === 3 ? 'tokens' : 'none');
 
 /** The tapped copy of the graph (not yet in a session): what onnxruntime runs for a metric. */
 export interface TappedGraph {
@@ -92,7 +99,7 @@ export async function tapGraph(model: OnnxModel, layers: LayerInfo[], opts: TapO
       tapped.map((l, i) => {
         const rank = shapes[i].length;
         l.mean = `memlens_mean_${i}`;
-        return { tensor: l.info.tensor, reduce: rank === 4 ? 'spatial' : rank === 3 ? 'tokens' : 'none', name: l.mean };
+        return { tensor: l.info.tensor, reduce: meanReduce(rank), name: l.mean };
       }),
     );
   }
@@ -113,9 +120,47 @@ export async function tapGraph(model: OnnxModel, layers: LayerInfo[], opts: TapO
 }
 
 export async function tapEncoder(model: OnnxModel, layers: LayerInfo[], opts: TapOptions): Promise<TappedEncoder> {
+  if (opts.means && !opts.gramViews) {
+    const input = modelInput(model, opts.size);
+    const index = indexModel(model.proto, { [input.name]: ['batch', input.channels, input.height, input.width] });
+    const ranks = layers.map((l) => index.shape(l.tensor)?.length);
+    if (ranks.every((r): r is number => r !== undefined)) {
+      const enc = await meanTaps(model, layers, input, ranks, opts.threads);
+      if (enc) return enc;
+    }
+  }
   const g = await tapGraph(model, layers, opts);
   const session = await createSession(encodeModel(g.proto), { threads: opts.threads }, model.path);
   return { model, input: g.input, layers: g.layers, session };
+}
+
+/**
+ * Mean taps where static shape inference knows every layer tensor's rank: no probe session (a
+ * second worker, ~60 ms of start-up); one run of the tapped session on zero images gives the unit
+ * counts instead, and says the model cannot take these images as the probe would. Undefined (the
+ * session released) if a tap did not come out as one row per image, i.e. inference got a rank wrong.
+ */
+async function meanTaps(model: OnnxModel, layers: LayerInfo[], input: InputSpec, ranks: number[], threads?: number): Promise<TappedEncoder | undefined> {
+  const means = layers.map((_, i) => `memlens_mean_${i}`);
+  const proto = addOutputs(
+    model.proto,
+    layers.map((l, i) => ({ tensor: l.tensor, reduce: meanReduce(ranks[i]), name: means[i] })),
+  );
+  const session = await createSession(encodeModel(proto), { threads }, model.path);
+  const { channels: c, height: h, width: w } = input;
+  let out: Record<string, TensorData>;
+  try {
+    out = await session.run(input.name, { data: new Float32Array(PROBE_BATCH * c * h * w), dims: [PROBE_BATCH, c, h, w] }, means);
+  } catch (e) {
+    await session.release();
+    throw cannotTake(model, input, e);
+  }
+  if (!means.every((m) => out[m].dims.length === 2 && out[m].dims[0] === PROBE_BATCH)) {
+    await session.release();
+    return undefined;
+  }
+  const tapped = layers.map((info, i) => ({ info, units: out[means[i]].dims[1], mean: means[i] }));
+  return { model, input, layers: tapped, session };
 }
 
 /** A tapped encoder being set up in the background: `ready` to use it, `discard()` to drop it unused. */
