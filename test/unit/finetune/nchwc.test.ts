@@ -3,8 +3,7 @@
 // implementation), and the Convs it must leave alone stay as they were.
 import * as ort from 'onnxruntime-node';
 import { expect, test } from 'vitest';
-import { blockedConvs, NCHWC_DOMAIN } from '../../../src/main/engine/finetune/nchwc.js';
-import { nchwcBlockSize } from '../../../src/main/engine/finetune/runtime.js';
+import { blockedConvs, NCHWC_DOMAIN, nchwcBlockSize } from '../../../src/main/engine/finetune/nchwc.js';
 import { encodeModel } from '../../../src/main/engine/onnx/codec.js';
 import { create, DataType, type NodeProto, type TensorProto } from '../../../src/main/engine/onnx/schema.js';
 import { tensorProto } from '../../../src/main/engine/finetune/emit.js';

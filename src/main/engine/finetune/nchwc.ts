@@ -3,6 +3,9 @@
 // training graph the weights are fed every step (and the input-gradient Convs use flipped copies), so
 // those Convs stay on im2col + GEMM. On the demo CNN's layer shapes (batch 64, 2 threads) the NCHWc
 // kernel took 0.25-0.5x the time, reorders included. The weight reorder becomes part of the graph.
+import * as ort from 'onnxruntime-node';
+import { sessionOptions } from '../infer/providers.js';
+import { encodeModel } from '../onnx/codec.js';
 import { attrInt, GraphIndex } from '../onnx/graph-index.js';
 import { opsetVersion, setOpset } from '../onnx/opset.js';
 import { copyMessage, create, DataType, type AttributeProto, type ModelProto, type NodeProto } from '../onnx/schema.js';
@@ -67,7 +70,7 @@ function withoutOrphans(nodes: NodeProto[], outputs: Set<string>): NodeProto[] {
  * Eligible (onnxruntime's own rules for the kernel): 2-D, ungrouped, weights not a constant, output
  * channels a multiple of `block`, input channels a multiple of it or fewer than it; float, as every
  * training graph is (trainingModels refuses other models).
- * `block` is the kernel's channel block of this CPU (see nchwcBlockSize in runtime.ts).
+ * `block` is the kernel's channel block of this CPU (nchwcBlockSize below).
  */
 export function blockedConvs(model: ModelProto, block: number): ModelProto {
   const graph = model.graph!;
@@ -111,4 +114,56 @@ export function blockedConvs(model: ModelProto, block: number): ModelProto {
   const initializer = [...graph.initializer.filter((t) => read.has(t.name) || !readBefore.has(t.name)), ...e.initializers.filter((t) => read.has(t.name))];
   const rewritten = copyMessage(model, { graph: copyMessage(graph, { node: kept, initializer }) });
   return setOpset(rewritten, 1, NCHWC_DOMAIN);
+}
+
+let blockSize: Promise<number> | undefined;
+
+/** A 16-channel 3x3 Conv with fed weights: one block at 8 or 16. */
+function probeConv(): ModelProto {
+  const value = (name: string, dims: number[]) =>
+    create('ValueInfoProto', { name, type: create('TypeProto', { tensor_type: { elem_type: DataType.FLOAT, shape: { dim: dims.map((d) => ({ dim_value: d })) } } }) });
+  return create('ModelProto', {
+    ir_version: 8,
+    opset_import: [create('OperatorSetIdProto', { domain: '', version: 17 })],
+    graph: create('GraphProto', {
+      name: 'nchwc-probe',
+      node: [create('NodeProto', { op_type: 'Conv', input: ['x', 'w'], output: ['y'], attribute: [attribute('pads', [1, 1, 1, 1])] })],
+      input: [value('x', [1, 16, 5, 5]), value('w', [16, 16, 3, 3])],
+      output: [create('ValueInfoProto', { name: 'y' })],
+    }),
+  });
+}
+
+/**
+ * The channel block of onnxruntime's NCHWc CPU kernels here: MLAS picks it by CPU (8 with AVX2, 16
+ * with AVX-512) and does not say, so a small Conv is run both ways and the block whose blocked graph
+ * gives the plain numbers wins. 0 where none does (no such kernels on this CPU or build).
+ */
+export function nchwcBlockSize(): Promise<number> {
+  blockSize ??= (async () => {
+    const plain = probeConv();
+    const feeds = {
+      x: new ort.Tensor('float32', Float32Array.from({ length: 400 }, (_, i) => Math.sin(i)), [1, 16, 5, 5]),
+      w: new ort.Tensor('float32', Float32Array.from({ length: 2304 }, (_, i) => Math.cos(i)), [16, 16, 3, 3]),
+    };
+    const run = async (model: ModelProto) => {
+      const session = await ort.InferenceSession.create(encodeModel(model), sessionOptions(1, 'cpu'));
+      try {
+        return (await session.run(feeds)).y.data as Float32Array;
+      } finally {
+        await session.release();
+      }
+    };
+    const want = await run(plain);
+    for (const block of [16, 8]) {
+      try {
+        const got = await run(blockedConvs(plain, block));
+        if (want.every((v, i) => Math.abs(v - got[i]) <= 1e-4 * (1 + Math.abs(v)))) return block;
+      } catch {
+        // kernels missing or refusing this block: try the next
+      }
+    }
+    return 0;
+  })();
+  return blockSize;
 }
