@@ -64,15 +64,18 @@ function taps(kernel: number[]): number[][] {
 function weightGradByTaps(e: Emitter, x: string, g: string, geo: ConvGeometry, inChannels: number, outChannels: number): string {
   const r = geo.kernel.length;
   const spatial = range(1, 1 + r);
+  // Channels last before padding: the tap whose window is the unpadded input (the centre of a
+  // "same" 3x3) then needs no copy of its own, one strided Slice fewer per layer.
+  const channelsLast = e.transpose(x, [0, ...range(2, 2 + r), 1]);
   const padded = [...geo.padBegin, ...geo.padEnd].some((p) => p > 0)
-    ? e.op('Pad', [x, e.ints([0, 0, ...geo.padBegin, 0, 0, ...geo.padEnd])])
-    : x;
-  const channelsLast = e.transpose(padded, [0, ...range(2, 2 + r), 1]);
+    ? e.op('Pad', [channelsLast, e.ints([0, ...geo.padBegin, 0, 0, ...geo.padEnd, 0])])
+    : channelsLast;
   const dy = e.reshape(e.transpose(g, [1, 0, ...range(2, 2 + r)]), [outChannels, -1]);
   const perTap = taps(geo.kernel).map((t) => {
     const starts = t.map((ti, a) => ti * geo.dilations[a]);
+    const whole = starts.every((s0, a) => s0 === geo.padBegin[a] && geo.strides[a] === 1 && geo.outSize[a] === geo.inSize[a]);
     const ends = starts.map((s0, a) => s0 + (geo.outSize[a] - 1) * geo.strides[a] + 1);
-    const window = e.op('Slice', [channelsLast, e.ints(starts), e.ints(ends), e.ints(spatial), e.ints(geo.strides)]);
+    const window = whole ? channelsLast : e.op('Slice', [padded, e.ints(starts), e.ints(ends), e.ints(spatial), e.ints(geo.strides)]);
     return e.unsqueeze(e.op('MatMul', [dy, e.reshape(window, [-1, inChannels])]), [2]);
   });
   return e.reshape(e.op('Concat', perTap, { axis: 2 }), [outChannels, inChannels, ...geo.kernel]);
