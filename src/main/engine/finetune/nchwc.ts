@@ -137,10 +137,13 @@ function probeConv(): ModelProto {
 /**
  * The channel block of onnxruntime's NCHWc CPU kernels here: MLAS picks it by CPU (8 with AVX2, 16
  * with AVX-512) and does not say, so a small Conv is run both ways and the block whose blocked graph
- * gives the plain numbers wins. 0 where none does (no such kernels on this CPU or build).
+ * gives the plain numbers wins. 0 where none does (no such kernels on this CPU or build), and off
+ * x64, where MLAS's NCHWc kernels are the x86 ones: there a probe could reach a kernel that is not
+ * there rather than fail cleanly.
  */
 export function nchwcBlockSize(): Promise<number> {
   blockSize ??= (async () => {
+    if (process.arch !== 'x64') return 0;
     const plain = probeConv();
     const feeds = {
       x: new ort.Tensor('float32', Float32Array.from({ length: 400 }, (_, i) => Math.sin(i)), [1, 16, 5, 5]),
