@@ -28,11 +28,14 @@ async function run(m: ReturnType<typeof model>, feeds: Record<string, ort.Tensor
   return out;
 }
 
-test('the blocked kernels are found on this CPU, with their channel block (8 with AVX2, 16 with AVX-512)', async () => {
-  expect([8, 16]).toContain(await nchwcBlockSize());
+const x64 = process.arch === 'x64';
+
+test('the blocked kernels are found on x64, with their channel block (8 with AVX2, 16 with AVX-512); elsewhere none', async () => {
+  if (x64) expect([8, 16]).toContain(await nchwcBlockSize());
+  else expect(await nchwcBlockSize()).toBe(0);
 });
 
-test('fed-weight Convs of every geometry give the plain Conv numbers; grouped, constant and unaligned ones stay plain', async () => {
+test.skipIf(!x64)('fed-weight Convs of every geometry give the plain Conv numbers; grouped, constant and unaligned ones stay plain', async () => {
   const block = await nchwcBlockSize();
   // 16 and 32 channels are whole blocks at 8 and at 16; 3 input channels take the unreordered-input path.
   const inputs: [string, number[]][] = [
@@ -80,7 +83,7 @@ test('fed-weight Convs of every geometry give the plain Conv numbers; grouped, c
   }
 });
 
-test('a graph with nothing to move comes back as the same object', async () => {
+test.skipIf(!x64)('a graph with nothing to move comes back as the same object', async () => {
   const plain = model([node('Conv', ['x', 'w'], ['y'], {})], [['x', [N, 16, 4, 4]]], ['y'], [tensorProto('w', DataType.FLOAT, [16, 16, 1, 1], uniform(256, 5))]);
   expect(blockedConvs(plain, await nchwcBlockSize())).toBe(plain);
 });
