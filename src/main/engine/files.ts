@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { open, rename, rm, stat } from 'node:fs/promises';
+import { open, readFile, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { MemLensError } from './errors.js';
 
@@ -53,4 +53,18 @@ export async function requireFile(path: string, what = 'file'): Promise<void> {
   const s = await stat(path).catch(() => undefined);
   if (!s) throw new MemLensError('NOT_FOUND', `${what} ${path} does not exist`);
   if (!s.isFile()) throw new MemLensError('BAD_INPUT', `${what} ${path} is not a file`);
+}
+
+/** A JSON document from a file; BAD_INPUT naming `what` and the file when it cannot be read as JSON. */
+export async function readJson(path: string, what: string): Promise<unknown> {
+  try {
+    return JSON.parse(await readFile(path, 'utf8'));
+  } catch (e) {
+    throw new MemLensError('BAD_INPUT', `${what} ${path} is not valid JSON: ${(e as Error).message}`);
+  }
+}
+
+/** A JSON object (not an array, not null): what a document's fields are checked in. */
+export function isJsonObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }

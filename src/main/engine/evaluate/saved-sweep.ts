@@ -1,20 +1,19 @@
 // A sweep saved by `memlens compare` (DIR/compare.json) read back, so the Compare screen shows an
 // earlier run (one from the CLI on a server, say) without sweeping again. Everything the screen
 // reads is checked here: a hand-edited or foreign file gets one line naming the file and the field.
-import { readFile, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ComparePoint, CompareResult } from '../../../shared/api.js';
 import { MemLensError } from '../errors.js';
+import { isJsonObject, readJson } from '../files.js';
 
 export const COMPARE_SCHEMA = 'memlens.compare/1';
 const STRATEGIES = ['none', 'high', 'low', 'random', 'l1'];
 const SCOPES = ['layer', 'global'];
 const NUMBERS = ['ratio', 'seed', 'accuracy', 'meanUnitMem', 'params', 'flops', 'latencyMs'] as const;
 
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-
 function checkPoint(p: unknown, i: number, bad: (what: string) => MemLensError): ComparePoint {
-  if (!isObject(p)) throw bad(`point ${i} is not an object`);
+  if (!isJsonObject(p)) throw bad(`point ${i} is not an object`);
   if (!STRATEGIES.includes(p.strategy as string)) throw bad(`point ${i}: strategy must be one of ${STRATEGIES.join(', ')}`);
   if (!SCOPES.includes(p.scope as string)) throw bad(`point ${i}: scope must be layer or global`);
   for (const k of NUMBERS) if (typeof p[k] !== 'number' || !Number.isFinite(p[k])) throw bad(`point ${i}: ${k} must be a number`);
@@ -30,20 +29,14 @@ export async function openSavedSweep(path: string): Promise<CompareResult> {
   if (s.isDirectory() && !(await stat(file).catch(() => undefined))?.isFile()) {
     throw new MemLensError('NOT_FOUND', `folder ${path} holds no compare.json (memlens compare --out DIR writes one)`);
   }
-  const text = await readFile(file, 'utf8');
-  let doc: unknown;
-  try {
-    doc = JSON.parse(text);
-  } catch (e) {
-    throw new MemLensError('BAD_INPUT', `saved comparison ${file} is not valid JSON: ${(e as Error).message}`);
-  }
+  const doc = await readJson(file, 'saved comparison');
   const bad = (what: string) => new MemLensError('BAD_INPUT', `saved comparison ${file}: ${what}`);
-  if (!isObject(doc) || doc.schema !== COMPARE_SCHEMA) {
-    const found = isObject(doc) && typeof doc.schema === 'string' ? `'${doc.schema}'` : 'none';
+  if (!isJsonObject(doc) || doc.schema !== COMPARE_SCHEMA) {
+    const found = isJsonObject(doc) && typeof doc.schema === 'string' ? `'${doc.schema}'` : 'none';
     throw bad(`not a MemLens comparison (schema ${COMPARE_SCHEMA} expected, found ${found})`);
   }
-  if (!isObject(doc.model) || typeof doc.model.path !== 'string') throw bad('model.path must be a string');
-  if (!isObject(doc.settings)) throw bad('settings must be an object');
+  if (!isJsonObject(doc.model) || typeof doc.model.path !== 'string') throw bad('model.path must be a string');
+  if (!isJsonObject(doc.settings)) throw bad('settings must be an object');
   if (!Array.isArray(doc.points) || doc.points.length === 0) throw bad('points must be a non-empty list');
   const points = doc.points.map((p, i) => checkPoint(p, i, bad));
   return { ...(doc as unknown as CompareResult), points };

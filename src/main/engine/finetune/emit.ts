@@ -1,7 +1,7 @@
 // Emits the ONNX nodes and constants that gradient rules and the training graph add to a model.
 // Everything is created through the schema's `create`, so emitted messages encode exactly like
 // decoded ones. Names are prefixed and numbered so they never collide with the model's own.
-import { AttributeType, create, DataType, type AttributeProto, type NodeProto, type TensorProto } from '../onnx/schema.js';
+import { AttributeType, create, DataType, type AttributeProto, type NodeProto, type TensorProto, type ValueInfoProto } from '../onnx/schema.js';
 
 /** An attribute value: a plain number is an INT, `{ float }` a FLOAT, a number[] INTS. */
 export type AttrInit = number | number[] | string | { float: number } | TensorProto;
@@ -12,6 +12,12 @@ export function attribute(name: string, v: AttrInit): AttributeProto {
   if (Array.isArray(v)) return create('AttributeProto', { name, type: AttributeType.INTS, ints: v });
   if ('float' in v) return create('AttributeProto', { name, type: AttributeType.FLOAT, f: v.float });
   return create('AttributeProto', { name, type: AttributeType.TENSOR, t: v });
+}
+
+/** A float32 graph input of these dims (numbers, or names for symbolic ones such as the batch). */
+export function floatInput(name: string, dims: (number | string)[]): ValueInfoProto {
+  const dim = dims.map((d) => (typeof d === 'number' ? { dim_value: d } : { dim_param: d }));
+  return create('ValueInfoProto', { name, type: create('TypeProto', { tensor_type: { elem_type: DataType.FLOAT, shape: { dim } } }) });
 }
 
 /** A constant tensor of the given element type (float, double, int64 or int32). */

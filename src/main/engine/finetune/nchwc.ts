@@ -9,9 +9,8 @@ import { encodeModel } from '../onnx/codec.js';
 import { attrInt, GraphIndex } from '../onnx/graph-index.js';
 import { opsetVersion, setOpset } from '../onnx/opset.js';
 import { copyMessage, create, DataType, type AttributeProto, type ModelProto, type NodeProto } from '../onnx/schema.js';
-import { inferShapes } from '../onnx/shapes.js';
 import { tensorToNumbers } from '../onnx/tensor.js';
-import { attribute, Emitter } from './emit.js';
+import { attribute, Emitter, floatInput } from './emit.js';
 
 export const NCHWC_DOMAIN = 'com.microsoft.nchwc';
 
@@ -76,13 +75,12 @@ export function blockedConvs(model: ModelProto, block: number): ModelProto {
   const graph = model.graph!;
   const opset = opsetVersion(model);
   const index = new GraphIndex(graph, opset);
-  const shapes = inferShapes(index);
   const e = new Emitter(opset, DataType.FLOAT, 'memlens_nchwc');
   const nodes: NodeProto[] = [];
   let changed = false;
   for (const node of graph.node) {
     const [x, w, b] = node.input;
-    const dims = shapes.get(w);
+    const dims = index.shape(w);
     const eligible =
       node.op_type === 'Conv' &&
       !node.domain &&
@@ -120,15 +118,13 @@ let blockSize: Promise<number> | undefined;
 
 /** A 16-channel 3x3 Conv with fed weights: one block at 8 or 16. */
 function probeConv(): ModelProto {
-  const value = (name: string, dims: number[]) =>
-    create('ValueInfoProto', { name, type: create('TypeProto', { tensor_type: { elem_type: DataType.FLOAT, shape: { dim: dims.map((d) => ({ dim_value: d })) } } }) });
   return create('ModelProto', {
     ir_version: 8,
     opset_import: [create('OperatorSetIdProto', { domain: '', version: 17 })],
     graph: create('GraphProto', {
       name: 'nchwc-probe',
       node: [create('NodeProto', { op_type: 'Conv', input: ['x', 'w'], output: ['y'], attribute: [attribute('pads', [1, 1, 1, 1])] })],
-      input: [value('x', [1, 16, 5, 5]), value('w', [16, 16, 3, 3])],
+      input: [floatInput('x', [1, 16, 5, 5]), floatInput('w', [16, 16, 3, 3])],
       output: [create('ValueInfoProto', { name: 'y' })],
     }),
   });

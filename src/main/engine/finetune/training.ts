@@ -3,8 +3,8 @@
 // Trainable tensors are graph inputs of both, so the loop feeds the current weights each step.
 import * as ort from 'onnxruntime-node';
 import { MemLensError } from '../errors.js';
-import { copyMessage, create, DataType, type ModelProto, type ValueInfoProto } from '../onnx/schema.js';
-import { Emitter } from './emit.js';
+import { copyMessage, create, DataType, type ModelProto } from '../onnx/schema.js';
+import { Emitter, floatInput } from './emit.js';
 import { gradientModel, promoteToInputs, trainingOpset, withOpset } from './gradient.js';
 import { probeShapes } from './probe.js';
 
@@ -34,11 +34,6 @@ export interface TrainingModels {
   features: number;
   /** Rank of the embedding output (the head flattens it when above 2). */
   embeddingRank: number;
-}
-
-function floatInput(name: string, dims: (number | string)[]): ValueInfoProto {
-  const dim = dims.map((d) => (typeof d === 'number' ? { dim_value: d } : { dim_param: d }));
-  return create('ValueInfoProto', { name, type: create('TypeProto', { tensor_type: { elem_type: DataType.FLOAT, shape: { dim } } }) });
 }
 
 const zeros = (dims: number[]) => new ort.Tensor('float32', new Float32Array(dims.reduce((a, b) => a * b, 1)), dims);

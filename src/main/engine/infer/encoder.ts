@@ -59,20 +59,23 @@ async function probeShapes(model: OnnxModel, input: InputSpec, tensors: string[]
     tensors.map((tensor) => ({ tensor, reduce: 'none' as const })),
   );
   const session = await createSession(encodeModel(probe), { threads, cpuOnly: true }, model.path);
-  const { channels: c, height: h, width: w } = input;
   try {
-    const out = await session.run(input.name, { data: new Float32Array(PROBE_BATCH * c * h * w), dims: [PROBE_BATCH, c, h, w] }, tensors);
+    const out = await runOnZeros(session, model, input, tensors);
     return tensors.map((t) => [...out[t].dims]);
-  } catch (e) {
-    throw cannotTake(model, input, e);
   } finally {
     await session.release();
   }
 }
 
-function cannotTake(model: OnnxModel, input: InputSpec, e: unknown): MemLensError {
-  const why = String((e as Error).message).split('\n')[0];
-  return new MemLensError('BAD_MODEL', `${model.path} cannot take ${input.channels}x${input.height}x${input.width} images: ${why}`);
+/** One run on PROBE_BATCH zero images; a failure is "this model cannot take these images", one line. */
+async function runOnZeros(session: Session, model: OnnxModel, input: InputSpec, outputs: string[]): Promise<Record<string, TensorData>> {
+  const { channels: c, height: h, width: w } = input;
+  try {
+    return await session.run(input.name, { data: new Float32Array(PROBE_BATCH * c * h * w), dims: [PROBE_BATCH, c, h, w] }, outputs);
+  } catch (e) {
+    const why = String((e as Error).message).split('\n')[0];
+    throw new MemLensError('BAD_MODEL', `${model.path} cannot take ${c}x${h}x${w} images: ${why}`);
+  }
 }
 
 /** How a mean tap reduces a layer tensor of this rank to one value per unit and image. */
@@ -147,14 +150,10 @@ async function meanTaps(model: OnnxModel, layers: LayerInfo[], input: InputSpec,
     layers.map((l, i) => ({ tensor: l.tensor, reduce: meanReduce(ranks[i]), name: means[i] })),
   );
   const session = await createSession(encodeModel(proto), { threads }, model.path);
-  const { channels: c, height: h, width: w } = input;
-  let out: Record<string, TensorData>;
-  try {
-    out = await session.run(input.name, { data: new Float32Array(PROBE_BATCH * c * h * w), dims: [PROBE_BATCH, c, h, w] }, means);
-  } catch (e) {
+  const out = await runOnZeros(session, model, input, means).catch(async (e: unknown) => {
     await session.release();
-    throw cannotTake(model, input, e);
-  }
+    throw e;
+  });
   if (!means.every((m) => out[m].dims.length === 2 && out[m].dims[0] === PROBE_BATCH)) {
     await session.release();
     return undefined;

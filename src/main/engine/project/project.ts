@@ -4,7 +4,7 @@ import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import type { AugmentSettings, Normalization, ProjectFile, ProjectInfo } from '../../../shared/api.js';
 import { resolveAugment } from '../data/index.js';
 import { MemLensError } from '../errors.js';
-import { requireFile, writeFileAtomic } from '../files.js';
+import { isJsonObject, readJson, requireFile, writeFileAtomic } from '../files.js';
 
 export const PROJECT_SCHEMA = 'memlens.project/1';
 export const DEMO_PROJECT = join('demo', 'project.memlens.json');
@@ -13,13 +13,7 @@ const MAX_RECENT = 10;
 /** Reads, validates and resolves a project file: every path in the result is absolute. */
 export async function loadProject(path: string): Promise<ProjectInfo> {
   await requireFile(path, 'project file');
-  let doc: unknown;
-  try {
-    doc = JSON.parse(await readFile(path, 'utf8'));
-  } catch (e) {
-    throw new MemLensError('BAD_INPUT', `project file ${path} is not valid JSON: ${(e as Error).message}`);
-  }
-  const p = validateProject(doc, path);
+  const p = validateProject(await readJson(path, 'project file'), path);
   const at = (rel: string) => resolve(dirname(resolve(path)), rel);
   await requireFile(at(p.model), `project ${path}: model`);
   if (p.reference) await requireFile(at(p.reference), `project ${path}: reference`);
@@ -67,31 +61,28 @@ export async function createProject(path: string, project: ProjectFile): Promise
 
 function validateProject(doc: unknown, path: string): ProjectFile {
   const bad = (what: string) => new MemLensError('BAD_INPUT', `project file ${path}: ${what}`);
-  if (!isObject(doc)) throw bad('not a JSON object');
+  if (!isJsonObject(doc)) throw bad('not a JSON object');
   if (doc.schema !== PROJECT_SCHEMA) throw bad(`schema must be '${PROJECT_SCHEMA}', got ${JSON.stringify(doc.schema)}`);
   for (const k of ['name', 'model'] as const) if (!nonEmpty(doc[k])) throw bad(`'${k}' must be a non-empty string`);
   for (const k of ['reference', 'supervised'] as const) {
     if (doc[k] !== undefined && !nonEmpty(doc[k])) throw bad(`'${k}' must be a non-empty string when given`);
   }
-  if (!isObject(doc.data) || !nonEmpty(doc.data.candidates)) throw bad("'data.candidates' must be a non-empty string");
+  if (!isJsonObject(doc.data) || !nonEmpty(doc.data.candidates)) throw bad("'data.candidates' must be a non-empty string");
   for (const k of ['train', 'test', 'views']) {
     if (doc.data[k] !== undefined && !nonEmpty(doc.data[k])) throw bad(`'data.${k}' must be a non-empty string when given`);
   }
   checkNormalization(doc.normalization, bad);
-  if (doc.augment !== undefined && !isObject(doc.augment)) throw bad("'augment' must be an object");
+  if (doc.augment !== undefined && !isJsonObject(doc.augment)) throw bad("'augment' must be an object");
   return doc as unknown as ProjectFile;
 }
 
 function checkNormalization(n: unknown, bad: (what: string) => Error): asserts n is Normalization {
-  if (!isObject(n)) throw bad("'normalization' must be { mean: [..], std: [..] }");
+  if (!isJsonObject(n)) throw bad("'normalization' must be { mean: [..], std: [..] }");
   const nums = (v: unknown) => Array.isArray(v) && v.length > 0 && v.every((x) => typeof x === 'number' && Number.isFinite(x));
   if (!nums(n.mean) || !nums(n.std)) throw bad("'normalization.mean' and '.std' must be non-empty number arrays");
   if ((n.std as number[]).some((s) => s <= 0)) throw bad("'normalization.std' values must be positive");
 }
 
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
 
 function nonEmpty(v: unknown): v is string {
   return typeof v === 'string' && v.length > 0;
