@@ -1,0 +1,40 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+
+/**
+ * Independent references (PyTorch, onnx.checker, scikit-learn) come from Debian packages that a
+ * fresh clone does not have. Locally a test that needs one is skipped with the reason printed;
+ * in CI (`MEMLENS_REQUIRE_REFERENCES=1`, set by .ci/run) a missing reference fails instead, so a
+ * green CI run always means the references ran.
+ */
+export const PYTHON = '/usr/bin/python3';
+
+export type Reference = 'torch' | 'torchvision' | 'onnx' | 'sklearn' | 'numpy';
+
+const found = new Map<Reference, boolean>();
+
+function importable(module: Reference): boolean {
+  if (!found.has(module)) {
+    const ok =
+      existsSync(PYTHON) && spawnSync(PYTHON, ['-c', `import ${module}`], { encoding: 'utf8', timeout: 60_000 }).status === 0;
+    found.set(module, ok);
+  }
+  return found.get(module)!;
+}
+
+/**
+ * The reason a test needing `modules` cannot run here, or undefined when it can. Throws in CI,
+ * where every reference must be installed. Use as `test.skipIf(missing('torch'))(...)`.
+ */
+export function missing(...modules: Reference[]): string | undefined {
+  const absent = modules.filter((m) => !importable(m));
+  if (absent.length === 0) return undefined;
+  const reason = `${PYTHON} cannot import ${absent.join(', ')} (apt-get install ${absent.map(debianPackage).join(' ')})`;
+  if (process.env.MEMLENS_REQUIRE_REFERENCES === '1') throw new Error(`reference required in CI: ${reason}`);
+  console.warn(`skipped: ${reason}`);
+  return reason;
+}
+
+function debianPackage(m: Reference): string {
+  return { torch: 'python3-torch', torchvision: 'python3-torchvision', onnx: 'python3-onnx', sklearn: 'python3-sklearn', numpy: 'python3-numpy' }[m];
+}
