@@ -1,6 +1,7 @@
 // The request and result documents of every engine call (DESIGN.md "Results document"), part of the
 // one API contract: import them from api.ts, which re-exports this file.
 import type { ModelRef, Normalization, DataOptions } from './api.js';
+import type { PruneStrategy } from './strategies.js';
 
 // ---------- project ----------
 
@@ -174,11 +175,12 @@ export interface LayerMemResult {
 
 // ---------- pruning ----------
 
-export type PruneStrategy = 'high' | 'low' | 'random' | 'l1';
+// The strategy names come from the one list in strategies.ts.
+export type { PruneStrategy };
 
 export interface PruneRequest {
   model: string;
-  /** A memlens.unitmem/1 document (path or the document itself); not needed for `l1`/`random`. */
+  /** A memlens.unitmem/1 document (path or the document itself); needed only by strategies that rank by UnitMem (strategies.ts). */
   scores?: string | UnitMemResult;
   strategy: PruneStrategy;
   ratio: number;

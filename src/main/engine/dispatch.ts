@@ -2,6 +2,7 @@
 // method name and every request field against a runtime spec of src/shared/api.ts, runs the call and
 // wraps the outcome in an Envelope so the caller can re-throw the engine's own message.
 import { API_METHODS, type ApiMethod, type Envelope, type MemLensApi } from '../../shared/api.js';
+import { STRATEGY_NAMES } from '../../shared/strategies.js';
 import { MemLensError } from './errors.js';
 
 type Kind = 'string' | 'number' | 'boolean' | 'strings' | 'numbers' | 'object' | 'string|object';
@@ -20,7 +21,6 @@ type SpecOf<M extends ApiMethod> = Parameters<MemLensApi[M]> extends [] ? null :
 const need = (kind: Kind, oneOf?: readonly string[]): Field => ({ kind, oneOf });
 const opt = (kind: Kind, oneOf?: readonly string[]): Field => ({ kind, optional: true, oneOf });
 
-const STRATEGIES = ['high', 'low', 'random', 'l1'] as const;
 const SCOPES = ['layer', 'global'] as const;
 const AUGMENT = ['simclr', 'none'] as const;
 const PROBES = ['linear', 'knn'] as const;
@@ -65,7 +65,7 @@ export const API_SPECS: { [M in ApiMethod]: SpecOf<M> } = {
     jobId: opt('string'),
     model: need('string'),
     scores: opt('string|object'),
-    strategy: need('string', STRATEGIES),
+    strategy: need('string', STRATEGY_NAMES),
     ratio: need('number'),
     scope: need('string', SCOPES),
     mode: opt('string', ['structural', 'mask']),
@@ -84,7 +84,7 @@ export const API_SPECS: { [M in ApiMethod]: SpecOf<M> } = {
     train: need('string'),
     test: need('string'),
     reference: opt('string'),
-    strategies: need('strings', STRATEGIES),
+    strategies: need('strings', STRATEGY_NAMES),
     ratios: need('numbers'),
     scopes: opt('strings', SCOPES),
     seeds: opt('numbers'),

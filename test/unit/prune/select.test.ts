@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { l1PerUnit, selectUnits, type ScoredLayer } from '../../../src/main/engine/prune/select.js';
+import { normPerUnit, selectUnits, type ScoredLayer } from '../../../src/main/engine/prune/select.js';
 
 // Two layers with hand-picked UnitMem values; expectations below are worked out by hand.
 const LAYERS: ScoredLayer[] = [
-  { name: 'a', units: 5, unitmem: [0.1, 0.9, 0.5, 0.9, 0.2], l1: [4, 1, 3, 2, 5] },
-  { name: 'b', units: 4, unitmem: [0.3, 0.8, 0.6, 0.4], l1: [40, 80, 10, 20] },
+  { name: 'a', units: 5, unitmem: [0.1, 0.9, 0.5, 0.9, 0.2], norm: [4, 1, 3, 2, 5] },
+  { name: 'b', units: 4, unitmem: [0.3, 0.8, 0.6, 0.4], norm: [40, 80, 10, 20] },
 ];
 const sel = (o: Partial<Parameters<typeof selectUnits>[1]>) =>
   Object.fromEntries(selectUnits(LAYERS, { strategy: 'high', ratio: 0.5, scope: 'layer', ...o }));
@@ -84,11 +84,11 @@ describe('selectUnits', () => {
   });
 });
 
-describe('l1PerUnit', () => {
-  it('sums |w| per slice along the unit axis', () => {
+describe('normPerUnit', () => {
+  it('sums |w| per slice along the unit axis (p = 1)', () => {
     // dims [2,3]: axis 0 -> rows, axis 1 -> columns
     const w = [1, -2, 3, -4, 5, -6];
-    expect(Array.from(l1PerUnit(w, [2, 3], 0))).toEqual([6, 15]);
-    expect(Array.from(l1PerUnit(w, [2, 3], 1))).toEqual([5, 7, 9]);
+    expect(Array.from(normPerUnit(w, [2, 3], 0, 1))).toEqual([6, 15]);
+    expect(Array.from(normPerUnit(w, [2, 3], 1, 1))).toEqual([5, 7, 9]);
   });
 });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ComparePoint, LayerMemResult, PruneResult, UnitMemResult } from '../../../src/shared/api.js';
 import { accuracySeries, compareCsv, memorizationSeries } from '../../../src/renderer/src/lib/compare.js';
+import { BASELINE_COLOR, STRATEGIES } from '../../../src/shared/strategies.js';
 import { exportPaths } from '../../../src/renderer/src/lib/exports.js';
 import { autoChoice, rankLayers } from '../../../src/renderer/src/lib/finetune.js';
 import { parseNumbers, parseRatios } from '../../../src/renderer/src/lib/form.js';
@@ -104,6 +105,9 @@ describe('Compare screen logic', () => {
   it('draws one accuracy line per strategy from the unpruned baseline, seeds averaged', () => {
     const series = accuracySeries(points);
     expect(series.map((s) => s.name)).toEqual(['low', 'random', 'high']);
+    // Each line in its strategy's colour from the one list, the baseline in its own.
+    expect(series.map((s) => s.color)).toEqual(['low', 'random', 'high'].map((n) => STRATEGIES.find((s) => s.name === n)!.color));
+    expect(new Set(series.map((s) => s.color)).size).toBe(3);
     expect(series[0].data).toEqual([[0, 0.8], [0.1, 0.79], [0.2, 0.78]]);
     expect(series[1].data[1][0]).toBe(0.1);
     expect(series[1].data[1][1]).toBeCloseTo(0.65, 12);
@@ -112,6 +116,7 @@ describe('Compare screen logic', () => {
   it('plots accuracy against mean UnitMem per run, the unpruned model on its own', () => {
     const series = memorizationSeries(points);
     expect(series.find((s) => s.name === 'unpruned')!.data).toEqual([[0.3, 0.8]]);
+    expect(series.find((s) => s.name === 'unpruned')!.color).toBe(BASELINE_COLOR);
     expect(series.find((s) => s.name === 'high')!.data).toEqual([[0.1, 0.75]]);
   });
 

@@ -1,4 +1,5 @@
 import type { PruneStrategy } from '../../../shared/api.js';
+import { STRATEGY_NAMES } from '../../../shared/strategies.js';
 import { compare as runCompare } from '../../engine/evaluate/sweep.js';
 import { summarize } from '../../engine/evaluate/summary.js';
 import { checkKnown, list, num, numList, str, UsageError } from '../args.js';
@@ -8,12 +9,13 @@ import type { Verb } from '../verb.js';
 import { compareCsv } from '../../engine/evaluate/csv.js';
 
 const pct = (a: number) => `${(100 * a).toFixed(2)}%`;
+const nameWidth = Math.max(...STRATEGY_NAMES.map((n) => n.length));
 
 export const compare: Verb = {
   name: 'compare',
   summary: 'Sweep strategies x ratios: accuracy versus memorization, with an HTML report',
   usage:
-    'compare MODEL --data D --train D --test D --strategies high,low,random --ratios 0.1,0.2 [--scopes layer,global] [--seeds 0,1,2] [--probe linear|knn] [--k 20] [--views 10] [--reference G] --out DIR',
+    `compare MODEL --data D --train D --test D --strategies ${STRATEGY_NAMES.join(',')} --ratios 0.1,0.2 [--scopes layer,global] [--seeds 0,1,2] [--probe linear|knn] [--k 20] [--views 10] [--reference G] --out DIR`,
   async run(args) {
     checkKnown(args, [...DATA_OPTIONS, 'data', 'train', 'test', 'strategies', 'ratios', 'scopes', 'seeds', 'probe', 'k', 'views', 'reference']);
     const [model, extra] = args.positionals;
@@ -47,7 +49,7 @@ export const compare: Verb = {
           `${r.settings.probe} probe accuracy after pruning ${r.model.path}`,
           ...summarize(r.points).map(
             (s) =>
-              `  ${s.strategy.padEnd(7)} ${(s.strategy === 'none' ? '' : s.scope).padEnd(7)} ${pct(s.ratio).padStart(7)}  ` +
+              `  ${s.strategy.padEnd(nameWidth)} ${(s.strategy === 'none' ? '' : s.scope).padEnd(7)} ${pct(s.ratio).padStart(7)}  ` +
               `acc ${pct(s.accuracy)}${s.runs > 1 ? ` ± ${(100 * s.accuracyStd).toFixed(2)}` : ''}  mean UnitMem ${s.meanUnitMem.toFixed(4)}  ` +
               (s.layerMem !== undefined ? `LayerMem ${s.layerMem.toFixed(4)}  ` : '') +
               `params ${Math.round(s.params)}  ${s.latencyMs.toFixed(3)} ms/image`,

@@ -1,4 +1,5 @@
 import type { PruneResult, PruneStrategy } from '../../../shared/api.js';
+import { STRATEGY_NAMES } from '../../../shared/strategies.js';
 import { pruneModel, resultPath } from '../../engine/prune/export.js';
 import { checkKnown, flag, list, num, str, UsageError, type ParsedArgs } from '../args.js';
 import type { Verb } from '../verb.js';
@@ -42,7 +43,7 @@ export const prune: Verb = {
   name: 'prune',
   summary: 'Prune units chosen by UnitMem and export the model',
   usage:
-    'prune MODEL --scores F --strategy high|low|random|l1 --ratio R --scope layer|global [--mode structural|mask] [--seed S] [--align 16] [--coupling intersection|group] [--include A,B] [--exclude C] --out P.onnx [--json]',
+    `prune MODEL --scores F --strategy ${STRATEGY_NAMES.join('|')} --ratio R --scope layer|global [--mode structural|mask] [--seed S] [--align 16] [--coupling intersection|group] [--include A,B] [--exclude C] --out P.onnx [--json]`,
   async run(args) {
     checkKnown(args, ['scores', 'strategy', 'ratio', 'scope', 'mode', 'seed', 'align', 'coupling', 'include', 'exclude', 'out', 'json']);
     const [model, ...extra] = args.positionals;
@@ -52,7 +53,7 @@ export const prune: Verb = {
     const result = await pruneModel({
       model,
       scores: str(args, 'scores'),
-      strategy: oneOf<PruneStrategy>(args, 'strategy', ['high', 'low', 'random', 'l1']),
+      strategy: oneOf<PruneStrategy>(args, 'strategy', STRATEGY_NAMES),
       ratio,
       scope: oneOf(args, 'scope', ['layer', 'global'] as const),
       mode: oneOf(args, 'mode', ['structural', 'mask'] as const, 'structural'),

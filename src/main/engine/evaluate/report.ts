@@ -2,10 +2,10 @@
 // accuracy vs pruned fraction per strategy, accuracy vs mean UnitMem — and the summary table
 // (with a LayerMem column when the sweep had a reference encoder).
 import type { CompareResult } from '../../../shared/api.js';
+import { strategyColor } from '../../../shared/strategies.js';
 import { summarize, type SummaryRow } from './summary.js';
 import { escapeHtml, svgChart, type Series } from './svg-chart.js';
 
-const COLORS: Record<string, string> = { none: '#444', high: '#d62728', random: '#7f7f7f', low: '#2ca02c', l1: '#1f77b4' };
 const pct = (v: number) => `${(100 * v).toFixed(1)}%`;
 
 /** One line per strategy and scope, each starting at the unpruned model (fraction 0). */
@@ -18,7 +18,7 @@ function fractionSeries(rows: SummaryRow[]): Series[] {
     return {
       name: `${strategy} (${scope})`,
       // Global scope is drawn lighter so the two scopes of one strategy stay apart.
-      color: scope === 'global' ? `${COLORS[strategy]}99` : COLORS[strategy],
+      color: scope === 'global' ? `${strategyColor(strategy)}99` : strategyColor(strategy),
       points: [...(none ? [none] : []), ...own].map((r) => ({ x: r.ratio, y: r.accuracy, err: r.accuracyStd })),
     };
   });
@@ -28,7 +28,7 @@ function unitMemSeries(r: CompareResult): Series[] {
   const strategies = [...new Set(r.points.map((p) => p.strategy))];
   return strategies.map((s) => ({
     name: s,
-    color: COLORS[s],
+    color: strategyColor(s),
     points: r.points.filter((p) => p.strategy === s).map((p) => ({ x: p.meanUnitMem, y: p.accuracy })),
   }));
 }

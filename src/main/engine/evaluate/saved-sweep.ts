@@ -4,11 +4,12 @@
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ComparePoint, CompareResult } from '../../../shared/api.js';
+import { STRATEGY_NAMES } from '../../../shared/strategies.js';
 import { MemLensError } from '../errors.js';
 import { isJsonObject, readJson } from '../files.js';
 
 export const COMPARE_SCHEMA = 'memlens.compare/1';
-const STRATEGIES = ['none', 'high', 'low', 'random', 'l1'];
+const STRATEGIES = ['none', ...STRATEGY_NAMES];
 const SCOPES = ['layer', 'global'];
 const NUMBERS = ['ratio', 'seed', 'accuracy', 'meanUnitMem', 'params', 'flops', 'latencyMs'] as const;
 

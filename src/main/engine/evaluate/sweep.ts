@@ -7,6 +7,7 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { CompareRequest, CompareResult, ComparePoint, JobControl, PruneStrategy, UnitMemResult } from '../../../shared/api.js';
+import { STRATEGY_NAMES, strategyInfo } from '../../../shared/strategies.js';
 import { MemLensError, throwIfAborted } from '../errors.js';
 import { writeFileAtomic } from '../files.js';
 import { outputLayerMem, type OutputLayerMem } from '../metrics/layermem-job.js';
@@ -21,7 +22,6 @@ import { probeSettings, type ProbeSettings } from './probe.js';
 import { compareReport } from './report.js';
 
 export const DEFAULT_SEEDS = [0, 1, 2];
-const STRATEGIES: readonly PruneStrategy[] = ['high', 'low', 'random', 'l1'];
 
 /** One cell of the sweep grid; the demo uses a grid that is not a full scopes x ratios product. */
 export interface GridCell {
@@ -61,9 +61,9 @@ export function meanKeptUnitMem(scores: UnitMemResult, removed: Record<string, n
 }
 
 function checkPlan(p: Pick<SweepPlan, 'strategies' | 'grid' | 'seeds'>): void {
-  const bad = p.strategies.filter((s) => !STRATEGIES.includes(s));
+  const bad = p.strategies.filter((s) => !STRATEGY_NAMES.includes(s));
   if (bad.length || p.strategies.length === 0) {
-    throw new MemLensError('BAD_INPUT', `strategies must be some of ${STRATEGIES.join(', ')}; got ${p.strategies.join(', ') || 'none'}`);
+    throw new MemLensError('BAD_INPUT', `strategies must be some of ${STRATEGY_NAMES.join(', ')}; got ${p.strategies.join(', ') || 'none'}`);
   }
   for (const c of p.grid) {
     if (c.scope !== 'layer' && c.scope !== 'global') throw new MemLensError('BAD_INPUT', `unknown scope '${c.scope}' (layer, global)`);
@@ -78,7 +78,7 @@ function checkPlan(p: Pick<SweepPlan, 'strategies' | 'grid' | 'seeds'>): void {
 /** The runs of the sweep, in table order: strategies within cells, seeds within random. */
 function runs(p: SweepPlan): { strategy: PruneStrategy; cell: GridCell; seed: number }[] {
   return p.grid.flatMap((cell) =>
-    p.strategies.flatMap((strategy) => (strategy === 'random' ? p.seeds : p.seeds.slice(0, 1)).map((seed) => ({ strategy, cell, seed }))),
+    p.strategies.flatMap((strategy) => (strategyInfo(strategy).ranks.by === 'random' ? p.seeds : p.seeds.slice(0, 1)).map((seed) => ({ strategy, cell, seed }))),
   );
 }
 

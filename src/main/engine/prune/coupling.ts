@@ -30,7 +30,7 @@ export function rankCoupledTogether(layers: ScoredLayer[], groups: Group[]): Cou
     if (!ps) return [l];
     const name = ps.map((p) => p.name).join('+');
     merged.set(name, ps);
-    return [{ name, units: l.units, unitmem: meanOf(ps.map((p) => p.unitmem)), l1: meanOf(ps.map((p) => p.l1 && relative(p.l1))) }];
+    return [{ name, units: l.units, unitmem: meanOf(ps.map((p) => p.unitmem)), norm: meanOf(ps.map((p) => p.norm && relative(p.norm))) }];
   });
   return {
     layers: out,
@@ -48,8 +48,8 @@ function meanOf(scores: (ArrayLike<number> | undefined)[]): number[] | undefined
   return Array.from({ length: scores[0]!.length }, (_, u) => scores.reduce((sum, s) => sum + s![u], 0) / scores.length);
 }
 
-/** L1 norms over their layer's mean, so partners of different scale weigh the same. */
-function relative(l1: ArrayLike<number>): number[] {
-  const mean = Array.from(l1).reduce((a, b) => a + b, 0) / l1.length;
-  return Array.from(l1, (v) => (mean > 0 ? v / mean : 0));
+/** Weight norms over their layer's mean, so partners of different scale weigh the same. */
+function relative(norm: ArrayLike<number>): number[] {
+  const mean = Array.from(norm).reduce((a, b) => a + b, 0) / norm.length;
+  return Array.from(norm, (v) => (mean > 0 ? v / mean : 0));
 }

@@ -4,6 +4,7 @@
 // atomically. Without `out` it is a preview: the same figures, nothing written.
 import { readFile } from 'node:fs/promises';
 import type { JobControl, LayerKind, PruneRequest, PruneResult, UnitMemResult } from '../../../shared/api.js';
+import { STRATEGY_NAMES, strategyInfo } from '../../../shared/strategies.js';
 import { MemLensError, throwIfAborted } from '../errors.js';
 import { assertNotSamePath, requireFile, sha256Bytes, writeFileAtomic } from '../files.js';
 import { indexModel, loadModel, saveModel, setMetadata, tensorToFloat32, type GraphIndex } from '../onnx/index.js';
@@ -11,10 +12,9 @@ import { ALIGN, applyPlan, planPrune } from './apply.js';
 import { modelCost } from './cost.js';
 import { buildGroups } from './groups.js';
 import { findLayers, paramTensor, type LayerNode } from './layers.js';
-import { checkRatio, DEFAULT_SEED, l1PerUnit, layersInScope, selectUnits, type ScoredLayer } from './select.js';
+import { checkRatio, DEFAULT_SEED, layersInScope, normPerUnit, selectUnits, type ScoredLayer } from './select.js';
 import { rankCoupledTogether } from './coupling.js';
 
-const STRATEGIES = ['high', 'low', 'random', 'l1'];
 const EXTRA_ROWS: LayerKind[] = ['residual-add', 'sublayer-output', 'pool'];
 
 export async function pruneModel(req: PruneRequest, ctl: JobControl = {}): Promise<PruneResult> {
@@ -44,7 +44,7 @@ export async function pruneModel(req: PruneRequest, ctl: JobControl = {}): Promi
   const index = indexModel(model.proto);
   const layers = findLayers(model, index);
   const groups = buildGroups(index, layers);
-  const inScope = layersInScope(scoredLayers(index, layers, req.strategy === 'l1', scores?.doc), req.include, req.exclude);
+  const inScope = layersInScope(scoredLayers(index, layers, normOrder(req.strategy), scores?.doc), req.include, req.exclude);
   const coupled = coupling === 'group' ? rankCoupledTogether(inScope, groups) : undefined;
   const chosen = selectUnits(coupled?.layers ?? inScope, { ...req, include: undefined, exclude: undefined, seed });
   const selection = coupled ? coupled.expand(chosen) : chosen;
@@ -92,14 +92,20 @@ export async function pruneModel(req: PruneRequest, ctl: JobControl = {}): Promi
   return result;
 }
 
+/** The p of the weight norm a strategy ranks by, if it ranks by one. */
+function normOrder(strategy: PruneRequest['strategy']): number | undefined {
+  const ranks = strategyInfo(strategy).ranks;
+  return ranks.by === 'weight-norm' ? ranks.p : undefined;
+}
+
 /** P.onnx -> P.prune.json, next to the exported model. */
 export function resultPath(out: string): string {
   return out.replace(/(\.onnx)?$/i, '.prune.json');
 }
 
 function checkRequest(req: PruneRequest): void {
-  if (!STRATEGIES.includes(req.strategy)) {
-    throw new MemLensError('BAD_INPUT', `unknown strategy '${req.strategy}' (high, low, random, l1)`);
+  if (!STRATEGY_NAMES.includes(req.strategy)) {
+    throw new MemLensError('BAD_INPUT', `unknown strategy '${req.strategy}' (${STRATEGY_NAMES.join(', ')})`);
   }
   if (req.scope !== 'layer' && req.scope !== 'global') throw new MemLensError('BAD_INPUT', `unknown scope '${req.scope}' (layer, global)`);
   if (req.coupling !== undefined && req.coupling !== 'intersection' && req.coupling !== 'group') {
@@ -112,7 +118,7 @@ function checkRequest(req: PruneRequest): void {
   if (req.align !== undefined && !(Number.isInteger(req.align) && req.align >= 1)) {
     throw new MemLensError('BAD_INPUT', `align ${req.align} must be a positive integer`);
   }
-  if (req.scores === undefined && (req.strategy === 'high' || req.strategy === 'low')) {
+  if (req.scores === undefined && strategyInfo(req.strategy).needsScores) {
     throw new MemLensError('BAD_INPUT', `strategy ${req.strategy} needs UnitMem scores (--scores F)`);
   }
 }
@@ -147,16 +153,17 @@ function checkScores(doc: unknown, source: string): UnitMemResult {
 
 /**
  * The layers selection ranks: those the scores document measured (so every strategy of a comparison
- * prunes the same layers), else every prunable layer. Each carries UnitMem and its weights' L1 norms.
+ * prunes the same layers), else every prunable layer. Each carries UnitMem and, when the strategy
+ * ranks by them, its weights' Lp norms (p = `normP`).
  */
-function scoredLayers(index: GraphIndex, layers: LayerNode[], withL1: boolean, doc?: UnitMemResult): ScoredLayer[] {
+function scoredLayers(index: GraphIndex, layers: LayerNode[], normP: number | undefined, doc?: UnitMemResult): ScoredLayer[] {
   const byName = new Map(layers.map((l) => [l.name, l]));
-  const l1 = (l: LayerNode) => {
-    if (!withL1) return undefined;
+  const norm = (l: LayerNode) => {
+    if (normP === undefined) return undefined;
     const w = paramTensor(index, l.weight)!;
-    return l1PerUnit(tensorToFloat32(w), w.dims.map(Number), l.outAxis);
+    return normPerUnit(tensorToFloat32(w), w.dims.map(Number), l.outAxis, normP);
   };
-  if (!doc) return layers.map((l) => ({ name: l.name, units: l.units, l1: l1(l) }));
+  if (!doc) return layers.map((l) => ({ name: l.name, units: l.units, norm: norm(l) }));
   // Extra rows (residual adds, pools, sublayer outputs) are measured for LayerMem, not pruned.
   return doc.layers.filter((s) => !EXTRA_ROWS.includes(s.kind)).map((s) => {
     const l = byName.get(s.name);
@@ -164,6 +171,6 @@ function scoredLayers(index: GraphIndex, layers: LayerNode[], withL1: boolean, d
     if (s.units !== l.units || s.unitmem.length !== l.units) {
       throw new MemLensError('MISMATCH', `scores layer ${s.name} has ${s.unitmem.length} units, the model's has ${l.units}`);
     }
-    return { name: l.name, units: l.units, unitmem: s.unitmem, l1: l1(l) };
+    return { name: l.name, units: l.units, unitmem: s.unitmem, norm: norm(l) };
   });
 }

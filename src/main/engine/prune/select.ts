@@ -3,15 +3,17 @@
 // `global` takes the top units of one ranking over all layers. Ties go to the lower unit index (and,
 // globally, to the earlier layer), so a selection is fully determined by its inputs.
 import type { PruneStrategy } from '../../../shared/api.js';
+import { strategyInfo } from '../../../shared/strategies.js';
 import { Random } from '../data/random.js';
 import { MemLensError } from '../errors.js';
 
-/** A layer as selection sees it: its units' UnitMem (for high/low) and L1 norms (for l1). */
+/** A layer as selection sees it: its units' UnitMem and weight norms (for the strategies that rank by them). */
 export interface ScoredLayer {
   name: string;
   units: number;
   unitmem?: ArrayLike<number>;
-  l1?: ArrayLike<number>;
+  /** The Lp norm of each unit's weights, p as the strategy's ranking asks. */
+  norm?: ArrayLike<number>;
 }
 
 export interface SelectOptions {
@@ -63,30 +65,31 @@ export function layersInScope<T extends { name: string }>(layers: T[], include?:
 }
 
 function priorities(layers: ScoredLayer[], strategy: PruneStrategy, seed: number): Float64Array[] {
+  const ranks = strategyInfo(strategy).ranks;
   return layers.map((l, i) => {
     const p = new Float64Array(l.units);
-    if (strategy === 'random') {
+    if (ranks.by === 'random') {
       // One stream per (seed, layer): a layer's draw does not depend on the other layers' sizes.
       const rand = new Random(seed, i);
       for (let u = 0; u < l.units; u++) p[u] = rand.next();
       return p;
     }
-    if (strategy === 'l1') {
-      // Smallest weights first. L1 norms are not comparable across layers (fan-in and scale differ),
+    if (ranks.by === 'weight-norm') {
+      // Smallest weights first. Norms are not comparable across layers (fan-in and scale differ),
       // so each layer's norms are divided by that layer's mean norm; UnitMem needs no such step.
-      const l1 = requireScores(l, 'l1');
+      const norm = requireScores(l, 'norm');
       let mean = 0;
-      for (let u = 0; u < l.units; u++) mean += l1[u] / l.units;
-      for (let u = 0; u < l.units; u++) p[u] = mean > 0 ? -l1[u] / mean : 0;
+      for (let u = 0; u < l.units; u++) mean += norm[u] / l.units;
+      for (let u = 0; u < l.units; u++) p[u] = mean > 0 ? -norm[u] / mean : 0;
       return p;
     }
     const um = requireScores(l, 'unitmem');
-    for (let u = 0; u < l.units; u++) p[u] = strategy === 'high' ? um[u] : -um[u];
+    for (let u = 0; u < l.units; u++) p[u] = ranks.order === 'desc' ? um[u] : -um[u];
     return p;
   });
 }
 
-function requireScores(l: ScoredLayer, key: 'unitmem' | 'l1'): ArrayLike<number> {
+function requireScores(l: ScoredLayer, key: 'unitmem' | 'norm'): ArrayLike<number> {
   const s = l[key];
   if (!s) throw new MemLensError('BAD_INPUT', `layer ${l.name} has no ${key} scores`);
   if (s.length !== l.units) {
@@ -121,11 +124,12 @@ function global(layers: ScoredLayer[], priority: Float64Array[], ratio: number):
   return picked;
 }
 
-/** L1 norm of each slice of a weight tensor along `axis` (the layer's output-unit axis). */
-export function l1PerUnit(data: ArrayLike<number>, dims: number[], axis: number): Float64Array {
+/** Lp norm of each slice of a weight tensor along `axis` (the layer's output-unit axis). */
+export function normPerUnit(data: ArrayLike<number>, dims: number[], axis: number, p: number): Float64Array {
   const units = dims[axis];
   const inner = dims.slice(axis + 1).reduce((a, b) => a * b, 1);
   const out = new Float64Array(units);
-  for (let i = 0; i < data.length; i++) out[Math.floor(i / inner) % units] += Math.abs(data[i]);
+  for (let i = 0; i < data.length; i++) out[Math.floor(i / inner) % units] += Math.abs(data[i]) ** p;
+  if (p !== 1) for (let u = 0; u < units; u++) out[u] = out[u] ** (1 / p);
   return out;
 }

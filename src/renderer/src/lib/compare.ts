@@ -1,10 +1,13 @@
 import type { ComparePoint } from '../../../shared/api.js';
+import { strategyColor } from '../../../shared/strategies.js';
 import { mean } from './stats.js';
 
 export interface Series {
   name: string;
   /** [x, y] pairs sorted by x. */
   data: [number, number][];
+  /** The strategy's chart colour (strategies.ts). */
+  color: string;
 }
 
 const seriesName = (p: ComparePoint) => (p.scope === 'global' ? `${p.strategy} (global)` : p.strategy);
@@ -25,18 +28,20 @@ export function accuracySeries(points: readonly ComparePoint[]): Series[] {
     const byRatio = new Map<number, number[]>();
     for (const p of [...baseline.map((b) => ({ ...b, ratio: 0 })), ...ps]) byRatio.set(p.ratio, [...(byRatio.get(p.ratio) ?? []), p.accuracy]);
     const data = [...byRatio].map(([r, accs]) => [r, mean(accs)] as [number, number]).sort((a, b) => a[0] - b[0]);
-    return { name, data };
+    return { name, data, color: strategyColor(ps[0].strategy) };
   });
 }
 
 /** Accuracy vs mean UnitMem of the pruned model: one point per run, grouped by strategy. */
 export function memorizationSeries(points: readonly ComparePoint[]): Series[] {
-  const groups = new Map<string, [number, number][]>();
+  const groups = new Map<string, { data: [number, number][]; color: string }>();
   for (const p of points) {
     const name = p.strategy === 'none' ? 'unpruned' : seriesName(p);
-    groups.set(name, [...(groups.get(name) ?? []), [p.meanUnitMem, p.accuracy]]);
+    const g = groups.get(name) ?? { data: [], color: strategyColor(p.strategy) };
+    g.data.push([p.meanUnitMem, p.accuracy]);
+    groups.set(name, g);
   }
-  return [...groups].map(([name, data]) => ({ name, data: data.sort((a, b) => a[0] - b[0]) }));
+  return [...groups].map(([name, g]) => ({ name, data: g.data.sort((a, b) => a[0] - b[0]), color: g.color }));
 }
 
 const COLUMNS = ['strategy', 'scope', 'ratio', 'seed', 'accuracy', 'meanUnitMem', 'layerMem', 'params', 'flops', 'latencyMs'] as const;

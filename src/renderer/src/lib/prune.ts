@@ -8,13 +8,6 @@ export interface PrunePreviewRow {
   fraction: number;
 }
 
-export const STRATEGY_LABELS: Record<PruneStrategy, string> = {
-  low: 'lowest UnitMem',
-  high: 'highest UnitMem',
-  random: 'random units',
-  l1: 'smallest L1 weight norm',
-};
-
 /** Per-layer view of a prune preview, in the layers' (forward) order; layers where nothing goes show 0. */
 export function previewRows(preview: PruneResult, layers: readonly { name: string; units: number }[]): PrunePreviewRow[] {
   return layers.map((l) => {

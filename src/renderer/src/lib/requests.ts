@@ -11,6 +11,7 @@ import type {
   UnitMemRequest,
   UnitMemResult,
 } from '../../../shared/api.js';
+import { strategyInfo } from '../../../shared/strategies.js';
 
 const norm = (p: ProjectInfo) => ({ mean: p.normalization.mean, std: p.normalization.std });
 
@@ -41,7 +42,8 @@ export interface PruneForm {
 
 /** Without `out` the engine only previews (nothing is written). */
 export function pruneRequest(p: ProjectInfo, f: PruneForm, scores: UnitMemResult | undefined, out?: string): PruneRequest {
-  if (!scores && (f.strategy === 'low' || f.strategy === 'high')) throw new Error(`strategy '${f.strategy}' needs UnitMem: compute it on the Layers screen first`);
+  const needsScores = strategyInfo(f.strategy).needsScores;
+  if (!scores && needsScores) throw new Error(`strategy '${f.strategy}' needs UnitMem: compute it on the Layers screen first`);
   return {
     model: p.model,
     strategy: f.strategy,
@@ -49,7 +51,7 @@ export function pruneRequest(p: ProjectInfo, f: PruneForm, scores: UnitMemResult
     ratio: f.ratio,
     mode: f.mode,
     seed: f.seed,
-    ...(scores && f.strategy !== 'l1' && f.strategy !== 'random' ? { scores } : {}),
+    ...(scores && needsScores ? { scores } : {}),
     ...(out ? { out } : {}),
   };
 }
