@@ -2,6 +2,7 @@
 // values. Written from the ONNX operator spec; an op not listed here leaves its outputs unknown.
 import { attr, attrInt, attrInts } from './graph-index.js';
 import { broadcastShapes, divDims, mulDims } from './dims.js';
+import { opsWith } from './op-traits.js';
 import type { NodeProto } from './schema.js';
 import type { Dim } from './shapes.js';
 
@@ -240,10 +241,8 @@ function sumDims(dims: Dim[]): Dim {
 for (const op of ['AveragePool', 'LpPool']) RULES[op] = RULES.MaxPool;
 for (const op of ['GlobalMaxPool', 'GlobalLpPool']) RULES[op] = RULES.GlobalAveragePool;
 for (const op of ['ReduceMin', 'ReduceProd', 'ReduceL1', 'ReduceL2', 'ReduceLogSumExp', 'ReduceSumSquare']) RULES[op] = RULES.ReduceMax;
-const UNARY = 'Relu LeakyRelu PRelu Sigmoid Tanh HardSigmoid HardSwish Elu Selu Celu Gelu Softplus Softsign Mish Erf Exp Log Sqrt Abs Neg Reciprocal Floor Ceil Round Sign Sin Cos Not Clip Cast CastLike Identity Dropout LogSoftmax InstanceNormalization GroupNormalization LRN IsNaN IsInf';
-for (const op of UNARY.split(' ')) RULES[op] = same;
-const BINARY = 'Add Sub Mul Div Pow Mod Max Min Sum Mean Equal Less Greater LessOrEqual GreaterOrEqual And Or Xor BitShift';
-for (const op of BINARY.split(' ')) RULES[op] = broadcast;
+for (const op of opsWith((t) => t.shape === 'same')) RULES[op] ??= same;
+for (const op of opsWith((t) => t.shape === 'broadcast')) RULES[op] = broadcast;
 
 /** Output shapes of `c.node`, one per output; undefined entries are unknown. */
 export function outputShapes(c: ShapeContext): (Dim[] | undefined)[] {

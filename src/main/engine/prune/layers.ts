@@ -2,6 +2,7 @@
 // that hold its output units, and the per-channel chain after it (what masking must zero so that
 // the unit's activation is exactly zero).
 import { attrInt, type GraphIndex, type ModelProto, type NodeProto, type TensorProto } from '../onnx/index.js';
+import { opsWith, opTraits } from '../onnx/op-traits.js';
 import { discoverLayers, weightLayer } from '../units/index.js';
 
 export interface LayerNode {
@@ -56,23 +57,12 @@ export function asLayer(index: GraphIndex, node: NodeProto): LayerNode | undefin
   return { ...base, outAxis: dims.length - 1, inAxis: dims.length - 2, channelAxis: -1 };
 }
 
-/** Data inputs of ops that act on each channel separately (output channel c depends on input channel c only). */
-export const CHANNELWISE = new Set([
-  'Relu', 'LeakyRelu', 'PRelu', 'Clip', 'Sigmoid', 'HardSigmoid', 'HardSwish', 'Tanh', 'Elu', 'Selu', 'Celu', 'Gelu',
-  'Erf', 'Softplus', 'Softsign', 'Mish', 'Dropout', 'Identity', 'Neg', 'Abs', 'Sqrt', 'Exp', 'Log', 'Reciprocal',
-  'Floor', 'Ceil', 'Round', 'Sign', 'MaxPool', 'AveragePool', 'GlobalAveragePool', 'GlobalMaxPool', 'LpPool',
-  'BatchNormalization', 'InstanceNormalization',
-  'Add', 'Sub', 'Mul', 'Div', 'Max', 'Min', 'Sum', 'Mean', 'Pow',
-]);
-
-/** Inputs of channelwise ops that are per-channel parameter vectors indexed on axis 0. */
-export const CHANNEL_PARAMS: Record<string, number[]> = {
-  BatchNormalization: [1, 2, 3, 4],
-  InstanceNormalization: [1, 2],
-};
-
-/** Binary ops whose operands broadcast against each other (a constant operand may be per-channel). */
-export const ELEMENTWISE = new Set(['Add', 'Sub', 'Mul', 'Div', 'Max', 'Min', 'Sum', 'Mean', 'Pow', 'PRelu']);
+/** Op trait sets the pruner tests membership in (onnx/op-traits.ts holds the one table). */
+export const CHANNELWISE = opsWith((t) => t.channelwise === true);
+export const ELEMENTWISE = opsWith((t) => t.elementwise === true);
+export const CHANNEL_PARAMS: Record<string, number[] | undefined> = Object.fromEntries(
+  [...opsWith((t) => t.channelParams !== undefined)].map((op) => [op, opTraits(op).channelParams]),
+);
 
 /** A per-unit parameter to zero when masking: `param` indexed on `axis` by the unit. */
 export interface UnitParam {

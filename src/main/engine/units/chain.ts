@@ -3,13 +3,8 @@
 // Gelu (x * 0.5 * (1 + erf(x / sqrt 2))) and SiLU (x * sigmoid(x)). The activation tensor is the
 // end of that chain: what the paper calls the layer's output.
 import { elementCount, type GraphIndex, type NodeProto } from '../onnx/index.js';
+import { opTraits } from '../onnx/op-traits.js';
 
-const ACTIVATIONS = new Set([
-  'Relu', 'LeakyRelu', 'PRelu', 'Clip', 'Sigmoid', 'Tanh', 'HardSigmoid', 'HardSwish', 'Elu', 'Selu',
-  'Celu', 'Gelu', 'Softplus', 'Mish', 'ThresholdedRelu',
-]);
-/** Ops that pass a tensor through unchanged at inference. */
-const PASS = new Set(['Identity', 'Dropout']);
 const AFFINE = new Set(['Add', 'Sub', 'Mul', 'Div']);
 
 export interface ChainStep {
@@ -74,8 +69,9 @@ function step(index: GraphIndex, t: string, units: number): ChainStep | undefine
   const n = only(index, t);
   if (!n) return undefined;
   const out = { tensor: n.output[0], nodes: [n] };
-  if (PASS.has(n.op_type)) return { ...out, kind: 'pass' };
-  if (ACTIVATIONS.has(n.op_type) && n.input[0] === t) return { ...out, kind: 'activation' };
+  const traits = opTraits(n.op_type);
+  if (traits.pass) return { ...out, kind: 'pass' };
+  if (traits.activation && n.input[0] === t) return { ...out, kind: 'activation' };
   if (n.op_type === 'BatchNormalization' && n.input[0] === t) return { ...out, kind: 'norm' };
   if (AFFINE.has(n.op_type) && perChannelConstant(index, other(n, t), units)) return { ...out, kind: 'bias' };
   return undefined;

@@ -3,11 +3,11 @@
 // measured for LayerMem only (METRICS.md).
 import type { LayerInfo, LayerKind } from '../../../shared/api.js';
 import { indexModel, type GraphIndex, type ModelProto, type NodeProto } from '../onnx/index.js';
+import { opTraits } from '../onnx/op-traits.js';
 import { activationTensor } from './chain.js';
 import { weightLayer, type WeightLayer } from './layers.js';
 import { sourceThroughMoves, transformerRoles, type Role } from './roles.js';
 
-const POOLS = new Set(['MaxPool', 'AveragePool', 'GlobalAveragePool', 'GlobalMaxPool', 'LpPool', 'GlobalLpPool']);
 const ROLE_KIND: Record<Role, LayerKind> = {
   'attention-in': 'attention-proj',
   'attention-out': 'attention-proj',
@@ -101,7 +101,7 @@ function extraRow(
   let tensor = n.output[0];
   let block: number | undefined;
   let sublayer: LayerInfo['sublayer'];
-  if (POOLS.has(n.op_type)) kind = 'pool';
+  if (opTraits(n.op_type).pool) kind = 'pool';
   else if (n.op_type === 'Add' && n.input.length === 2 && !n.input.some((i) => index.isConstant(i))) {
     const added = isViT ? addedLayer(index, n, byTensor) : undefined;
     if (added && blockOf.has(added)) {

@@ -4,10 +4,11 @@
 // - attention output projection: its input comes, the same way, from the MatMul of Softmax and v;
 // - MLP fc1: a non-attention linear followed by a nonlinearity and, directly, another linear (fc2).
 import type { GraphIndex, NodeProto } from '../onnx/index.js';
+import { opsWith } from '../onnx/op-traits.js';
 import type { WeightLayer } from './layers.js';
 
 /** Ops that only move or rescale values (head split/merge, q scaling), at most this deep. */
-const MOVE = new Set(['Reshape', 'Transpose', 'Split', 'Squeeze', 'Unsqueeze', 'Gather', 'Slice', 'Identity', 'Dropout', 'Cast', 'Flatten']);
+const MOVE = opsWith((t) => t.move === true);
 const MAX_DEPTH = 8;
 
 export type Role = 'attention-in' | 'attention-out' | 'mlp-fc1' | 'mlp-fc2';
