@@ -72,7 +72,8 @@ export interface ModelInfo {
   model: ModelRef;
   opset: number;
   producer: string;
-  input: { name: string; shape: (number | string)[]; type: string };
+  /** Absent for a graph that takes no input (constants only): valid, but it cannot run images. */
+  input?: { name: string; shape: (number | string)[]; type: string };
   output: { name: string; shape: (number | string)[]; type: string };
   params: number;
   flops: number;

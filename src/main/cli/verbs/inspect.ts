@@ -11,7 +11,7 @@ function table(info: ModelInfo): string {
   const head = [
     `model    ${info.model.path}`,
     `producer ${info.producer || 'unknown'}, opset ${info.opset}`,
-    `input    ${info.input.name} ${fmtShape(info.input.shape)} ${info.input.type}`,
+    `input    ${info.input ? `${info.input.name} ${fmtShape(info.input.shape)} ${info.input.type}` : 'none (constants only: this model cannot run images)'}`,
     `output   ${info.output.name} ${fmtShape(info.output.shape)} ${info.output.type}`,
     `params   ${info.params.toLocaleString('en-US')}   FLOPs/sample ${info.flops.toLocaleString('en-US')}`,
     '',
@@ -22,6 +22,7 @@ function table(info: ModelInfo): string {
   );
   const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
   const lines = rows.map((r) => r.map((v, c) => (c === 3 || c === 4 ? v.padStart(widths[c]) : v.padEnd(widths[c]))).join('  ').trimEnd());
+  if (info.layers.length === 0) return [...head, 'no encoder layers found (no Conv, Gemm or MatMul with a constant weight)'].join('\n');
   return [...head, ...lines, '', '* measured for LayerMem only (not prunable)'].join('\n');
 }
 

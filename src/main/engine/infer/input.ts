@@ -13,7 +13,7 @@ export function modelInput(model: OnnxModel, size?: [number, number]): InputSpec
   const g = model.proto.graph!;
   const inits = new Set(g.initializer.map((t) => t.name));
   const input = g.input.find((i) => !inits.has(i.name));
-  if (!input) throw new MemLensError('BAD_MODEL', `${model.path}: the graph has no input`);
+  if (!input) throw new MemLensError('BAD_MODEL', `${model.path}: the graph has no input; MemLens needs an image input [N, C, H, W]`);
   const dims = (input.type?.tensor_type?.shape?.dim ?? []).map((d) => (d.dim_value ? Number(d.dim_value) : undefined));
   const shown = `[${dims.map((d) => d ?? '?').join(', ')}]`;
   if (dims.length !== 4) {

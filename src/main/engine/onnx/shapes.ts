@@ -102,7 +102,9 @@ function foldValue(c: ShapeContext, shapeOut: Dim[] | undefined): Dim[] | undefi
     case 'ConstantOfShape': {
       if (!shapeOut || !shapeOut.every((d) => typeof d === 'number')) return undefined;
       const count = (shapeOut as number[]).reduce((a, b) => a * b, 1);
+      // `value` may have any element type (it is the output's); only integer fills are shape values.
       const v = attr(n, 'value')?.t;
+      if (v && !INT_TYPES.has(v.data_type)) return undefined;
       return count <= MAX_VALUES ? new Array(count).fill(v ? tensorToInts(v)[0] ?? 0 : 0) : undefined;
     }
     default:

@@ -35,6 +35,14 @@ export function isExternal(t: TensorProto): boolean {
   return t.data_location === DataLocation.EXTERNAL;
 }
 
+/**
+ * Bytes in raw_data. A tensor written without raw_data decodes to protobufjs's default, an empty
+ * array rather than a Uint8Array, so read the length, which both have.
+ */
+function rawLength(t: TensorProto): number {
+  return t.raw_data?.length ?? 0;
+}
+
 function view<T>(t: TensorProto, Ctor: { new (b: ArrayBuffer, o: number, n: number): T; BYTES_PER_ELEMENT: number }): T {
   const raw = t.raw_data;
   const n = raw.byteLength / Ctor.BYTES_PER_ELEMENT;
@@ -48,8 +56,8 @@ function view<T>(t: TensorProto, Ctor: { new (b: ArrayBuffer, o: number, n: numb
 function checkRaw(t: TensorProto, type: DataType): void {
   if (isExternal(t)) throw new MemLensError('BAD_MODEL', `tensor ${t.name}: external data not loaded`);
   const want = elementCount(t) * elementBytes(type)!;
-  if (t.raw_data.byteLength !== want) {
-    throw new MemLensError('BAD_MODEL', `tensor ${t.name}: raw_data has ${t.raw_data.byteLength} bytes, dims need ${want}`);
+  if (rawLength(t) !== want) {
+    throw new MemLensError('BAD_MODEL', `tensor ${t.name}: raw_data has ${rawLength(t)} bytes, dims need ${want}`);
   }
 }
 
@@ -58,7 +66,8 @@ export function tensorToFloat32(t: TensorProto): Float32Array {
   if (t.data_type !== DataType.FLOAT) {
     throw new MemLensError('UNSUPPORTED', `tensor ${t.name}: data type ${DataType[t.data_type]} is not FLOAT`);
   }
-  if (t.raw_data.byteLength > 0 || elementCount(t) === 0 || isExternal(t)) {
+  // An empty tensor (dims with a 0) is valid with no data at all: it falls through to float_data.
+  if (rawLength(t) > 0 || isExternal(t)) {
     checkRaw(t, DataType.FLOAT);
     return view(t, Float32Array);
   }
@@ -81,7 +90,7 @@ const INT_ARRAYS: Partial<Record<DataType, IntArray>> = {
 export function tensorToInts(t: TensorProto): number[] {
   const Ctor = INT_ARRAYS[t.data_type as DataType];
   if (!Ctor) throw new MemLensError('UNSUPPORTED', `tensor ${t.name}: data type ${DataType[t.data_type]} is not an integer type`);
-  if (t.raw_data.byteLength > 0 || isExternal(t)) {
+  if (rawLength(t) > 0 || isExternal(t)) {
     checkRaw(t, t.data_type);
     return Array.from(view(t, Ctor), clampInt);
   }
@@ -101,7 +110,7 @@ function clampInt(v: number | bigint): number {
 export function tensorToNumbers(t: TensorProto): number[] {
   if (t.data_type === DataType.FLOAT) return Array.from(tensorToFloat32(t));
   if (t.data_type === DataType.DOUBLE) {
-    if (t.raw_data.byteLength > 0) {
+    if (rawLength(t) > 0 || isExternal(t)) {
       checkRaw(t, DataType.DOUBLE);
       return Array.from(view(t, Float64Array));
     }

@@ -54,7 +54,9 @@ export function modelInfo(model: OnnxModel, layers?: LayerInfo[]): ModelInfo {
   const index = indexModel(model.proto);
   const input = index.inputs()[0];
   const output = index.graph.output[0];
-  if (!input || !output) throw new MemLensError('BAD_MODEL', `${model.path}: the graph has no ${input ? 'output' : 'input'}`);
+  // A graph of constants alone has no input and is still a valid model to describe; only the verbs
+  // that run images need one (infer/input.ts says so).
+  if (!output) throw new MemLensError('BAD_MODEL', `${model.path}: the graph has no output`);
   let params = 0;
   for (const t of index.graph.initializer) if (FLOAT_TYPES.has(t.data_type)) params += elementCount(t);
   const p = model.proto;
@@ -63,7 +65,7 @@ export function modelInfo(model: OnnxModel, layers?: LayerInfo[]): ModelInfo {
     model: { path: model.path, sha256: model.sha256 },
     opset: opsetVersion(p),
     producer: [p.producer_name, p.producer_version].filter(Boolean).join(' '),
-    input: describe(input, index),
+    ...(input ? { input: describe(input, index) } : {}),
     output: describe(output, index),
     params,
     flops: estimateFlops(index),
