@@ -45,7 +45,7 @@ export function estimateFlops(index: GraphIndex): number {
   return flops;
 }
 
-function describe(v: ValueInfoProto, index: GraphIndex): ModelInfo['input'] {
+function describe(v: ValueInfoProto, index: GraphIndex): ModelInfo['output'] {
   const elem = v.type?.tensor_type?.elem_type as DataType | undefined;
   return { name: v.name, shape: index.shape(v.name) ?? [], type: elem === undefined ? 'unknown' : DataType[elem].toLowerCase() };
 }
