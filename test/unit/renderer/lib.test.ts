@@ -6,7 +6,7 @@ import { exportPaths } from '../../../src/renderer/src/lib/exports.js';
 import { autoChoice, rankLayers } from '../../../src/renderer/src/lib/finetune.js';
 import { parseNumbers, parseRatios } from '../../../src/renderer/src/lib/form.js';
 import { layerRows, unitMemBoxes } from '../../../src/renderer/src/lib/layers.js';
-import { previewRows, prunedModelPath, reduction } from '../../../src/renderer/src/lib/prune.js';
+import { previewRows, prunedModelPath } from '../../../src/renderer/src/lib/prune.js';
 import { sortUnits, unitRows } from '../../../src/renderer/src/lib/units.js';
 
 const unitmem = {
@@ -76,14 +76,12 @@ describe('Units screen logic', () => {
 });
 
 describe('Prune screen logic', () => {
-  it('shows removed units per layer and the saved fraction', () => {
+  it('shows removed units per layer', () => {
     const preview = { removed: { fc: [0, 2] }, params: { before: 200, after: 150 }, flops: { before: 10, after: 10 } } as unknown as PruneResult;
     expect(previewRows(preview, unitmem.layers)).toEqual([
       { layer: 'conv1', units: 2, removed: 0, fraction: 0 },
       { layer: 'fc', units: 3, removed: 2, fraction: 2 / 3 },
     ]);
-    expect(reduction(200, 150)).toBe(0.25);
-    expect(reduction(0, 0)).toBe(0);
   });
 
   it('suggests an export path that is never the source model', () => {

@@ -1,5 +1,6 @@
 import type { PruneStrategy } from '../../../shared/api.js';
 import { STRATEGY_NAMES } from '../../../shared/strategies.js';
+import { formatCount, formatFixed, formatPercent } from '../../../shared/format.js';
 import { compare as runCompare } from '../../engine/evaluate/sweep.js';
 import { summarize } from '../../engine/evaluate/summary.js';
 import { checkKnown, list, num, numList, str, UsageError } from '../args.js';
@@ -8,7 +9,6 @@ import { choice, runMetricVerb } from '../metric-verb.js';
 import type { Verb } from '../verb.js';
 import { compareCsv } from '../../engine/evaluate/csv.js';
 
-const pct = (a: number) => `${(100 * a).toFixed(2)}%`;
 const nameWidth = Math.max(...STRATEGY_NAMES.map((n) => n.length));
 
 export const compare: Verb = {
@@ -49,10 +49,10 @@ export const compare: Verb = {
           `${r.settings.probe} probe accuracy after pruning ${r.model.path}`,
           ...summarize(r.points).map(
             (s) =>
-              `  ${s.strategy.padEnd(nameWidth)} ${(s.strategy === 'none' ? '' : s.scope).padEnd(7)} ${pct(s.ratio).padStart(7)}  ` +
-              `acc ${pct(s.accuracy)}${s.runs > 1 ? ` ± ${(100 * s.accuracyStd).toFixed(2)}` : ''}  mean UnitMem ${s.meanUnitMem.toFixed(4)}  ` +
-              (s.layerMem !== undefined ? `LayerMem ${s.layerMem.toFixed(4)}  ` : '') +
-              `params ${Math.round(s.params)}  ${s.latencyMs.toFixed(3)} ms/image`,
+              `  ${s.strategy.padEnd(nameWidth)} ${(s.strategy === 'none' ? '' : s.scope).padEnd(7)} ${formatPercent(s.ratio).padStart(7)}  ` +
+              `acc ${formatPercent(s.accuracy, 2)}${s.runs > 1 ? ` ± ${formatFixed(100 * s.accuracyStd, 2)}` : ''}  mean UnitMem ${formatFixed(s.meanUnitMem, 4)}  ` +
+              (s.layerMem !== undefined ? `LayerMem ${formatFixed(s.layerMem, 4)}  ` : '') +
+              `params ${formatCount(s.params)}  ${s.latencyMs.toFixed(3)} ms/image`,
           ),
           `wrote ${r.files!.json}, ${r.files!.csv}, ${r.files!.html}`,
         ].join('\n'),

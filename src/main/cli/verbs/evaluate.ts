@@ -1,10 +1,10 @@
+import { formatPercent } from '../../../shared/format.js';
 import { evaluate as runEvaluate } from '../../engine/evaluate/evaluate.js';
 import { checkKnown, num, str, UsageError } from '../args.js';
 import { DATA_OPTIONS, dataOptions } from '../data-options.js';
 import { choice, runMetricVerb } from '../metric-verb.js';
 import type { Verb } from '../verb.js';
 
-const pct = (a: number) => `${(100 * a).toFixed(2)}%`;
 
 export const evaluate: Verb = {
   name: 'evaluate',
@@ -41,8 +41,8 @@ export const evaluate: Verb = {
       (r) => {
         const classes = r.settings.classes as string[];
         return [
-          `${r.probe} probe accuracy ${pct(r.accuracy)} (${r.trainCount} train, ${r.testCount} test) for ${r.model.path}`,
-          ...r.perClass.map((a, c) => `  ${classes[c].padEnd(16)} ${Number.isNaN(a) ? '-' : pct(a)}`),
+          `${r.probe} probe accuracy ${formatPercent(r.accuracy, 2)} (${r.trainCount} train, ${r.testCount} test) for ${r.model.path}`,
+          ...r.perClass.map((a, c) => `  ${classes[c].padEnd(16)} ${Number.isNaN(a) ? '-' : formatPercent(a, 2)}`),
         ].join('\n');
       },
     );

@@ -1,4 +1,5 @@
 import type { FinetuneResult } from '../../../shared/api.js';
+import { formatPercent } from '../../../shared/format.js';
 import { finetune as runFinetune, resultPath } from '../../engine/finetune/job.js';
 import { checkKnown, flag, num, str, UsageError } from '../args.js';
 import { DATA_OPTIONS, dataOptions } from '../data-options.js';
@@ -6,7 +7,7 @@ import { choice } from '../metric-verb.js';
 import { cliJob } from '../progress.js';
 import type { Verb } from '../verb.js';
 
-const pct = (a: number) => `${(a * 100).toFixed(2)}%`;
+const pct = (a: number) => formatPercent(a, 2);
 
 function summary(r: FinetuneResult): string {
   const base = r.baseline.epochs ?? [];

@@ -1,4 +1,5 @@
 import type { ModelInfo } from '../../../shared/api.js';
+import { formatCount } from '../../../shared/format.js';
 import { inspectModel } from '../../engine/units/index.js';
 import { checkKnown, UsageError } from '../args.js';
 import { emitResult } from '../output.js';
@@ -13,12 +14,12 @@ function table(info: ModelInfo): string {
     `producer ${info.producer || 'unknown'}, opset ${info.opset}`,
     `input    ${info.input ? `${info.input.name} ${fmtShape(info.input.shape)} ${info.input.type}` : 'none (constants only: this model cannot run images)'}`,
     `output   ${info.output.name} ${fmtShape(info.output.shape)} ${info.output.type}`,
-    `params   ${info.params.toLocaleString('en-US')}   FLOPs/sample ${info.flops.toLocaleString('en-US')}`,
+    `params   ${formatCount(info.params)}   FLOPs/sample ${formatCount(info.flops)}`,
     '',
   ];
   const rows = [['#', 'layer', 'kind', 'units', 'params', 'block', 'activation tensor']];
   info.layers.forEach((l, i) =>
-    rows.push([String(i), l.name, l.kind + (l.prunable ? '' : '*'), String(l.units), l.prunable ? String(l.params) : '', l.block === undefined ? '' : String(l.block), l.tensor]),
+    rows.push([String(i), l.name, l.kind + (l.prunable ? '' : '*'), String(l.units), l.prunable ? formatCount(l.params) : '', l.block === undefined ? '' : String(l.block), l.tensor]),
   );
   const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
   const lines = rows.map((r) => r.map((v, c) => (c === 3 || c === 4 ? v.padStart(widths[c]) : v.padEnd(widths[c]))).join('  ').trimEnd());

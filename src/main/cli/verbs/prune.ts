@@ -1,6 +1,7 @@
 import type { PruneResult, PruneStrategy } from '../../../shared/api.js';
 import { STRATEGY_NAMES } from '../../../shared/strategies.js';
 import { pruneModel, resultPath } from '../../engine/prune/export.js';
+import { formatCountChange } from '../../../shared/format.js';
 import { checkKnown, flag, list, num, str, UsageError, type ParsedArgs } from '../args.js';
 import type { Verb } from '../verb.js';
 
@@ -10,10 +11,6 @@ function oneOf<T extends string>(args: ParsedArgs, name: string, values: readonl
   if (!values.includes(v as T)) throw new UsageError(`--${name} expects ${values.join('|')}, got '${v}'`);
   return v as T;
 }
-
-const count = (n: number) => n.toLocaleString('en-US');
-const change = (before: number, after: number) =>
-  `${count(before)} -> ${count(after)} (${before ? (((after - before) / before) * 100).toFixed(1) : '0.0'}%)`;
 
 /** Left-aligned columns, numbers right-aligned. */
 function table(rows: string[][]): string[] {
@@ -33,8 +30,8 @@ function summary(r: PruneResult): string {
     '',
     ...table([['mode', 'units', 'layers', 'why masked'], ...groups]),
     '',
-    `params  ${change(r.params.before, r.params.after)}`,
-    `FLOPs   ${change(r.flops.before, r.flops.after)}`,
+    `params  ${formatCountChange(r.params.before, r.params.after)}`,
+    `FLOPs   ${formatCountChange(r.flops.before, r.flops.after)}`,
     ...(r.out ? [`wrote ${r.out} and ${resultPath(r.out)}`] : ['preview only (no --out): nothing written']),
   ].join('\n');
 }

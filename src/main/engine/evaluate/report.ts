@@ -2,11 +2,12 @@
 // accuracy vs pruned fraction per strategy, accuracy vs mean UnitMem — and the summary table
 // (with a LayerMem column when the sweep had a reference encoder).
 import type { CompareResult } from '../../../shared/api.js';
+import { formatCount, formatFixed, formatPercent } from '../../../shared/format.js';
 import { strategyColor } from '../../../shared/strategies.js';
 import { summarize, type SummaryRow } from './summary.js';
 import { escapeHtml, svgChart, type Series } from './svg-chart.js';
 
-const pct = (v: number) => `${(100 * v).toFixed(1)}%`;
+const pct = (v: number) => formatPercent(v);
 
 /** One line per strategy and scope, each starting at the unpruned model (fraction 0). */
 function fractionSeries(rows: SummaryRow[]): Series[] {
@@ -42,10 +43,10 @@ function table(rows: SummaryRow[]): string {
       r.strategy === 'none' ? '-' : r.scope,
       pct(r.ratio),
       String(r.runs),
-      pct(r.accuracy) + (r.runs > 1 ? ` ± ${(100 * r.accuracyStd).toFixed(1)}` : ''),
-      r.meanUnitMem.toFixed(4),
-      ...(withLayerMem ? [r.layerMem?.toFixed(4) ?? '-'] : []),
-      String(Math.round(r.params)),
+      pct(r.accuracy) + (r.runs > 1 ? ` ± ${formatFixed(100 * r.accuracyStd, 1)}` : ''),
+      formatFixed(r.meanUnitMem, 4),
+      ...(withLayerMem ? [(r.layerMem === undefined ? '-' : formatFixed(r.layerMem, 4))] : []),
+      formatCount(r.params),
       (r.flops / 1e6).toFixed(2),
       r.latencyMs.toFixed(3),
     ],

@@ -16,11 +16,6 @@ export function previewRows(preview: PruneResult, layers: readonly { name: strin
   });
 }
 
-/** "−12.5 %" style change from before to after (what the preview promises to save). */
-export function reduction(before: number, after: number): number {
-  return before > 0 ? (before - after) / before : 0;
-}
-
 /** A default export path next to the source model that never equals it: model-low-20.onnx. */
 export function prunedModelPath(model: string, strategy: PruneStrategy, ratio: number, scope: 'layer' | 'global'): string {
   const base = model.replace(/\.onnx$/i, '');
