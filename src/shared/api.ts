@@ -33,6 +33,13 @@ export interface ModelRef {
   sha256: string;
 }
 
+/**
+ * Where a result's normalization came from (its settings' `normalizationFrom`): the request (the
+ * CLI's --mean/--std, the app's project), the project.memlens.json beside the model, or the
+ * 0.5/0.5 default used when neither gives one.
+ */
+export type NormalizationSource = 'request' | 'project' | 'default';
+
 /** Input normalization after scaling pixels to [0,1]; one value per channel (or one for all). */
 export interface Normalization {
   mean: number[];

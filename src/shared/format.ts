@@ -1,6 +1,7 @@
 // How numbers read wherever a user sees them: the CLI's summaries, the report and the app's screens
 // share these, so a count or a change reads the same everywhere. No sign on a zero ("-0.0%" and
 // "-0.0000" never show), and a change that is not zero never rounds to look like one.
+import type { NormalizationSource } from './api.js';
 
 /** A count with thousands separators: 147584 -> "147,584". */
 export function formatCount(n: number): string {
@@ -34,4 +35,21 @@ export function formatSignedPercent(fraction: number, digits = 1): string {
 export function formatCountChange(before: number, after: number, arrow = '->'): string {
   const change = before > 0 ? formatSignedPercent((after - before) / before) : after === before ? '0%' : 'new';
   return `${formatCount(before)} ${arrow} ${formatCount(after)} (${change})`;
+}
+
+const NORMALIZATION_SOURCES: Record<Exclude<NormalizationSource, 'request'>, string> = {
+  project: 'from project.memlens.json beside the model',
+  default: 'DEFAULT: none given and no project.memlens.json beside the model; pass the one the encoder was trained with',
+};
+
+/**
+ * The normalization a result was computed with and where it came from, from its settings:
+ * "mean 0.286 std 0.353 (--mean/--std)". `given` names the request's source in the caller's terms
+ * (the CLI's options, the app's project). Undefined for settings without a normalization.
+ */
+export function formatNormalization(settings: Record<string, unknown>, given: string): string | undefined {
+  const { mean, std, normalizationFrom: from } = settings as { mean?: number[]; std?: number[]; normalizationFrom?: NormalizationSource };
+  if (!mean || !std) return undefined;
+  const source = from === undefined ? undefined : from === 'request' ? given : NORMALIZATION_SOURCES[from];
+  return `mean ${mean.join(',')} std ${std.join(',')}${source ? ` (${source})` : ''}`;
 }

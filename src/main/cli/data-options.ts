@@ -8,6 +8,8 @@ export function dataOptions(args: ParsedArgs): DataOptions {
   const o: DataOptions = {};
   const mean = numList(args, 'mean');
   const std = numList(args, 'std');
+  // One without the other would mix the given values with a project's or the default.
+  if (!mean !== !std) throw new UsageError('--mean and --std go together (one value per channel, or one for all)');
   if (mean) o.mean = mean;
   if (std) {
     if (std.some((s) => s <= 0)) throw new UsageError('--std values must be positive');

@@ -3,7 +3,7 @@
 import type { JobControl } from '../../shared/api.js';
 import { writeFileAtomic } from '../engine/files.js';
 import { str, UsageError, type ParsedArgs } from './args.js';
-import { emitResult } from './output.js';
+import { emitResult, normalizationLine } from './output.js';
 import { cliJob } from './progress.js';
 
 /** Options every metric verb takes besides the data options. */
@@ -21,12 +21,12 @@ export function choice<T extends string>(args: ParsedArgs, name: string, values:
  */
 export async function runMetricVerb<T>(
   args: ParsedArgs,
-  work: (ctl: JobControl) => Promise<T>,
+  work: (ctl: JobControl) => Promise<T & { settings: Record<string, unknown> }>,
   csv: (doc: T) => string,
   summary: (doc: T) => string,
 ): Promise<number> {
   const job = cliJob();
-  let doc: T;
+  let doc: T & { settings: Record<string, unknown> };
   try {
     doc = await work(job);
   } finally {
@@ -34,7 +34,8 @@ export async function runMetricVerb<T>(
   }
   const csvPath = str(args, 'csv');
   if (csvPath) await writeFileAtomic(csvPath, csv(doc));
-  await emitResult(args, doc, () => summary(doc) + (csvPath ? `\nwrote ${csvPath}` : ''));
+  const lines = [summary(doc), ...normalizationLine(doc.settings), ...(csvPath ? [`wrote ${csvPath}`] : [])];
+  await emitResult(args, doc, () => lines.join('\n'));
   return 0;
 }
 

@@ -1,5 +1,12 @@
+import { formatNormalization } from '../../shared/format.js';
 import { writeFileAtomic } from '../engine/files.js';
 import { flag, str, type ParsedArgs } from './args.js';
+
+/** The summary line saying which normalization a result used: a wrong one changes every number. */
+export function normalizationLine(settings: Record<string, unknown>): string[] {
+  const n = formatNormalization(settings, '--mean/--std');
+  return n ? [`normalization ${n}`] : [];
+}
 
 /** Prints the result document with --json, writes it with --out, else prints `summary`. */
 export async function emitResult(args: ParsedArgs, doc: unknown, summary: () => string): Promise<void> {

@@ -1,10 +1,11 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { ProjectFile } from '../../../src/shared/api.js';
 import { createProject, loadProject, RecentProjects } from '../../../src/main/engine/project/project.js';
+import { DEMO } from '../../support/cli.js';
 
 let dir: string;
 const doc = (over: Record<string, unknown> = {}) => ({
@@ -55,6 +56,18 @@ describe('project files', () => {
     expect(err.message).toMatch(message);
     expect(err.message).toContain(file);
     expect(err.message).not.toContain('\n');
+  });
+
+  it.each([
+    ['the demo encoder by its name', join(DEMO, 'ssl-cnn-f.onnx')],
+    ['the same bytes renamed', 'renamed.memlens.json'],
+  ])('an ONNX model given as the project file is named as one (%s)', async (_what, given) => {
+    const file = given.startsWith('/') ? given : join(dir, given);
+    if (!given.startsWith('/')) copyFileSync(join(DEMO, 'ssl-cnn-f.onnx'), file);
+    const err = (await loadProject(file).catch((e: Error) => e)) as Error;
+    expect(err.message).toBe(
+      `${file} is an ONNX model, not a project file (*.memlens.json): create a project for it (the app's Project screen offers to), or give it as MODEL to a memlens verb`,
+    );
   });
 
   it('createProject stores paths relative to the project file', async () => {

@@ -4,6 +4,7 @@ import { finetune as runFinetune, resultPath } from '../../engine/finetune/job.j
 import { checkKnown, flag, num, str, UsageError } from '../args.js';
 import { DATA_OPTIONS, dataOptions } from '../data-options.js';
 import { choice } from '../metric-verb.js';
+import { normalizationLine } from '../output.js';
 import { cliJob } from '../progress.js';
 import type { Verb } from '../verb.js';
 
@@ -19,6 +20,7 @@ function summary(r: FinetuneResult): string {
         `  ${String(i + 1).padStart(5)}  ${(base[i]?.loss ?? NaN).toFixed(4).padStart(14)}  ${pct(base[i]?.accuracy ?? NaN).padStart(7)}  ${e.loss.toFixed(4).padStart(15)}  ${pct(e.accuracy).padStart(7)}`,
     ),
     `test accuracy: head only ${pct(r.baseline.accuracy)}, fine-tuned ${pct(r.finetuned.accuracy)}`,
+    ...normalizationLine(r.settings),
     ...(r.out ? [`wrote ${r.out} and ${resultPath(r.out)}`] : ['no --out: the fine-tuned model was not written']),
   ].join('\n');
 }

@@ -47,7 +47,7 @@ export async function openProbeData(req: EvaluateRequest): Promise<ProbeData & {
     trainLabels: aligned.train,
     testLabels: aligned.test,
     embed,
-    settings: { train: train.path, test: test.path, ...embed, ...(ds.limit !== undefined ? { limit: ds.limit } : {}) },
+    settings: { train: train.path, test: test.path, ...embed, normalizationFrom: ds.normalizationFrom, ...(ds.limit !== undefined ? { limit: ds.limit } : {}) },
   };
 }
 

@@ -136,6 +136,7 @@ export async function finetune(req: FinetuneRequest, ctl: JobControl = {}): Prom
     seed: ds.seed,
     mean: ds.mean,
     std: ds.std,
+    normalizationFrom: ds.normalizationFrom,
     size: [input.height, input.width],
     augment: FINETUNE_AUGMENT,
     limit: ds.limit ?? null,

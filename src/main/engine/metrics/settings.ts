@@ -3,7 +3,7 @@
 // the numbers ends up in the result's `settings` and in the cache key.
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import type { AugmentSettings, DataOptions, Normalization } from '../../../shared/api.js';
+import type { AugmentSettings, DataOptions, Normalization, NormalizationSource } from '../../../shared/api.js';
 import { MemLensError } from '../errors.js';
 import type { DataSource } from '../data/source.js';
 import { resolveAugment } from '../data/views.js';
@@ -16,6 +16,8 @@ export interface DataSettings {
   data: string;
   mean: number[];
   std: number[];
+  /** Recorded in every result: a wrong normalization silently changes every number. */
+  normalizationFrom: NormalizationSource;
   size?: [number, number];
   batch: number;
   seed: number;
@@ -43,10 +45,13 @@ export async function dataSettings(
   if (!Number.isInteger(batch) || batch < 1) throw new MemLensError('BAD_INPUT', `batch must be a positive integer, got ${batch}`);
   const augment =
     req.augment === undefined && project.augment ? project.augment : resolveAugment(req.augment);
+  const normalizationFrom: NormalizationSource =
+    req.mean !== undefined || req.std !== undefined ? 'request' : project.normalization ? 'project' : 'default';
   return {
     data: resolve(req.data),
     mean: req.mean ?? project.normalization?.mean ?? [0.5],
     std: req.std ?? project.normalization?.std ?? [0.5],
+    normalizationFrom,
     ...(req.size ? { size: req.size } : {}),
     batch,
     seed: req.seed ?? DEFAULT_SEED,

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { mkdir, readFile } from 'node:fs/promises';
+import { mkdir, open, readFile } from 'node:fs/promises';
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import type { AugmentSettings, Normalization, ProjectFile, ProjectInfo } from '../../../shared/api.js';
 import { resolveAugment } from '../data/index.js';
@@ -13,6 +13,12 @@ const MAX_RECENT = 10;
 /** Reads, validates and resolves a project file: every path in the result is absolute. */
 export async function loadProject(path: string): Promise<ProjectInfo> {
   await requireFile(path, 'project file');
+  if (await isOnnxModel(path)) {
+    throw new MemLensError(
+      'BAD_INPUT',
+      `${path} is an ONNX model, not a project file (*.memlens.json): create a project for it (the app's Project screen offers to), or give it as MODEL to a memlens verb`,
+    );
+  }
   const p = validateProject(await readJson(path, 'project file'), path);
   const at = (rel: string) => resolve(dirname(resolve(path)), rel);
   await requireFile(at(p.model), `project ${path}: model`);
@@ -29,6 +35,22 @@ export async function loadProject(path: string): Promise<ProjectInfo> {
     normalization: p.normalization,
     augment: projectAugment(p, path),
   };
+}
+
+/**
+ * A model where a project file belongs is the likeliest slip (both are opened by path). An ONNX
+ * file is a protobuf whose first field is ir_version (field 1, varint: byte 0x08), which no JSON
+ * text starts with; the extension alone would miss a renamed file.
+ */
+async function isOnnxModel(path: string): Promise<boolean> {
+  if (/\.onnx$/i.test(path)) return true;
+  const f = await open(path, 'r');
+  try {
+    const { bytesRead, buffer } = await f.read(Buffer.alloc(1), 0, 1, 0);
+    return bytesRead === 1 && buffer[0] === 0x08;
+  } finally {
+    await f.close();
+  }
 }
 
 /** The project's augmentations, completed from the defaults and validated (errors name the file). */
