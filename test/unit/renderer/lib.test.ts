@@ -5,9 +5,11 @@ import { BASELINE_COLOR, STRATEGIES } from '../../../src/shared/strategies.js';
 import { exportPaths } from '../../../src/renderer/src/lib/exports.js';
 import { autoChoice, rankLayers } from '../../../src/renderer/src/lib/finetune.js';
 import { parseNumbers, parseRatios } from '../../../src/renderer/src/lib/form.js';
-import { layerRows, unitMemBoxes } from '../../../src/renderer/src/lib/layers.js';
+import { layerAxis, layerRows, unitMemBoxes } from '../../../src/renderer/src/lib/layers.js';
 import { previewRows, prunedModelPath } from '../../../src/renderer/src/lib/prune.js';
-import { sortUnits, unitRows } from '../../../src/renderer/src/lib/units.js';
+import { settingsLine } from '../../../src/renderer/src/lib/settings.js';
+import { filterUnits, pageOf, sortUnits, unitRows } from '../../../src/renderer/src/lib/units.js';
+import { shortLayerNames } from '../../../src/shared/layer-names.js';
 
 const unitmem = {
   schema: 'memlens.unitmem/1',
@@ -157,5 +159,60 @@ describe('form parsing', () => {
     expect(() => parseNumbers('0.2, x', 'std')).toThrow("std: 'x' is not a number");
     expect(parseRatios('10, 20, 0.3')).toEqual([0.1, 0.2, 0.3]);
     expect(() => parseRatios('100')).toThrow('ratios: 100 is not a fraction');
+  });
+});
+
+describe('Units screen filter and paging', () => {
+  const rows = unitRows(unitmem);
+  it('keeps one layer, or rows whose layer, short name, unit or sample contains the search text', () => {
+    const key = (rs: { layer: string; unit: number }[]) => rs.map((r) => `${r.layer}/${r.unit}`);
+    expect(key(filterUnits(rows, { layer: 'fc', query: '' }))).toEqual(['fc/0', 'fc/1', 'fc/2']);
+    expect(key(filterUnits(rows, { layer: '', query: ' S2 ' }))).toEqual(['conv1/0']); // conv1 unit 0 memorizes s2
+    expect(key(filterUnits(rows, { layer: '', query: 'stem' }, new Map([['conv1', 'stem.0']])))).toEqual(['conv1/0', 'conv1/1']);
+    expect(key(filterUnits(rows, { layer: 'conv1', query: 's0' }))).toEqual(['conv1/1']);
+    expect(filterUnits(rows, { layer: '', query: '' })).toHaveLength(5);
+  });
+
+  it('pages of a fixed size, clamping a page past the end to the last one', () => {
+    const items = Array.from({ length: 250 }, (_, i) => i);
+    expect(pageOf(items, 0, 100)).toEqual({ rows: items.slice(0, 100), page: 0, pages: 3 });
+    expect(pageOf(items, 2, 100).rows).toEqual(items.slice(200));
+    expect(pageOf(items, 7, 100).page).toBe(2);
+    expect(pageOf([], 3, 100)).toEqual({ rows: [], page: 0, pages: 1 });
+  });
+});
+
+describe('short layer names', () => {
+  it('the shortest unique tail of each ONNX path, without torch.onnx repeated module prefixes', () => {
+    // The demo ResNet9's layers (resources/demo/ssl-cnn-f.onnx).
+    const cnn = ['/prep/prep.0/Conv', '/layer1/layer1.0/Conv', '/layer1/layer1.3/MaxPool', '/res1/block1/block1.0/Conv', '/res1/Add', '/layer2/layer2.3/MaxPool', '/res2/block1/block1.0/Conv', '/res2/Add', '/pool/GlobalAveragePool'];
+    expect([...shortLayerNames(cnn).values()]).toEqual(['prep.0', 'layer1.0', 'layer1.3/MaxPool', 'res1/block1.0', 'res1/Add', 'layer2.3/MaxPool', 'res2/block1.0', 'res2/Add', 'pool/GlobalAveragePool']);
+    // torchvision's ViT: attention's MatMul and Gemm share a module, so they keep their op (one block here).
+    const vit = ['/conv_proj/Conv', '/encoder/layers/encoder_layer_0/self_attention/MatMul', '/encoder/layers/encoder_layer_0/self_attention/Gemm', '/encoder/layers/encoder_layer_0/mlp/mlp.0/MatMul', '/encoder/layers/encoder_layer_1/mlp/mlp.0/MatMul', '/heads/head/Gemm'];
+    expect([...shortLayerNames(vit).values()]).toEqual(['conv_proj', 'self_attention/MatMul', 'self_attention/Gemm', 'encoder_layer_0/mlp.0', 'encoder_layer_1/mlp.0', 'head']);
+    // Names that are not paths stay as they are.
+    expect([...shortLayerNames(['conv1', 'fc']).values()]).toEqual(['conv1', 'fc']);
+  });
+
+  it('charts label the axis with short names and keep the full name as the category (the hover text)', () => {
+    const names = ['/prep/prep.0/Conv', '/res1/Add'];
+    const { xAxis } = layerAxis(names, shortLayerNames(names)) as { xAxis: { data: string[]; axisLabel: { rotate: number; formatter: (n: string) => string } } };
+    expect(xAxis.data).toEqual(names);
+    expect(names.map(xAxis.axisLabel.formatter)).toEqual(['prep.0', 'res1/Add']);
+    expect(xAxis.axisLabel.rotate).toBe(0);
+  });
+});
+
+describe('settings beside a figure', () => {
+  it('names samples, views, pairing and the normalization with its source', () => {
+    const doc = {
+      samples: ['a', 'b', 'c'],
+      settings: { views: 10, augment: { kind: 'simclr' }, pairing: 'views', norm: 'paper', seed: 0, mean: [0.286], std: [0.353], normalizationFrom: 'request' },
+    };
+    expect(settingsLine(doc)).toBe('3 samples × 10 views · augment simclr · pairing views · norm paper · seed 0 · normalization mean 0.286 std 0.353 (the project)');
+    const fallback = { settings: { mean: [0.5], std: [0.5], normalizationFrom: 'default' } };
+    expect(settingsLine(fallback)).toBe(
+      'normalization mean 0.5 std 0.5 (DEFAULT: none given and no project.memlens.json beside the model; pass the one the encoder was trained with)',
+    );
   });
 });

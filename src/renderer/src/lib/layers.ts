@@ -37,3 +37,18 @@ export function layerRows(unitmem?: UnitMemResult, layermem?: LayerMemResult, fo
 export function unitMemBoxes(unitmem: UnitMemResult): { names: string[]; boxes: number[][] } {
   return { names: unitmem.layers.map((l) => l.name), boxes: unitmem.layers.map((l) => fiveNumbers(l.unitmem)) };
 }
+
+/**
+ * A category axis of layers labelled with their short names; the category value stays the full
+ * name, which the axis tooltip shows on hover. Labels turn only when there are too many to fit
+ * flat, and the grid's bottom margin follows the longest label.
+ */
+export function layerAxis(names: readonly string[], short: ReadonlyMap<string, string>): { xAxis: object; bottom: number } {
+  const longest = Math.max(0, ...names.map((n) => (short.get(n) ?? n).length));
+  const rotate = names.length > 8 ? 30 : 0;
+  return {
+    xAxis: { type: 'category', data: names, axisLabel: { interval: 0, rotate, formatter: (n: string) => short.get(n) ?? n } },
+    // ~7 px per character at the axis font; a label turned by 30 degrees rises half its length.
+    bottom: 30 + (rotate ? Math.ceil(longest * 7 * 0.5) : 0),
+  };
+}

@@ -58,3 +58,28 @@ export function sortUnits(rows: readonly UnitRow[], key: UnitKey, descending: bo
     return d !== 0 ? d : (order.get(a.layer)! - order.get(b.layer)!) || a.unit - b.unit;
   });
 }
+
+/** What the Units screen narrows the table to: one layer (or all) and a search text. */
+export interface UnitFilter {
+  /** A layer's full name; empty for every layer. */
+  layer: string;
+  /** Matched, case-insensitively, against the layer name (full or short), the unit index and its sample id. */
+  query: string;
+}
+
+/** The rows the filter keeps, in their order. `short` maps full layer names to their chart labels. */
+export function filterUnits(rows: readonly UnitRow[], f: UnitFilter, short: ReadonlyMap<string, string> = new Map()): UnitRow[] {
+  const q = f.query.trim().toLowerCase();
+  return rows.filter(
+    (r) =>
+      (!f.layer || r.layer === f.layer) &&
+      (!q || [r.layer, short.get(r.layer) ?? '', String(r.unit), r.sample].some((s) => s.toLowerCase().includes(q))),
+  );
+}
+
+/** One page of `rows` (pages count from 0), with the page clamped to the ones that exist. */
+export function pageOf<T>(rows: readonly T[], page: number, size: number): { rows: T[]; page: number; pages: number } {
+  const pages = Math.max(1, Math.ceil(rows.length / size));
+  const p = Math.min(Math.max(0, page), pages - 1);
+  return { rows: rows.slice(p * size, (p + 1) * size), page: p, pages };
+}
