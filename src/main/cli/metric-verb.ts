@@ -1,6 +1,7 @@
 // What the metric verbs (unitmem, classmem, layermem) share: choice options, running the engine
 // call as a cancellable job with progress, and writing the document (--out/--json) and CSV (--csv).
 import type { JobControl } from '../../shared/api.js';
+import { formatFixed } from '../../shared/format.js';
 import { writeFileAtomic } from '../engine/files.js';
 import { str, UsageError, type ParsedArgs } from './args.js';
 import { emitResult, normalizationLine } from './output.js';
@@ -40,5 +41,5 @@ export async function runMetricVerb<T>(
 }
 
 /** A number with 3 decimals, for summaries. */
-export const fmt = (v: number) => v.toFixed(3);
+export const fmt = (v: number) => formatFixed(v, 3);
 export const mean = (a: number[]) => (a.length ? a.reduce((x, y) => x + y, 0) / a.length : 0);

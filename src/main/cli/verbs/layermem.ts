@@ -36,7 +36,7 @@ export const layermem: Verb = {
       (r) => {
         const w = Math.max(5, ...r.layers.map((l) => l.name.length));
         return [
-          `LayerMem of ${r.model.path} vs ${r.reference.path} over ${r.samples.length} samples (pairing ${r.settings.pairing}, norm ${r.settings.norm})`,
+          `LayerMem of ${r.model.path} vs ${r.reference.path} over ${r.samples.length} samples x ${r.settings.views} views (pairing ${r.settings.pairing}, norm ${r.settings.norm}, seed ${r.settings.seed})`,
           `  ${'layer'.padEnd(w)} ${'kind'.padEnd(16)} layermem    delta`,
           ...r.layers.map((l) => `  ${l.name.padEnd(w)} ${l.kind.padEnd(16)} ${fmt(l.layermem).padStart(8)} ${fmt(l.delta).padStart(8)}`),
         ].join('\n');
