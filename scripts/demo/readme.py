@@ -14,6 +14,21 @@ def _recipe(cfg):
             f"weight decay {cfg['weight_decay']}")
 
 
+FIGURES_BEGIN = '<!-- memlens figures: written by node scripts/demo-figures.js -->'
+FIGURES_END = '<!-- end of memlens figures -->'
+
+
+def _memlens_figures(path):
+    """The section scripts/demo-figures.js writes from the CLI's output: kept as it is, or left to fill."""
+    try:
+        with open(path) as f:
+            old = f.read()
+        start, end = old.index(FIGURES_BEGIN), old.index(FIGURES_END)
+        return old[start:end + len(FIGURES_END)]
+    except (OSError, ValueError):
+        return f"{FIGURES_BEGIN}\n(run `npm run build:cli && node scripts/demo-figures.js` to fill)\n{FIGURES_END}"
+
+
 def write_readme(path, config, metrics):
     s, n, aug = config['sizes'], config['normalization'], config['augment']
     gaps, probes, secs = metrics['alignment_gap'], metrics['linear_probe_accuracy'], metrics['train_seconds']
@@ -67,8 +82,8 @@ Input normalization (pixels scaled to [0, 1] first): mean {n['mean'][0]}, std {n
 ## Does f memorize its candidates? (the check the factory runs before shipping)
 For each point, {metrics['gap_views']} seeded views; SSL_h = mean cosine distance between the embeddings of all
 pairs of distinct views under encoder h; gap = SSL_g - SSL_f (both encoders on the same views), averaged
-over the set; normalized = (SSL_g - SSL_f) / (SSL_g + SSL_f) per point, averaged (METRICS.md's LayerMem at
-the last layer). f trained on the candidates, g did not: the factory refuses to finish unless the ResNet9
+over the set; normalized = (SSL_g - SSL_f) / (SSL_g + SSL_f) per point, averaged (LayerMem's normalization at
+the last layer, on another distance: see "What MemLens prints" below). f trained on the candidates, g did not: the factory refuses to finish unless the ResNet9
 gap on S_C is at least {config['gap_min_se']} standard errors (±, over points) above 0 and above the gap on S_I.
 S_I (which g saw and f did not) is the control: by symmetry its gap should be about the negative.
 
@@ -78,6 +93,8 @@ S_I (which g saw and f did not) is the control: by symmetry its gap should be ab
 
 `metrics.json` holds these figures; `reference-embeddings.json` holds PyTorch's embeddings of the first
 candidates under each model, which the integration test checks onnxruntime reproduces.
+
+{_memlens_figures(path)}
 
 ## Reproduce
 Training time: {sum(secs.values()) / 60:.1f} min in all, on {metrics['train_device']}. The two CPU cores of the

@@ -50,6 +50,11 @@ describe('the four user jobs on the demo project', () => {
     await wb.page.getByRole('button', { name: 'Compute LayerMem' }).click();
     await expect.poll(() => wb.page.getByTestId('layer-table').textContent(), { timeout: LONG }).toMatch(/\d\.\d{4}\s*-?\d\.\d{4}\s*$/m);
     expect(await alert().count()).toBe(0);
+    // Each figure carries its settings: the project's normalization, named as the project's.
+    expect(await wb.page.getByTestId('layermem-settings').textContent()).toMatch(/× 4 views · augment simclr · pairing views · norm paper · seed 0 · normalization mean 0\.286 std 0\.353 \(the project\)/);
+    // Layer labels are short names; the table keeps the full name as the cell's title.
+    const first = wb.page.getByTestId('layer-table').locator('tbody tr td').first();
+    expect([await first.textContent(), await first.getAttribute('title')]).toEqual(['prep.0', '/prep/prep.0/Conv']);
     await shot('layers');
   }, LONG);
 
@@ -67,6 +72,21 @@ describe('the four user jobs on the demo project', () => {
     const mus = (await top.locator('figcaption').allTextContents()).map((t) => Number(t.replace('μ', '')));
     expect(mus[0].toFixed(4)).toBe((await row.locator('td').last().textContent())?.trim());
     expect([...mus].sort((a, b) => b - a)).toEqual(mus);
+    // No ClassMem yet: the column is empty and the screen says how to fill it.
+    await expect.poll(() => wb.page.getByTestId('classmem-hint').textContent()).toContain('Compute ClassMem');
+    // The layer filter lists short names; picking one keeps only its units, labelled the same way.
+    const filter = wb.page.getByTestId('unit-filter');
+    await filter.locator('select[name=unit-layer]').selectOption({ label: 'res2/block2.0' });
+    await expect.poll(() => wb.page.getByTestId('unit-count').textContent()).toMatch(/100 of 128 units shown \(560 in all\)/);
+    const layers = await wb.page.getByTestId('unit-table').locator('tbody tr td:first-child').allTextContents();
+    expect(new Set(layers)).toEqual(new Set(['res2/block2.0']));
+    expect(await wb.page.getByTestId('unit-page').textContent()).toBe('page 1 of 2');
+    await filter.getByRole('button', { name: 'Next' }).click();
+    await expect.poll(() => wb.page.getByTestId('unit-count').textContent()).toMatch(/28 of 128 units shown/);
+    // Search over every layer: the short name finds the layer's units.
+    await filter.locator('select[name=unit-layer]').selectOption({ label: 'all layers' });
+    await filter.locator('input[name=unit-search]').fill('res1/block1');
+    await expect.poll(() => wb.page.getByTestId('unit-count').textContent()).toMatch(/32 of 32 units shown \(560 in all\)/);
     await shot('units');
   });
 
