@@ -46,7 +46,8 @@ def write_readme(path, config, metrics):
 Real encoders on real data, small enough to ship: Fashion-MNIST (Debian's `dataset-fashion-mnist`), five
 encoders exported to ONNX (opset 17, input `input` [batch, 1, 28, 28], output `embedding` [batch, D]).
 Everything here is written by `/usr/bin/python3 scripts/make-demo-models.py` (ONNX export by Debian's
-PyTorch 1.13), this file included. Open `project.memlens.json` (the app's default project) or run `npx memlens demo`.
+PyTorch 1.13), this file included but for its "What MemLens prints" section (`node scripts/demo-figures.js`).
+Open `project.memlens.json` (the app's default project) or run `npx memlens demo`.
 
 ## Data and split (seed {config['seed']}, indices in `split.json`)
 From the original train file (60000 images), disjoint and drawn at random:
