@@ -1,6 +1,6 @@
 // The four user jobs through the browser host on the demo project, plus bad input through the UI.
 // Each screen is saved under test-results/e2e/; a failing test saves the screen where it failed.
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -195,6 +195,22 @@ describe('bad input through the UI', () => {
     await createProject('fake-model', fake, join(ROOT, 'resources', 'demo', 'data'));
     await expect.poll(() => alert().textContent(), { timeout: 30_000 }).toContain(fake);
     await shot('bad-model');
+    await reopenDemo();
+  });
+
+  it('a model typed where the project file goes: offered as a new project, which then opens', async () => {
+    const model = join(wb.dir, 'encoder.onnx');
+    copyFileSync(join(ROOT, 'resources', 'demo', 'ssl-cnn-f.onnx'), model);
+    await screen('Project');
+    await wb.page.locator('input[name=project-path]').fill(model);
+    await wb.page.getByRole('button', { name: 'Open', exact: true }).click();
+    await expect.poll(() => wb.page.getByTestId('model-as-project').textContent(), { timeout: 10_000 }).toContain(`${model} is an ONNX model, not a project file`);
+    expect(await wb.page.locator('input[name=new-model]').inputValue()).toBe(model);
+    expect(await wb.page.locator('input[name=new-file]').inputValue()).toBe(join(wb.dir, 'encoder.memlens.json'));
+    await wb.page.locator('input[name=new-candidates]').fill(join(ROOT, 'resources', 'demo', 'data', 'candidates-images-idx3-ubyte.gz'));
+    await wb.page.getByRole('button', { name: 'Create and open' }).click();
+    await expect.poll(() => wb.page.getByTestId('project-summary').textContent(), { timeout: 60_000 }).toContain(join(wb.dir, 'encoder.memlens.json'));
+    expect(await alert().count()).toBe(0);
     await reopenDemo();
   });
 
