@@ -16,7 +16,7 @@ const PAIRS = [
   ['CNN', 'ssl-cnn-f.onnx', 'ssl-cnn-g.onnx'],
   ['ViT', 'ssl-vit-f.onnx', 'ssl-vit-g.onnx'],
 ];
-// The CLI's default views for LayerMem, then the app's (its Layers screen measures both metrics with one setting).
+// LayerMem's default views (the CLI's and the app's), then twice as many: how much the figure moves with them.
 const VIEWS = [undefined, 10];
 
 /** `memlens ARGS` run in the demo folder, as the README shows it; stdout (progress goes to stderr). */
@@ -43,8 +43,8 @@ LayerMem of the last row \`memlens layermem\` measures, as it computes it in thi
 \`project.memlens.json\`: mean 0.286, std 0.353). For the ResNet9 that row is the embedding (the global average
 pool); for the ViT it is the last block's output over all tokens, before the final LayerNorm and the CLS token
 make the embedding the check above measures, so its sign need not agree. A LayerMem figure depends on its
-settings: the views per point (the CLI's default is 5; the app's Layers and Fine-tune screens use 10 unless
-changed), the seed, the pairing and the normalization; each figure here carries them.
+settings: the views per point (5 unless changed, in the CLI and the app alike), the seed, the pairing and the
+normalization; each figure here carries them.
 
 | encoders | samples x views | pairing, norm, seed | last row | LayerMem | command |
 |---|---|---|---|---|---|

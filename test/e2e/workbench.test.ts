@@ -44,7 +44,8 @@ describe('the four user jobs on the demo project', () => {
 
   it('computes UnitMem and LayerMem and shows them per layer', async () => {
     await screen('Layers');
-    await wb.page.locator('input[name=views]').fill('4');
+    await wb.page.locator('input[name=unitmem-views]').fill('4');
+    await wb.page.locator('input[name=layermem-views]').fill('4');
     await wb.page.getByRole('button', { name: 'Compute UnitMem' }).click();
     await expectShown('layer-table', LONG);
     await wb.page.getByRole('button', { name: 'Compute LayerMem' }).click();
@@ -236,7 +237,7 @@ describe('bad input through the UI', () => {
 
   it('cancelling a running job says so and leaves the app usable', async () => {
     await screen('Layers');
-    await wb.page.locator('input[name=views]').fill('32');
+    await wb.page.locator('input[name=unitmem-views]').fill('32');
     await wb.page.getByRole('button', { name: 'Compute UnitMem' }).click();
     await wb.page.getByRole('status').getByRole('button', { name: 'Cancel' }).click({ timeout: 30_000 });
     await expect.poll(() => alert().textContent(), { timeout: 60_000 }).toContain('cancelled');

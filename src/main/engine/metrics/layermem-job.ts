@@ -2,6 +2,7 @@
 // (METRICS.md "LayerMem"). Views are seeded per (sample, view), so every encoder measured on the
 // same settings sees the same views, in one pass (f and g) or in separate ones (outputLayerMem).
 import type { JobControl, LayerInfo, LayerMemRequest, LayerMemResult } from '../../../shared/api.js';
+import { DEFAULT_LAYERMEM_VIEWS } from '../../../shared/metric-defaults.js';
 import { MemLensError } from '../errors.js';
 import { openSource, type DataSource } from '../data/source.js';
 import { selectLayers, tapEncoders, type TappedLayer } from '../infer/encoder.js';
@@ -13,8 +14,6 @@ import { layerMemRows, viewDistances, type LayerMemNorm, type Pairing } from './
 import { measure } from './pass.js';
 import { requireSamples } from './samples.js';
 import { dataSettings, viewCount, type DataSettings } from './settings.js';
-
-export const DEFAULT_LAYERMEM_VIEWS = 5;
 
 const describe = (l: LayerInfo) => `${l.kind} ${l.name} (${l.units} units)`;
 

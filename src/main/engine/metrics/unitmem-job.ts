@@ -1,5 +1,6 @@
 // computeUnitMem: the engine entry point behind `memlens unitmem` and the app's UnitMem screen.
 import type { JobControl, LayerInfo, UnitMemRequest, UnitMemResult } from '../../../shared/api.js';
+import { DEFAULT_UNITMEM_VIEWS } from '../../../shared/metric-defaults.js';
 import { openSource, type DataSource } from '../data/source.js';
 import { selectLayers, startTapEncoder } from '../infer/encoder.js';
 import { loadModel, type OnnxModel } from '../onnx/index.js';
@@ -10,7 +11,6 @@ import { dataSettings, viewCount, type DataSettings } from './settings.js';
 import { UnitMeanAccumulator } from './unitmem.js';
 import { requireSamples } from './samples.js';
 
-export const DEFAULT_UNITMEM_VIEWS = 10;
 /** Top images kept per unit for the Units screen. */
 export const DEFAULT_UNITMEM_TOP = 5;
 

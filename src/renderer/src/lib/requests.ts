@@ -13,12 +13,6 @@ import type {
 } from '../../../shared/api.js';
 import { strategyInfo } from '../../../shared/strategies.js';
 
-/**
- * Views per sample for the app's UnitMem and LayerMem: one default for every screen, so the Layers
- * and Fine-tune screens measure the same LayerMem unless the user changes it.
- */
-export const DEFAULT_VIEWS = 10;
-
 const norm = (p: ProjectInfo) => ({ mean: p.normalization.mean, std: p.normalization.std });
 
 function need(value: string | undefined, what: string, p: ProjectInfo): string {
