@@ -1,19 +1,57 @@
-import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import { open, readFile, rename, rm, stat } from 'node:fs/promises';
+import { createHash, randomBytes } from 'node:crypto';
+import { constants, createReadStream } from 'node:fs';
+import { mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { MemLensError } from './errors.js';
+import { limit, overLimit } from './limits.js';
+
+/** Why a write failed, in words, without the temp file's name that the raw error would show. */
+const WRITE_ERRORS: Record<string, string> = {
+  EACCES: 'permission denied',
+  EPERM: 'permission denied',
+  EISDIR: 'it is a folder',
+  ENOTDIR: 'a part of its path is a file, not a folder',
+  ENOSPC: 'no space left on the device',
+  EROFS: 'the file system is read-only',
+  EDQUOT: 'over the disk quota',
+  EEXIST: 'a part of its path is a file, not a folder',
+};
+
+/** `.<name>.<pid>.<random>.tmp` next to the target: unique between processes and between concurrent writes. */
+const TEMP_NAME = /^\.(.+)\.(\d+)\.[0-9a-f]{12}\.tmp$/;
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM'; // exists, owned by someone else
+  }
+}
+
+/** Removes temp files of `name` left by writers that were killed (their process is gone). */
+async function removeOrphans(dir: string, name: string): Promise<void> {
+  const entries = await readdir(dir).catch(() => []);
+  for (const entry of entries) {
+    const m = TEMP_NAME.exec(entry);
+    if (m && m[1] === name && Number(m[2]) !== process.pid && !alive(Number(m[2]))) await rm(join(dir, entry), { force: true });
+  }
+}
 
 /**
  * Writes via a temp file in the same folder and renames it over the target, so a crash or
- * Ctrl-C never leaves a partial file and readers see either the old or the new content.
+ * Ctrl-C never leaves a partial file and readers see either the old or the new content. A missing
+ * folder is created (the user named it); temp files a killed earlier write left behind are removed.
  */
 export async function writeFileAtomic(path: string, data: string | Uint8Array | Uint8Array[]): Promise<void> {
-  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${Date.now()}.tmp`);
+  const dir = dirname(resolve(path));
+  const tmp = join(dir, `.${basename(path)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
   const chunks = Array.isArray(data) ? data : [typeof data === 'string' ? Buffer.from(data) : data];
   let fh;
   try {
-    fh = await open(tmp, 'w');
+    await mkdir(dir, { recursive: true });
+    // wx: a name that exists is never written through (it could be a link planted there).
+    fh = await open(tmp, 'wx');
     for (const c of chunks) await fh.write(c);
     await fh.sync();
     await fh.close();
@@ -21,9 +59,12 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array | 
     await rename(tmp, path);
   } catch (e) {
     await fh?.close().catch(() => {});
-    await rm(tmp, { force: true });
-    throw new MemLensError('IO', `cannot write ${path}: ${(e as Error).message}`);
+    await rm(tmp, { force: true }).catch(() => {}); // ENOTDIR when the folder was never there
+    const err = e as NodeJS.ErrnoException;
+    const why = WRITE_ERRORS[err.code ?? ''] ?? err.message.split(tmp).join(path);
+    throw new MemLensError('IO', `cannot write ${path}: ${why}`);
   }
+  await removeOrphans(dir, basename(path));
 }
 
 /** Refuses to write over the input (the user's source model is never overwritten). */
@@ -55,12 +96,40 @@ export async function requireFile(path: string, what = 'file'): Promise<void> {
   if (!s.isFile()) throw new MemLensError('BAD_INPUT', `${what} ${path} is not a file`);
 }
 
+/**
+ * The bytes of a regular file of at most `maxBytes`. Opened without blocking and checked on the open
+ * handle, so a FIFO (which would wait forever for a writer), a device such as /dev/zero (endless) or a
+ * link to either is refused before anything is read, and no swap between check and read can slip one in.
+ */
+export async function readRegularFile(path: string, what: string, maxBytes: number = limit('fileBytes')): Promise<Buffer> {
+  const fh = await open(path, constants.O_RDONLY | constants.O_NONBLOCK).catch((e: NodeJS.ErrnoException) => {
+    if (e.code === 'ENOENT') throw new MemLensError('NOT_FOUND', `${what} ${path} does not exist`);
+    throw new MemLensError('IO', `cannot read ${what} ${path}: ${WRITE_ERRORS[e.code ?? ''] ?? e.message}`);
+  });
+  try {
+    const s = await fh.stat();
+    if (!s.isFile()) throw new MemLensError('BAD_INPUT', `${what} ${path} is not a regular file`);
+    if (s.size > maxBytes) throw overLimit('fileBytes', `${what} ${path} has ${s.size} bytes`);
+    return await fh.readFile();
+  } finally {
+    await fh.close();
+  }
+}
+
+/** JSON.parse's complaint without the quoted start of the text, which could be any file's content. */
+function jsonProblem(e: Error): string {
+  if (/^Unexpected end/.test(e.message)) return 'it ends too early';
+  const at = / at position (\d+)/.exec(e.message);
+  return `unexpected character${at ? ` at position ${at[1]}` : ''}`;
+}
+
 /** A JSON document from a file; BAD_INPUT naming `what` and the file when it cannot be read as JSON. */
 export async function readJson(path: string, what: string): Promise<unknown> {
+  const text = (await readRegularFile(path, what)).toString('utf8');
   try {
-    return JSON.parse(await readFile(path, 'utf8'));
+    return JSON.parse(text);
   } catch (e) {
-    throw new MemLensError('BAD_INPUT', `${what} ${path} is not valid JSON: ${(e as Error).message}`);
+    throw new MemLensError('BAD_INPUT', `${what} ${path} is not valid JSON: ${jsonProblem(e as Error)}`);
   }
 }
 

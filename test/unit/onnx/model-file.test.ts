@@ -1,7 +1,7 @@
 // loadModel / saveModel / codec on the torch.onnx fixtures (scripts/make-onnx-fixtures.py).
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { MemLensError } from '../../../src/main/engine/errors.js';
 import {
@@ -112,7 +112,8 @@ describe('saveModel', () => {
     const dir = tmp();
     const m = await loadModel(join(FIX, 'vit-opset17.onnx'));
     const saved = await saveModel(m.proto, join(dir, 'ext.onnx'), { externalData: true, source: m });
-    expect(saved.dataPath).toBe(join(dir, 'ext.onnx.data'));
+    // The side file is named after its content (saveModel: a new save never replaces the old pair's data).
+    expect(saved.dataPath).toMatch(new RegExp(`^${dir}/ext\\.onnx\\.[0-9a-f]{16}\\.data$`));
     // Initializers of 1 KiB and more moved out, page-aligned; smaller ones stay embedded.
     const written = decodeModel(readFileSync(join(dir, 'ext.onnx')));
     let moved = 0;
@@ -127,17 +128,50 @@ describe('saveModel', () => {
     await saveModel(back.proto, join(dir, 'emb.onnx'), { source: back });
     // Same bytes as the original: externalizing and embedding again is lossless.
     expect(Buffer.compare(readFileSync(join(dir, 'emb.onnx')), readFileSync(join(FIX, 'vit-opset17.onnx')))).toBe(0);
-    expect(readdirSync(dir).sort()).toEqual(['emb.onnx', 'ext.onnx', 'ext.onnx.data']);
+    expect(readdirSync(dir).sort()).toEqual(['emb.onnx', 'ext.onnx', basename(saved.dataPath!)]);
   });
 
-  it('refuses to write over the source model and leaves nothing behind', async () => {
+  it('refuses to write over the source model', async () => {
     const m = await loadModel(join(FIX, 'cnn-opset13.onnx'));
     const e = await failure(saveModel(m.proto, m.path, { source: m }));
     expect(e.code).toBe('BAD_INPUT');
+  });
+
+  it('creates a missing output folder; a path through a file fails in one line and leaves nothing behind', async () => {
+    const m = await loadModel(join(FIX, 'cnn-opset13.onnx'));
     const dir = tmp();
-    const missing = join(dir, 'no', 'such', 'dir', 'out.onnx');
-    await failure(saveModel(m.proto, missing));
-    expect(existsSync(missing)).toBe(false);
-    expect(readdirSync(dir)).toEqual([]);
+    const nested = join(dir, 'no', 'such', 'dir', 'out.onnx');
+    await saveModel(m.proto, nested);
+    expect(Buffer.compare(readFileSync(nested), readFileSync(m.path))).toBe(0);
+    writeFileSync(join(dir, 'file'), 'x');
+    const through = join(dir, 'file', 'out.onnx');
+    expect((await failure(saveModel(m.proto, through))).message).toBe(`cannot write ${through}: a part of its path is a file, not a folder`);
+    expect(readdirSync(dir).sort()).toEqual(['file', 'no']);
+  });
+
+  it('replaces an externalized model as a pair: the old side file stays until the new model is in place', async () => {
+    const m = await loadModel(join(FIX, 'vit-opset17.onnx'));
+    const dir = tmp();
+    const out = join(dir, 'ext.onnx');
+    const first = await saveModel(m.proto, out, { externalData: true });
+    const oldModel = readFileSync(out);
+    const oldData = readFileSync(first.dataPath!);
+    // The model's rename fails (a folder is in the way): the old pair is untouched, the new data removed.
+    const blocked = join(dir, 'blocked.onnx');
+    mkdirSync(blocked);
+    await failure(saveModel(m.proto, blocked, { externalData: true }));
+    expect(readdirSync(dir).sort()).toEqual(['blocked.onnx', 'ext.onnx', basename(first.dataPath!)]);
+    // New weights: a new side file, the old one removed only after the model points at the new one.
+    const w = m.proto.graph!.initializer.find((t) => t.raw_data.byteLength >= 1024)!;
+    const changed = Uint8Array.from(w.raw_data);
+    changed[0] ^= 0xff;
+    const proto = { ...m.proto, graph: { ...m.proto.graph!, initializer: m.proto.graph!.initializer.map((t) => (t === w ? { ...t, raw_data: changed } : t)) } };
+    const second = await saveModel(proto as typeof m.proto, out, { externalData: true });
+    expect(second.dataPath).not.toBe(first.dataPath);
+    expect(readdirSync(dir).sort()).toEqual(['blocked.onnx', 'ext.onnx', basename(second.dataPath!)]);
+    expect(Buffer.compare(readFileSync(out), oldModel)).not.toBe(0);
+    expect(oldData.length).toBeGreaterThan(0);
+    const back = await loadModel(out);
+    expect(back.proto.graph!.initializer.find((t) => t.name === w.name)!.raw_data[0]).toBe(changed[0]);
   });
 });

@@ -1,9 +1,11 @@
 // External data (onnx/docs/ExternalData.md): a tensor with data_location EXTERNAL keeps its bytes in a
 // side file named by external_data {location (relative to the model), offset, length}. Models over
 // 2 GB must use it because a protobuf message cannot exceed 2 GB.
-import { readFile, stat } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { realpath, stat } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, resolve, sep } from 'node:path';
 import { MemLensError } from '../errors.js';
+import { readRegularFile } from '../files.js';
 import { copyMessage, create, DataLocation, type ModelProto, type TensorProto } from './schema.js';
 import { isExternal } from './tensor.js';
 import { forEachTensor } from './walk.js';
@@ -17,37 +19,42 @@ function entry(t: TensorProto, key: string): string | undefined {
   return t.external_data.find((e) => e.key === key)?.value;
 }
 
-/** The side file's absolute path; refuses locations that leave the model's folder. */
-function sideFile(modelPath: string, location: string | undefined, tensor: string): string {
+/**
+ * The side file's real path; refuses locations that leave the model's folder, by name ('..', absolute)
+ * or through a symbolic link anywhere on the way (the check runs on resolved real paths).
+ */
+async function sideFile(modelPath: string, location: string | undefined, tensor: string): Promise<string> {
   const dir = dirname(resolve(modelPath));
   if (!location) throw new MemLensError('BAD_MODEL', `${modelPath}: tensor ${tensor} is external but names no location`);
   const full = resolve(dir, location);
-  if (isAbsolute(location) || !(full + sep).startsWith(dir + sep)) {
-    throw new MemLensError('BAD_MODEL', `${modelPath}: tensor ${tensor} has external data outside the model folder (${location})`);
+  const outside = () => new MemLensError('BAD_MODEL', `${modelPath}: tensor ${tensor} has external data outside the model folder (${location})`);
+  if (isAbsolute(location) || !(full + sep).startsWith(dir + sep)) throw outside();
+  const real = await realpath(full).catch(() => undefined);
+  if (!real || !(await stat(real)).isFile()) {
+    throw new MemLensError('NOT_FOUND', `${modelPath}: external data file ${full} for tensor ${tensor} is missing`);
   }
-  return full;
+  if (!real.startsWith((await realpath(dir)) + sep)) throw outside();
+  return real;
 }
 
 /**
  * Reads every external tensor's bytes into raw_data (a view into its side file's buffer, one read per
  * file) and clears its external fields, so the proto is self-contained. Mutates `proto`, which must be
- * freshly decoded and owned by the caller. Returns the side files read.
+ * freshly decoded and owned by the caller. Returns the side files read (real path -> bytes), in the
+ * order the tensors first name them.
  */
-export async function resolveExternalData(proto: ModelProto, modelPath: string): Promise<string[]> {
+export async function resolveExternalData(proto: ModelProto, modelPath: string): Promise<Map<string, Buffer>> {
   const external: TensorProto[] = [];
   forEachTensor(proto, (t) => {
     if (isExternal(t)) external.push(t);
   });
   const files = new Map<string, Buffer>();
   for (const t of external) {
-    const file = sideFile(modelPath, entry(t, 'location'), t.name);
+    const file = await sideFile(modelPath, entry(t, 'location'), t.name);
     let data = files.get(file);
     if (!data) {
-      const s = await stat(file).catch(() => undefined);
-      if (!s?.isFile()) {
-        throw new MemLensError('NOT_FOUND', `${modelPath}: external data file ${file} for tensor ${t.name} is missing`);
-      }
-      data = await readFile(file);
+      // The tensors' declared sizes are checked once loaded (checkTensorData); the file itself is bounded by them.
+      data = await readRegularFile(file, 'external data file', Number.MAX_SAFE_INTEGER);
       files.set(file, data);
     }
     const offset = Number(entry(t, 'offset') ?? 0);
@@ -62,40 +69,53 @@ export async function resolveExternalData(proto: ModelProto, modelPath: string):
     delete (t as Partial<TensorProto>).external_data;
     delete (t as Partial<TensorProto>).data_location;
   }
-  return [...files.keys()];
+  return files;
 }
 
 /**
  * A copy of `proto` whose main-graph initializers of at least EXTERNAL_THRESHOLD bytes point into a
- * side file `location` (relative to the model), plus the side file's content as chunks (views of the
- * tensors' bytes and zero padding, never one big copy).
+ * side file next to the model, plus the side file's content as chunks (views of the tensors' bytes
+ * and zero padding, never one big copy), named by dataLocation for a model saved at `modelPath`.
  */
-export function externalize(proto: ModelProto, location: string): { proto: ModelProto; chunks: Uint8Array[] } {
+export function externalize(modelPath: string, proto: ModelProto): { proto: ModelProto; chunks: Uint8Array[]; location: string } {
   const graph = proto.graph!;
   const chunks: Uint8Array[] = [];
+  const placed: { t: TensorProto; offset: number }[] = [];
   let offset = 0;
-  const initializer = graph.initializer.map((t) => {
-    if (t.raw_data.byteLength < EXTERNAL_THRESHOLD) return t;
+  for (const t of graph.initializer) {
+    if (t.raw_data.byteLength < EXTERNAL_THRESHOLD) continue;
     const pad = (ALIGN - (offset % ALIGN)) % ALIGN;
     if (pad) chunks.push(new Uint8Array(pad));
     offset += pad;
     chunks.push(t.raw_data);
+    placed.push({ t, offset });
+    offset += t.raw_data.byteLength;
+  }
+  const location = dataLocation(modelPath, chunks);
+  const at = new Map(placed.map((p) => [p.t, p.offset]));
+  const initializer = graph.initializer.map((t) => {
+    const off = at.get(t);
+    if (off === undefined) return t;
     const out = copyMessage(t, {
       data_location: DataLocation.EXTERNAL,
       external_data: [
         create('StringStringEntryProto', { key: 'location', value: location }),
-        create('StringStringEntryProto', { key: 'offset', value: String(offset) }),
+        create('StringStringEntryProto', { key: 'offset', value: String(off) }),
         create('StringStringEntryProto', { key: 'length', value: String(t.raw_data.byteLength) }),
       ],
     });
     delete (out as Partial<TensorProto>).raw_data;
-    offset += t.raw_data.byteLength;
     return out;
   });
-  return { proto: copyMessage(proto, { graph: copyMessage(graph, { initializer }) }), chunks };
+  return { proto: copyMessage(proto, { graph: copyMessage(graph, { initializer }) }), chunks, location };
 }
 
-/** The side-file name `saveModel` uses for a model at `modelPath`: "<file>.data" next to it. */
-export function defaultDataLocation(modelPath: string): string {
-  return basename(modelPath) + '.data';
+/**
+ * The side-file name `saveModel` uses for a model at `modelPath`: "<file>.<content hash>.data" next to
+ * it, so a new save never writes over the side file of the model it replaces (see saveModel).
+ */
+function dataLocation(modelPath: string, chunks: Uint8Array[]): string {
+  const h = createHash('sha256');
+  for (const c of chunks) h.update(c);
+  return `${basename(modelPath)}.${h.digest('hex').slice(0, 16)}.data`;
 }

@@ -1,12 +1,13 @@
 // Loading and saving ONNX files: the I/O edge of the onnx module.
-import { readFile, rm } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
+import { createHash } from 'node:crypto';
+import { readdir, rm, stat } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
 import { MemLensError } from '../errors.js';
-import { assertNotSamePath, requireFile, sha256Bytes, writeFileAtomic } from '../files.js';
+import { assertNotSamePath, readRegularFile, requireFile, writeFileAtomic } from '../files.js';
 import { decodeModel, encodeModelChunks } from './codec.js';
-import { defaultDataLocation, externalize, resolveExternalData } from './external-data.js';
+import { externalize, resolveExternalData } from './external-data.js';
 import type { ModelProto } from './schema.js';
-import { isExternal } from './tensor.js';
+import { checkTensorData, isExternal } from './tensor.js';
 import { forEachTensor } from './walk.js';
 
 export interface OnnxModel {
@@ -14,23 +15,32 @@ export interface OnnxModel {
   proto: ModelProto;
   path: string;
   dir: string;
-  /** sha256 of the model file itself (side files excluded), the cache key of results. */
+  /**
+   * sha256 of the model file, followed by its external data files when it has any, so that new
+   * weights in a side file give a new key: the cache key of results (docs/SECURITY.md).
+   */
   sha256: string;
-  /** Absolute paths of the external data files the model referenced (empty when embedded). */
+  /** Real paths of the external data files the model referenced (empty when embedded). */
   externalData: string[];
 }
 
-/** Reads a model and its external data. One-line BAD_MODEL / NOT_FOUND errors name the file. */
+/**
+ * Reads a model and its external data, and checks every tensor's data against its dims. One-line
+ * BAD_MODEL / NOT_FOUND errors name the file.
+ */
 export async function loadModel(path: string): Promise<OnnxModel> {
   await requireFile(path, 'model');
-  const bytes = await readFile(path);
+  const bytes = await readRegularFile(path, 'model', PROTOBUF_LIMIT);
   const proto = decodeModel(bytes, path);
-  const externalData = await resolveExternalData(proto, path);
-  return { proto, path, dir: dirname(resolve(path)), sha256: sha256Bytes(bytes), externalData };
+  const sides = await resolveExternalData(proto, path);
+  forEachTensor(proto, (t) => checkTensorData(t, path));
+  const hash = createHash('sha256').update(bytes);
+  for (const data of sides.values()) hash.update(data);
+  return { proto, path, dir: dirname(resolve(path)), sha256: hash.digest('hex'), externalData: [...sides.keys()] };
 }
 
 export interface SaveOptions {
-  /** Move initializers of 1 KiB and more into "<file>.data" next to the model (required over 2 GB). */
+  /** Move initializers of 1 KiB and more into a side file next to the model (required over 2 GB). */
   externalData?: boolean;
   /** The model this one came from; saving over it (or over its side files) is refused. */
   source?: OnnxModel;
@@ -49,9 +59,18 @@ const PROTOBUF_LIMIT = 2 ** 31 - 1;
 /**
  * Writes `proto` atomically to `path` (temp file + rename; a failure leaves no file behind).
  * Never writes over the source model or one of its external data files.
+ *
+ * With external data the side file is named after its content ("<file>.<sha256 prefix>.data"), so it
+ * never replaces the side file the model already at `path` reads: the model's rename is the one
+ * moment the pair changes, and a run killed before it leaves the old pair intact. Side files of
+ * earlier saves to `path` (same naming) are removed after that rename.
  */
 export async function saveModel(proto: ModelProto, path: string, opts: SaveOptions = {}): Promise<SavedModel> {
-  const dataPath = opts.externalData ? join(dirname(resolve(path)), defaultDataLocation(path)) : undefined;
+  forEachTensor(proto, (t) => {
+    if (isExternal(t)) throw new MemLensError('BAD_INPUT', `cannot save ${path}: tensor ${t.name} still refers to external data`);
+  });
+  const external = opts.externalData ? externalize(path, proto) : undefined;
+  const dataPath = external && join(dirname(resolve(path)), external.location);
   if (opts.source) {
     for (const target of [path, dataPath]) {
       if (!target) continue;
@@ -59,21 +78,34 @@ export async function saveModel(proto: ModelProto, path: string, opts: SaveOptio
       for (const side of opts.source.externalData) assertNotSamePath(side, target);
     }
   }
-  forEachTensor(proto, (t) => {
-    if (isExternal(t)) throw new MemLensError('BAD_INPUT', `cannot save ${path}: tensor ${t.name} still refers to external data`);
-  });
-  const { proto: out, chunks } = dataPath ? externalize(proto, defaultDataLocation(path)) : { proto, chunks: [] };
-  const bytes = encodeModelChunks(out);
+  const bytes = encodeModelChunks(external?.proto ?? proto);
   const length = bytes.reduce((n, c) => n + c.length, 0);
   if (length > PROTOBUF_LIMIT) {
     throw new MemLensError('UNSUPPORTED', `cannot save ${path}: the model is over 2 GB; save it with external data`);
   }
-  if (dataPath) await writeFileAtomic(dataPath, chunks);
+  if (!external || !dataPath) {
+    await writeFileAtomic(path, bytes);
+    return { path, bytes: length };
+  }
+  const existed = await stat(dataPath).then(() => true, () => false);
+  await writeFileAtomic(dataPath, external.chunks);
   try {
     await writeFileAtomic(path, bytes);
   } catch (e) {
-    if (dataPath) await rm(dataPath, { force: true });
+    // Only the side file this save created; one that existed holds the same bytes another model may read.
+    if (!existed) await rm(dataPath, { force: true });
     throw e;
   }
+  await removeEarlierSideFiles(path, external.location);
   return { path, dataPath, bytes: length };
+}
+
+/** Side files "<file>.data" or "<file>.<hex>.data" of `path` other than `keep`: earlier saves' data. */
+async function removeEarlierSideFiles(path: string, keep: string): Promise<void> {
+  const dir = dirname(resolve(path));
+  const name = basename(path);
+  for (const entry of await readdir(dir).catch(() => [])) {
+    if (entry === keep || !entry.startsWith(name + '.') || !/^(\.[0-9a-f]{16})?\.data$/.test(entry.slice(name.length))) continue;
+    await rm(join(dir, entry), { force: true });
+  }
 }

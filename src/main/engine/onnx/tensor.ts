@@ -1,6 +1,7 @@
 // Reading and making TensorProtos. Weights live in raw_data (little-endian, as every exporter writes
 // them); reads return typed-array views over those bytes where the alignment allows, copies otherwise.
 import { MemLensError } from '../errors.js';
+import { limit, overLimit } from '../limits.js';
 import { create, DataLocation, DataType, type Int64, type TensorProto } from './schema.js';
 
 const ELEMENT_BYTES: Partial<Record<DataType, number>> = {
@@ -22,6 +23,79 @@ const ELEMENT_BYTES: Partial<Record<DataType, number>> = {
 /** Bytes per element of a fixed-size data type; undefined for strings and sub-byte types. */
 export function elementBytes(type: DataType): number | undefined {
   return ELEMENT_BYTES[type];
+}
+
+/** Bits per element as stored in raw_data, for every data type a tensor may hold but STRING. */
+const STORED_BITS: Partial<Record<DataType, number>> = {
+  ...Object.fromEntries(Object.entries(ELEMENT_BYTES).map(([k, v]) => [k, v * 8])),
+  [DataType.COMPLEX64]: 64,
+  [DataType.COMPLEX128]: 128,
+  [DataType.FLOAT8E4M3FN]: 8,
+  [DataType.FLOAT8E4M3FNUZ]: 8,
+  [DataType.FLOAT8E5M2]: 8,
+  [DataType.FLOAT8E5M2FNUZ]: 8,
+  [DataType.UINT4]: 4,
+  [DataType.INT4]: 4,
+  [DataType.FLOAT4E2M1]: 4,
+};
+
+/** Values in the typed field of a tensor without raw_data (onnx.proto: which field holds which type, complex as pairs). */
+function typedValues(t: TensorProto): number {
+  switch (t.data_type) {
+    case DataType.FLOAT:
+    case DataType.COMPLEX64:
+      return t.float_data.length;
+    case DataType.DOUBLE:
+    case DataType.COMPLEX128:
+      return t.double_data.length;
+    case DataType.INT64:
+      return t.int64_data.length;
+    case DataType.UINT32:
+    case DataType.UINT64:
+      return t.uint64_data.length;
+    case DataType.STRING:
+      return t.string_data.length;
+    default:
+      return t.int32_data.length;
+  }
+}
+
+/**
+ * Checks that a loaded tensor's data is what its dims declare, so nothing downstream sizes work or
+ * memory by dims the file does not back (a [1e9, 1, 3, 3] weight with nine floats of data). Dims are
+ * multiplied as bigints, so no product wraps or loses precision; a declared size over the
+ * tensorBytes limit is refused before any comparison. `source` names the file in the message.
+ */
+export function checkTensorData(t: TensorProto, source: string): void {
+  const where = `${source}: tensor '${t.name}'`;
+  const bits = STORED_BITS[t.data_type as DataType];
+  if (bits === undefined && t.data_type !== DataType.STRING) {
+    throw new MemLensError('BAD_MODEL', `${where} has unknown data type ${t.data_type}`);
+  }
+  let count = 1n;
+  for (const d of t.dims) {
+    if (typeof d === 'bigint' ? d < 0n : !Number.isInteger(d) || d < 0) throw new MemLensError('BAD_MODEL', `${where} has a negative dim in [${t.dims.join(', ')}]`);
+    count *= BigInt(d);
+  }
+  const bytes = bits === undefined ? count : (count * BigInt(bits) + 7n) / 8n;
+  if (bytes > BigInt(limit('tensorBytes'))) {
+    throw overLimit('tensorBytes', `${where} declares dims [${t.dims.join(', ')}] (${bytes} bytes)`, 'BAD_MODEL');
+  }
+  if (t.raw_data.byteLength > 0 || bits === undefined) {
+    const have = bits === undefined ? BigInt(typedValues(t)) : BigInt(t.raw_data.byteLength);
+    if (have !== bytes) {
+      const unit = bits === undefined ? 'strings' : 'bytes';
+      throw new MemLensError('BAD_MODEL', `${where} declares dims [${t.dims.join(', ')}] (${bytes} ${unit}) but holds ${have} ${unit}`);
+    }
+    return;
+  }
+  const values = BigInt(typedValues(t));
+  const per = t.data_type === DataType.COMPLEX64 || t.data_type === DataType.COMPLEX128 ? 2n : 1n;
+  // Sub-byte types pack two elements per int32 value.
+  const want = bits < 8 ? (count + 1n) / 2n : count * per;
+  if (values !== want) {
+    throw new MemLensError('BAD_MODEL', `${where} declares dims [${t.dims.join(', ')}] (${want} values) but holds ${values} values`);
+  }
 }
 
 /** Product of the dims (1 for a scalar). */
