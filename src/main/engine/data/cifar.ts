@@ -3,6 +3,7 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { MemLensError } from '../errors.js';
+import { readRegularFile } from '../files.js';
 import { checkIndex, keepCount, numberedClasses, type DataSource } from './source.js';
 
 const SIDE = 32;
@@ -67,9 +68,7 @@ export async function openCifar(path: string, limit?: number): Promise<DataSourc
   const data = new Uint8Array(total * PIXELS);
   const labels = new Int32Array(total);
   for (let k = 0, at = 0; k < files.length && at < total; k++) {
-    const raw = await readFile(files[k]).catch((e: Error) => {
-      throw new MemLensError('IO', `cannot read ${files[k]}: ${e.message}`);
-    });
+    const raw = await readRegularFile(files[k], 'CIFAR batch');
     const n = Math.min(records[k], total - at);
     decodeRecords(raw, bytes, n, at, data, labels);
     at += n;

@@ -1,9 +1,10 @@
 // Image files -> RawImage via sharp. Files are decoded once when a folder is opened, which both
 // finds the undecodable ones (skipped, not fatal) and, within a memory budget, caches the pixels
 // so the many reads of the same sample (one per view) cost nothing.
-import { readFile } from 'node:fs/promises';
 import sharp from 'sharp';
 import { MemLensError } from '../errors.js';
+import { readRegularFile } from '../files.js';
+import { limit, overLimit } from '../limits.js';
 import type { RawImage } from './image.js';
 
 /** Extensions tried as images; other files in a data folder are ignored. */
@@ -17,13 +18,20 @@ export function isImageName(name: string): boolean {
   return IMAGE_EXT.test(name);
 }
 
-/** Decodes to 8-bit gray or RGB (alpha dropped); throws the decoder's reason on failure. */
+/**
+ * Decodes to 8-bit gray or RGB (alpha dropped); throws the decoder's reason on failure. Only regular
+ * files are read (a link to /dev/zero or a FIFO is refused, see readRegularFile), and the pixel count
+ * is checked from the header before decoding: a small compressed file can declare gigapixels.
+ */
 export async function decodeImage(path: string): Promise<RawImage> {
-  const bytes = await readFile(path);
-  const meta = await sharp(bytes).metadata();
+  const bytes = await readRegularFile(path, 'image');
+  const maxPixels = limit('imagePixels');
+  const meta = await sharp(bytes, { limitInputPixels: false }).metadata();
+  const { width = 0, height = 0 } = meta;
+  if (width * height > maxPixels) throw overLimit('imagePixels', `image ${path} is ${width}x${height}`, 'BAD_DATA');
   // libvips outputs sRGB unless told otherwise; keep gray images (1-2 bands) gray.
   const gray = (meta.channels ?? 3) <= 2;
-  const pipeline = sharp(bytes).removeAlpha();
+  const pipeline = sharp(bytes, { limitInputPixels: maxPixels }).removeAlpha();
   if (gray) pipeline.toColourspace('b-w');
   const { data, info } = await pipeline.raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true });
   if (info.channels !== 1 && info.channels !== 3) throw new Error(`unsupported ${info.channels}-channel image`);
