@@ -16,10 +16,13 @@ const TYPES: Record<string, string> = {
 // Same policy as the renderer's meta tag, sent as a header too so it holds for every file served.
 const CSP = "default-src 'self'; img-src 'self' data: blob:; style-src 'self' 'unsafe-inline'; connect-src 'self'";
 
-/** Serves a file of the built renderer; never a path outside `root` (`..` and absolute tricks). */
+/**
+ * Serves a file of the built renderer; never a path outside `root` (`..` and absolute tricks).
+ * `pathname` is already decoded (server.ts), so it is never decoded twice.
+ */
 export async function serveStatic(root: string, pathname: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const base = resolve(root);
-  const rel = decodeURIComponent(pathname === '/' ? '/index.html' : pathname);
+  const rel = pathname === '/' ? '/index.html' : pathname;
   const file = resolve(join(base, rel));
   const info = file.startsWith(base + sep) ? await stat(file).catch(() => undefined) : undefined;
   if (!info?.isFile()) {

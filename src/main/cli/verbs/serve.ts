@@ -3,7 +3,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createEngine } from '../../engine/index.js';
 import { findResourcesDir } from '../../engine/project/project.js';
-import { startServer } from '../../serve/server.js';
+import { isLoopback, startServer } from '../../serve/server.js';
 import { checkKnown, num, str, UsageError } from '../args.js';
 import type { Verb } from '../verb.js';
 
@@ -21,9 +21,13 @@ export const serve: Verb = {
       resourcesDir: findResourcesDir(here),
       stateDir: str(args, 'state-dir') ?? join(homedir(), '.memlens'),
     });
-    const server = await startServer({ engine, rendererDir: join(here, '..', 'renderer'), host: str(args, 'host') ?? '127.0.0.1', port });
+    const host = str(args, 'host') ?? '127.0.0.1';
+    const server = await startServer({ engine, rendererDir: join(here, '..', 'renderer'), host, port });
     // The URL is the first line on stdout (DESIGN.md): scripts and the e2e test read it.
     process.stdout.write(`${server.url}\n`);
+    if (!isLoopback(host)) {
+      process.stderr.write(`memlens serve: warning: listening on ${host}, reachable from other machines; anyone with the URL can read and write files as you\n`);
+    }
     await new Promise<void>((stop) => {
       process.once('SIGINT', stop);
       process.once('SIGTERM', stop);
