@@ -20,9 +20,11 @@ const outDir = join(mainDir, '..');
 app.enableSandbox();
 app.whenReady().then(async () => {
   const options: EngineOptions = { resourcesDir: findResourcesDir(mainDir), stateDir: app.getPath('userData') };
-  const worker = new Worker(join(mainDir, 'engine-worker.js'), { workerData: options });
   let win: BrowserWindow | undefined;
-  const remote = workerApi(worker, (p) => win?.webContents.send(CHANNEL_PROGRESS, p));
+  const remote = workerApi(
+    () => new Worker(join(mainDir, 'engine-worker.js'), { workerData: options }),
+    (p) => win?.webContents.send(CHANNEL_PROGRESS, p),
+  );
   const dialogs = nativeDialogs(() => win);
   const refreshMenu = async () => {
     const recent = await remote.recentProjects().catch(() => []);
