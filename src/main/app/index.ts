@@ -1,6 +1,6 @@
 // The desktop host: one locked-down window, the app menu, IPC for the API. The engine runs in a
 // worker thread (engine-worker.ts) so this process stays responsive while jobs run.
-import { app, BrowserWindow, ipcMain } from 'electron';
+import { app, BrowserWindow, ipcMain, protocol } from 'electron';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
@@ -11,14 +11,19 @@ import { CHANNEL_PROGRESS } from './channels.js';
 import { nativeDialogs } from './dialogs.js';
 import { registerIpc } from './ipc.js';
 import { installMenu } from './menu.js';
-import { appPageUrl, createMainWindow } from './window.js';
+import { APP_PAGE, APP_SCHEME, appAsset } from './protocol.js';
+import { createMainWindow } from './window.js';
 import { workerApi } from './worker-protocol.js';
 
 const mainDir = dirname(fileURLToPath(import.meta.url)); // out/main
 const outDir = join(mainDir, '..');
 
 app.enableSandbox();
+// Before ready: the app's scheme behaves like https (an origin of its own, secure context, fetch).
+protocol.registerSchemesAsPrivileged([{ scheme: APP_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true } }]);
 app.whenReady().then(async () => {
+  const rendererDir = join(outDir, 'renderer');
+  protocol.handle(APP_SCHEME, (req) => appAsset(rendererDir, req.url));
   const options: EngineOptions = { resourcesDir: findResourcesDir(mainDir), stateDir: app.getPath('userData') };
   let win: BrowserWindow | undefined;
   const remote = workerApi(
@@ -44,8 +49,7 @@ app.whenReady().then(async () => {
     openProject: refreshing(remote.openProject),
     createProject: refreshing(remote.createProject),
   };
-  const page = appPageUrl(outDir);
-  registerIpc(ipcMain, engine, dialogs, (url) => url === page);
+  registerIpc(ipcMain, engine, dialogs, (url) => url === APP_PAGE);
 
   const open = async () => {
     win = createMainWindow(outDir, join(app.getPath('userData'), 'window.json'));

@@ -1,12 +1,7 @@
 import { BrowserWindow, screen, shell } from 'electron';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { APP_PAGE } from './protocol.js';
 import { loadBounds, saveBounds, type Bounds } from './window-state.js';
-
-/** The page the app loads; IPC from any other URL is refused (see registerIpc). */
-export function appPageUrl(outDir: string): string {
-  return pathToFileURL(join(outDir, 'renderer', 'index.html')).href;
-}
 
 /** Bounds that are still on a connected display (a monitor may have been unplugged since). */
 function onScreen(b: Bounds): Bounds {
@@ -37,21 +32,28 @@ export function createMainWindow(outDir: string, boundsFile: string): BrowserWin
   if (bounds.maximized) win.maximize();
   win.once('ready-to-show', () => win.show());
 
-  const page = appPageUrl(outDir);
   // External links open in the system browser; the app window itself never leaves its page.
   win.webContents.setWindowOpenHandler(({ url }) => {
     if (/^https?:\/\//.test(url)) void shell.openExternal(url);
     return { action: 'deny' };
   });
-  win.webContents.on('will-navigate', (e, url) => {
-    if (url !== page) e.preventDefault();
+  const stay = (e: { preventDefault(): void }, url: string) => {
+    if (url !== APP_PAGE) e.preventDefault();
+  };
+  win.webContents.on('will-navigate', stay);
+  win.webContents.on('will-redirect', stay);
+  // Frames (none are expected) may not navigate anywhere either.
+  win.webContents.on('will-frame-navigate', (e) => {
+    if (!e.isMainFrame || e.url !== APP_PAGE) e.preventDefault();
   });
   win.webContents.on('will-attach-webview', (e) => e.preventDefault());
+  // The app asks for no permission (camera, notifications, clipboard-read...): refuse requests and checks.
   win.webContents.session.setPermissionRequestHandler((_wc, _perm, done) => done(false));
+  win.webContents.session.setPermissionCheckHandler(() => false);
 
   win.on('close', () => {
     void saveBounds(boundsFile, { ...win.getNormalBounds(), maximized: win.isMaximized() });
   });
-  void win.loadURL(page);
+  void win.loadURL(APP_PAGE);
   return win;
 }

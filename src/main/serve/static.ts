@@ -13,30 +13,49 @@ const TYPES: Record<string, string> = {
   '.woff2': 'font/woff2',
 };
 
-// Same policy as the renderer's meta tag, sent as a header too so it holds for every file served.
-const CSP = "default-src 'self'; img-src 'self' data: blob:; style-src 'self' 'unsafe-inline'; connect-src 'self'";
-
 /**
- * Serves a file of the built renderer; never a path outside `root` (`..` and absolute tricks).
- * `pathname` is already decoded (server.ts), so it is never decoded twice.
+ * The page's Content-Security-Policy, sent as a header by both hosts (the app's protocol and serve)
+ * for every file: scripts and style sheets only from the app itself (Svelte's CSS is built into
+ * files), inline style attributes only (charts set them), images also from data:/blob: URLs (samples),
+ * no plugins, no <base>, no form posts, never framed.
  */
-export async function serveStatic(root: string, pathname: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
+export const CSP = [
+  "default-src 'self'",
+  "script-src 'self'",
+  "style-src 'self'",
+  "style-src-attr 'unsafe-inline'",
+  "img-src 'self' data: blob:",
+  "connect-src 'self'",
+  "object-src 'none'",
+  "base-uri 'none'",
+  "form-action 'none'",
+  "frame-ancestors 'none'",
+].join('; ');
+
+/** A file of the built renderer at a decoded URL path, or undefined: never a path outside `root`. */
+export async function rendererAsset(root: string, pathname: string): Promise<{ file: string; size: number; headers: Record<string, string> } | undefined> {
   const base = resolve(root);
-  const rel = pathname === '/' ? '/index.html' : pathname;
-  const file = resolve(join(base, rel));
+  const file = resolve(join(base, pathname === '/' ? '/index.html' : pathname));
   const info = file.startsWith(base + sep) ? await stat(file).catch(() => undefined) : undefined;
-  if (!info?.isFile()) {
-    res.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8' });
-    res.end(`not found: ${pathname}`);
-    return;
-  }
-  res.writeHead(200, {
+  if (!info?.isFile()) return undefined;
+  const headers = {
     'Content-Type': TYPES[extname(file)] ?? 'application/octet-stream',
-    'Content-Length': info.size,
     'Content-Security-Policy': CSP,
     'X-Content-Type-Options': 'nosniff',
     'X-Frame-Options': 'DENY',
-  });
+  };
+  return { file, size: info.size, headers };
+}
+
+/** Serves a file of the built renderer. `pathname` is already decoded (server.ts), never decoded twice. */
+export async function serveStatic(root: string, pathname: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const asset = await rendererAsset(root, pathname);
+  if (!asset) {
+    res.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8' });
+    res.end('not found');
+    return;
+  }
+  res.writeHead(200, { ...asset.headers, 'Content-Length': asset.size });
   if (req.method === 'HEAD') res.end();
-  else createReadStream(file).pipe(res);
+  else createReadStream(asset.file).pipe(res);
 }
