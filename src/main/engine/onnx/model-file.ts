@@ -2,9 +2,11 @@
 import { createHash } from 'node:crypto';
 import { readdir, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
+import * as ort from 'onnxruntime-node';
 import { MemLensError } from '../errors.js';
 import { assertNotSamePath, readRegularFile, requireFile, writeFileAtomic } from '../files.js';
 import { decodeModel, encodeModelChunks } from './codec.js';
+import { checkGraph } from './graph-check.js';
 import { externalize, resolveExternalData } from './external-data.js';
 import type { ModelProto } from './schema.js';
 import { checkTensorData, isExternal } from './tensor.js';
@@ -25,7 +27,8 @@ export interface OnnxModel {
 }
 
 /**
- * Reads a model and its external data, and checks every tensor's data against its dims. One-line
+ * Reads a model and its external data, and checks every tensor's data against its dims and the
+ * graph's wiring (graph-check.ts). One-line
  * BAD_MODEL / NOT_FOUND errors name the file.
  */
 export async function loadModel(path: string): Promise<OnnxModel> {
@@ -34,6 +37,7 @@ export async function loadModel(path: string): Promise<OnnxModel> {
   const proto = decodeModel(bytes, path);
   const sides = await resolveExternalData(proto, path);
   forEachTensor(proto, (t) => checkTensorData(t, path));
+  checkGraph(proto.graph!, path);
   const hash = createHash('sha256').update(bytes);
   for (const data of sides.values()) hash.update(data);
   return { proto, path, dir: dirname(resolve(path)), sha256: hash.digest('hex'), externalData: [...sides.keys()] };
@@ -84,6 +88,7 @@ export async function saveModel(proto: ModelProto, path: string, opts: SaveOptio
     throw new MemLensError('UNSUPPORTED', `cannot save ${path}: the model is over 2 GB; save it with external data`);
   }
   if (!external || !dataPath) {
+    await checkRuntimeLoads(bytes, path);
     await writeFileAtomic(path, bytes);
     return { path, bytes: length };
   }
@@ -98,6 +103,21 @@ export async function saveModel(proto: ModelProto, path: string, opts: SaveOptio
   }
   await removeEarlierSideFiles(path, external.location);
   return { path, dataPath, bytes: length };
+}
+
+/**
+ * Opens the encoded model in onnxruntime (without optimizing it) before it is written: an export
+ * onnxruntime refuses (an op it does not know, a type it cannot infer, carried over from a damaged
+ * source) is refused here in one line instead of landing on disk. A model saved with external data
+ * is larger than one buffer may be and is not opened.
+ */
+async function checkRuntimeLoads(chunks: Uint8Array[], path: string): Promise<void> {
+  const session = await ort.InferenceSession.create(Buffer.concat(chunks), { graphOptimizationLevel: 'disabled', intraOpNumThreads: 1 }).catch(
+    (e: Error) => {
+      throw new MemLensError('BAD_MODEL', `cannot save ${path}: onnxruntime refuses the model: ${e.message.split('\n')[0]}`);
+    },
+  );
+  await session.release();
 }
 
 /** Side files "<file>.data" or "<file>.<hex>.data" of `path` other than `keep`: earlier saves' data. */
