@@ -19,7 +19,6 @@ import { classFolders } from '../../support/class-folders.js';
 import { DEMO } from '../../support/cli.js';
 
 const MODEL = join(DEMO, 'ssl-cnn-f.onnx');
-const CANDIDATES = join(DEMO, 'data', 'candidates-images-idx3-ubyte.gz');
 const GB = 1024 ** 3;
 const tmp = () => mkdtempSync(join(tmpdir(), 'memlens-harden-'));
 
