@@ -69,8 +69,12 @@ describe.each(CORPUS.map((p) => [basename(p), p]))('%s', (_name, model) => {
   it('external data: out and back in, runs identically and re-embeds to the same bytes', async () => {
     const dir = tmp();
     const ext = join(dir, 'ext.onnx');
-    expect(memlens(['convert', model, ext, '--external-data']).code).toBe(0);
-    expect(existsSync(`${ext}.data`)).toBe(true);
+    const r = memlens(['convert', model, ext, '--external-data', '--json']);
+    expect(r.code).toBe(0);
+    // The side file is named after its content (docs/SECURITY.md: a save never replaces the old pair's data).
+    const { dataPath } = JSON.parse(r.stdout) as { dataPath: string };
+    expect(dataPath).toMatch(new RegExp(`^${ext.replace(/[.]/g, '\\.')}\\.[0-9a-f]{16}\\.data$`));
+    expect(existsSync(dataPath)).toBe(true);
     expect(checkModel(ext)).toBe('');
     expect((await outputs(ext)).equals(await outputs(model))).toBe(true);
     const back = join(dir, 'back.onnx');
