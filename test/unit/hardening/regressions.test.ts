@@ -49,7 +49,8 @@ function withWeightDims(dims: number[]): { bytes: Uint8Array; weight: string } {
   return { bytes: encodeModel(proto), weight: weight.name };
 }
 
-describe('issue 17: hostile models, folders and pages', () => {
+// Each case runs the CLI a few times; on a busy 2-core CI machine that can take a while.
+describe('issue 17: hostile models, folders and pages', { timeout: 120_000 }, () => {
   it('1. initializer dims the data does not back are refused at load, naming the limit to raise', async () => {
     const dir = tmp();
     const huge = withWeightDims([1e9, 1, 3, 3]);
@@ -118,7 +119,7 @@ describe('issue 17: hostile models, folders and pages', () => {
     // Temp files of the killed runs are gone once the next write to the same names succeeded.
     expect(readdirSync(dir).filter((n) => n.endsWith('.tmp'))).toEqual([]);
     expect(readdirSync(dir).filter((n) => n.endsWith('.data')).length).toBe(1);
-  }, 120_000);
+  });
 
   it('4. the result cache: never a shared folder, `{}` is a miss, an edited image or side file is a new key', async () => {
     const dir = tmp();
@@ -158,7 +159,7 @@ describe('issue 17: hostile models, folders and pages', () => {
     side[side.length - 1] ^= 1;
     writeFileSync(saved.dataPath!, side);
     expect((await loadModel(ext)).sha256).not.toBe(key);
-  }, 120_000);
+  });
 
   it('5. an external-data location that is a link out of the model folder is refused, nothing copied', async () => {
     const dir = tmp();
@@ -211,7 +212,7 @@ describe('issue 17: hostile models, folders and pages', () => {
     expect(r.maxRss).toBeLessThan(GB);
     expect(snapshot(dir)).toEqual({ ...before, ...snapshot(dir) });
     expect(snapshot(dir)['/bomb-images-idx3-ubyte.gz']).toBe(before['/bomb-images-idx3-ubyte.gz']);
-  }, 120_000);
+  });
 
   it('7. concurrent atomic writes never collide; temp files of killed writers are removed', async () => {
     const dir = tmp();
