@@ -1,6 +1,7 @@
 // The request and result documents of every engine call (DESIGN.md "Results document"), part of the
 // one API contract: import them from api.ts, which re-exports this file.
 import type { ModelRef, Normalization, DataOptions } from './api.js';
+import type { Coupling, PruneMode, PruneScope } from './prune-options.js';
 import type { PruneStrategy } from './strategies.js';
 
 // ---------- project ----------
@@ -185,24 +186,41 @@ export interface PruneRequest {
   scores?: string | UnitMemResult;
   strategy: PruneStrategy;
   ratio: number;
-  scope: 'layer' | 'global';
-  mode?: 'structural' | 'mask';
+  scope: PruneScope;
+  /** Default (prune-options.ts): structural. */
+  mode?: PruneMode;
   seed?: number;
+  /** Only these layers are ranked (and pruned); the others keep every unit. */
   include?: string[];
   exclude?: string[];
   /**
    * Structural mode keeps each cut group at a multiple of this many channels (when it had one), so
-   * onnxruntime's blocked conv kernels still apply; leftover selected units are masked. Default 16; 1 = off.
+   * onnxruntime's blocked conv kernels still apply; the selected channels left over are masked and
+   * reported. Default 1 (off): every selected channel is cut.
    */
   align?: number;
+  /** Coupled layers: 'group' (default) ranks them together, 'intersection' cuts what all of them selected. */
+  coupling?: Coupling;
   /**
-   * Residual partners: 'intersection' (default) ranks each layer alone and cuts the channels all of
-   * them selected (the rest are masked); 'group' ranks them together on their mean score, so they
-   * select, and lose, the same channels.
+   * Mask, instead of cutting, the channels that reach the model output (a CNN's last stage), so the
+   * embedding keeps its dimension. Default false: they are cut like any other, the embedding loses
+   * those dimensions and the result's notes say so.
    */
-  coupling?: 'intersection' | 'group';
+  keepOutput?: boolean;
   /** Output path; omitted for a preview (nothing written). */
   out?: string;
+}
+
+/** What happened to one ranked layer's units. */
+export interface PruneLayerReport {
+  name: string;
+  units: number;
+  /** Units the strategy selected. */
+  selected: number;
+  /** Units removed from the model (structural mode). */
+  cut: number;
+  /** Selected units kept with zeroed parameters. */
+  masked: number;
 }
 
 export interface PruneResult {
@@ -210,9 +228,17 @@ export interface PruneResult {
   model: ModelRef;
   settings: Record<string, unknown>;
   removed: Record<string, number[]>;
+  /** Per ranked layer, in forward order: selected, cut and masked units. */
+  layers: PruneLayerReport[];
   params: { before: number; after: number };
   flops: { before: number; after: number };
-  groups: { layers: string[]; units: number; mode: 'structural' | 'mask'; reason?: string }[];
+  /** Serialized model size; `after` is what the export writes (or would write, in a preview). */
+  bytes: { before: number; after: number };
+  groups: { layers: string[]; units: number; mode: PruneMode; reason?: string }[];
+  /** Model outputs that lost channels (embedding dimensions): their indices in the unpruned output. */
+  outputs: { name: string; removed: number[] }[];
+  /** Plain-words notes on the outcome, e.g. that structural mode cut nothing, or that normalization now spans fewer channels. */
+  notes: string[];
   out?: string;
   provenance?: Record<string, string>;
 }
@@ -246,7 +272,7 @@ export interface CompareRequest extends DataOptions {
   reference?: string;
   strategies: PruneStrategy[];
   ratios: number[];
-  scopes?: ('layer' | 'global')[];
+  scopes?: PruneScope[];
   seeds?: number[];
   probe?: 'linear' | 'knn';
   views?: number;

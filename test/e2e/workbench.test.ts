@@ -97,6 +97,8 @@ describe('the four user jobs on the demo project', () => {
     await wb.page.locator('select[name=scope]').selectOption('layer');
     await wb.page.locator('input[name=ratio]').fill('0.2');
     await expect.poll(() => wb.page.getByTestId('prune-preview').textContent(), { timeout: 60_000 }).toContain('Parameters');
+    // The default options cut: the preview shows a smaller model, not the same one with zeros in it.
+    expect(await wb.page.getByTestId('prune-preview').textContent()).toMatch(/Parameters [\d,]+ → [\d,]+ \(-\d/);
     const out = join(wb.dir, 'pruned-low-20.onnx');
     await wb.page.locator('input[name=prune-out]').fill(out);
     await wb.page.getByRole('button', { name: 'Prune and export' }).click();

@@ -43,10 +43,12 @@ describe('memlens prune', () => {
     const r = memlens(['prune', d.model, '--scores', d.scores, '--strategy', 'high', '--ratio', '0.5', '--scope', 'layer', '--out', out]);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/^\/prep\/prep\.0\/Conv\s+2$/m); // floor(0.5 * 4)
-    expect(r.stdout).toMatch(/^structural\s+2\s+\/prep\/prep\.0\/Conv$/m);
-    expect(r.stdout).toMatch(/^mask\s+2\s+\/head\/Gemm\s+feeds the model output embedding/m);
+    // Per layer: units, selected (floor(0.5 * units)), cut, masked; by default every selected unit is cut.
+    expect(r.stdout).toMatch(/^\/prep\/prep\.0\/Conv\s+4\s+2\s+2\s+0$/m);
+    expect(r.stdout).toMatch(/^\/head\/Gemm\s+5\s+2\s+2\s+0$/m);
+    expect(r.stdout).toContain('NOTE: the model output embedding loses 2 of its 5 channels: the embedding dimension changes (keep output masks them instead)\n');
     expect(r.stdout).toMatch(/^params {2}1,407 -> \d[\d,]* \(-\d+\.\d%\)$/m);
+    expect(r.stdout).toMatch(/^bytes {3}[\d,]+ -> [\d,]+ \(-\d+\.\d%\)$/m);
     const doc = JSON.parse(readFileSync(join(dir, 'p.prune.json'), 'utf8')) as PruneResult;
     expect(doc.schema).toBe('memlens.prune/1');
     expect(doc.out).toBe(out);
@@ -66,6 +68,15 @@ describe('memlens prune', () => {
     });
     expect(JSON.parse(meta['memlens.prune.removed'])).toEqual(doc.removed);
     expect(JSON.parse(meta['memlens.unitmem.settings'])).toEqual({ views: 10, rest: 'mean', augment: 'simclr', seed: 0 });
+  });
+
+  it('--keep-output masks the channels that reach the output and says why; a cut that leaves nothing is announced', () => {
+    const r = memlens(['prune', d.model, '--scores', d.scores, '--strategy', 'high', '--ratio', '0.5', '--scope', 'layer', '--keep-output']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^\/head\/Gemm\s+5\s+2\s+0\s+2$/m);
+    expect(r.stdout).toMatch(/^\s+2\s+\/head\/Gemm\s+feeds the model output embedding, whose dimension was asked to stay \(keep output\)$/m);
+    const none = memlens(['prune', d.model, '--scores', d.scores, '--strategy', 'high', '--ratio', '0.5', '--scope', 'layer', '--include', '/head/Gemm', '--keep-output']);
+    expect(none.stdout).toContain('NOTE: structural pruning cut nothing: all 2 selected units were masked (zeroed), so the model keeps its size; the groups say why\n');
   });
 
   it('--json prints the result document; without --out nothing is written (preview)', () => {

@@ -2,6 +2,7 @@
 // method name and every request field against a runtime spec of src/shared/api.ts, runs the call and
 // wraps the outcome in an Envelope so the caller can re-throw the engine's own message.
 import { API_METHODS, type ApiMethod, type Envelope, type MemLensApi } from '../../shared/api.js';
+import { COUPLINGS, PRUNE_MODES, PRUNE_SCOPES } from '../../shared/prune-options.js';
 import { STRATEGY_NAMES } from '../../shared/strategies.js';
 import { MemLensError } from './errors.js';
 
@@ -21,7 +22,6 @@ type SpecOf<M extends ApiMethod> = Parameters<MemLensApi[M]> extends [] ? null :
 const need = (kind: Kind, oneOf?: readonly string[]): Field => ({ kind, oneOf });
 const opt = (kind: Kind, oneOf?: readonly string[]): Field => ({ kind, optional: true, oneOf });
 
-const SCOPES = ['layer', 'global'] as const;
 const AUGMENT = ['simclr', 'none'] as const;
 const PROBES = ['linear', 'knn'] as const;
 const DATA = {
@@ -67,13 +67,14 @@ export const API_SPECS: { [M in ApiMethod]: SpecOf<M> } = {
     scores: opt('string|object'),
     strategy: need('string', STRATEGY_NAMES),
     ratio: need('number'),
-    scope: need('string', SCOPES),
-    mode: opt('string', ['structural', 'mask']),
+    scope: need('string', PRUNE_SCOPES),
+    mode: opt('string', PRUNE_MODES),
     seed: opt('number'),
     include: opt('strings'),
     exclude: opt('strings'),
     align: opt('number'),
-    coupling: opt('string', ['intersection', 'group']),
+    coupling: opt('string', COUPLINGS),
+    keepOutput: opt('boolean'),
     out: opt('string'),
   },
   evaluate: { ...DATA, model: need('string'), train: need('string'), test: need('string'), probe: opt('string', PROBES), k: opt('number') },
@@ -86,7 +87,7 @@ export const API_SPECS: { [M in ApiMethod]: SpecOf<M> } = {
     reference: opt('string'),
     strategies: need('strings', STRATEGY_NAMES),
     ratios: need('numbers'),
-    scopes: opt('strings', SCOPES),
+    scopes: opt('strings', PRUNE_SCOPES),
     seeds: opt('numbers'),
     probe: opt('string', PROBES),
     views: opt('number'),

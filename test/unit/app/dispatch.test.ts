@@ -2,6 +2,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { API_METHODS, type MemLensApi } from '../../../src/shared/api.js';
 import { API_SPECS, dispatch } from '../../../src/main/engine/dispatch.js';
 import { MemLensError } from '../../../src/main/engine/errors.js';
+import { STRATEGY_NAMES } from '../../../src/shared/strategies.js';
 
 /** An API whose every method records its request and answers 'ok'. */
 function fakeApi() {
@@ -32,9 +33,9 @@ describe('dispatch (the boundary for untrusted callers)', () => {
     ['openProject', {}, "openProject: missing field 'path'"],
     ['openProject', { path: 3 }, "openProject: field 'path' must be a string"],
     ['openProject', { path: '/p', extra: 1 }, "openProject: unknown field 'extra'"],
-    ['prune', { model: 'm', strategy: 'biggest', ratio: 0.2, scope: 'layer' }, "prune: field 'strategy' must be one of high, low, random, l1, magnitude-l2"],
+    ['prune', { model: 'm', strategy: 'biggest', ratio: 0.2, scope: 'layer' }, `prune: field 'strategy' must be one of ${STRATEGY_NAMES.join(', ')}`],
     ['prune', { model: 'm', strategy: 'low', ratio: Number.NaN, scope: 'layer' }, "prune: field 'ratio' must be a finite number"],
-    ['compare', { model: 'm', data: 'd', train: 't', test: 't', strategies: ['low', 'x'], ratios: [0.1] }, "compare: field 'strategies' must be one of high, low, random, l1, magnitude-l2"],
+    ['compare', { model: 'm', data: 'd', train: 't', test: 't', strategies: ['low', 'x'], ratios: [0.1] }, `compare: field 'strategies' must be one of ${STRATEGY_NAMES.join(', ')}`],
     ['unitmem', { model: 'm', data: 'd', augment: 'heavy' }, "unitmem: field 'augment' must be one of simclr, none"],
     ['saveExport', { path: 'a.png', content: 'x', encoding: 'hex' }, "saveExport: field 'encoding' must be one of utf8, base64"],
     ['demoProject', { path: 'x' }, 'demoProject: takes no request'],

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dispatch } from '../../../src/main/engine/dispatch.js';
 import { createEngine } from '../../../src/main/engine/index.js';
 import { openSavedSweep } from '../../../src/main/engine/evaluate/saved-sweep.js';
+import { STRATEGY_NAMES } from '../../../src/shared/strategies.js';
 
 const point = (strategy: string, ratio: number, accuracy: number) => ({
   strategy,
@@ -62,7 +63,7 @@ describe('openSavedSweep', () => {
       ['list.json', [1, 2], /list\.json: not a MemLens comparison \(schema memlens\.compare\/1 expected, found none\)$/],
       ['empty.json', doc({ points: [] }), /empty\.json: points must be a non-empty list$/],
       ['nomodel.json', doc({ model: 'x' }), /nomodel\.json: model\.path must be a string$/],
-      ['strategy.json', doc({ points: [point('best', 0.2, 0.7)] }), /strategy\.json: point 0: strategy must be one of none, high, low, random, l1$/],
+      ['strategy.json', doc({ points: [point('best', 0.2, 0.7)] }), new RegExp(`strategy\\.json: point 0: strategy must be one of none, ${STRATEGY_NAMES.join(', ')}$`)],
       ['accuracy.json', doc({ points: [point('none', 0, 0.7), { ...point('low', 0.2, 0.7), accuracy: '0.7' }] }), /accuracy\.json: point 1: accuracy must be a number$/],
       ['layermem.json', doc({ points: [{ ...point('low', 0.2, 0.7), layerMem: null }] }), /layermem\.json: point 0: layerMem must be a number$/],
     ];

@@ -65,7 +65,9 @@ describe('pruneModel on the fixtures: every strategy x scope x mode', () => {
       for (const strategy of STRATEGIES) {
         for (const scope of SCOPES) {
           const files = { structural: join(dir, `${model}-${strategy}-${scope}-s.onnx`), mask: join(dir, `${model}-${strategy}-${scope}-m.onnx`) };
-          const req = { model: fixture(model), scores: scores[model], strategy, scope, ratio: RATIO, seed: 5, align: 8 };
+          // The options before the defaults changed (each layer ranked alone, the output kept): the
+          // hand-written counts above are for them; the defaults are tested below.
+          const req = { model: fixture(model), scores: scores[model], strategy, scope, ratio: RATIO, seed: 5, align: 8, coupling: 'intersection' as const, keepOutput: true };
           const structural = await pruneModel({ ...req, mode: 'structural', out: files.structural });
           const mask = await pruneModel({ ...req, mode: 'mask', out: files.mask });
           runs.push({ model, strategy, scope, structural, mask, files });
@@ -133,15 +135,16 @@ describe('pruneModel on the fixtures: every strategy x scope x mode', () => {
     }
   });
 
-  it('the output layer is masked, with the reason, unless included', async () => {
+  it('the output layer is cut by default (the embedding narrows), masked with the reason under keepOutput', async () => {
     const r = runs.find((x) => x.model === 'cnn' && x.strategy === 'high' && x.scope === 'layer')!;
     const head = r.structural.groups.find((g) => g.layers.includes('/head/Gemm'))!;
     expect(head.mode).toBe('mask');
-    expect(head.reason).toMatch(/feeds the model output embedding/);
-    const inc = await pruneModel({ model: fixture('cnn'), strategy: 'random', scope: 'layer', ratio: 0.4, include: ['/head/Gemm'], out: join(dir, 'head.onnx') });
-    expect(inc.groups).toEqual([{ layers: ['/head/Gemm'], units: 2, mode: 'structural' }]);
+    expect(head.reason).toBe('feeds the model output embedding, whose dimension was asked to stay (keep output)');
+    const cut = await pruneModel({ model: fixture('cnn'), strategy: 'random', scope: 'layer', ratio: 0.4, include: ['/head/Gemm'], out: join(dir, 'head.onnx') });
+    expect(cut.groups).toEqual([{ layers: ['/head/Gemm'], units: 2, mode: 'structural' }]);
+    expect(cut.notes).toEqual(['the model output embedding loses 2 of its 5 channels: the embedding dimension changes (keep output masks them instead)']);
     expect((await embed(join(dir, 'head.onnx'), x)).length).toBe(8 * 3);
-    expect(checkWithOnnx([join(dir, 'head.onnx')])[join(dir, 'head.onnx')]).toBe(inc.params.after);
+    expect(checkWithOnnx([join(dir, 'head.onnx')])[join(dir, 'head.onnx')]).toBe(cut.params.after);
   });
 });
 
@@ -181,14 +184,18 @@ describe('channel alignment', () => {
     expect(alignedCut(64, 19, 1)).toBe(19);
   });
 
-  it('leftover selected channels are masked with the reason; align 1 cuts them all', async () => {
+  it('leftover selected channels are masked with the reason; align 1 (the default) cuts them all', async () => {
     const req = { model: fixture('cnn'), strategy: 'l1' as const, scope: 'layer' as const, ratio: 0.4, include: ['/layer2/layer2.0/Conv'], align: 8 };
     const aligned = await pruneModel(req);
     expect(aligned.groups).toEqual([
       { layers: ['/layer2/layer2.0/Conv'], units: 3, mode: 'mask', reason: expect.stringMatching(/multiple of 8 channels/) },
     ]);
     expect(aligned.params.after).toBe(aligned.params.before);
-    const exact = await pruneModel({ ...req, align: 1 });
+    expect(aligned.notes).toEqual([expect.stringMatching(/^structural pruning cut nothing: all 3 selected units were masked/)]);
+    expect(aligned.layers.find((l) => l.name === '/layer2/layer2.0/Conv')).toEqual({ name: '/layer2/layer2.0/Conv', units: 8, selected: 3, cut: 0, masked: 3 });
+    const exact = await pruneModel({ ...req, align: undefined });
+    expect(exact.settings.align).toBe(1);
+    expect(exact.layers.find((l) => l.name === '/layer2/layer2.0/Conv')).toEqual({ name: '/layer2/layer2.0/Conv', units: 8, selected: 3, cut: 3, masked: 0 });
     expect(exact.groups).toEqual([{ layers: ['/layer2/layer2.0/Conv'], units: 3, mode: 'structural' }]);
     // layer2 (8 -> 5 channels, k3 over 6 inputs + bias) and the head's 5 inputs: 3 * (6*9 + 1 + 5)
     expect(exact.params.before - exact.params.after).toBe(3 * (6 * 9 + 1 + 5));
@@ -200,7 +207,7 @@ describe('coupling group', () => {
     const model = await loadModel(fixture('cnn'));
     const scores = await handScores(fixture('cnn'), findLayers(model, indexModel(model.proto)));
     const dir = mkdtempSync(join(tmpdir(), 'memlens-prune-coupling-'));
-    const req = { model: fixture('cnn'), scores, strategy: 'high' as const, scope: 'layer' as const, ratio: 0.5, coupling: 'group' as const };
+    const req = { model: fixture('cnn'), scores, strategy: 'high' as const, scope: 'layer' as const, ratio: 0.5, keepOutput: true };
     const cut = await pruneModel({ ...req, out: join(dir, 's.onnx') });
     await pruneModel({ ...req, mode: 'mask', out: join(dir, 'm.onnx') });
     // layer1 is scored layer k=1, res1.1 k=3: ((7u+3)%10 + (7u+9)%10) / 20 for u = 0..5
@@ -208,7 +215,7 @@ describe('coupling group', () => {
     expect(cut.removed['/layer1/layer1.0/Conv']).toEqual([0, 2, 5]);
     expect(cut.removed['/res1/res1.1/res1.1.0/Conv']).toEqual([0, 2, 5]);
     expect(cut.groups).toContainEqual({ layers: ['/layer1/layer1.0/Conv', '/res1/res1.1/res1.1.0/Conv'], units: 3, mode: 'structural' });
-    expect(cut.settings.coupling).toBe('group');
+    expect(cut.settings.coupling).toBe('group'); // the default
     const x = fashionBatch(4);
     expect(maxAbsDiff(await embed(join(dir, 's.onnx'), x), await embed(join(dir, 'm.onnx'), x))).toBeLessThan(1e-4);
   });

@@ -6,7 +6,7 @@ import { exportPaths } from '../../../src/renderer/src/lib/exports.js';
 import { autoChoice, rankLayers } from '../../../src/renderer/src/lib/finetune.js';
 import { parseNumbers, parseRatios } from '../../../src/renderer/src/lib/form.js';
 import { layerAxis, layerRows, unitMemBoxes } from '../../../src/renderer/src/lib/layers.js';
-import { previewRows, prunedModelPath } from '../../../src/renderer/src/lib/prune.js';
+import { excludedLayers, previewRows, prunedModelPath } from '../../../src/renderer/src/lib/prune.js';
 import { settingsLine } from '../../../src/renderer/src/lib/settings.js';
 import { filterUnits, pageOf, sortUnits, unitRows } from '../../../src/renderer/src/lib/units.js';
 import { shortLayerNames } from '../../../src/shared/layer-names.js';
@@ -78,12 +78,18 @@ describe('Units screen logic', () => {
 });
 
 describe('Prune screen logic', () => {
-  it('shows removed units per layer', () => {
-    const preview = { removed: { fc: [0, 2] }, params: { before: 200, after: 150 }, flops: { before: 10, after: 10 } } as unknown as PruneResult;
+  it('shows selected, cut and masked units per layer and the cut fraction', () => {
+    const preview = {
+      removed: { fc: [0, 2] },
+      layers: [{ name: 'fc', units: 3, selected: 2, cut: 1, masked: 1 }],
+      params: { before: 200, after: 150 },
+      flops: { before: 10, after: 10 },
+    } as unknown as PruneResult;
     expect(previewRows(preview, unitmem.layers)).toEqual([
-      { layer: 'conv1', units: 2, removed: 0, fraction: 0 },
-      { layer: 'fc', units: 3, removed: 2, fraction: 2 / 3 },
+      { layer: 'conv1', units: 2, selected: 0, cut: 0, masked: 0, fraction: 0 },
+      { layer: 'fc', units: 3, selected: 2, cut: 1, masked: 1, fraction: 1 / 3 },
     ]);
+    expect(excludedLayers({ conv1: true, fc: false })).toEqual(['fc']);
   });
 
   it('suggests an export path that is never the source model', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ProjectInfo, UnitMemResult } from '../../../src/shared/api.js';
-import { compareRequest, finetuneRequest, pruneRequest, unitmemRequest } from '../../../src/renderer/src/lib/requests.js';
+import { compareRequest, finetuneRequest, PRUNE_FORM, pruneRequest, unitmemRequest } from '../../../src/renderer/src/lib/requests.js';
 
 const project = {
   path: '/p/demo.memlens.json',
@@ -12,7 +12,7 @@ const project = {
   augment: { kind: 'simclr' },
 } as unknown as ProjectInfo;
 const scores = { schema: 'memlens.unitmem/1' } as UnitMemResult;
-const form = { strategy: 'low', scope: 'layer', ratio: 0.2, mode: 'structural', seed: 0 } as const;
+const form = PRUNE_FORM;
 
 describe('requests built from the project', () => {
   it("carry the project's data and normalization", () => {
@@ -20,7 +20,11 @@ describe('requests built from the project', () => {
   });
 
   it('prune sends UnitMem scores only to the strategies that use them, and writes only with `out`', () => {
-    expect(pruneRequest(project, form, scores)).toEqual({ model: '/p/f.onnx', strategy: 'low', scope: 'layer', ratio: 0.2, mode: 'structural', seed: 0, scores });
+    // The engine's defaults, sent explicitly: what the screen shows is what runs.
+    expect(pruneRequest(project, form, scores)).toEqual({
+      model: '/p/f.onnx', strategy: 'low', scope: 'layer', ratio: 0.2, mode: 'structural', seed: 0, coupling: 'group', align: 1, keepOutput: false, scores,
+    });
+    expect(pruneRequest(project, { ...form, exclude: ['fc'] }, scores).exclude).toEqual(['fc']);
     expect(pruneRequest(project, { ...form, strategy: 'l1' }, scores, '/o.onnx')).not.toHaveProperty('scores');
     expect(pruneRequest(project, { ...form, strategy: 'l1' }, scores, '/o.onnx').out).toBe('/o.onnx');
     expect(() => pruneRequest(project, form, undefined)).toThrow("strategy 'low' needs UnitMem: compute it on the Layers screen first");

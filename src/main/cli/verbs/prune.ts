@@ -1,4 +1,5 @@
 import type { PruneResult, PruneStrategy } from '../../../shared/api.js';
+import { COUPLINGS, PRUNE_DEFAULTS, PRUNE_MODES, PRUNE_SCOPES } from '../../../shared/prune-options.js';
 import { STRATEGY_NAMES } from '../../../shared/strategies.js';
 import { pruneModel, resultPath } from '../../engine/prune/export.js';
 import { formatCountChange } from '../../../shared/format.js';
@@ -18,20 +19,21 @@ function table(rows: string[][]): string[] {
   return rows.map((r) => r.map((v, c) => (/^\d+$/.test(v) ? v.padStart(widths[c]) : v.padEnd(widths[c]))).join('  ').trimEnd());
 }
 
-/** Units pruned per layer, then how each coupled group was pruned (and why it was masked), then sizes. */
+/** Per layer: selected, cut and masked units; then why units were masked; then the real change in size. */
 function summary(r: PruneResult): string {
-  const s = r.settings as { strategy: string; scope: string; ratio: number; mode: string; seed: number };
-  const perLayer = Object.entries(r.removed).map(([layer, units]) => [layer, String(units.length)]);
-  const groups = r.groups.map((g) => [g.mode, String(g.units), g.layers.join(', '), g.reason ?? '']);
+  const s = r.settings as { strategy: string; scope: string; ratio: number; mode: string; seed: number; coupling: string; align: number };
+  const perLayer = r.layers.filter((l) => l.selected || l.cut || l.masked).map((l) => [l.name, String(l.units), String(l.selected), String(l.cut), String(l.masked)]);
+  const masked = r.groups.filter((g) => g.mode === 'mask').map((g) => [String(g.units), g.layers.join(', '), g.reason ?? '']);
   return [
-    `prune ${r.model.path}: ${s.strategy}, scope ${s.scope}, ratio ${s.ratio}, mode ${s.mode}, seed ${s.seed}`,
+    `prune ${r.model.path}: ${s.strategy}, scope ${s.scope}, ratio ${s.ratio}, mode ${s.mode}, coupling ${s.coupling}, align ${s.align}, seed ${s.seed}`,
+    ...r.notes.map((n) => `NOTE: ${n}`),
     '',
-    ...table([['layer', 'units pruned'], ...perLayer]),
-    '',
-    ...table([['mode', 'units', 'layers', 'why masked'], ...groups]),
+    ...table([['layer', 'units', 'selected', 'cut', 'masked'], ...perLayer]),
+    ...(masked.length ? ['', ...table([['masked', 'layers', 'why'], ...masked])] : []),
     '',
     `params  ${formatCountChange(r.params.before, r.params.after)}`,
     `FLOPs   ${formatCountChange(r.flops.before, r.flops.after)}`,
+    `bytes   ${formatCountChange(r.bytes.before, r.bytes.after)}`,
     ...(r.out ? [`wrote ${r.out} and ${resultPath(r.out)}`] : ['preview only (no --out): nothing written']),
   ].join('\n');
 }
@@ -40,9 +42,11 @@ export const prune: Verb = {
   name: 'prune',
   summary: 'Prune units chosen by UnitMem and export the model',
   usage:
-    `prune MODEL --scores F --strategy ${STRATEGY_NAMES.join('|')} --ratio R --scope layer|global [--mode structural|mask] [--seed S] [--align 16] [--coupling intersection|group] [--include A,B] [--exclude C] --out P.onnx [--json]`,
+    `prune MODEL --scores F --strategy ${STRATEGY_NAMES.join('|')} --ratio R --scope ${PRUNE_SCOPES.join('|')} [--mode ${PRUNE_MODES.join('|')}] ` +
+    `[--seed S] [--align N (default ${PRUNE_DEFAULTS.align})] [--coupling ${COUPLINGS.join('|')}] [--keep-output] [--include A,B] [--exclude C] --out P.onnx [--json]`,
+  flags: ['keep-output'],
   async run(args) {
-    checkKnown(args, ['scores', 'strategy', 'ratio', 'scope', 'mode', 'seed', 'align', 'coupling', 'include', 'exclude', 'out', 'json']);
+    checkKnown(args, ['scores', 'strategy', 'ratio', 'scope', 'mode', 'seed', 'align', 'coupling', 'keep-output', 'include', 'exclude', 'out', 'json']);
     const [model, ...extra] = args.positionals;
     if (!model || extra.length) throw new UsageError('expects one MODEL');
     const ratio = num(args, 'ratio');
@@ -52,11 +56,12 @@ export const prune: Verb = {
       scores: str(args, 'scores'),
       strategy: oneOf<PruneStrategy>(args, 'strategy', STRATEGY_NAMES),
       ratio,
-      scope: oneOf(args, 'scope', ['layer', 'global'] as const),
-      mode: oneOf(args, 'mode', ['structural', 'mask'] as const, 'structural'),
+      scope: oneOf(args, 'scope', PRUNE_SCOPES),
+      mode: oneOf(args, 'mode', PRUNE_MODES, PRUNE_DEFAULTS.mode),
       seed: num(args, 'seed'),
       align: num(args, 'align'),
-      coupling: oneOf(args, 'coupling', ['intersection', 'group'] as const, 'intersection'),
+      coupling: oneOf(args, 'coupling', COUPLINGS, PRUNE_DEFAULTS.coupling),
+      keepOutput: flag(args, 'keep-output'),
       include: list(args, 'include'),
       exclude: list(args, 'exclude'),
       out: str(args, 'out'),

@@ -107,7 +107,8 @@ export async function runSweep(p: SweepPlan, ctl: JobControl = {}): Promise<Comp
     throwIfAborted(ctl.signal);
     const out = join(p.modelsDir, `${r.strategy}-${r.cell.scope}-${r.cell.ratio}-seed${r.seed}.onnx`);
     const pruned = await pruneModel(
-      { model: p.model.path, scores: p.scores, strategy: r.strategy, ratio: r.cell.ratio, scope: r.cell.scope, mode: 'structural', seed: r.seed, out },
+      // LayerMem compares embeddings of one dimension: the channels that reach the output are masked.
+      { model: p.model.path, scores: p.scores, strategy: r.strategy, ratio: r.cell.ratio, scope: r.cell.scope, mode: 'structural', seed: r.seed, keepOutput: true, out },
       { signal: ctl.signal },
     );
     const m = await measurePoint(await loadModel(out), p, ctl.signal);

@@ -24,6 +24,8 @@ export interface OnnxModel {
   sha256: string;
   /** Real paths of the external data files the model referenced (empty when embedded). */
   externalData: string[];
+  /** Size of the model file (side files excluded). */
+  bytes: number;
 }
 
 /**
@@ -40,7 +42,7 @@ export async function loadModel(path: string): Promise<OnnxModel> {
   checkGraph(proto.graph!, path);
   const hash = createHash('sha256').update(bytes);
   for (const data of sides.values()) hash.update(data);
-  return { proto, path, dir: dirname(resolve(path)), sha256: hash.digest('hex'), externalData: [...sides.keys()] };
+  return { proto, path, dir: dirname(resolve(path)), sha256: hash.digest('hex'), externalData: [...sides.keys()], bytes: bytes.length };
 }
 
 export interface SaveOptions {

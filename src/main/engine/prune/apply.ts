@@ -17,40 +17,47 @@ export interface PrunePlan {
   /** Selected units that stay but are zeroed. */
   masks: { layer: LayerNode; units: number[] }[];
   report: PruneResult['groups'];
+  /** Consequences of the cuts a user should know (PruneResult.notes). */
+  notes: string[];
+  /** Channels removed from each graph output, in its original indexing (PruneResult.outputs). */
+  outputs: PruneResult['outputs'];
 }
 
 export interface PlanOptions {
   mode: 'structural' | 'mask';
-  /** Layers the user named: a group feeding the model output is cut only when one of its layers is here. */
-  include?: string[];
-  /** Cut groups keep a multiple of this many channels (see alignedCut); 1 turns it off. */
+  /** Mask the groups that reach the model output (the embedding keeps its dimension) instead of cutting them. */
+  keepOutput?: boolean;
+  /** Cut groups keep a multiple of this many channels (see alignedCut); 1 (default) turns it off. */
   align?: number;
 }
 
 /**
- * Coupled layers (residual partners) lose a channel only when every one of them selected it (the
- * intersection); a unit selected in some partners only is masked there, so every selected unit is
- * either removed or zeroed and nothing else changes.
+ * Coupled layers (residual partners) lose a channel only when every one of them selected it (with
+ * coupling 'group' they all select the same channels, so that is the whole selection); a unit selected
+ * in some partners only is masked there, so every selected unit is either removed or zeroed and
+ * nothing else changes.
  */
 export function planPrune(groups: Group[], layers: LayerNode[], selection: Map<string, number[]>, opts: PlanOptions): PrunePlan {
-  const plan: PrunePlan = { cuts: [], masks: [], report: [] };
+  const plan: PrunePlan = { cuts: [], masks: [], report: [], notes: [], outputs: [] };
   for (const g of groups) {
     const members = [...g.sources, ...g.followers];
     const sets = new Map(members.map((m) => [m.layer.name, new Set(selection.get(m.layer.name) ?? [])]));
     const chosen = (name: string) => sets.get(name)!;
     if (!members.some((m) => chosen(m.layer.name).size)) continue;
-    const blocked = opts.mode === 'mask' ? undefined : (g.blocked ?? outputReason(g, opts.include));
+    const blocked = opts.mode === 'mask' ? undefined : (g.blocked ?? outputReason(g, opts.keepOutput));
     const agreed: number[] = [];
     if (opts.mode === 'structural' && !blocked) {
       for (let c = 0; c < g.channels; c++) {
         if (g.sources.every((s) => unitsOf(s.map, c).every((u) => chosen(s.layer.name).has(u)))) agreed.push(c);
       }
     }
-    const align = opts.align ?? ALIGN;
+    const align = opts.align ?? 1;
     const channels = agreed.slice(0, alignedCut(g.channels, agreed.length, align));
     if (channels.length) {
       plan.cuts.push({ group: g, channels });
       plan.report.push({ layers: members.map((m) => m.layer.name), units: channels.length, mode: 'structural' });
+      for (const o of g.outputs) plan.outputs.push({ name: o.name, removed: channels.flatMap((c) => unitsOf(o.map, c)).sort((a, b) => a - b) });
+      for (const o of g.outputs) plan.notes.push(`the model output ${o.name} loses ${channels.length} of its ${o.width} channels: the embedding dimension changes (keep output masks them instead)`);
     }
     // Selected units that stay are masked; the report says why, per kind.
     const agreedSet = new Set(agreed);
@@ -94,21 +101,18 @@ function maskUngrouped(plan: PrunePlan, layers: LayerNode[], selection: Map<stri
 }
 
 /**
- * Channels a group may lose so that it keeps a multiple of `align` (when it had one). onnxruntime's
- * blocked (NCHWc) conv kernels work on 16 channels at a time on AVX-512 (8 on AVX2). Measured on the
- * demo CNN cut by 30% (1 thread, batch 256, busy 2-core AVX-512 machine): unaligned counts made it
- * 1.6x slower than the original, 24-channel layers (8-aligned) lost the gain, multiples of 16 gave
- * 1.1-1.2x. Selected channels left over stay masked.
+ * Channels a group may lose so that it keeps a multiple of `align` (when it had one): onnxruntime's
+ * blocked (NCHWc) conv kernels work on 8 or 16 channels at a time. Selected channels left over stay
+ * masked and are reported. Off by default: the latency it buys is measured in docs/PRUNING.md.
  */
-export const ALIGN = 16;
 export function alignedCut(channels: number, cut: number, align: number): number {
   if (channels % align !== 0) return cut;
   return Math.max(0, channels - Math.ceil((channels - cut) / align) * align);
 }
 
-function outputReason(g: Group, include?: string[]): string | undefined {
-  if (!g.outputs.length || g.sources.some((s) => include?.includes(s.layer.name))) return undefined;
-  return `feeds the model output ${g.outputs[0].name} (cutting changes the embedding dimension; include ${g.sources[0].layer.name} to cut it)`;
+function outputReason(g: Group, keepOutput?: boolean): string | undefined {
+  if (!g.outputs.length || !keepOutput) return undefined;
+  return `feeds the model output ${g.outputs[0].name}, whose dimension was asked to stay (keep output)`;
 }
 
 function unitsOf(map: ChannelMap, c: number): number[] {

@@ -1,8 +1,8 @@
-// How residual partners (source layers of one group) are selected. By default each layer is ranked on
-// its own and a channel is cut only where all partners selected it (apply.ts). With coupling 'group'
-// the partners are ranked as one layer on their mean score per channel, so they select the same
-// channels and the whole selection is cut: fewer units follow each layer's own ranking, more are
-// removed (Torch-Pruning ranks coupled groups the same way).
+// How coupled layers (the source layers of one group and the depthwise convs that follow them) are
+// selected. With coupling 'group' (the default) they are ranked as one layer on their mean score per
+// channel, so they select the same channels and the whole selection is cut (Torch-Pruning ranks
+// groups the same way). With 'intersection' each layer is ranked on its own and a channel is cut only
+// where all sources selected it (apply.ts); the rest of the selection is masked.
 import type { Group } from './groups.js';
 import type { ScoredLayer } from './select.js';
 
@@ -17,9 +17,12 @@ export function rankCoupledTogether(layers: ScoredLayer[], groups: Group[]): Cou
   const byName = new Map(layers.map((l) => [l.name, l]));
   const members = new Map<string, ScoredLayer[]>();
   for (const g of groups) {
-    const partners = g.sources.map((s) => byName.get(s.layer.name));
-    const plain = g.sources.every((s) => s.map.offset === 0 && s.map.block === 1 && s.layer.units === g.channels);
-    if (partners.length < 2 || !plain || partners.some((p) => !p)) continue;
+    // Depthwise followers lose the group's channels whatever they select: they rank with it too.
+    const all = [...g.sources, ...g.followers];
+    const partners = all.map((s) => byName.get(s.layer.name));
+    const plain = all.every((s) => s.map.offset === 0 && s.map.block === 1 && s.layer.units === g.channels);
+    // A blocked group is masked whatever its layers select: each keeps its own ranking.
+    if (partners.length < 2 || !plain || g.blocked || partners.some((p) => !p)) continue;
     members.set(partners[0]!.name, partners as ScoredLayer[]);
   }
   const merged = new Map<string, ScoredLayer[]>();

@@ -3,16 +3,17 @@
 // edits, stamps provenance into metadata_props and writes the model and its result document
 // atomically. Without `out` it is a preview: the same figures, nothing written.
 import { readFile } from 'node:fs/promises';
-import type { JobControl, LayerKind, PruneRequest, PruneResult, UnitMemResult } from '../../../shared/api.js';
+import type { JobControl, LayerKind, PruneLayerReport, PruneRequest, PruneResult, UnitMemResult } from '../../../shared/api.js';
+import { COUPLINGS, PRUNE_DEFAULTS, PRUNE_MODES, PRUNE_SCOPES } from '../../../shared/prune-options.js';
 import { STRATEGY_NAMES, strategyInfo } from '../../../shared/strategies.js';
 import { MemLensError, throwIfAborted } from '../errors.js';
 import { assertNotSamePath, requireFile, sha256Bytes, writeFileAtomic } from '../files.js';
-import { indexModel, loadModel, saveModel, setMetadata, tensorToFloat32, type GraphIndex } from '../onnx/index.js';
-import { ALIGN, applyPlan, planPrune } from './apply.js';
+import { encodeModelChunks, indexModel, loadModel, saveModel, setMetadata, tensorToFloat32, type GraphIndex } from '../onnx/index.js';
+import { applyPlan, planPrune, type PrunePlan } from './apply.js';
 import { modelCost } from './cost.js';
 import { buildGroups } from './groups.js';
 import { findLayers, paramTensor, type LayerNode } from './layers.js';
-import { checkRatio, DEFAULT_SEED, layersInScope, normPerUnit, selectUnits, type ScoredLayer } from './select.js';
+import { checkRatio, layersInScope, normPerUnit, selectUnits, type ScoredLayer } from './select.js';
 import { rankCoupledTogether } from './coupling.js';
 
 const EXTRA_ROWS: LayerKind[] = ['residual-add', 'sublayer-output', 'pool'];
@@ -23,10 +24,11 @@ export async function pruneModel(req: PruneRequest, ctl: JobControl = {}): Promi
     throwIfAborted(ctl.signal);
     ctl.onProgress?.(n, 3, name);
   };
-  const mode = req.mode ?? 'structural';
-  const seed = req.seed ?? DEFAULT_SEED;
-  const align = req.align ?? ALIGN;
-  const coupling = req.coupling ?? 'intersection';
+  const mode = req.mode ?? PRUNE_DEFAULTS.mode;
+  const seed = req.seed ?? PRUNE_DEFAULTS.seed;
+  const align = req.align ?? PRUNE_DEFAULTS.align;
+  const coupling = req.coupling ?? PRUNE_DEFAULTS.coupling;
+  const keepOutput = req.keepOutput ?? false;
   if (req.out) {
     assertNotSamePath(req.model, req.out);
     assertNotSamePath(req.model, resultPath(req.out));
@@ -48,10 +50,10 @@ export async function pruneModel(req: PruneRequest, ctl: JobControl = {}): Promi
   const coupled = coupling === 'group' ? rankCoupledTogether(inScope, groups) : undefined;
   const chosen = selectUnits(coupled?.layers ?? inScope, { ...req, include: undefined, exclude: undefined, seed });
   const selection = coupled ? coupled.expand(chosen) : chosen;
-  const plan = planPrune(groups, layers, selection, { mode, include: req.include, align });
+  const plan = planPrune(groups, layers, selection, { mode, keepOutput, align });
   const removed = Object.fromEntries(selection);
   const settings = {
-    strategy: req.strategy, scope: req.scope, ratio: req.ratio, mode, seed, align, coupling,
+    strategy: req.strategy, scope: req.scope, ratio: req.ratio, mode, seed, align, coupling, keepOutput,
     include: req.include ?? [], exclude: req.exclude ?? [],
     scores: scores ? { source: scores.source, sha256: scores.sha256, settings: scores.doc.settings } : null,
   };
@@ -64,6 +66,7 @@ export async function pruneModel(req: PruneRequest, ctl: JobControl = {}): Promi
     'memlens.prune.seed': String(seed),
     'memlens.prune.align': String(align),
     'memlens.prune.coupling': coupling,
+    'memlens.prune.keep_output': String(keepOutput),
     'memlens.unitmem.settings': JSON.stringify(scores?.doc.settings ?? null),
     'memlens.unitmem.sha256': scores?.sha256 ?? '',
     'memlens.prune.removed': JSON.stringify(removed),
@@ -72,24 +75,57 @@ export async function pruneModel(req: PruneRequest, ctl: JobControl = {}): Promi
   const pruned = setMetadata(applyPlan(model.proto, index, plan), provenance);
   const before = modelCost(model.proto);
   const after = modelCost(pruned);
+  const perLayer = layerReport(inScope, layers, plan, selection);
   const result: PruneResult = {
     schema: 'memlens.prune/1',
     model: { path: model.path, sha256: model.sha256 },
     settings,
     removed,
+    layers: perLayer,
     params: { before: before.params, after: after.params },
     flops: { before: before.flops, after: after.flops },
+    bytes: { before: model.bytes, after: 0 },
     groups: plan.report,
+    outputs: plan.outputs,
+    notes: [...outcomeNotes(mode, perLayer), ...plan.notes],
     provenance,
   };
   stage(2, 'write');
   if (req.out) {
-    await saveModel(pruned, req.out, { source: model });
+    result.bytes.after = (await saveModel(pruned, req.out, { source: model })).bytes;
     result.out = req.out;
     await writeFileAtomic(resultPath(req.out), JSON.stringify(result, null, 2) + '\n');
+  } else {
+    result.bytes.after = encodeModelChunks(pruned).reduce((n, c) => n + c.length, 0);
   }
   ctl.onProgress?.(3, 3, 'write');
   return result;
+}
+
+/** Selected, cut and masked units of every ranked layer (and of any other layer that lost units). */
+function layerReport(inScope: ScoredLayer[], layers: LayerNode[], plan: PrunePlan, selection: Map<string, number[]>): PruneLayerReport[] {
+  const cut = new Map<string, number>();
+  for (const { group, channels } of plan.cuts) {
+    for (const m of [...group.sources, ...group.followers]) cut.set(m.layer.name, (cut.get(m.layer.name) ?? 0) + channels.length * m.map.block);
+  }
+  const masked = new Map(plan.masks.map((m) => [m.layer.name, m.units.length]));
+  const units = new Map(layers.map((l) => [l.name, l.units]));
+  const names = [...new Set([...inScope.map((l) => l.name), ...layers.map((l) => l.name).filter((n) => cut.has(n))])];
+  return names.map((name) => ({
+    name,
+    units: units.get(name)!,
+    selected: selection.get(name)?.length ?? 0,
+    cut: cut.get(name) ?? 0,
+    masked: masked.get(name) ?? 0,
+  }));
+}
+
+/** What a user must not miss: structural mode asked for a smaller model and none came out. */
+function outcomeNotes(mode: string, layers: PruneLayerReport[]): string[] {
+  const selected = layers.reduce((n, l) => n + l.selected, 0);
+  const cut = layers.reduce((n, l) => n + l.cut, 0);
+  if (mode !== 'structural' || selected === 0 || cut > 0) return [];
+  return [`structural pruning cut nothing: all ${selected} selected units were masked (zeroed), so the model keeps its size; the groups say why`];
 }
 
 /** The p of the weight norm a strategy ranks by, if it ranks by one. */
@@ -107,12 +143,12 @@ function checkRequest(req: PruneRequest): void {
   if (!STRATEGY_NAMES.includes(req.strategy)) {
     throw new MemLensError('BAD_INPUT', `unknown strategy '${req.strategy}' (${STRATEGY_NAMES.join(', ')})`);
   }
-  if (req.scope !== 'layer' && req.scope !== 'global') throw new MemLensError('BAD_INPUT', `unknown scope '${req.scope}' (layer, global)`);
-  if (req.coupling !== undefined && req.coupling !== 'intersection' && req.coupling !== 'group') {
-    throw new MemLensError('BAD_INPUT', `unknown coupling '${req.coupling}' (intersection, group)`);
+  if (!PRUNE_SCOPES.includes(req.scope)) throw new MemLensError('BAD_INPUT', `unknown scope '${req.scope}' (${PRUNE_SCOPES.join(', ')})`);
+  if (req.coupling !== undefined && !COUPLINGS.includes(req.coupling)) {
+    throw new MemLensError('BAD_INPUT', `unknown coupling '${req.coupling}' (${COUPLINGS.join(', ')})`);
   }
-  if (req.mode !== undefined && req.mode !== 'structural' && req.mode !== 'mask') {
-    throw new MemLensError('BAD_INPUT', `unknown mode '${req.mode}' (structural, mask)`);
+  if (req.mode !== undefined && !PRUNE_MODES.includes(req.mode)) {
+    throw new MemLensError('BAD_INPUT', `unknown mode '${req.mode}' (${PRUNE_MODES.join(', ')})`);
   }
   checkRatio(req.ratio);
   if (req.align !== undefined && !(Number.isInteger(req.align) && req.align >= 1)) {

@@ -6,7 +6,7 @@
 // weight axis 1, Gemm/MatMul rows, Flatten column blocks), Concat offsets and residual partners
 // (the operands of an Add are one space). Anything the walk cannot follow blocks the group, with the
 // reason; the pruner then masks instead of cutting. A new architecture pattern is a new rule here.
-import { attrInt, type GraphIndex, type NodeProto } from '../onnx/index.js';
+import { attrInt, tensorToInts, type GraphIndex, type NodeProto } from '../onnx/index.js';
 import { asLayer, CHANNEL_PARAMS, CHANNELWISE, ELEMENTWISE, paramTensor, perChannelAxis, type LayerNode } from './layers.js';
 
 /**
@@ -150,6 +150,9 @@ class GroupWalk {
         return this.reshape(node, m);
       case 'LayerNormalization':
         return this.block(`${what} normalizes across the channels`);
+      case 'Pad':
+        if (tensor !== node.input[0] && !fromOutput) return this.block(`${what} reads its pads from the channels`);
+        if (padsChannels(this.index, node, m)) return this.block(`${what} pads the channel axis`);
     }
     if (!CHANNELWISE.has(node.op_type) || (!ELEMENTWISE.has(node.op_type) && tensor !== node.input[0] && !fromOutput)) {
       return this.block(`${what} (${node.op_type} is not a per-channel op the pruner can follow)`);
@@ -263,6 +266,15 @@ class GroupWalk {
   private slice(param: string, axis: number, map: ChannelMap): void {
     this.group.slices.push({ param, axis, ...map });
   }
+}
+
+/** Whether a Pad may add or remove channels: pads not constant, restricted to axes, or non-zero on the channel axis. */
+function padsChannels(index: GraphIndex, node: NodeProto, m: Member): boolean {
+  const t = node.input[1] ? paramTensor(index, node.input[1]) : undefined;
+  if (!t || node.input[3] || m.rank === undefined) return true;
+  const pads = tensorToInts(t);
+  const axis = m.rank + m.axis;
+  return pads.length !== 2 * m.rank || pads[axis] !== 0 || pads[axis + m.rank] !== 0;
 }
 
 /** Key of "node was handled when reached through tensor". */

@@ -58,7 +58,9 @@ export function asLayer(index: GraphIndex, node: NodeProto): LayerNode | undefin
 }
 
 /** Op trait sets the pruner tests membership in (onnx/op-traits.ts holds the one table). */
-export const CHANNELWISE = opsWith((t) => t.channelwise === true);
+// Pad is per channel only while its pads leave the channel axis alone (groups.ts checks them), so
+// it is the pruner's own addition rather than a trait.
+export const CHANNELWISE = new Set([...opsWith((t) => t.channelwise === true), 'Pad']);
 export const ELEMENTWISE = opsWith((t) => t.elementwise === true);
 export const CHANNEL_PARAMS: Record<string, number[] | undefined> = Object.fromEntries(
   [...opsWith((t) => t.channelParams !== undefined)].map((op) => [op, opTraits(op).channelParams]),

@@ -3,6 +3,7 @@
 // `global` takes the top units of one ranking over all layers. Ties go to the lower unit index (and,
 // globally, to the earlier layer), so a selection is fully determined by its inputs.
 import type { PruneStrategy } from '../../../shared/api.js';
+import { PRUNE_DEFAULTS } from '../../../shared/prune-options.js';
 import { strategyInfo } from '../../../shared/strategies.js';
 import { Random } from '../data/random.js';
 import { MemLensError } from '../errors.js';
@@ -25,8 +26,6 @@ export interface SelectOptions {
   exclude?: string[];
 }
 
-export const DEFAULT_SEED = 0;
-
 /**
  * Units to prune per layer (sorted indices; layers with nothing selected are absent).
  * Scope `layer` removes floor(ratio * units) in every layer, so no layer loses more than the ratio;
@@ -35,7 +34,7 @@ export const DEFAULT_SEED = 0;
 export function selectUnits(layers: ScoredLayer[], opts: SelectOptions): Map<string, number[]> {
   checkRatio(opts.ratio);
   const chosen = layersInScope(layers, opts.include, opts.exclude);
-  const priority = priorities(chosen, opts.strategy, opts.seed ?? DEFAULT_SEED);
+  const priority = priorities(chosen, opts.strategy, opts.seed ?? PRUNE_DEFAULTS.seed);
   const picked = opts.scope === 'layer' ? perLayer(chosen, priority, opts.ratio) : global(chosen, priority, opts.ratio);
   const out = new Map<string, number[]>();
   chosen.forEach((l, i) => {

@@ -11,6 +11,7 @@ import type {
   UnitMemRequest,
   UnitMemResult,
 } from '../../../shared/api.js';
+import { PRUNE_DEFAULTS, type Coupling, type PruneMode, type PruneScope } from '../../../shared/prune-options.js';
 import { strategyInfo } from '../../../shared/strategies.js';
 
 const norm = (p: ProjectInfo) => ({ mean: p.normalization.mean, std: p.normalization.std });
@@ -34,11 +35,22 @@ export function layermemRequest(p: ProjectInfo, views: number): LayerMemRequest 
 
 export interface PruneForm {
   strategy: PruneStrategy;
-  scope: 'layer' | 'global';
+  scope: PruneScope;
   ratio: number;
-  mode: 'structural' | 'mask';
+  mode: PruneMode;
   seed: number;
+  coupling: Coupling;
+  align: number;
+  keepOutput: boolean;
+  /** Layers left out of the ranking (they keep every unit). */
+  exclude: string[];
 }
+
+/** The Prune screen's starting form: the engine's defaults (prune-options.ts). */
+export const PRUNE_FORM: PruneForm = {
+  strategy: 'low', scope: 'layer', ratio: 0.2, mode: PRUNE_DEFAULTS.mode, seed: PRUNE_DEFAULTS.seed,
+  coupling: PRUNE_DEFAULTS.coupling, align: PRUNE_DEFAULTS.align, keepOutput: false, exclude: [],
+};
 
 /** Without `out` the engine only previews (nothing is written). */
 export function pruneRequest(p: ProjectInfo, f: PruneForm, scores: UnitMemResult | undefined, out?: string): PruneRequest {
@@ -51,6 +63,10 @@ export function pruneRequest(p: ProjectInfo, f: PruneForm, scores: UnitMemResult
     ratio: f.ratio,
     mode: f.mode,
     seed: f.seed,
+    coupling: f.coupling,
+    align: f.align,
+    keepOutput: f.keepOutput,
+    ...(f.exclude.length ? { exclude: f.exclude } : {}),
     ...(scores && needsScores ? { scores } : {}),
     ...(out ? { out } : {}),
   };

@@ -1,0 +1,23 @@
+// The choices a prune request offers besides its strategy, and their defaults: read by the engine,
+// the API checks, the CLI and the Prune screen. docs/PRUNING.md explains each.
+
+export const PRUNE_SCOPES = ['layer', 'global'] as const;
+export const PRUNE_MODES = ['structural', 'mask'] as const;
+/**
+ * How coupled layers (residual partners, whose channels are one space) are selected: 'group' ranks
+ * them as one layer on their mean score per channel, as Torch-Pruning ranks groups, so the whole
+ * selection is cut; 'intersection' ranks each alone and cuts only the channels all of them chose.
+ */
+export const COUPLINGS = ['group', 'intersection'] as const;
+
+export type PruneScope = (typeof PRUNE_SCOPES)[number];
+export type PruneMode = (typeof PRUNE_MODES)[number];
+export type Coupling = (typeof COUPLINGS)[number];
+
+export const PRUNE_DEFAULTS = {
+  mode: 'structural' as PruneMode,
+  coupling: 'group' as Coupling,
+  /** Cut groups keep a multiple of this many channels; 1 = no alignment (every selected channel is cut). */
+  align: 1,
+  seed: 0,
+};
