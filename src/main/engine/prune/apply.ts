@@ -16,6 +16,8 @@ export interface PrunePlan {
   cuts: { group: Group; channels: number[] }[];
   /** Selected units that stay but are zeroed. */
   masks: { layer: LayerNode; units: number[] }[];
+  /** Channels of a cuttable group that stay: zeroed in every slice of the group (see planPrune). */
+  zeroed: { group: Group; channels: number[] }[];
   report: PruneResult['groups'];
   /** Consequences of the cuts a user should know (PruneResult.notes). */
   notes: string[];
@@ -38,7 +40,7 @@ export interface PlanOptions {
  * nothing else changes.
  */
 export function planPrune(groups: Group[], layers: LayerNode[], selection: Map<string, number[]>, opts: PlanOptions): PrunePlan {
-  const plan: PrunePlan = { cuts: [], masks: [], report: [], notes: [], outputs: [] };
+  const plan: PrunePlan = { cuts: [], masks: [], zeroed: [], report: [], notes: [], outputs: [] };
   for (const g of groups) {
     const members = [...g.sources, ...g.followers];
     const sets = new Map(members.map((m) => [m.layer.name, new Set(selection.get(m.layer.name) ?? [])]));
@@ -46,13 +48,17 @@ export function planPrune(groups: Group[], layers: LayerNode[], selection: Map<s
     if (!members.some((m) => chosen(m.layer.name).size)) continue;
     const blocked = opts.mode === 'mask' ? undefined : (g.blocked ?? outputReason(g, opts.keepOutput));
     const agreed: number[] = [];
-    if (opts.mode === 'structural' && !blocked) {
+    if (!g.blocked && !blocked) {
       for (let c = 0; c < g.channels; c++) {
         if (g.sources.every((s) => unitsOf(s.map, c).every((u) => chosen(s.layer.name).has(u)))) agreed.push(c);
       }
     }
     const align = opts.align ?? 1;
-    const channels = agreed.slice(0, alignedCut(g.channels, agreed.length, align));
+    const channels = opts.mode === 'mask' ? [] : agreed.slice(0, alignedCut(g.channels, agreed.length, align));
+    // Channels the group could lose but keeps are zeroed in every slice, consumers' included: a mask
+    // export then computes what the structural one does (a BatchNorm after a Concat, as in DenseNet,
+    // would otherwise turn a zeroed channel into its shift).
+    if (agreed.length > channels.length) plan.zeroed.push({ group: g, channels: agreed.slice(channels.length) });
     if (channels.length) {
       plan.cuts.push({ group: g, channels });
       plan.report.push({ layers: members.map((m) => m.layer.name), units: channels.length, mode: 'structural' });
@@ -170,13 +176,15 @@ export function applyPlan(proto: ModelProto, index: GraphIndex, plan: PrunePlan)
 /** Masked units' parameters, zeroed on float copies in the original indexing. */
 function zeroMasked(index: GraphIndex, plan: PrunePlan): Map<string, Float32Array> {
   const data = new Map<string, Float32Array>();
-  for (const { layer, units } of plan.masks) {
-    for (const p of unitParams(index, layer)) {
-      const t = paramTensor(index, p.param)!;
-      let v = data.get(p.param);
-      if (!v) data.set(p.param, (v = tensorToFloat32(t).slice()));
-      zeroUnits(v, t.dims.map(Number), p.axis, units, p.block);
-    }
+  const zero = (param: string, axis: number, indices: number[], block: number) => {
+    const t = paramTensor(index, param)!;
+    let v = data.get(param);
+    if (!v) data.set(param, (v = tensorToFloat32(t).slice()));
+    zeroUnits(v, t.dims.map(Number), axis, indices, block);
+  };
+  for (const { layer, units } of plan.masks) for (const p of unitParams(index, layer)) zero(p.param, p.axis, units, p.block);
+  for (const { group, channels } of plan.zeroed) {
+    for (const s of group.slices) zero(s.param, s.axis, channels.flatMap((c) => channelIndices(s, c)), 1);
   }
   return data;
 }
