@@ -1,11 +1,11 @@
 // Image files -> RawImage via sharp. Files are decoded once when a folder is opened, which both
 // finds the undecodable ones (skipped, not fatal) and, within a memory budget, caches the pixels
 // so the many reads of the same sample (one per view) cost nothing.
-import sharp from 'sharp';
 import { MemLensError } from '../errors.js';
 import { readRegularFile } from '../files.js';
 import { limit, overLimit } from '../limits.js';
 import type { RawImage } from './image.js';
+import { loadSharp } from './sharp.js';
 
 /** Extensions tried as images; other files in a data folder are ignored. */
 const IMAGE_EXT = /\.(png|jpe?g|webp|gif|tiff?|avif|heic|heif)$/i;
@@ -24,7 +24,7 @@ export function isImageName(name: string): boolean {
  * is checked from the header before decoding: a small compressed file can declare gigapixels.
  */
 export async function decodeImage(path: string): Promise<RawImage> {
-  const bytes = await readRegularFile(path, 'image');
+  const [bytes, sharp] = await Promise.all([readRegularFile(path, 'image'), loadSharp()]);
   const maxPixels = limit('imagePixels');
   const meta = await sharp(bytes, { limitInputPixels: false }).metadata();
   const { width = 0, height = 0 } = meta;

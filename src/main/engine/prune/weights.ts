@@ -1,5 +1,5 @@
 // Float parameter edits for pruning: zeroing units and removing indices on several axes at once.
-// One pass per tensor, with a plain loop for short blocks: slicing axis by axis with a copy call per
+// One pass per tensor, copying runs of kept channels: slicing axis by axis with a copy call per
 // block took 3.6 s on ResNet-50 (millions of 9-float blocks of 3x3 kernels).
 
 /** Zeroes indices [u*block, (u+1)*block) of `axis` for each unit u, in place. */
@@ -21,17 +21,30 @@ export function sliceAxes(src: Float32Array, dims: number[], keep: (number[] | u
     if (k) last = a;
   });
   if (last < 0) return { data: src, dims };
-  const lists = dims.slice(0, last + 1).map((d, a) => keep[a] ?? Array.from({ length: d }, (_, i) => i));
+  const lists = dims.slice(0, last).map((d, a) => keep[a] ?? Array.from({ length: d }, (_, i) => i));
   const stride = dims.map((_, a) => dims.slice(a + 1).reduce((x, y) => x * y, 1));
   const inner = stride[last];
+  // The kept indices of the last sliced axis as runs of consecutive ones: each run is one copy of
+  // run * inner values (1x1 and 3x3 kernels have inner 1 or 9, and most channels are kept in runs).
+  const runs: [number, number][] = [];
+  for (const i of keep[last]!) {
+    const r = runs[runs.length - 1];
+    if (r && r[0] + r[1] === i) r[1]++;
+    else runs.push([i, 1]);
+  }
   const out = new Float32Array(outDims.reduce((x, y) => x * y, 1));
-  const pos = new Array<number>(last + 1).fill(0);
-  for (let o = 0; o < out.length; o += inner) {
-    let s = 0;
-    for (let a = 0; a <= last; a++) s += lists[a][pos[a]] * stride[a];
-    if (inner >= 64) out.set(src.subarray(s, s + inner), o);
-    else for (let k = 0; k < inner; k++) out[o + k] = src[s + k];
-    for (let a = last; a >= 0 && ++pos[a] === lists[a].length; a--) pos[a] = 0;
+  const pos = new Array<number>(last).fill(0);
+  for (let o = 0; o < out.length; ) {
+    let base = 0;
+    for (let a = 0; a < last; a++) base += lists[a][pos[a]] * stride[a];
+    for (const [start, len] of runs) {
+      const s = base + start * inner;
+      const n = len * inner;
+      if (n >= 64) out.set(src.subarray(s, s + n), o);
+      else for (let k = 0; k < n; k++) out[o + k] = src[s + k];
+      o += n;
+    }
+    for (let a = last - 1; a >= 0 && ++pos[a] === lists[a].length; a--) pos[a] = 0;
   }
   return { data: out, dims: outDims };
 }
