@@ -1,7 +1,9 @@
-// Benchmark (issue 5): (1) structural pruning + export of a ResNet-50-sized model through the CLI,
-// wall time of the whole process (goal < 3 s); (2) onnxruntime latency of the demo CNN pruned
-// structurally at 30% vs the original (the point of cutting units: it must be faster).
-// Usage: node scripts/bench/prune-bench.js [runs=3]   (ResNet-50 cached in $TMPDIR/memlens-bench/)
+// Benchmark (issue 13): (1) `memlens prune` of torchvision ResNet-50 at 224 (l1, 30% per layer,
+// structural, default options) and its export, wall and CPU time of the whole CLI process, beside
+// the CLI's bare start-up (`memlens --help`), alternating in each round; (2) onnxruntime latency at
+// batch 32 of the original, the pruned export (align 1, the default) and the pruned export with
+// --align 16, interleaved per round. Figures go to docs/PRUNING.md.
+// Usage: node scripts/bench/prune-bench.js [rounds=5]   (models cached in $TMPDIR/memlens-bench/)
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
@@ -11,91 +13,72 @@ import * as ort from 'onnxruntime-node';
 import { buildCli } from '../build-cli.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const runs = Number(process.argv[2] ?? 3);
+const rounds = Number(process.argv[2] ?? 5);
 const work = join(tmpdir(), 'memlens-bench');
 mkdirSync(work, { recursive: true });
 await buildCli();
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const pct = (before, after) => `${(((after - before) / before) * 100).toFixed(1)}%`;
+const cli = (args) => [process.execPath, join(root, 'bin', 'memlens.js'), ...args];
 
-/**
- * One `memlens prune ... --json` process under GNU time: wall time, CPU time (user + sys; on a busy
- * shared machine the wall time mostly measures the other processes) and the result document.
- */
-function prune(model, out, extra = []) {
-  const args = [process.execPath, join(root, 'bin', 'memlens.js'), 'prune', model, '--strategy', 'l1', '--ratio', '0.3', '--scope', 'layer', '--out', out, '--json', ...extra];
-  const r = spawnSync('/usr/bin/time', ['-f', 'TIME %e %U %S', ...args], { encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`memlens prune failed: ${r.stderr}`);
+/** One process under GNU time: wall time, CPU time (user + sys) and its stdout. */
+function timed(argv) {
+  const r = spawnSync('/usr/bin/time', ['-f', 'TIME %e %U %S', ...argv], { encoding: 'utf8', maxBuffer: 1 << 26 });
+  if (r.status !== 0) throw new Error(`${argv.slice(1, 4).join(' ')} failed: ${r.stderr}`);
   const [wall, user, sys] = /TIME ([\d.]+) ([\d.]+) ([\d.]+)/.exec(r.stderr).slice(1).map(Number);
-  return { seconds: wall, cpu: user + sys, doc: JSON.parse(r.stdout) };
+  return { wall, cpu: user + sys, stdout: r.stdout };
 }
 
-// (1) ResNet-50: engineer B's generator (torchvision resnet50, seeded random weights, ~100 MB).
-const resnet = join(work, 'resnet50.onnx');
-if (!existsSync(resnet)) {
-  process.stderr.write('generating a ResNet-50-sized model with torchvision...\n');
-  execFileSync('/usr/bin/python3', [join(root, 'scripts', 'bench', 'onnx-codec.py'), 'generate', resnet], { stdio: ['ignore', 'ignore', 'inherit'] });
+const model = join(work, 'zoo224', 'resnet50.onnx');
+if (!existsSync(model)) {
+  process.stderr.write('exporting torchvision resnet50 at 224 (scripts/zoo/make-zoo.py)...\n');
+  execFileSync('/usr/bin/python3', [join(root, 'scripts', 'zoo', 'make-zoo.py'), dirname(model), 'resnet50', '--size', '224'], { stdio: ['ignore', 'ignore', 'inherit'] });
 }
-const resnetOut = join(work, 'resnet50-pruned.onnx');
-const timed = Array.from({ length: runs }, () => prune(resnet, resnetOut));
-const doc = timed[0].doc;
-const structural = doc.groups.filter((g) => g.mode === 'structural').length;
-// The export must run and compute what the mask export computes (cut units output exactly 0 there).
-const maskOut = join(work, 'resnet50-masked.onnx');
-prune(resnet, maskOut, ['--mode', 'mask']);
-const image = new ort.Tensor('float32', Float32Array.from({ length: 3 * 224 * 224 }, (_, i) => Math.sin(i / 7)), [1, 3, 224, 224]);
-const outputOf = async (path) => {
-  const s = await ort.InferenceSession.create(readFileSync(path));
-  return (await s.run({ [s.inputNames[0]]: image }))[s.outputNames[0]].data;
-};
-const [cutY, maskY] = [await outputOf(resnetOut), await outputOf(maskOut)];
-const scale = Math.max(...maskY.map(Math.abs));
-const diff = Math.max(...cutY.map((v, i) => Math.abs(v - maskY[i])));
-console.log(`ResNet-50 (${(readFileSync(resnet).length / 2 ** 20).toFixed(0)} MiB), l1 30% per layer, structural, whole CLI process:`);
-console.log(`  wall time median of ${runs}: ${median(timed.map((t) => t.seconds)).toFixed(2)} s (runs: ${timed.map((t) => t.seconds.toFixed(2)).join(', ')}; goal < 3 s)`);
-console.log(`  CPU time (user+sys) median: ${median(timed.map((t) => t.cpu)).toFixed(2)} s; load average at start ${loadavg()[0].toFixed(1)} on ${cpus().length} cores`);
-console.log(`  params ${doc.params.before} -> ${doc.params.after} (${pct(doc.params.before, doc.params.after)}), FLOPs ${doc.flops.before} -> ${doc.flops.after} (${pct(doc.flops.before, doc.flops.after)})`);
-console.log(`  groups: ${structural} cut structurally, ${doc.groups.length - structural} masked`);
-console.log(`  structural vs mask export on one image: max |diff| ${diff.toExponential(2)} (outputs up to ${scale.toFixed(3)})`);
+const pruneArgs = (out, extra = []) => cli(['prune', model, '--strategy', 'l1', '--ratio', '0.3', '--scope', 'layer', '--out', out, '--json', ...extra]);
 
-// (2) Demo CNN latency, original vs pruned, same session options, interleaved runs.
-const demo = join(root, 'resources', 'demo', 'ssl-cnn-f.onnx');
-if (!existsSync(demo)) {
-  console.log(`demo CNN ${demo} not found: latency part skipped`);
-  process.exit(0);
+// (1) The prune process, alternating with the bare start-up in every round.
+const files = { original: model, 'align 1 (default)': join(work, 'resnet50-pruned.onnx'), 'align 16': join(work, 'resnet50-pruned-align16.onnx') };
+const prune = [];
+const startup = [];
+let doc;
+for (let r = 0; r < rounds; r++) {
+  startup.push(timed(cli(['--help'])));
+  const t = timed(pruneArgs(files['align 1 (default)']));
+  doc = JSON.parse(t.stdout);
+  prune.push(t);
 }
-// Variants: the defaults (align 16, coupling intersection), coupled partners ranked together, and
-// align 8 (below onnxruntime's 16-channel block on AVX-512).
-const variants = {
-  'pruned 30%': [],
-  'pruned 30%, --coupling group': ['--coupling', 'group'],
-  'pruned 30%, --align 8': ['--align', '8'],
-};
-const docs = {};
-const files = { original: demo };
-for (const [name, extra] of Object.entries(variants)) {
-  files[name] = join(work, `ssl-cnn-f-${Object.keys(files).length}.onnx`);
-  docs[name] = prune(demo, files[name], extra).doc;
+const aligned = JSON.parse(timed(pruneArgs(files['align 16'], ['--align', '16'])).stdout);
+const fmt = (xs, k) => `median ${median(xs.map((x) => x[k])).toFixed(2)} s, fastest ${Math.min(...xs.map((x) => x[k])).toFixed(2)} s`;
+console.log(`ResNet-50 (torchvision, 224, ${(readFileSync(model).length / 2 ** 20).toFixed(0)} MiB), l1 30% per layer, defaults, whole CLI process, ${rounds} rounds:`);
+console.log(`  prune + export   wall ${fmt(prune, 'wall')}; CPU ${fmt(prune, 'cpu')}`);
+console.log(`  memlens --help   wall ${fmt(startup, 'wall')}; CPU ${fmt(startup, 'cpu')}`);
+console.log(`  per-round wall ratio prune / start-up: ${prune.map((p, i) => (p.wall / startup[i].wall).toFixed(2)).join(', ')}`);
+console.log(`  load average ${loadavg()[0].toFixed(1)} on ${cpus().length} cores`);
+for (const [name, d] of [['align 1 (default)', doc], ['align 16', aligned]]) {
+  const masked = d.layers.reduce((n, l) => n + l.masked, 0);
+  console.log(
+    `  ${name.padEnd(17)} params ${pct(d.params.before, d.params.after)}, FLOPs ${pct(d.flops.before, d.flops.after)}, bytes ${pct(d.bytes.before, d.bytes.after)}, ${masked} selected units masked`,
+  );
 }
-const batch = 256;
+
+// (2) Latency at batch 32, the three models interleaved in every round (first round: warm-up).
+const batch = 32;
 const threads = Number(process.env.BENCH_THREADS ?? 1);
 const opts = { intraOpNumThreads: threads, interOpNumThreads: 1, graphOptimizationLevel: 'all' };
 const sessions = {};
 for (const [name, f] of Object.entries(files)) sessions[name] = await ort.InferenceSession.create(readFileSync(f), opts);
-const input = new ort.Tensor('float32', Float32Array.from({ length: batch * 784 }, (_, i) => Math.sin(i)), [batch, 1, 28, 28]);
+const input = new ort.Tensor('float32', Float32Array.from({ length: batch * 3 * 224 * 224 }, (_, i) => Math.sin(i / 7)), [batch, 3, 224, 224]);
 const times = Object.fromEntries(Object.keys(files).map((n) => [n, []]));
-for (let i = 0; i < 45; i++) {
+for (let r = 0; r <= rounds; r++) {
   for (const [name, s] of Object.entries(sessions)) {
     const t0 = performance.now();
     await s.run({ [s.inputNames[0]]: input });
-    if (i >= 5) times[name].push(performance.now() - t0); // first 5: warm-up
+    if (r > 0) times[name].push(performance.now() - t0);
   }
 }
-const o = median(times.original);
-console.log(`demo CNN (l1, scope layer), batch ${batch}, ${threads} thread(s), median of 40 interleaved runs after 5 warm-up:`);
-console.log(`  original ${o.toFixed(1)} ms, FLOPs ${docs['pruned 30%'].flops.before}`);
-for (const [name, d] of Object.entries(docs)) {
-  const t = median(times[name]);
-  console.log(`  ${name.padEnd(30)} ${t.toFixed(1)} ms: ${(o / t).toFixed(2)}x faster; params ${d.params.before} -> ${d.params.after}, FLOPs ${pct(d.flops.before, d.flops.after)}`);
+console.log(`onnxruntime, batch ${batch}, ${threads} thread(s), ${rounds} interleaved rounds after one warm-up:`);
+for (const [name, ts] of Object.entries(times)) {
+  const ratios = ts.map((t, i) => (times.original[i] / t).toFixed(2));
+  console.log(`  ${name.padEnd(17)} fastest ${Math.min(...ts).toFixed(0)} ms, median ${median(ts).toFixed(0)} ms; speed-up per round ${ratios.join(', ')}`);
 }

@@ -1,5 +1,5 @@
 // Float parameter edits for pruning: zeroing units and removing indices on several axes at once.
-// One pass per tensor, copying runs of kept channels: slicing axis by axis with a copy call per
+// One pass per tensor, a gather over precomputed offsets: slicing axis by axis with a copy call per
 // block took 3.6 s on ResNet-50 (millions of 9-float blocks of 3x3 kernels).
 
 /** Zeroes indices [u*block, (u+1)*block) of `axis` for each unit u, in place. */
@@ -24,26 +24,19 @@ export function sliceAxes(src: Float32Array, dims: number[], keep: (number[] | u
   const lists = dims.slice(0, last).map((d, a) => keep[a] ?? Array.from({ length: d }, (_, i) => i));
   const stride = dims.map((_, a) => dims.slice(a + 1).reduce((x, y) => x * y, 1));
   const inner = stride[last];
-  // The kept indices of the last sliced axis as runs of consecutive ones: each run is one copy of
-  // run * inner values (1x1 and 3x3 kernels have inner 1 or 9, and most channels are kept in runs).
-  const runs: [number, number][] = [];
-  for (const i of keep[last]!) {
-    const r = runs[runs.length - 1];
-    if (r && r[0] + r[1] === i) r[1]++;
-    else runs.push([i, 1]);
-  }
+  // Offsets (from a block's start) of the values kept along the last sliced axis: every block of
+  // the axes before it is then one gather loop (kernels are 1x1 or 3x3, so runs are short).
+  const kept = keep[last]!;
+  const offsets = new Int32Array(kept.length * inner);
+  kept.forEach((i, k) => {
+    for (let s = 0; s < inner; s++) offsets[k * inner + s] = i * inner + s;
+  });
   const out = new Float32Array(outDims.reduce((x, y) => x * y, 1));
   const pos = new Array<number>(last).fill(0);
   for (let o = 0; o < out.length; ) {
     let base = 0;
     for (let a = 0; a < last; a++) base += lists[a][pos[a]] * stride[a];
-    for (const [start, len] of runs) {
-      const s = base + start * inner;
-      const n = len * inner;
-      if (n >= 64) out.set(src.subarray(s, s + n), o);
-      else for (let k = 0; k < n; k++) out[o + k] = src[s + k];
-      o += n;
-    }
+    for (let k = 0; k < offsets.length; k++) out[o++] = src[base + offsets[k]];
     for (let a = last - 1; a >= 0 && ++pos[a] === lists[a].length; a--) pos[a] = 0;
   }
   return { data: out, dims: outDims };
