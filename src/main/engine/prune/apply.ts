@@ -62,6 +62,7 @@ export function planPrune(groups: Group[], layers: LayerNode[], selection: Map<s
     if (channels.length) {
       plan.cuts.push({ group: g, channels });
       plan.report.push({ layers: members.map((m) => m.layer.name), units: channels.length, mode: 'structural' });
+      for (const n of g.norms) plan.notes.push(`${n} now normalizes over ${g.channels - channels.length} of its ${g.channels} channels`);
       for (const o of g.outputs) plan.outputs.push({ name: o.name, removed: channels.flatMap((c) => unitsOf(o.map, c)).sort((a, b) => a - b) });
       for (const o of g.outputs) plan.notes.push(`the model output ${o.name} loses ${channels.length} of its ${o.width} channels: the embedding dimension changes (keep output masks them instead)`);
     }

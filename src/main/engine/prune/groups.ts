@@ -6,7 +6,7 @@
 // weight axis 1, Gemm/MatMul rows, Flatten column blocks), Concat offsets and residual partners
 // (the operands of an Add are one space). Anything the walk cannot follow blocks the group, with the
 // reason; the pruner then masks instead of cutting. A new architecture pattern is a new rule here.
-import { attrInt, tensorToInts, type GraphIndex, type NodeProto } from '../onnx/index.js';
+import { attrInt, attrInts, tensorToInts, type GraphIndex, type NodeProto } from '../onnx/index.js';
 import { asLayer, CHANNEL_PARAMS, CHANNELWISE, ELEMENTWISE, paramTensor, perChannelAxis, type LayerNode } from './layers.js';
 
 /**
@@ -40,6 +40,8 @@ export interface Group {
   groupAttrs: { node: NodeProto; map: ChannelMap }[];
   /** Reshape targets holding the flattened size (entry `index` of `param`, over `width` channels). */
   reshapes: { param: string; index: number; map: ChannelMap; width: number }[];
+  /** LayerNormalizations over exactly these channels: cutting makes each normalize over fewer. */
+  norms: string[];
   /** Graph outputs the channels reach (cutting them changes the embedding's dimension). */
   outputs: { name: string; map: ChannelMap; axis: number; width: number }[];
   /** Why the channels cannot be removed structurally; the group is masked instead. */
@@ -85,7 +87,7 @@ class GroupWalk {
   ) {}
 
   run(start: LayerNode): Group {
-    this.group = { channels: start.units, sources: [], followers: [], slices: [], tensors: [], groupAttrs: [], reshapes: [], outputs: [] };
+    this.group = { channels: start.units, sources: [], followers: [], slices: [], tensors: [], groupAttrs: [], reshapes: [], norms: [], outputs: [] };
     if (start.grouped) this.block(`${start.name} is a grouped conv (group=${start.grouped}); its channels are cut per group only`);
     const map = { offset: 0, block: 1, inner: 1 };
     this.addSource(start, map);
@@ -138,6 +140,8 @@ class GroupWalk {
     if (layer?.depthwise) return this.depthwise(layer, fromOutput, m);
     if (layer && fromOutput) return this.sourceOf(layer, m);
     if (layer && tensor === node.input[0]) return this.consumer(layer, m);
+    if (node.op_type === 'Transpose') return this.transpose(node, m, fromOutput);
+    if (node.op_type === 'LayerNormalization') return this.layerNorm(node, tensor, m, fromOutput);
     if (fromOutput && !CHANNELWISE.has(node.op_type) && node.op_type !== 'Concat') {
       return this.block(`${what} makes a tensor whose channels are coupled to ${this.group.sources[0].layer.name}`);
     }
@@ -148,8 +152,6 @@ class GroupWalk {
         return this.flatten(node, m, attrInt(node, 'axis', 1));
       case 'Reshape':
         return this.reshape(node, m);
-      case 'LayerNormalization':
-        return this.block(`${what} normalizes across the channels`);
       case 'Pad':
         if (tensor !== node.input[0] && !fromOutput) return this.block(`${what} reads its pads from the channels`);
         if (padsChannels(this.index, node, m)) return this.block(`${what} pads the channel axis`);
@@ -225,6 +227,33 @@ class GroupWalk {
       if (shape && shape[shape.length + m.axis] === 1) return; // broadcast along the channels: not coupled
       this.follow(node, input, m);
     });
+    this.follow(node, node.output[0], m);
+  }
+
+  /** A Transpose moves the channel axis (ConvNeXt's NCHW <-> NHWC around LayerNorm and Linear). */
+  private transpose(node: NodeProto, m: Member, fromOutput: boolean): void {
+    const perm = attrInts(node, 'perm');
+    const rank = perm?.length ?? m.rank;
+    if (!perm || m.flat || (m.rank !== undefined && m.rank !== rank)) return this.block(`Transpose ${node.name} moves the channels in a way the pruner cannot follow`);
+    const at = perm.length + m.axis;
+    const axis = (fromOutput ? perm[at] : perm.indexOf(at)) - perm.length;
+    this.follow(node, fromOutput ? node.input[0] : node.output[0], { ...m, axis, rank });
+  }
+
+  /**
+   * A LayerNormalization over the channel axis alone (ConvNeXt, Transformers): its scale and bias lose
+   * the channels with the stream, and it then normalizes over fewer of them (reported as a note).
+   */
+  private layerNorm(node: NodeProto, tensor: string, m: Member, fromOutput: boolean): void {
+    const rank = m.rank ?? this.index.shape(node.input[0])?.length;
+    const axis = attrInt(node, 'axis', -1);
+    const first = rank === undefined ? undefined : axis < 0 ? rank + axis : axis;
+    if (m.flat || rank === undefined || m.axis !== -1 || first !== rank - 1 || (!fromOutput && tensor !== node.input[0])) {
+      return this.block(`LayerNormalization ${node.name || node.output[0]} normalizes across more than the channels`);
+    }
+    for (const i of [1, 2]) if (node.input[i]) this.slice(node.input[i], 0, m.map);
+    this.group.norms.push(node.name || node.output[0]);
+    this.follow(node, node.input[0], m);
     this.follow(node, node.output[0], m);
   }
 
