@@ -5,7 +5,8 @@
 // the depthwise convs that follow them, BatchNorm/bias vectors, the consumers' input slices (Conv
 // weight axis 1, Gemm/MatMul rows, Flatten column blocks), Concat offsets and residual partners
 // (the operands of an Add are one space). Anything the walk cannot follow blocks the group, with the
-// reason; the pruner then masks instead of cutting. A new architecture pattern is a new rule here.
+// reason; the pruner then masks instead of cutting. A new architecture pattern is a new rule here
+// (docs/PRUNING.md lists the rules per op).
 import { attrInt, attrInts, tensorToInts, type GraphIndex, type NodeProto } from '../onnx/index.js';
 import { asLayer, CHANNEL_PARAMS, CHANNELWISE, ELEMENTWISE, paramTensor, perChannelAxis, type LayerNode } from './layers.js';
 
