@@ -45,6 +45,16 @@ describe('selectUnits', () => {
     expect(sel({ scope: 'global', ratio: 0.34, strategy: 'l1' })).toEqual({ a: [1], b: [2, 3] });
   });
 
+  it('global budget counts every layer a coupled entry stands for', () => {
+    // a: two coupled layers ranked as one (8 units of the model), b: 4 units; 0.25 of 12 = 3 units.
+    // high: a0 (.9) costs 2, a1 (.8) would cost 2 more than the 1 left, b0 (.7) costs the last 1.
+    const layers: ScoredLayer[] = [
+      { name: 'a', units: 4, layers: 2, unitmem: [0.9, 0.8, 0.1, 0.2] },
+      { name: 'b', units: 4, unitmem: [0.7, 0.6, 0.5, 0.4] },
+    ];
+    expect(Object.fromEntries(selectUnits(layers, { strategy: 'high', ratio: 0.25, scope: 'global' }))).toEqual({ a: [0], b: [0] });
+  });
+
   it('keeps at least one unit per layer in both scopes', () => {
     const tiny: ScoredLayer[] = [
       { name: 'x', units: 2, unitmem: [1, 1] },

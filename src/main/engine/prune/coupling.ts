@@ -33,7 +33,7 @@ export function rankCoupledTogether(layers: ScoredLayer[], groups: Group[]): Cou
     if (!ps) return [l];
     const name = ps.map((p) => p.name).join('+');
     merged.set(name, ps);
-    return [{ name, units: l.units, unitmem: meanOf(ps.map((p) => p.unitmem)), norm: meanOf(ps.map((p) => p.norm && relative(p.norm))) }];
+    return [{ name, units: l.units, layers: ps.length, unitmem: meanOf(ps.map((p) => p.unitmem)), norm: meanOf(ps.map((p) => p.norm && relative(p.norm))) }];
   });
   return {
     layers: out,

@@ -15,6 +15,8 @@ export interface ScoredLayer {
   unitmem?: ArrayLike<number>;
   /** The Lp norm of each unit's weights, p as the strategy's ranking asks. */
   norm?: ArrayLike<number>;
+  /** Layers this entry stands for (coupled layers ranked as one, coupling.ts); 1 when absent. */
+  layers?: number;
 }
 
 export interface SelectOptions {
@@ -112,13 +114,18 @@ function global(layers: ScoredLayer[], priority: Float64Array[], ratio: number):
     for (let unit = 0; unit < l.units; unit++) all.push({ layer, unit, p: priority[layer][unit] });
   });
   all.sort((a, b) => b.p - a.p || a.layer - b.layer || a.unit - b.unit);
-  let budget = Math.floor(ratio * all.length);
+  // The budget counts the model's units: a merged entry's channel is one unit of each of its layers.
+  const weight = (layer: number) => layers[layer].layers ?? 1;
+  let budget = Math.floor(ratio * all.reduce((n, e) => n + weight(e.layer), 0));
   const picked: number[][] = layers.map(() => []);
   for (const { layer, unit } of all) {
-    if (budget === 0) break;
+    if (budget < weight(layer)) {
+      if (budget === 0) break;
+      continue;
+    }
     if (picked[layer].length >= layers[layer].units - 1) continue;
     picked[layer].push(unit);
-    budget--;
+    budget -= weight(layer);
   }
   return picked;
 }
