@@ -8,7 +8,7 @@ const here = join(dirname(fileURLToPath(import.meta.url)), 'bench');
 const BENCHES = {
   'onnx-codec': ['onnx-codec.js'], // issue 3: decode + encode of a ~100 MB model vs python onnx
   unitmem: ['unitmem-bench.js'], // issue 4: UnitMem 1000 x 10 views vs PyTorch eager and raw onnxruntime
-  prune: ['prune-bench.js'], // issue 5: structural prune + export of ResNet-50; pruned CNN latency
+  prune: ['prune-bench.js'], // issue 13: prune + export of torchvision ResNet-50 at 224; batch-32 latency
   probe: ['probe-linear.js'], // issue 6: linear probe on 10,000 x 512, 10 classes
   finetune: ['finetune-bench.js'], // issue 7: training images/s vs PyTorch eager
 };

@@ -4,12 +4,12 @@
 // the cut channels is removed, depthwise `group` attributes, Reshape targets and output shapes follow.
 import type { PruneResult } from '../../../shared/api.js';
 import {
-  attrInt, copyMessage, create, AttributeType, editGraph, removeUnused, float32Tensor, int64Tensor, tensorToFloat32, tensorToInts,
+  attrInt, copyMessage, create, AttributeType, editGraph, removeUnused, float32Tensor, int64Tensor, tensorToInts,
   type GraphIndex, type ModelProto, type NodeProto, type TensorProto, type ValueInfoProto,
 } from '../onnx/index.js';
 import { channelIndices, type ChannelMap, type Group } from './groups.js';
 import { paramTensor, unitParams, type LayerNode } from './layers.js';
-import { sliceAxes, zeroUnits } from './weights.js';
+import { sliceAxes, weightValues, zeroUnits } from './weights.js';
 
 export interface PrunePlan {
   /** Channels removed from each group (structural mode). */
@@ -144,7 +144,7 @@ export function applyPlan(proto: ModelProto, index: GraphIndex, plan: PrunePlan)
       const gone = cuts.get(name)?.get(axis);
       return gone && Array.from({ length: n }, (_, i) => i).filter((i) => !gone.has(i));
     });
-    const sliced = sliceAxes(zeroed.get(name) ?? tensorToFloat32(t), dims, keep);
+    const sliced = sliceAxes(zeroed.get(name) ?? weightValues(t), dims, keep);
     params.set(name, float32Tensor(name, sliced.dims, sliced.data));
   }
   for (const { group, channels } of plan.cuts) {
@@ -180,7 +180,7 @@ function zeroMasked(index: GraphIndex, plan: PrunePlan): Map<string, Float32Arra
   const zero = (param: string, axis: number, indices: number[], block: number) => {
     const t = paramTensor(index, param)!;
     let v = data.get(param);
-    if (!v) data.set(param, (v = tensorToFloat32(t).slice()));
+    if (!v) data.set(param, (v = weightValues(t).slice()));
     zeroUnits(v, t.dims.map(Number), axis, indices, block);
   };
   for (const { layer, units } of plan.masks) for (const p of unitParams(index, layer)) zero(p.param, p.axis, units, p.block);

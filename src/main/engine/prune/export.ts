@@ -8,13 +8,14 @@ import { COUPLINGS, PRUNE_DEFAULTS, PRUNE_MODES, PRUNE_SCOPES } from '../../../s
 import { STRATEGY_NAMES, strategyInfo } from '../../../shared/strategies.js';
 import { MemLensError, throwIfAborted } from '../errors.js';
 import { assertNotSamePath, requireFile, sha256Bytes, writeFileAtomic } from '../files.js';
-import { encodeModelChunks, indexModel, loadModel, saveModel, setMetadata, tensorToFloat32, type GraphIndex } from '../onnx/index.js';
+import { encodeModelChunks, indexModel, loadModel, saveModel, setMetadata, type GraphIndex } from '../onnx/index.js';
 import { applyPlan, planPrune, type PrunePlan } from './apply.js';
 import { modelCost } from './cost.js';
 import { buildGroups } from './groups.js';
 import { findLayers, paramTensor, type LayerNode } from './layers.js';
 import { checkRatio, layersInScope, normPerUnit, selectUnits, type ScoredLayer } from './select.js';
 import { rankCoupledTogether } from './coupling.js';
+import { weightValues } from './weights.js';
 
 const EXTRA_ROWS: LayerKind[] = ['residual-add', 'sublayer-output', 'pool'];
 
@@ -73,7 +74,7 @@ export async function pruneModel(req: PruneRequest, ctl: JobControl = {}): Promi
     'memlens.version': __MEMLENS_VERSION__,
   };
   const pruned = setMetadata(applyPlan(model.proto, index, plan), provenance);
-  const before = modelCost(model.proto);
+  const before = modelCost(model.proto, index);
   const after = modelCost(pruned);
   const perLayer = layerReport(inScope, layers, plan, selection);
   const result: PruneResult = {
@@ -197,7 +198,7 @@ function scoredLayers(index: GraphIndex, layers: LayerNode[], normP: number | un
   const norm = (l: LayerNode) => {
     if (normP === undefined) return undefined;
     const w = paramTensor(index, l.weight)!;
-    return normPerUnit(tensorToFloat32(w), w.dims.map(Number), l.outAxis, normP);
+    return normPerUnit(weightValues(w), w.dims.map(Number), l.outAxis, normP);
   };
   if (!doc) return layers.map((l) => ({ name: l.name, units: l.units, norm: norm(l) }));
   // Extra rows (residual adds, pools, sublayer outputs) are measured for LayerMem, not pruned.

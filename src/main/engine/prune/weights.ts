@@ -1,6 +1,7 @@
 // Float parameter edits for pruning: zeroing units and removing indices on several axes at once.
 // One pass per tensor, a gather over precomputed offsets: slicing axis by axis with a copy call per
 // block took 3.6 s on ResNet-50 (millions of 9-float blocks of 3x3 kernels).
+import { tensorToFloat32, type TensorProto } from '../onnx/index.js';
 
 /** Zeroes indices [u*block, (u+1)*block) of `axis` for each unit u, in place. */
 export function zeroUnits(data: Float32Array, dims: number[], axis: number, units: number[], block: number): void {
@@ -40,4 +41,17 @@ export function sliceAxes(src: Float32Array, dims: number[], keep: (number[] | u
     for (let a = last - 1; a >= 0 && ++pos[a] === lists[a].length; a--) pos[a] = 0;
   }
   return { data: out, dims: outDims };
+}
+
+const floats = new WeakMap<TensorProto, Float32Array>();
+
+/**
+ * A weight's values, read once per tensor: most of a decoded file's tensors sit unaligned in its
+ * buffer, so each tensorToFloat32 copies them, and pruning reads a weight twice (its norms, then the
+ * slicing). Read-only, like tensorToFloat32's views.
+ */
+export function weightValues(t: TensorProto): Float32Array {
+  let v = floats.get(t);
+  if (!v) floats.set(t, (v = tensorToFloat32(t)));
+  return v;
 }
