@@ -22,13 +22,16 @@ import { checkWithOnnx, embed, maxAbsDiff, withoutColumns } from '../unit/prune/
  * embedding is not the mask export's. ConvNeXt ranks by L1 until UnitMem finds its unit axis (NHWC
  * Linear layers; the unitmem branch fixes it).
  */
-const KEPT: { model: ZooName; max: number; torchPruning?: number; layerNorm?: boolean; strategy?: 'l1' }[] = [
+const KEPT: { model: ZooName; max?: number; torchPruning?: number; layerNorm?: boolean; strategy?: 'l1' }[] = [
   { model: 'resnet18', max: 0.7 },
   { model: 'resnet50', max: 0.668, torchPruning: 0.638 },
   { model: 'mobilenet_v2', max: 0.677, torchPruning: 0.647 },
   { model: 'efficientnet_b0', max: 0.7 },
   { model: 'densenet121', max: 0.66, torchPruning: 0.63 },
   { model: 'convnext_tiny', max: 0.7, layerNorm: true, strategy: 'l1' },
+  // No bound yet: its MLP hidden units are cut, its attention heads and embedding width are not
+  // (docs/PRUNING.md); issue 13 asks for at most 0.80.
+  { model: 'vit_small' },
 ];
 const BATCH = 4;
 
@@ -82,11 +85,13 @@ describe.skipIf(missing('torch', 'torchvision', 'onnx'))('the torchvision zoo pr
     }
   });
 
-  test('every selected unit is cut, and the structural export embeds like the mask export (1e-3) on the dimensions it keeps', async () => {
+  test('every selected unit is cut (the ViT: but its blocked groups), and the export embeds like the mask export (1e-3) on the dimensions it keeps', async () => {
     const x = images();
     for (const { model, layerNorm } of KEPT) {
       const r = runs.get(model)!;
-      expect(r.structural.groups.filter((g) => g.mode === 'mask'), model).toEqual([]);
+      // The ViT's stream and attention are masked (blocked groups), with their reason.
+      if (model !== 'vit_small') expect(r.structural.groups.filter((g) => g.mode === 'mask'), model).toEqual([]);
+      else expect(r.structural.groups.filter((g) => g.mode === 'mask').every((g) => g.reason), model).toBe(true);
       const [s, m] = [await embed(r.files[0], x), await embed(r.files[1], x)];
       const removed = r.structural.outputs.flatMap((o) => o.removed);
       expect(s.length, model).toBe(m.length - BATCH * removed.length);
@@ -107,7 +112,8 @@ describe.skipIf(missing('torch', 'torchvision', 'onnx'))('the torchvision zoo pr
     for (const { model, max, torchPruning } of KEPT) {
       const { params } = runs.get(model)!.structural;
       const kept = params.after / params.before;
-      expect(kept, model).toBeLessThanOrEqual(max);
+      expect(kept, model).toBeLessThan(1);
+      if (max !== undefined) expect(kept, model).toBeLessThanOrEqual(max);
       if (torchPruning !== undefined) expect(Math.abs(kept - torchPruning), model).toBeLessThanOrEqual(0.03);
     }
   });
