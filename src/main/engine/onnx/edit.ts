@@ -33,21 +33,38 @@ export function setMetadata(proto: ModelProto, entries: Record<string, string>):
 
 export interface Tap {
   tensor: string;
-  /** spatial: mean over H,W of [N,C,H,W]; tokens: mean over T of [N,T,C] (or [T,N,C]); none: as is. */
-  reduce: 'spatial' | 'tokens' | 'none';
+  /**
+   * spatial: mean over H,W of [N,C,H,W]; tokens: mean over T of [N,T,C] (or [T,N,C]); none: as is;
+   * units: mean over every axis but the batch and `unitAxis` (docs/UNITS.md "Unit axes").
+   */
+  reduce: 'spatial' | 'tokens' | 'none' | 'units';
+  /** For 'units': the axis holding the units. */
+  unitAxis?: number;
+  /** Positive part (Relu) before the mean: the rate policy's rectification (docs/UNITS.md). */
+  rectify?: boolean;
+  /** Keep only units [start, end) of the mean (a layer's channels inside a Concat). */
+  units?: [number, number];
   /** Output name; default "<tensor>/memlens_mean" (or the tensor itself for 'none'). */
   name?: string;
 }
 
-/**
- * The axis a token tap averages. Token activations are [B, T, C] except inside torch's
- * nn.MultiheadAttention, which works on [T, B, C]: there the token axis is 0 (seen from the shapes).
- */
-function tapAxes(tap: Tap, index: GraphIndex): number[] {
+/** The batch axis of a tensor: 0, or 1 in torch's nn.MultiheadAttention [T, B, C] (seen from the shapes). */
+function batchAxis(tensor: string, index: GraphIndex): number {
   const batch = index.shape(index.inputs()[0]?.name ?? '')?.[0];
-  const shape = index.shape(tap.tensor);
-  const tokensFirst = batch !== undefined && shape?.length === 3 && shape[1] === batch && shape[0] !== batch;
-  return [tokensFirst ? 0 : 1];
+  const shape = index.shape(tensor);
+  return batch !== undefined && shape?.length === 3 && shape[1] === batch && shape[0] !== batch ? 1 : 0;
+}
+
+/** The axes a mean tap averages. */
+function tapAxes(tap: Tap, index: GraphIndex): number[] {
+  const b = batchAxis(tap.tensor, index);
+  if (tap.reduce === 'tokens') return [b === 1 ? 0 : 1];
+  const rank = index.shape(tap.tensor)?.length;
+  const unit = tap.unitAxis;
+  if (rank === undefined || unit === undefined || unit <= b || unit >= rank) {
+    throw new MemLensError('UNSUPPORTED', `cannot average ${tap.tensor} per unit: its rank or unit axis ${unit} is unknown or before the batch axis`);
+  }
+  return [...Array(rank).keys()].filter((a) => a !== b && a !== unit);
 }
 
 /** The element type a value_info declares for `tensor`, if any. */
@@ -66,8 +83,10 @@ function outputInfo(name: string, type: DataType | undefined): ValueInfoProto {
  * Adds graph outputs for `taps`, each reduced to [N, C] unless reduce is 'none'. Spatial means are
  * GlobalAveragePool + Flatten: onnxruntime runs GlobalAveragePool in its blocked (NCHWc) conv layout,
  * where a ReduceMean tap forces a reorder of the tapped map (measured on the demo CNN with 8 taps:
- * 4,800 vs 4,100 images/s). Token means are ReduceMean (keepdims=0), whose `axes` is an attribute
- * before opset 18 and an input from 18 on.
+ * 4,800 vs 4,100 images/s). Other means are ReduceMean (keepdims=0), whose `axes` is an attribute
+ * before opset 18 and an input from 18 on. Taps of one tensor with the same rectification and axes
+ * share one mean (a ResNet block output read by conv2 and the downsample conv; DenseNet's BN-ReLU
+ * read at one offset per layer), and each keeps its own units with a Slice.
  */
 export function addOutputs(proto: ModelProto, taps: readonly Tap[]): ModelProto {
   const g = proto.graph!;
@@ -75,6 +94,11 @@ export function addOutputs(proto: ModelProto, taps: readonly Tap[]): ModelProto 
   const axesAsInput = opsetVersion(proto) >= 18;
   const produced = new Set<string>([...g.node.flatMap((n) => n.output), ...g.input.map((i) => i.name), ...g.initializer.map((t) => t.name)]);
   return editGraph(proto, (d) => {
+    const means = new Map<string, string>();
+    const ints = (name: string, values: number[]) => {
+      d.initializer.push(int64Tensor(name, [values.length], values));
+      return name;
+    };
     taps.forEach((tap, i) => {
       if (!produced.has(tap.tensor)) throw new MemLensError('BAD_INPUT', `cannot tap ${tap.tensor}: no such tensor in the graph`);
       const type = elemType(g, tap.tensor);
@@ -86,20 +110,35 @@ export function addOutputs(proto: ModelProto, taps: readonly Tap[]): ModelProto 
       }
       const name = tap.name ?? `${tap.tensor}/memlens_mean`;
       d.output.push(outputInfo(name, type));
-      if (tap.reduce === 'spatial') {
-        const pooled = `${name}/pooled`;
-        d.node.push(node('GlobalAveragePool', [tap.tensor], [pooled], `memlens_tap_${i}`));
-        d.node.push(node('Flatten', [pooled], [name], `memlens_tap_${i}/flatten`, { axis: 1 }));
-        return;
+      const spatial = tap.reduce === 'spatial' || (tap.reduce === 'units' && tap.unitAxis === 1 && index.shape(tap.tensor)?.length === 4 && batchAxis(tap.tensor, index) === 0);
+      const axes = spatial ? [2, 3] : tapAxes(tap, index);
+      const key = `${tap.tensor}|${tap.rectify ? 'relu' : ''}|${axes.join(',')}`;
+      let mean = means.get(key);
+      if (!mean) {
+        mean = `${name}/mean`;
+        means.set(key, mean);
+        let x = tap.tensor;
+        if (tap.rectify) {
+          d.node.push(node('Relu', [x], [`${mean}/relu`], `memlens_tap_${i}/relu`));
+          x = `${mean}/relu`;
+        }
+        if (spatial) {
+          d.node.push(node('GlobalAveragePool', [x], [`${mean}/pooled`], `memlens_tap_${i}`));
+          d.node.push(node('Flatten', [`${mean}/pooled`], [mean], `memlens_tap_${i}/flatten`, { axis: 1 }));
+        } else if (axes.length === 0) {
+          d.node.push(node('Identity', [x], [mean], `memlens_tap_${i}`));
+        } else {
+          const reduce = node('ReduceMean', [x], [mean], `memlens_tap_${i}`, { keepdims: 0 });
+          if (axesAsInput) reduce.input.push(ints(`${mean}/axes`, axes));
+          else reduce.attribute.push(create('AttributeProto', { name: 'axes', type: AttributeType.INTS, ints: axes }));
+          d.node.push(reduce);
+        }
       }
-      const axes = tapAxes(tap, index);
-      const reduce = node('ReduceMean', [tap.tensor], [name], `memlens_tap_${i}`, { keepdims: 0 });
-      if (axesAsInput) {
-        const axesName = `${name}/axes`;
-        d.initializer.push(int64Tensor(axesName, [axes.length], axes));
-        reduce.input.push(axesName);
-      } else reduce.attribute.push(create('AttributeProto', { name: 'axes', type: AttributeType.INTS, ints: axes }));
-      d.node.push(reduce);
+      const whole = tap.units && tap.units[0] === 0 && index.shape(tap.tensor)?.[tap.unitAxis ?? -1] === tap.units[1];
+      if (tap.units && !whole) {
+        const [start, end] = tap.units;
+        d.node.push(node('Slice', [mean, ints(`${name}/start`, [start]), ints(`${name}/end`, [end]), ints(`${name}/axis`, [1])], [name], `memlens_tap_${i}/units`));
+      } else d.node.push(node('Identity', [mean], [name], `memlens_tap_${i}/share`));
     });
   });
 }
