@@ -73,7 +73,8 @@ export async function computeUnitMem(req: UnitMemRequest, ctl: JobControl = {}):
       op: l.info.op,
       kind: l.info.kind,
       tensor: l.info.tensor,
-      units: l.units,
+      // The weight's count also where nothing was measured (then `reason` says why and the arrays are empty).
+      units: l.info.units,
       ...accs[i].scores(rest, top),
       ...(l.info.read ? { read: l.info.read[activation] } : { reason: l.info.noUnits }),
     })),
