@@ -107,4 +107,18 @@ describe('a layer without an identifiable unit axis', () => {
     expect(fc.unitmem).toHaveLength(2);
     expect(mm).toMatchObject({ name: 'mm', units: 3, unitmem: [], muMax: [], reason: 'the rank of y2 is unknown, so its unit axis cannot be found' });
   });
+
+  it('the policy is a setting: raw is computed, not served from the rate cache, and reads fc unrectified', async () => {
+    const req = { model: join(dir, 'm.onnx'), data: join(dir, 'data'), augment: 'none' as const };
+    const rate = await computeUnitMem(req);
+    const raw = await computeUnitMem({ ...req, activation: 'raw' });
+    expect([rate.settings.activation, raw.settings.activation]).toEqual(['rate', 'raw']);
+    expect(raw.layers[0].read).toEqual({ tensor: 'y1', axis: 1, offset: 0, transform: 'none' });
+    // fc = flat @ [[-0.6, -0.4], [-0.2, 0], [0.2, 0.4], [0.6, -0.6]] on the pixels (v / 255 - 0.5) / 0.5 gives, per image,
+    // unit 0: 0.7843, -0.4863, 0.9255 and unit 1: 0.2078, -0.3569, 0.8039. Raw, unit 1's rest is negative and
+    // UnitMem = (0.8039 + 0.0745) / (0.8039 - 0.0745) = 1.2043; as rates (negatives -> 0): 0.4048 and 0.7711.
+    expect(raw.layers[0].signed).toBe(true);
+    [0.72262774, 1.20430108].forEach((v, u) => expect(raw.layers[0].unitmem[u]).toBeCloseTo(v, 5));
+    [0.4047619, 0.77105832].forEach((v, u) => expect(rate.layers[0].unitmem[u]).toBeCloseTo(v, 5));
+  });
 });
