@@ -164,6 +164,8 @@ export interface UnitMemResult {
 export interface ClassMemRequest extends DataOptions {
   model: string;
   data: string;
+  /** Where units are read (docs/UNITS.md); default 'rate'. */
+  activation?: ActivationPolicy;
   layers?: string[];
 }
 
@@ -172,7 +174,7 @@ export interface ClassMemResult {
   model: ModelRef;
   settings: Record<string, unknown>;
   classes: string[];
-  layers: { name: string; kind: LayerKind; units: number; classmem: number[]; argmaxClass: number[] }[];
+  layers: { name: string; kind: LayerKind; units: number; classmem: number[]; argmaxClass: number[]; read?: UnitRead; reason?: string }[];
 }
 
 export interface LayerMemRequest extends DataOptions {

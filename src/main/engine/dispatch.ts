@@ -51,7 +51,7 @@ export const API_SPECS: { [M in ApiMethod]: SpecOf<M> } = {
     layers: opt('strings'),
     top: opt('number'),
   },
-  classmem: { ...DATA, model: need('string'), data: need('string'), layers: opt('strings') },
+  classmem: { ...DATA, model: need('string'), data: need('string'), activation: opt('string', ACTIVATION_POLICIES), layers: opt('strings') },
   layermem: {
     ...DATA,
     model: need('string'),

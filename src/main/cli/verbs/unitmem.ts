@@ -1,19 +1,14 @@
-import { ACTIVATION_POLICIES } from '../../../shared/api.js';
 import { computeUnitMem } from '../../engine/metrics/unitmem-job.js';
 import { unitMemCsv } from '../../engine/metrics/csv.js';
 import { checkKnown, list, num, str, UsageError } from '../args.js';
 import { DATA_OPTIONS, dataOptions } from '../data-options.js';
-import { choice, fmt, mean, METRIC_OPTIONS, runMetricVerb } from '../metric-verb.js';
+import { ACTIVATION_USAGE, activationOption, choice, fmt, mean, METRIC_OPTIONS, runMetricVerb } from '../metric-verb.js';
 import type { Verb } from '../verb.js';
 
 export const unitmem: Verb = {
   name: 'unitmem',
   summary: 'UnitMem per unit (needs only the encoder)',
-  usage:
-    'unitmem MODEL --data D [--views 10] [--augment simclr|none] [--rest mean|median] [--activation rate|raw] [--top K] [--layers A,B] [--seed S] [--out F] [--csv F]\n' +
-    '  --activation rate (default) reads each unit as a non-negative firing rate: at the first ReLU-like output its channels reach\n' +
-    '    (through BN, the residual Add, Concat), else the positive part of the layer output; raw reads the layer output as is\n' +
-    '    (signed values put UnitMem outside [0, 1]). See docs/UNITS.md.',
+  usage: `unitmem MODEL --data D [--views 10] [--augment simclr|none] [--rest mean|median] [--top K] [--layers A,B] [--seed S] [--out F] [--csv F] ${ACTIVATION_USAGE}`,
   async run(args) {
     checkKnown(args, [...DATA_OPTIONS, ...METRIC_OPTIONS, 'data', 'views', 'augment', 'rest', 'activation', 'top']);
     const [model, extra] = args.positionals;
@@ -30,7 +25,7 @@ export const unitmem: Verb = {
             views: num(args, 'views'),
             augment: choice(args, 'augment', ['simclr', 'none'] as const),
             rest: choice(args, 'rest', ['mean', 'median'] as const),
-            activation: choice(args, 'activation', ACTIVATION_POLICIES),
+            activation: activationOption(args),
             top: num(args, 'top'),
             layers: list(args, 'layers'),
           },

@@ -1,5 +1,5 @@
 // computeUnitMem: the engine entry point behind `memlens unitmem` and the app's UnitMem screen.
-import { ACTIVATION_POLICIES, DEFAULT_ACTIVATION, type ActivationPolicy, type JobControl, type LayerInfo, type UnitMemRequest, type UnitMemResult } from '../../../shared/api.js';
+import type { ActivationPolicy, JobControl, LayerInfo, UnitMemRequest, UnitMemResult } from '../../../shared/api.js';
 import { DEFAULT_UNITMEM_VIEWS } from '../../../shared/metric-defaults.js';
 import { openSource, type DataSource } from '../data/source.js';
 import { selectLayers, startTapEncoder } from '../infer/encoder.js';
@@ -7,7 +7,7 @@ import { loadModel, type OnnxModel } from '../onnx/index.js';
 import { cacheKey, dataFingerprint, readCache, writeCache } from '../project/cache.js';
 import { measure } from './pass.js';
 import { MemLensError } from '../errors.js';
-import { dataSettings, viewCount, type DataSettings } from './settings.js';
+import { activationPolicy, dataSettings, viewCount, type DataSettings } from './settings.js';
 import { UnitMeanAccumulator } from './unitmem.js';
 import { requireSamples } from './samples.js';
 
@@ -37,10 +37,7 @@ export async function computeUnitMem(req: UnitMemRequest, ctl: JobControl = {}):
   const ds = await dataSettings(req);
   const top = req.top ?? DEFAULT_UNITMEM_TOP;
   if (!Number.isInteger(top) || top < 1) throw new MemLensError('BAD_INPUT', `top must be a positive integer, got ${top}`);
-  const activation = req.activation ?? DEFAULT_ACTIVATION;
-  if (!ACTIVATION_POLICIES.includes(activation)) {
-    throw new MemLensError('BAD_INPUT', `activation must be one of ${ACTIVATION_POLICIES.join(', ')}, got ${activation}`);
-  }
+  const activation = activationPolicy(req.activation);
   const model = await loadModel(req.model);
   const layers = selectLayers(model, req.layers, false);
   // The session is set up while the data opens and the cache is checked.

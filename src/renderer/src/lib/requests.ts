@@ -26,8 +26,8 @@ export function unitmemRequest(p: ProjectInfo, views: number, activation: Activa
   return { model: p.model, data: p.data.candidates, views, augment: p.augment, activation, ...norm(p) };
 }
 
-export function classmemRequest(p: ProjectInfo): ClassMemRequest {
-  return { model: p.model, data: p.data.candidates, ...norm(p) };
+export function classmemRequest(p: ProjectInfo, activation: ActivationPolicy = DEFAULT_ACTIVATION): ClassMemRequest {
+  return { model: p.model, data: p.data.candidates, activation, ...norm(p) };
 }
 
 export function layermemRequest(p: ProjectInfo, views: number): LayerMemRequest {
