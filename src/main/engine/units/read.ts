@@ -13,7 +13,7 @@ import { signedPattern } from './chain.js';
 /** How far past the layer's own chain the rate policy looks for a non-negative tensor. */
 const MAX_STEPS = 6;
 
-export interface UnitReads {
+interface UnitReads {
   read: Record<ActivationPolicy, UnitRead>;
 }
 
