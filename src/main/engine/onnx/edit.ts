@@ -84,9 +84,8 @@ function outputInfo(name: string, type: DataType | undefined): ValueInfoProto {
  * GlobalAveragePool + Flatten: onnxruntime runs GlobalAveragePool in its blocked (NCHWc) conv layout,
  * where a ReduceMean tap forces a reorder of the tapped map (measured on the demo CNN with 8 taps:
  * 4,800 vs 4,100 images/s). Other means are ReduceMean (keepdims=0), whose `axes` is an attribute
- * before opset 18 and an input from 18 on. Taps of one tensor with the same rectification and axes
- * share one mean (a ResNet block output read by conv2 and the downsample conv; DenseNet's BN-ReLU
- * read at one offset per layer), and each keeps its own units with a Slice.
+ * before opset 18 and an input from 18 on. Taps of the same units of one tensor with the same
+ * rectification share one mean (a ResNet block output read by conv2 and the downsample conv).
  */
 export function addOutputs(proto: ModelProto, taps: readonly Tap[]): ModelProto {
   const g = proto.graph!;
@@ -112,33 +111,37 @@ export function addOutputs(proto: ModelProto, taps: readonly Tap[]): ModelProto 
       d.output.push(outputInfo(name, type));
       const spatial = tap.reduce === 'spatial' || (tap.reduce === 'units' && tap.unitAxis === 1 && index.shape(tap.tensor)?.length === 4 && batchAxis(tap.tensor, index) === 0);
       const axes = spatial ? [2, 3] : tapAxes(tap, index);
-      const key = `${tap.tensor}|${tap.rectify ? 'relu' : ''}|${axes.join(',')}`;
-      let mean = means.get(key);
-      if (!mean) {
-        mean = `${name}/mean`;
-        means.set(key, mean);
-        let x = tap.tensor;
-        if (tap.rectify) {
-          d.node.push(node('Relu', [x], [`${mean}/relu`], `memlens_tap_${i}/relu`));
-          x = `${mean}/relu`;
-        }
-        if (spatial) {
-          d.node.push(node('GlobalAveragePool', [x], [`${mean}/pooled`], `memlens_tap_${i}`));
-          d.node.push(node('Flatten', [`${mean}/pooled`], [mean], `memlens_tap_${i}/flatten`, { axis: 1 }));
-        } else if (axes.length === 0) {
-          d.node.push(node('Identity', [x], [mean], `memlens_tap_${i}`));
-        } else {
-          const reduce = node('ReduceMean', [x], [mean], `memlens_tap_${i}`, { keepdims: 0 });
-          if (axesAsInput) reduce.input.push(ints(`${mean}/axes`, axes));
-          else reduce.attribute.push(create('AttributeProto', { name: 'axes', type: AttributeType.INTS, ints: axes }));
-          d.node.push(reduce);
-        }
+      // A layer's channels inside a wider tensor (a Concat) are sliced before the mean, which then
+      // reads only them: DenseNet's layers add 32 channels to tensors of up to 1,024.
+      const part = tap.units && !(tap.units[0] === 0 && index.shape(tap.tensor)?.[tap.unitAxis ?? -1] === tap.units[1]) ? tap.units : undefined;
+      const key = `${tap.tensor}|${tap.rectify ? 'relu' : ''}|${axes.join(',')}|${part?.join(':') ?? ''}`;
+      const shared = means.get(key);
+      if (shared) {
+        d.node.push(node('Identity', [shared], [name], `memlens_tap_${i}/share`));
+        return;
       }
-      const whole = tap.units && tap.units[0] === 0 && index.shape(tap.tensor)?.[tap.unitAxis ?? -1] === tap.units[1];
-      if (tap.units && !whole) {
-        const [start, end] = tap.units;
-        d.node.push(node('Slice', [mean, ints(`${name}/start`, [start]), ints(`${name}/end`, [end]), ints(`${name}/axis`, [1])], [name], `memlens_tap_${i}/units`));
-      } else d.node.push(node('Identity', [mean], [name], `memlens_tap_${i}/share`));
+      means.set(key, name);
+      let x = tap.tensor;
+      if (part) {
+        const [start, end] = part;
+        d.node.push(node('Slice', [x, ints(`${name}/start`, [start]), ints(`${name}/end`, [end]), ints(`${name}/axis`, [tap.unitAxis!])], [`${name}/units`], `memlens_tap_${i}/units`));
+        x = `${name}/units`;
+      }
+      if (tap.rectify) {
+        d.node.push(node('Relu', [x], [`${name}/relu`], `memlens_tap_${i}/relu`));
+        x = `${name}/relu`;
+      }
+      if (spatial) {
+        d.node.push(node('GlobalAveragePool', [x], [`${name}/pooled`], `memlens_tap_${i}`));
+        d.node.push(node('Flatten', [`${name}/pooled`], [name], `memlens_tap_${i}/flatten`, { axis: 1 }));
+      } else if (axes.length === 0) {
+        d.node.push(node('Identity', [x], [name], `memlens_tap_${i}`));
+      } else {
+        const reduce = node('ReduceMean', [x], [name], `memlens_tap_${i}`, { keepdims: 0 });
+        if (axesAsInput) reduce.input.push(ints(`${name}/axes`, axes));
+        else reduce.attribute.push(create('AttributeProto', { name: 'axes', type: AttributeType.INTS, ints: axes }));
+        d.node.push(reduce);
+      }
     });
   });
 }
