@@ -1,9 +1,7 @@
-import { readFileSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { gunzipSync } from 'node:zlib';
 import sharp from 'sharp';
-import { parseIdx } from '../../src/main/engine/data/idx.js';
+import { openIdx } from '../../src/main/engine/data/idx.js';
 import { DEMO } from './cli.js';
 
 /**
@@ -12,12 +10,11 @@ import { DEMO } from './cli.js';
  * different (the image, its negative, and a dimmed copy) so no channel is a copy of another.
  */
 export async function rgbImages(dir: string, n: number, size = 64): Promise<string> {
-  const file = join(DEMO, 'data', 'candidates-images-idx3-ubyte.gz');
-  const { dims, data } = parseIdx(gunzipSync(readFileSync(file)), 3, file);
-  const [h, w] = [dims[1], dims[2]];
+  const source = await openIdx(join(DEMO, 'data', 'candidates-images-idx3-ubyte.gz'), n);
   await mkdir(dir, { recursive: true });
   for (let i = 0; i < n; i++) {
-    const gray = await sharp(Buffer.from(data.subarray(i * h * w, (i + 1) * h * w)), { raw: { width: w, height: h, channels: 1 } })
+    const { width: w, height: h, data } = await source.read(i);
+    const gray = await sharp(Buffer.from(data), { raw: { width: w, height: h, channels: 1 } })
       .resize(size, size)
       .raw()
       .toBuffer();
