@@ -97,6 +97,14 @@ candidates under each model, which the integration test checks onnxruntime repro
 
 {_memlens_figures(path)}
 
+## UnitMem's activation policy on these encoders
+`memlens unitmem` reads units as non-negative firing rates by default (`--activation rate`, docs/UNITS.md).
+ResNet9's units are all read after their own ReLU, so its UnitMem is the same under `rate` and `raw`. The ViT's
+units are all signed (GELU, the residual stream), so `rate` reads their positive part: its UnitMem changed
+when the policy came in (all 250 candidates, 10 views, mean UnitMem per layer): under `raw` it ranged from
+-3.50 to 1.64 per layer with single units up to 307.9; under `rate` every unit lies in [0, 1], layer means 0.29-0.65.
+`--activation raw` gives the old numbers.
+
 ## Reproduce
 Training time: {sum(secs.values()) / 60:.1f} min in all, on {metrics['train_device']}. The two CPU cores of the
 build machine were shared by a team, so the weights were trained on a GPU box and exported here:

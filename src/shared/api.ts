@@ -3,6 +3,7 @@
 // Result documents follow ../shared/docs/DESIGN.md ("Results document").
 
 import type {
+  ActivationPolicy,
   ProjectFile,
   ProjectInfo,
   ModelInfo,
@@ -26,6 +27,10 @@ import type {
 export type * from './documents.js';
 
 // ---------- common ----------
+
+/** UnitMem's activation policies (docs/UNITS.md), the default first: rates, or the layer output as is. */
+export const ACTIVATION_POLICIES = ['rate', 'raw'] as const satisfies readonly ActivationPolicy[];
+export const DEFAULT_ACTIVATION: ActivationPolicy = ACTIVATION_POLICIES[0];
 
 /** Identifies a model file by path and content hash (results are cached and checked by sha256). */
 export interface ModelRef {

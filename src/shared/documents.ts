@@ -51,14 +51,36 @@ export type LayerKind =
   | 'sublayer-output'
   | 'pool';
 
+/** How UnitMem reads a layer's units (docs/UNITS.md): raw as the layer outputs them, or as rates. */
+export type ActivationPolicy = 'rate' | 'raw';
+
+/** Where a layer's units are read and what the graph does to them before the per-unit mean. */
+export interface UnitRead {
+  tensor: string;
+  /** The axis of `tensor` that holds the units; every other non-batch axis is averaged. */
+  axis: number;
+  /** Index of the layer's first unit on that axis (a Concat puts other layers' channels first). */
+  offset: number;
+  /** 'relu': the positive part, where no non-negative tensor follows the layer. */
+  transform: 'none' | 'relu';
+}
+
 export interface LayerInfo {
   name: string;
   op: string;
   kind: LayerKind;
   /** Node producing the activation (after the BN/activation chain). */
   tensor: string;
+  /** The layer node's first output: identifies the node (node names may be empty or repeat). */
+  output: string;
   /** Output channels (conv) or features (linear); the unit count. */
   units: number;
+  /** Where the units are read under each activation policy; absent with `noUnits`. */
+  read?: Record<ActivationPolicy, UnitRead>;
+  /** Why the layer's output has no identifiable unit axis (then nothing is read for it). */
+  noUnits?: string;
+  /** Weight and bias constants of a prunable layer, the weight first. */
+  weights?: string[];
   params: number;
   /** True for Conv/Gemm/MatMul rows, false for extra rows (adds, sublayer outputs, pools). */
   prunable: boolean;
@@ -98,6 +120,8 @@ export interface UnitMemRequest extends DataOptions {
   views?: number;
   augment?: Partial<AugmentSettings> | 'simclr' | 'none';
   rest?: 'mean' | 'median';
+  /** Where units are read (docs/UNITS.md); default 'rate'. */
+  activation?: ActivationPolicy;
   /** Restrict to these layer names (default: every prunable layer). */
   layers?: string[];
   /** Highest-mu samples kept per unit (default 5). */
@@ -123,6 +147,10 @@ export interface UnitMemLayer {
   topMu?: number[][];
   /** True when activations can be negative (UnitMem then leaves [0,1]). */
   signed?: boolean;
+  /** Where the units were read and the transform applied (absent in score files written before). */
+  read?: UnitRead;
+  /** Why nothing was measured for this layer (no identifiable unit axis); its arrays are then empty. */
+  reason?: string;
 }
 
 export interface UnitMemResult {
@@ -137,6 +165,8 @@ export interface UnitMemResult {
 export interface ClassMemRequest extends DataOptions {
   model: string;
   data: string;
+  /** Where units are read (docs/UNITS.md); default 'rate'. */
+  activation?: ActivationPolicy;
   layers?: string[];
 }
 
@@ -145,7 +175,7 @@ export interface ClassMemResult {
   model: ModelRef;
   settings: Record<string, unknown>;
   classes: string[];
-  layers: { name: string; kind: LayerKind; units: number; classmem: number[]; argmaxClass: number[] }[];
+  layers: { name: string; kind: LayerKind; units: number; classmem: number[]; argmaxClass: number[]; read?: UnitRead; reason?: string }[];
 }
 
 export interface LayerMemRequest extends DataOptions {

@@ -78,6 +78,11 @@ describe('memlens unitmem / classmem / layermem', () => {
     const r = memlens(['unitmem', join(dir, 'enc.onnx'), '--data', join(dir, 'imgs'), '--rest', 'mode']);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain("--rest must be one of mean|median, got 'mode'");
+    for (const verb of ['unitmem', 'classmem']) {
+      const a = memlens([verb, join(dir, 'enc.onnx'), '--data', join(dir, 'imgs'), '--activation', 'relu']);
+      expect(a.code).toBe(2);
+      expect(a.stderr.split('\n')[0]).toBe(`memlens ${verb}: --activation must be one of rate|raw, got 'relu'`);
+    }
   });
 
   it('classmem on unlabelled data: exit 1', () => {

@@ -1,6 +1,6 @@
 // What the metric verbs (unitmem, classmem, layermem) share: choice options, running the engine
 // call as a cancellable job with progress, and writing the document (--out/--json) and CSV (--csv).
-import type { JobControl } from '../../shared/api.js';
+import { ACTIVATION_POLICIES, type ActivationPolicy, type JobControl } from '../../shared/api.js';
 import { formatFixed } from '../../shared/format.js';
 import { writeFileAtomic } from '../engine/files.js';
 import { str, UsageError, type ParsedArgs } from './args.js';
@@ -9,6 +9,17 @@ import { cliJob } from './progress.js';
 
 /** Options every metric verb takes besides the data options. */
 export const METRIC_OPTIONS = ['csv', 'layers'] as const;
+
+/** The --activation option of the verbs that read per-unit means (unitmem, classmem), with its help. */
+export const ACTIVATION_USAGE =
+  `[--activation ${ACTIVATION_POLICIES.join('|')}]\n` +
+  '  --activation rate (default) reads each unit as a non-negative firing rate: at the first ReLU-like output its channels reach\n' +
+  '    (through BN, the residual Add, Concat), else the positive part of the layer output; raw reads the layer output as is\n' +
+  '    (signed values put the contrast outside [0, 1]). See docs/UNITS.md.';
+
+export function activationOption(args: ParsedArgs): ActivationPolicy | undefined {
+  return choice(args, 'activation', ACTIVATION_POLICIES);
+}
 
 export function choice<T extends string>(args: ParsedArgs, name: string, values: readonly T[]): T | undefined {
   const v = str(args, name);

@@ -1,7 +1,7 @@
 // The facade's boundary for untrusted callers (IPC from a renderer, HTTP from a browser): checks the
 // method name and every request field against a runtime spec of src/shared/api.ts, runs the call and
 // wraps the outcome in an Envelope so the caller can re-throw the engine's own message.
-import { API_METHODS, type ApiMethod, type Envelope, type MemLensApi } from '../../shared/api.js';
+import { ACTIVATION_POLICIES, API_METHODS, type ApiMethod, type Envelope, type MemLensApi } from '../../shared/api.js';
 import { COUPLINGS, PRUNE_MODES, PRUNE_SCOPES } from '../../shared/prune-options.js';
 import { STRATEGY_NAMES } from '../../shared/strategies.js';
 import { MemLensError } from './errors.js';
@@ -47,10 +47,11 @@ export const API_SPECS: { [M in ApiMethod]: SpecOf<M> } = {
     views: opt('number'),
     augment: opt('string|object', AUGMENT),
     rest: opt('string', ['mean', 'median']),
+    activation: opt('string', ACTIVATION_POLICIES),
     layers: opt('strings'),
     top: opt('number'),
   },
-  classmem: { ...DATA, model: need('string'), data: need('string'), layers: opt('strings') },
+  classmem: { ...DATA, model: need('string'), data: need('string'), activation: opt('string', ACTIVATION_POLICIES), layers: opt('strings') },
   layermem: {
     ...DATA,
     model: need('string'),

@@ -53,6 +53,9 @@ function mean(t: ort.Tensor, keep: number[]): { dims: number[]; data: number[] }
   return { dims: outDims, data: sums.map((s) => s / count) };
 }
 
+/** The graph output of the CNN fixture: its embedding [N, C] (a rank-2 tensor). */
+const tokenOf = (proto: ModelProto) => proto.graph!.output[0].name;
+
 describe('addOutputs', () => {
   const convTensor = '/block/Relu_1_output_0';
   const tokenTensor = '/blocks.0/Add_2_output_0';
@@ -93,6 +96,31 @@ describe('addOutputs', () => {
     expect(out.m.dims).toEqual([3, 48]);
     const want = mean(out[t], [1, 2]);
     Array.from(out.m.data as Float32Array).forEach((v, i) => expect(v).toBeCloseTo(want.data[i], 5));
+  });
+
+  it("'units' taps: a channel range, the positive part, every other non-batch axis averaged; equal taps share one mean", async () => {
+    const base = load('cnn-opset13');
+    const tapped = addOutputs(base, [
+      { tensor: convTensor, reduce: 'none' },
+      { tensor: convTensor, reduce: 'units', unitAxis: 1, units: [3, 7], rectify: true, name: 'part' },
+      { tensor: convTensor, reduce: 'units', unitAxis: 1, units: [0, 8], name: 'all' },
+      { tensor: convTensor, reduce: 'units', unitAxis: 1, units: [0, 8], name: 'again' },
+      { tensor: tokenOf(base), reduce: 'units', unitAxis: 1, rectify: true, name: 'rows' },
+    ]);
+    const out = await run(tapped);
+    const x = out[convTensor];
+    const positive = new ort.Tensor('float32', Float32Array.from(x.data as Float32Array, (v) => Math.max(0, v)), x.dims);
+    const pos = mean(positive, [0, 1]);
+    const plain = mean(x, [0, 1]);
+    expect(out.part.dims).toEqual([2, 4]);
+    // row n of 'part' is channels 3..6 of sample n, rectified
+    Array.from(out.part.data as Float32Array).forEach((v, i) => expect(v).toBeCloseTo(pos.data[Math.floor(i / 4) * 8 + 3 + (i % 4)], 5));
+    Array.from(out.all.data as Float32Array).forEach((v, i) => expect(v).toBeCloseTo(plain.data[i], 5));
+    expect(Array.from(out.again.data as Float32Array)).toEqual(Array.from(out.all.data as Float32Array));
+    expect(tapped.graph!.node.filter((n) => n.op_type === 'GlobalAveragePool' && n.name.startsWith('memlens_tap'))).toHaveLength(2);
+    // a rank-2 tensor: nothing to average, only the positive part
+    const rows = out[tokenOf(base)];
+    Array.from(out.rows.data as Float32Array).forEach((v, i) => expect(v).toBeCloseTo(Math.max(0, (rows.data as Float32Array)[i]), 6));
   });
 
   it('leaves the source untouched and rejects unknown tensors', () => {

@@ -51,6 +51,20 @@ describe('Layers screen logic', () => {
     const { boxes } = unitMemBoxes(unitmem);
     [0.3, 0.45, 0.6, 0.75, 0.9].forEach((v, i) => expect(boxes[1][i]).toBeCloseTo(v, 12));
   });
+
+  it('a signed layer (activation raw) is marked and its box clipped to [0, 1]; its real numbers stay for the tooltip', () => {
+    const raw = { ...unitmem, layers: [{ ...unitmem.layers[1], name: 'proj', signed: true, unitmem: [-3, 0.5, 49.4] }, unitmem.layers[0]] } as UnitMemResult;
+    const { names, signed, boxes, five } = unitMemBoxes(raw);
+    expect(names).toEqual(['proj', 'conv1']);
+    expect(signed).toEqual([true, false]);
+    // numpy.percentile([-3, 0.5, 49.4], [0, 25, 50, 75, 100]) = [-3, -1.25, 0.5, 24.95, 49.4]
+    [-3, -1.25, 0.5, 24.95, 49.4].forEach((v, i) => expect(five[0][i]).toBeCloseTo(v, 12));
+    expect(boxes[0]).toEqual([0, 0, 0.5, 1, 1]);
+    expect(boxes[1]).toEqual(five[1]);
+    const rows = layerRows(raw);
+    expect(rows.map((r) => r.signed)).toEqual([true, false]);
+    expect(unitRows(raw).filter((r) => r.signed).map((r) => r.layer)).toEqual(['proj', 'proj', 'proj']);
+  });
 });
 
 describe('Units screen logic', () => {

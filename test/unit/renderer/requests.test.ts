@@ -16,7 +16,8 @@ const form = PRUNE_FORM;
 
 describe('requests built from the project', () => {
   it("carry the project's data and normalization", () => {
-    expect(unitmemRequest(project, 4)).toEqual({ model: '/p/f.onnx', data: '/p/c.gz', views: 4, augment: { kind: 'simclr' }, mean: [0.286], std: [0.353] });
+    expect(unitmemRequest(project, 4)).toEqual({ model: '/p/f.onnx', data: '/p/c.gz', views: 4, augment: { kind: 'simclr' }, activation: 'rate', mean: [0.286], std: [0.353] });
+    expect(unitmemRequest(project, 4, 'raw').activation).toBe('raw');
   });
 
   it('prune sends UnitMem scores only to the strategies that use them, and writes only with `out`', () => {

@@ -2,27 +2,29 @@ import { classMemCsv } from '../../engine/metrics/csv.js';
 import { computeClassMem } from '../../engine/metrics/classmem-job.js';
 import { checkKnown, list, str, UsageError } from '../args.js';
 import { DATA_OPTIONS, dataOptions } from '../data-options.js';
-import { fmt, mean, METRIC_OPTIONS, runMetricVerb } from '../metric-verb.js';
+import { ACTIVATION_USAGE, activationOption, fmt, mean, METRIC_OPTIONS, runMetricVerb } from '../metric-verb.js';
 import type { Verb } from '../verb.js';
 
 export const classmem: Verb = {
   name: 'classmem',
   summary: 'ClassMem per unit (needs labelled data)',
-  usage: 'classmem MODEL --data D(labelled) [--layers A,B] [--out F] [--csv F]',
+  usage: `classmem MODEL --data D(labelled) [--layers A,B] [--out F] [--csv F] ${ACTIVATION_USAGE}`,
   async run(args) {
-    checkKnown(args, [...DATA_OPTIONS, ...METRIC_OPTIONS, 'data']);
+    checkKnown(args, [...DATA_OPTIONS, ...METRIC_OPTIONS, 'data', 'activation']);
     const [model, extra] = args.positionals;
     const data = str(args, 'data');
     if (!model || extra !== undefined || !data) throw new UsageError('needs one MODEL and --data D');
     return runMetricVerb(
       args,
-      (ctl) => computeClassMem({ model, data, ...dataOptions(args), layers: list(args, 'layers') }, ctl),
+      (ctl) => computeClassMem({ model, data, ...dataOptions(args), activation: activationOption(args), layers: list(args, 'layers') }, ctl),
       classMemCsv,
       (r) => {
         const w = Math.max(...r.layers.map((l) => l.name.length));
         return [
-          `ClassMem of ${r.model.path} over ${r.classes.length} classes`,
-          ...r.layers.map((l) => `  ${l.name.padEnd(w)} ${String(l.units).padStart(5)} units  mean ${fmt(mean(l.classmem))}`),
+          `ClassMem of ${r.model.path} over ${r.classes.length} classes (activation: ${r.settings.activation})`,
+          ...r.layers.map((l) =>
+            l.reason ? `  ${l.name.padEnd(w)} not measured: ${l.reason}` : `  ${l.name.padEnd(w)} ${String(l.units).padStart(5)} units  mean ${fmt(mean(l.classmem))}`,
+          ),
         ].join('\n');
       },
     );

@@ -5,7 +5,7 @@ import type { JobControl, LayerMemRequest } from '../../../shared/api.js';
 import { MemLensError } from '../errors.js';
 import { computeLayerMem } from '../metrics/layermem-job.js';
 import { indexModel, type OnnxModel } from '../onnx/index.js';
-import { discoverLayers, weightLayer } from '../units/index.js';
+import { discoverLayers } from '../units/index.js';
 
 export const DEFAULT_AUTO_LAYERS = 3;
 
@@ -17,21 +17,12 @@ export interface TrainableLayer {
   delta?: number;
 }
 
-/** Every weight layer in forward order with its weight and bias initializers. */
+/** Every weight layer in forward order with its weight and bias initializers (the layer records of units/). */
 export function trainableLayers(model: OnnxModel): TrainableLayer[] {
   const index = indexModel(model.proto);
-  const weights = index.topologicalOrder().flatMap((n) => weightLayer(index, n) ?? []);
-  const rows = discoverLayers(model, index).filter((l) => l.prunable);
-  return rows.map((row, k) => {
-    const { node } = weights[k];
-    const isInit = (t: string | undefined): t is string => t !== undefined && index.initializer(t) !== undefined;
-    // A MatMul's bias is the constant input of the Add that follows it.
-    const bias =
-      node.op_type === 'MatMul'
-        ? index.consumers(node.output[0]).find((c) => c.op_type === 'Add')?.input.find(isInit)
-        : node.input[2];
-    return { name: row.name, params: [node.input[1], bias].filter(isInit) };
-  });
+  return discoverLayers(model, index)
+    .filter((l) => l.prunable)
+    .map((row) => ({ name: row.name, params: (row.weights ?? []).filter((t) => index.initializer(t) !== undefined) }));
 }
 
 function count(spec: string, what: string): number {

@@ -1,17 +1,19 @@
 // An encoder ready to measure: its layers, its input, and a session on a copy of the graph whose
 // extra outputs are the taps (per-unit means and/or per-sample Gram matrices), all computed by
 // onnxruntime inside the graph (DESIGN.md: reductions go into the graph).
-import type { LayerInfo } from '../../../shared/api.js';
+import type { ActivationPolicy, LayerInfo } from '../../../shared/api.js';
 import { MemLensError } from '../errors.js';
-import { addOutputs, encodeModel, indexModel, type ModelProto, type OnnxModel } from '../onnx/index.js';
+import { addOutputs, encodeModel, indexModel, type ModelProto, type OnnxModel, type Tap } from '../onnx/index.js';
 import { discoverLayers } from '../units/index.js';
 import { addGramOutputs } from './gram.js';
 import { modelInput, type InputSpec } from './input.js';
 import { createSession, type Session, type TensorData } from './session.js';
 
 export interface TapOptions {
-  /** Per-unit means of each layer's activation (spatial mean for [N,C,H,W], token mean for [N,T,C]). */
+  /** Per-unit means of each layer's activation, averaged over every axis but the batch and the unit axis. */
   means?: boolean;
+  /** Where the means read each layer (docs/UNITS.md); default 'raw', the layer's own output. */
+  activation?: ActivationPolicy;
   /** Per-sample Gram matrices over this many contiguous images per sample (LayerMem). */
   gramViews?: number;
   size?: [number, number];
@@ -20,7 +22,7 @@ export interface TapOptions {
 
 export interface TappedLayer {
   info: LayerInfo;
-  /** Units measured: channels ([N,C,H,W]), features ([N,T,C] or [N,C]). */
+  /** Units measured: channels ([N,C,H,W]), features ([N,T,C] or [N,C]); 0 where `info.noUnits` says why not. */
   units: number;
   mean?: string;
   gram?: string;
@@ -78,8 +80,18 @@ async function runOnZeros(session: Session, model: OnnxModel, input: InputSpec, 
   }
 }
 
-/** How a mean tap reduces a layer tensor of this rank to one value per unit and image. */
-const meanReduce = (rank: number) => (rank === 4 ? 'spatial' : rank === 3 ? 'tokens' : 'none');
+/** The mean tap of a layer under `policy` (undefined where the layer has no unit axis). */
+function meanTap(l: LayerInfo, policy: ActivationPolicy, name: string): Tap | undefined {
+  const r = l.read?.[policy];
+  if (!r) return undefined;
+  return { tensor: r.tensor, reduce: 'units', unitAxis: r.axis, rectify: r.transform === 'relu', units: [r.offset, r.offset + l.units], name };
+}
+
+function meanTaps(layers: LayerInfo[], policy: ActivationPolicy): { taps: Tap[]; names: (string | undefined)[] } {
+  const names = layers.map((l, i) => (l.read ? `memlens_mean_${i}` : undefined));
+  const taps = layers.flatMap((l, i) => meanTap(l, policy, names[i]!) ?? []);
+  return { taps, names };
+}
 
 /** The tapped copy of the graph (not yet in a session): what onnxruntime runs for a metric. */
 export interface TappedGraph {
@@ -91,20 +103,12 @@ export interface TappedGraph {
 export async function tapGraph(model: OnnxModel, layers: LayerInfo[], opts: TapOptions): Promise<TappedGraph> {
   const input = modelInput(model, opts.size);
   const shapes = await probeShapes(model, input, layers.map((l) => l.tensor), opts.threads);
-  const tapped: TappedLayer[] = layers.map((info, i) => {
-    const dims = shapes[i];
-    return { info, units: dims.length === 4 ? dims[1] : dims[dims.length - 1] };
-  });
+  const tapped: TappedLayer[] = layers.map((info) => ({ info, units: info.read ? info.units : 0 }));
   let proto = model.proto;
   if (opts.means) {
-    proto = addOutputs(
-      proto,
-      tapped.map((l, i) => {
-        const rank = shapes[i].length;
-        l.mean = `memlens_mean_${i}`;
-        return { tensor: l.info.tensor, reduce: meanReduce(rank), name: l.mean };
-      }),
-    );
+    const { taps, names } = meanTaps(layers, opts.activation ?? 'raw');
+    proto = addOutputs(proto, taps);
+    tapped.forEach((l, i) => (l.mean = names[i]));
   }
   if (opts.gramViews) {
     const taps = shapes.map((dims, i) => {
@@ -126,9 +130,9 @@ export async function tapEncoder(model: OnnxModel, layers: LayerInfo[], opts: Ta
   if (opts.means && !opts.gramViews) {
     const input = modelInput(model, opts.size);
     const index = indexModel(model.proto, { [input.name]: ['batch', input.channels, input.height, input.width] });
-    const ranks = layers.map((l) => index.shape(l.tensor)?.length);
-    if (ranks.every((r): r is number => r !== undefined)) {
-      const enc = await meanTaps(model, layers, input, ranks, opts.threads);
+    const policy = opts.activation ?? 'raw';
+    if (layers.every((l) => !l.read || index.shape(l.read[policy].tensor) !== undefined)) {
+      const enc = await meanEncoder(model, layers, input, policy, opts.threads);
       if (enc) return enc;
     }
   }
@@ -138,27 +142,25 @@ export async function tapEncoder(model: OnnxModel, layers: LayerInfo[], opts: Ta
 }
 
 /**
- * Mean taps where static shape inference knows every layer tensor's rank: no probe session (a
- * second worker, ~60 ms of start-up); one run of the tapped session on zero images gives the unit
- * counts instead, and says the model cannot take these images as the probe would. Undefined (the
- * session released) if a tap did not come out as one row per image, i.e. inference got a rank wrong.
+ * Mean taps where static shape inference knows every read tensor's rank: no probe session (a
+ * second worker, ~60 ms of start-up); one run of the tapped session on zero images checks the
+ * unit counts instead, and says the model cannot take these images as the probe would. Undefined
+ * (the session released) if a tap did not come out as one row of the layer's units per image.
  */
-async function meanTaps(model: OnnxModel, layers: LayerInfo[], input: InputSpec, ranks: number[], threads?: number): Promise<TappedEncoder | undefined> {
-  const means = layers.map((_, i) => `memlens_mean_${i}`);
-  const proto = addOutputs(
-    model.proto,
-    layers.map((l, i) => ({ tensor: l.tensor, reduce: meanReduce(ranks[i]), name: means[i] })),
-  );
-  const session = await createSession(encodeModel(proto), { threads }, model.path);
+async function meanEncoder(model: OnnxModel, layers: LayerInfo[], input: InputSpec, policy: ActivationPolicy, threads?: number): Promise<TappedEncoder | undefined> {
+  const { taps, names } = meanTaps(layers, policy);
+  const session = await createSession(encodeModel(addOutputs(model.proto, taps)), { threads }, model.path);
+  const means = names.filter((m): m is string => m !== undefined);
   const out = await runOnZeros(session, model, input, means).catch(async (e: unknown) => {
     await session.release();
     throw e;
   });
-  if (!means.every((m) => out[m].dims.length === 2 && out[m].dims[0] === PROBE_BATCH)) {
+  const rows = (m: string | undefined, units: number) => m === undefined || (out[m].dims.length === 2 && out[m].dims[0] === PROBE_BATCH && out[m].dims[1] === units);
+  if (!layers.every((l, i) => rows(names[i], l.units))) {
     await session.release();
     return undefined;
   }
-  const tapped = layers.map((info, i) => ({ info, units: out[means[i]].dims[1], mean: means[i] }));
+  const tapped = layers.map((info, i) => ({ info, units: names[i] ? info.units : 0, mean: names[i] }));
   return { model, input, layers: tapped, session };
 }
 

@@ -1,5 +1,5 @@
 // computeClassMem: class means of un-augmented activations (METRICS.md "ClassMem").
-import type { ClassMemRequest, ClassMemResult, JobControl, LayerInfo } from '../../../shared/api.js';
+import type { ActivationPolicy, ClassMemRequest, ClassMemResult, JobControl, LayerInfo } from '../../../shared/api.js';
 import { openSource } from '../data/source.js';
 import { resolveAugment } from '../data/views.js';
 import { selectLayers, startTapEncoder } from '../infer/encoder.js';
@@ -8,13 +8,13 @@ import { cacheKey, dataFingerprint, readCache, writeCache } from '../project/cac
 import { ClassMeanAccumulator } from './classmem.js';
 import { measure } from './pass.js';
 import { requireLabels, requireSamples } from './samples.js';
-import { dataSettings, type DataSettings } from './settings.js';
+import { activationPolicy, dataSettings, type DataSettings } from './settings.js';
 
-async function plan(req: ClassMemRequest, ds: DataSettings, model: OnnxModel, layers: LayerInfo[]) {
+async function plan(req: ClassMemRequest, ds: DataSettings, model: OnnxModel, layers: LayerInfo[], activation: ActivationPolicy) {
   const source = await openSource(ds.data, { limit: ds.limit });
   requireSamples(source, 2, 'classmem');
   const { labels, classes } = requireLabels(source, 'classmem');
-  const settings = { ...ds, layers: layers.map((l) => l.name) };
+  const settings = { ...ds, activation, layers: layers.map((l) => l.name) };
   const key = cacheKey('classmem', { model: model.sha256, settings, data: await dataFingerprint(ds.data) });
   return { source, labels, classes, settings, key, cached: await readCache<ClassMemResult>(req.model, key) };
 }
@@ -22,11 +22,13 @@ async function plan(req: ClassMemRequest, ds: DataSettings, model: OnnxModel, la
 export async function computeClassMem(req: ClassMemRequest, ctl: JobControl = {}): Promise<ClassMemResult> {
   // The data as given: class means are over the points themselves, not over views.
   const ds = { ...(await dataSettings({ ...req, augment: 'none' })), augment: resolveAugment('none') };
+  // Class selectivity, like UnitMem, is a contrast of rates: the same activation policy (docs/UNITS.md).
+  const activation = activationPolicy(req.activation);
   const model = await loadModel(req.model);
   const layers = selectLayers(model, req.layers, false);
   // The session is set up while the data opens and the cache is checked.
-  const pending = startTapEncoder(model, layers, { means: true, size: ds.size });
-  const { source, labels, classes, settings, key, cached } = await pending.during(plan(req, ds, model, layers));
+  const pending = startTapEncoder(model, layers, { means: true, activation, size: ds.size });
+  const { source, labels, classes, settings, key, cached } = await pending.during(plan(req, ds, model, layers, activation));
   if (cached) {
     await pending.discard();
     return cached;
@@ -42,7 +44,7 @@ export async function computeClassMem(req: ClassMemRequest, ctl: JobControl = {}
     'classmem',
     (rows, [out]) => {
       const classOf = rows.sampleOf.map((s) => labels[s]);
-      enc.layers.forEach((l, i) => accs[i].add(out[l.mean!], classOf));
+      enc.layers.forEach((l, i) => l.mean && accs[i].add(out[l.mean], classOf));
     },
     ctl,
   );
@@ -52,7 +54,13 @@ export async function computeClassMem(req: ClassMemRequest, ctl: JobControl = {}
     model: { path: model.path, sha256: model.sha256 },
     settings,
     classes,
-    layers: enc.layers.map((l, i) => ({ name: l.info.name, kind: l.info.kind, units: l.units, ...accs[i].scores() })),
+    layers: enc.layers.map((l, i) => ({
+      name: l.info.name,
+      kind: l.info.kind,
+      units: l.info.units,
+      ...accs[i].scores(),
+      ...(l.info.read ? { read: l.info.read[activation] } : { reason: l.info.noUnits }),
+    })),
   };
   await writeCache(req.model, key, result);
   return result;

@@ -3,7 +3,7 @@
 // the numbers ends up in the result's `settings` and in the cache key.
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import type { AugmentSettings, DataOptions, Normalization, NormalizationSource } from '../../../shared/api.js';
+import { ACTIVATION_POLICIES, DEFAULT_ACTIVATION, type ActivationPolicy, type AugmentSettings, type DataOptions, type Normalization, type NormalizationSource } from '../../../shared/api.js';
 import { MemLensError } from '../errors.js';
 import type { DataSource } from '../data/source.js';
 import { resolveAugment } from '../data/views.js';
@@ -77,4 +77,13 @@ export async function viewCount(
   const v = requested ?? given ?? fallback;
   if (!Number.isInteger(v) || v < 1) throw new MemLensError('BAD_INPUT', `views must be a positive integer, got ${v}`);
   return v;
+}
+
+/** The request's activation policy (docs/UNITS.md), else the default; it goes into settings and so the cache key. */
+export function activationPolicy(requested: string | undefined): ActivationPolicy {
+  const a = requested ?? DEFAULT_ACTIVATION;
+  if (!(ACTIVATION_POLICIES as readonly string[]).includes(a)) {
+    throw new MemLensError('BAD_INPUT', `activation must be one of ${ACTIVATION_POLICIES.join(', ')}, got ${a}`);
+  }
+  return a as ActivationPolicy;
 }

@@ -1,5 +1,5 @@
 // computeUnitMem: the engine entry point behind `memlens unitmem` and the app's UnitMem screen.
-import type { JobControl, LayerInfo, UnitMemRequest, UnitMemResult } from '../../../shared/api.js';
+import type { ActivationPolicy, JobControl, LayerInfo, UnitMemRequest, UnitMemResult } from '../../../shared/api.js';
 import { DEFAULT_UNITMEM_VIEWS } from '../../../shared/metric-defaults.js';
 import { openSource, type DataSource } from '../data/source.js';
 import { selectLayers, startTapEncoder } from '../infer/encoder.js';
@@ -7,7 +7,7 @@ import { loadModel, type OnnxModel } from '../onnx/index.js';
 import { cacheKey, dataFingerprint, readCache, writeCache } from '../project/cache.js';
 import { measure } from './pass.js';
 import { MemLensError } from '../errors.js';
-import { dataSettings, viewCount, type DataSettings } from './settings.js';
+import { activationPolicy, dataSettings, viewCount, type DataSettings } from './settings.js';
 import { UnitMeanAccumulator } from './unitmem.js';
 import { requireSamples } from './samples.js';
 
@@ -23,12 +23,12 @@ interface UnitMemPlan {
   cached?: UnitMemResult;
 }
 
-async function plan(req: UnitMemRequest, ds: DataSettings, model: OnnxModel, layers: LayerInfo[], top: number): Promise<UnitMemPlan> {
+async function plan(req: UnitMemRequest, ds: DataSettings, model: OnnxModel, layers: LayerInfo[], top: number, activation: ActivationPolicy): Promise<UnitMemPlan> {
   const source = await openSource(ds.data, { limit: ds.limit });
   requireSamples(source, 2, 'unitmem');
   const views = await viewCount(req.views, source, ds.augment, DEFAULT_UNITMEM_VIEWS);
   const rest = req.rest ?? 'mean';
-  const settings = { ...ds, views, rest, top, layers: layers.map((l) => l.name) };
+  const settings = { ...ds, views, rest, activation, top, layers: layers.map((l) => l.name) };
   const key = cacheKey('unitmem', { model: model.sha256, settings, data: await dataFingerprint(ds.data) });
   return { source, views, rest, settings, key, cached: await readCache<UnitMemResult>(req.model, key) };
 }
@@ -37,11 +37,12 @@ export async function computeUnitMem(req: UnitMemRequest, ctl: JobControl = {}):
   const ds = await dataSettings(req);
   const top = req.top ?? DEFAULT_UNITMEM_TOP;
   if (!Number.isInteger(top) || top < 1) throw new MemLensError('BAD_INPUT', `top must be a positive integer, got ${top}`);
+  const activation = activationPolicy(req.activation);
   const model = await loadModel(req.model);
   const layers = selectLayers(model, req.layers, false);
   // The session is set up while the data opens and the cache is checked.
-  const pending = startTapEncoder(model, layers, { means: true, size: ds.size });
-  const { source, views, rest, settings, key, cached } = await pending.during(plan(req, ds, model, layers, top));
+  const pending = startTapEncoder(model, layers, { means: true, activation, size: ds.size });
+  const { source, views, rest, settings, key, cached } = await pending.during(plan(req, ds, model, layers, top, activation));
   if (cached) {
     await pending.discard();
     return cached;
@@ -54,7 +55,7 @@ export async function computeUnitMem(req: UnitMemRequest, ctl: JobControl = {}):
     { source, spec, augment: ds.augment, seed: ds.seed, views, anchor: false },
     ds.batch,
     'unitmem',
-    (rows, [out]) => enc.layers.forEach((l, i) => accs[i].add(out[l.mean!], rows.sampleOf)),
+    (rows, [out]) => enc.layers.forEach((l, i) => l.mean && accs[i].add(out[l.mean], rows.sampleOf)),
     ctl,
   );
 
@@ -69,8 +70,10 @@ export async function computeUnitMem(req: UnitMemRequest, ctl: JobControl = {}):
       op: l.info.op,
       kind: l.info.kind,
       tensor: l.info.tensor,
-      units: l.units,
+      // The weight's count also where nothing was measured (then `reason` says why and the arrays are empty).
+      units: l.info.units,
       ...accs[i].scores(rest, top),
+      ...(l.info.read ? { read: l.info.read[activation] } : { reason: l.info.noUnits }),
     })),
   };
   await writeCache(req.model, key, result);

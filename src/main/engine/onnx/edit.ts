@@ -33,21 +33,38 @@ export function setMetadata(proto: ModelProto, entries: Record<string, string>):
 
 export interface Tap {
   tensor: string;
-  /** spatial: mean over H,W of [N,C,H,W]; tokens: mean over T of [N,T,C] (or [T,N,C]); none: as is. */
-  reduce: 'spatial' | 'tokens' | 'none';
+  /**
+   * spatial: mean over H,W of [N,C,H,W]; tokens: mean over T of [N,T,C] (or [T,N,C]); none: as is;
+   * units: mean over every axis but the batch and `unitAxis` (docs/UNITS.md "Unit axes").
+   */
+  reduce: 'spatial' | 'tokens' | 'none' | 'units';
+  /** For 'units': the axis holding the units. */
+  unitAxis?: number;
+  /** Positive part (Relu) before the mean: the rate policy's rectification (docs/UNITS.md). */
+  rectify?: boolean;
+  /** Keep only units [start, end) of the mean (a layer's channels inside a Concat). */
+  units?: [number, number];
   /** Output name; default "<tensor>/memlens_mean" (or the tensor itself for 'none'). */
   name?: string;
 }
 
-/**
- * The axis a token tap averages. Token activations are [B, T, C] except inside torch's
- * nn.MultiheadAttention, which works on [T, B, C]: there the token axis is 0 (seen from the shapes).
- */
-function tapAxes(tap: Tap, index: GraphIndex): number[] {
+/** The batch axis of a tensor: 0, or 1 in torch's nn.MultiheadAttention [T, B, C] (seen from the shapes). */
+function batchAxis(tensor: string, index: GraphIndex): number {
   const batch = index.shape(index.inputs()[0]?.name ?? '')?.[0];
-  const shape = index.shape(tap.tensor);
-  const tokensFirst = batch !== undefined && shape?.length === 3 && shape[1] === batch && shape[0] !== batch;
-  return [tokensFirst ? 0 : 1];
+  const shape = index.shape(tensor);
+  return batch !== undefined && shape?.length === 3 && shape[1] === batch && shape[0] !== batch ? 1 : 0;
+}
+
+/** The axes a mean tap averages. */
+function tapAxes(tap: Tap, index: GraphIndex): number[] {
+  const b = batchAxis(tap.tensor, index);
+  if (tap.reduce === 'tokens') return [b === 1 ? 0 : 1];
+  const rank = index.shape(tap.tensor)?.length;
+  const unit = tap.unitAxis;
+  if (rank === undefined || unit === undefined || unit <= b || unit >= rank) {
+    throw new MemLensError('UNSUPPORTED', `cannot average ${tap.tensor} per unit: its rank or unit axis ${unit} is unknown or before the batch axis`);
+  }
+  return [...Array(rank).keys()].filter((a) => a !== b && a !== unit);
 }
 
 /** The element type a value_info declares for `tensor`, if any. */
@@ -66,8 +83,9 @@ function outputInfo(name: string, type: DataType | undefined): ValueInfoProto {
  * Adds graph outputs for `taps`, each reduced to [N, C] unless reduce is 'none'. Spatial means are
  * GlobalAveragePool + Flatten: onnxruntime runs GlobalAveragePool in its blocked (NCHWc) conv layout,
  * where a ReduceMean tap forces a reorder of the tapped map (measured on the demo CNN with 8 taps:
- * 4,800 vs 4,100 images/s). Token means are ReduceMean (keepdims=0), whose `axes` is an attribute
- * before opset 18 and an input from 18 on.
+ * 4,800 vs 4,100 images/s). Other means are ReduceMean (keepdims=0), whose `axes` is an attribute
+ * before opset 18 and an input from 18 on. Taps of the same units of one tensor with the same
+ * rectification share one mean (a ResNet block output read by conv2 and the downsample conv).
  */
 export function addOutputs(proto: ModelProto, taps: readonly Tap[]): ModelProto {
   const g = proto.graph!;
@@ -75,6 +93,11 @@ export function addOutputs(proto: ModelProto, taps: readonly Tap[]): ModelProto 
   const axesAsInput = opsetVersion(proto) >= 18;
   const produced = new Set<string>([...g.node.flatMap((n) => n.output), ...g.input.map((i) => i.name), ...g.initializer.map((t) => t.name)]);
   return editGraph(proto, (d) => {
+    const means = new Map<string, string>();
+    const ints = (name: string, values: number[]) => {
+      d.initializer.push(int64Tensor(name, [values.length], values));
+      return name;
+    };
     taps.forEach((tap, i) => {
       if (!produced.has(tap.tensor)) throw new MemLensError('BAD_INPUT', `cannot tap ${tap.tensor}: no such tensor in the graph`);
       const type = elemType(g, tap.tensor);
@@ -86,20 +109,39 @@ export function addOutputs(proto: ModelProto, taps: readonly Tap[]): ModelProto 
       }
       const name = tap.name ?? `${tap.tensor}/memlens_mean`;
       d.output.push(outputInfo(name, type));
-      if (tap.reduce === 'spatial') {
-        const pooled = `${name}/pooled`;
-        d.node.push(node('GlobalAveragePool', [tap.tensor], [pooled], `memlens_tap_${i}`));
-        d.node.push(node('Flatten', [pooled], [name], `memlens_tap_${i}/flatten`, { axis: 1 }));
+      const spatial = tap.reduce === 'spatial' || (tap.reduce === 'units' && tap.unitAxis === 1 && index.shape(tap.tensor)?.length === 4 && batchAxis(tap.tensor, index) === 0);
+      const axes = spatial ? [2, 3] : tapAxes(tap, index);
+      // A layer's channels inside a wider tensor (a Concat) are sliced before the mean, which then
+      // reads only them: DenseNet's layers add 32 channels to tensors of up to 1,024.
+      const part = tap.units && !(tap.units[0] === 0 && index.shape(tap.tensor)?.[tap.unitAxis ?? -1] === tap.units[1]) ? tap.units : undefined;
+      const key = `${tap.tensor}|${tap.rectify ? 'relu' : ''}|${axes.join(',')}|${part?.join(':') ?? ''}`;
+      const shared = means.get(key);
+      if (shared) {
+        d.node.push(node('Identity', [shared], [name], `memlens_tap_${i}/share`));
         return;
       }
-      const axes = tapAxes(tap, index);
-      const reduce = node('ReduceMean', [tap.tensor], [name], `memlens_tap_${i}`, { keepdims: 0 });
-      if (axesAsInput) {
-        const axesName = `${name}/axes`;
-        d.initializer.push(int64Tensor(axesName, [axes.length], axes));
-        reduce.input.push(axesName);
-      } else reduce.attribute.push(create('AttributeProto', { name: 'axes', type: AttributeType.INTS, ints: axes }));
-      d.node.push(reduce);
+      means.set(key, name);
+      let x = tap.tensor;
+      if (part) {
+        const [start, end] = part;
+        d.node.push(node('Slice', [x, ints(`${name}/start`, [start]), ints(`${name}/end`, [end]), ints(`${name}/axis`, [tap.unitAxis!])], [`${name}/units`], `memlens_tap_${i}/units`));
+        x = `${name}/units`;
+      }
+      if (tap.rectify) {
+        d.node.push(node('Relu', [x], [`${name}/relu`], `memlens_tap_${i}/relu`));
+        x = `${name}/relu`;
+      }
+      if (spatial) {
+        d.node.push(node('GlobalAveragePool', [x], [`${name}/pooled`], `memlens_tap_${i}`));
+        d.node.push(node('Flatten', [`${name}/pooled`], [name], `memlens_tap_${i}/flatten`, { axis: 1 }));
+      } else if (axes.length === 0) {
+        d.node.push(node('Identity', [x], [name], `memlens_tap_${i}`));
+      } else {
+        const reduce = node('ReduceMean', [x], [name], `memlens_tap_${i}`, { keepdims: 0 });
+        if (axesAsInput) reduce.input.push(ints(`${name}/axes`, axes));
+        else reduce.attribute.push(create('AttributeProto', { name: 'axes', type: AttributeType.INTS, ints: axes }));
+        d.node.push(reduce);
+      }
     });
   });
 }

@@ -30,10 +30,12 @@ export interface LayerNode {
 
 /** The prunable layers, in forward order, named as units/discoverLayers names them (and results do). */
 export function findLayers(model: { proto: ModelProto }, index: GraphIndex): LayerNode[] {
-  const names = discoverLayers(model, index).filter((l) => l.prunable).map((l) => l.name);
-  const layers = index.topologicalOrder().flatMap((n) => asLayer(index, n) ?? []);
-  // Both walk the topological order with units' weightLayer, so the k-th rows are the same node.
-  return layers.map((l, k) => ({ ...l, name: names[k] }));
+  // The layer records of units/ name each node; found by the node's output, not by list position.
+  const names = new Map(discoverLayers(model, index).filter((l) => l.prunable).map((l) => [l.output, l.name]));
+  return index.topologicalOrder().flatMap((n) => {
+    const l = asLayer(index, n);
+    return l ? [{ ...l, name: names.get(n.output[0]) ?? l.name }] : [];
+  });
 }
 
 export function asLayer(index: GraphIndex, node: NodeProto): LayerNode | undefined {

@@ -63,6 +63,11 @@ function silu(index: GraphIndex, t: string): ChainStep | undefined {
   return { tensor: mul.output[0], nodes: [sig!, mul], kind: 'activation' };
 }
 
+/** True when `t` feeds a multi-node GELU or SiLU: its Sigmoid is then part of a signed activation. */
+export function signedPattern(index: GraphIndex, t: string): boolean {
+  return (erfGelu(index, t) ?? silu(index, t)) !== undefined;
+}
+
 function step(index: GraphIndex, t: string, units: number): ChainStep | undefined {
   const pattern = erfGelu(index, t) ?? silu(index, t);
   if (pattern) return pattern;

@@ -6,6 +6,7 @@ import { indexModel, type GraphIndex, type ModelProto, type NodeProto } from '..
 import { opTraits } from '../onnx/op-traits.js';
 import { activationTensor } from './chain.js';
 import { weightLayer, type WeightLayer } from './layers.js';
+import { unitReads } from './read.js';
 import { sourceThroughMoves, transformerRoles, type Role } from './roles.js';
 
 const ROLE_KIND: Record<Role, LayerKind> = {
@@ -44,6 +45,7 @@ function addedLayer(index: GraphIndex, add: NodeProto, byTensor: Map<string, Wei
 /** Every layer of the model's main graph, in forward order. */
 export function discoverLayers(model: { proto: ModelProto }, index: GraphIndex = indexModel(model.proto)): LayerInfo[] {
   const order = index.topologicalOrder();
+  const position = new Map(order.map((n, i) => [n, i]));
   const weights = order.map((n) => weightLayer(index, n)).filter((l): l is WeightLayer => l !== undefined);
   const roles = transformerRoles(index, weights);
   const isViT = roles.size > 0;
@@ -76,7 +78,10 @@ export function discoverLayers(model: { proto: ModelProto }, index: GraphIndex =
         op: n.op_type,
         kind: layerKind(l, role),
         tensor: l.tensor,
+        output: n.output[0],
         units: l.units,
+        ...readsOrReason(unitReads(index, n.output[0], l.tensor, l.units, opTraits(n.op_type).unitAxis!, position)),
+        weights: l.weights,
         params: l.params,
         prunable: true,
         ...(role ? { block } : {}),
@@ -84,9 +89,16 @@ export function discoverLayers(model: { proto: ModelProto }, index: GraphIndex =
       continue;
     }
     const extra = extraRow(index, n, isViT, byTensor, blockOf, roles);
-    if (extra) rows.push({ ...extra, name: unique(n), op: n.op_type, params: 0, prunable: false });
+    if (!extra) continue;
+    const rule = index.shape(extra.tensor)?.length === 4 ? 'channels-first' : 'last';
+    const reads = readsOrReason(unitReads(index, extra.tensor, extra.tensor, extra.units, rule, position));
+    rows.push({ ...extra, name: unique(n), op: n.op_type, output: n.output[0], ...reads, params: 0, prunable: false });
   }
   return rows;
+}
+
+function readsOrReason(r: ReturnType<typeof unitReads>): Pick<LayerInfo, 'read' | 'noUnits'> {
+  return 'reason' in r ? { noUnits: r.reason } : { read: r.read };
 }
 
 function extraRow(

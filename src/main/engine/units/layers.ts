@@ -11,6 +11,8 @@ export interface WeightLayer {
   units: number;
   /** Weight plus bias elements (the bias of a MatMul is the constant Add after it). */
   params: number;
+  /** The weight constant and the bias constant where there is one. */
+  weights: string[];
   /** Conv with one input channel per group and more than one group. */
   depthwise: boolean;
   /** The activation tensor (end of the per-channel chain after the node). */
@@ -55,12 +57,14 @@ export function weightLayer(index: GraphIndex, node: NodeProto): WeightLayer | u
   const bias = op === 'MatMul' ? chain.find((s) => s.kind === 'bias' && s.nodes[0].op_type === 'Add') : undefined;
   const biasInput = bias && bias.nodes[0].input.find((i) => index.isConstant(i));
   const group = op === 'Conv' ? attrInt(node, 'group', 1) : 1;
+  const biasName = op === 'MatMul' ? biasInput : node.input[2] || undefined;
   return {
     node,
     op,
     weight,
     units,
-    params: elementCount(weight) + (op === 'MatMul' ? size(index, biasInput) : size(index, node.input[2])),
+    params: elementCount(weight) + size(index, biasName),
+    weights: [node.input[1], ...(biasName && index.isConstant(biasName) ? [biasName] : [])],
     depthwise: group > 1 && dims[1] === 1,
     tensor: unfoldBatch(index, chain.length ? chain[chain.length - 1].tensor : node.output[0]),
     activated: chain.some((s) => s.kind === 'activation'),

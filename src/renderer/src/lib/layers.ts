@@ -5,6 +5,10 @@ export interface LayerRow {
   name: string;
   units: number;
   meanUnitMem: number;
+  /** UnitMem read from signed values (the raw policy, docs/UNITS.md): it can leave [0, 1]. */
+  signed: boolean;
+  /** Why UnitMem did not measure the layer (no identifiable unit axis). */
+  reason?: string;
   /** Absent until LayerMem has been computed. */
   layermem?: number;
   delta?: number;
@@ -27,15 +31,28 @@ export function layerRows(unitmem?: UnitMemResult, layermem?: LayerMemResult, fo
     return {
       name,
       units: u?.units ?? 0,
-      meanUnitMem: u ? mean(u.unitmem) : Number.NaN,
+      meanUnitMem: u && u.unitmem.length ? mean(u.unitmem) : Number.NaN,
+      signed: u?.signed === true,
+      ...(u?.reason ? { reason: u.reason } : {}),
       ...(l ? { layermem: l.layermem, delta: l.delta } : {}),
     };
   });
 }
 
-/** Box-plot data of the UnitMem distribution per layer: [min, q1, median, q3, max]. */
-export function unitMemBoxes(unitmem: UnitMemResult): { names: string[]; boxes: number[][] } {
-  return { names: unitmem.layers.map((l) => l.name), boxes: unitmem.layers.map((l) => fiveNumbers(l.unitmem)) };
+/** The box plot's value axis: UnitMem's range for rates. */
+export const UNITMEM_AXIS = { min: 0, max: 1 } as const;
+
+/**
+ * Box-plot data of the UnitMem distribution per layer: [min, q1, median, q3, max] in `five`, and in
+ * `boxes` clipped to UNITMEM_AXIS, so that a signed layer (raw policy, values like -3 or 49) cannot
+ * stretch the axis and flatten every other layer; `signed` marks it and `five` keeps its
+ * real numbers for the tooltip.
+ */
+export function unitMemBoxes(unitmem: UnitMemResult): { names: string[]; signed: boolean[]; boxes: number[][]; five: number[][] } {
+  const layers = unitmem.layers.filter((l) => l.unitmem.length);
+  const five = layers.map((l) => fiveNumbers(l.unitmem));
+  const clip = (v: number) => Math.min(UNITMEM_AXIS.max, Math.max(UNITMEM_AXIS.min, v));
+  return { names: layers.map((l) => l.name), signed: layers.map((l) => l.signed === true), boxes: five.map((f) => f.map(clip)), five };
 }
 
 /**

@@ -1,6 +1,8 @@
 // Requests built from the open project and a screen's form, so every screen sends the project's
 // own data paths and normalization (the engine never guesses them).
+import { DEFAULT_ACTIVATION } from '../../../shared/api.js';
 import type {
+  ActivationPolicy,
   ClassMemRequest,
   CompareRequest,
   FinetuneRequest,
@@ -21,12 +23,12 @@ function need(value: string | undefined, what: string, p: ProjectInfo): string {
   return value;
 }
 
-export function unitmemRequest(p: ProjectInfo, views: number): UnitMemRequest {
-  return { model: p.model, data: p.data.candidates, views, augment: p.augment, ...norm(p) };
+export function unitmemRequest(p: ProjectInfo, views: number, activation: ActivationPolicy = DEFAULT_ACTIVATION): UnitMemRequest {
+  return { model: p.model, data: p.data.candidates, views, augment: p.augment, activation, ...norm(p) };
 }
 
-export function classmemRequest(p: ProjectInfo): ClassMemRequest {
-  return { model: p.model, data: p.data.candidates, ...norm(p) };
+export function classmemRequest(p: ProjectInfo, activation: ActivationPolicy = DEFAULT_ACTIVATION): ClassMemRequest {
+  return { model: p.model, data: p.data.candidates, activation, ...norm(p) };
 }
 
 export function layermemRequest(p: ProjectInfo, views: number): LayerMemRequest {

@@ -1,5 +1,8 @@
 import type { ClassMemResult, UnitMemResult } from '../../../shared/api.js';
 
+/** What a "(signed)" mark means, wherever UnitMem numbers are shown (docs/UNITS.md "raw"). */
+export const SIGNED_NOTE = 'read from signed values (activation raw): UnitMem can leave [0, 1]';
+
 export interface UnitRow {
   layer: string;
   unit: number;
@@ -10,6 +13,8 @@ export interface UnitRow {
   /** Its highest-mu samples, highest first (the first is `sample`). */
   top: TopSample[];
   classmem?: number;
+  /** Present when the layer was read from signed values (activation raw): UnitMem can leave [0, 1]. */
+  signed?: true;
   /** Class name the unit prefers, when ClassMem is known. */
   argmaxClass?: string;
 }
@@ -27,11 +32,11 @@ export function unitRows(unitmem: UnitMemResult, classmem?: ClassMemResult): Uni
   const rows: UnitRow[] = [];
   for (const l of unitmem.layers) {
     const c = cm.get(l.name);
-    for (let u = 0; u < l.units; u++) {
+    for (let u = 0; u < l.unitmem.length; u++) {
       const sample = unitmem.samples[l.argmaxSample[u]];
       // Score files written before top-k carry only the argmax.
       const top = l.top && l.topMu ? l.top[u].map((i, k) => ({ sample: unitmem.samples[i], mu: l.topMu![u][k] })) : [{ sample, mu: l.muMax[u] }];
-      const row: UnitRow = { layer: l.name, unit: u, unitmem: l.unitmem[u], muMax: l.muMax[u], sample, top };
+      const row: UnitRow = { layer: l.name, unit: u, unitmem: l.unitmem[u], muMax: l.muMax[u], sample, top, ...(l.signed ? { signed: true as const } : {}) };
       if (c) {
         row.classmem = c.classmem[u];
         row.argmaxClass = classmem!.classes[c.argmaxClass[u]];
