@@ -15,6 +15,11 @@ export interface ProjectFile {
   data: {
     /** The candidate points whose memorization is measured. */
     candidates: string;
+    /**
+     * Points f and its reference g both trained on: compare's SSLMem gap (candidates minus control)
+     * tells lower memorization from damage that raises every distance.
+     */
+    control?: string;
     /** Labelled splits for downstream evaluation. */
     train?: string;
     test?: string;
