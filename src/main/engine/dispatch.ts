@@ -84,6 +84,7 @@ export const API_SPECS: { [M in ApiMethod]: SpecOf<M> } = {
     train: need('string'),
     test: need('string'),
     reference: opt('string'),
+    control: opt('string'),
     strategies: need('strings', STRATEGY_NAMES),
     ratios: need('numbers'),
     scopes: opt('strings', SCOPES),

@@ -1,0 +1,33 @@
+// How the comparison's figures read wherever they are shown (CLI table, report.html, the Compare
+// screen): accuracy in percent with its 95% interval, SSLMem to four places, p-values, verdicts.
+import type { CompareTest, ComparePoint, Interval } from './documents.js';
+
+/** 0.7925 -> "79.25" (digits after the point: `digits`). */
+export const percent = (v: number, digits = 2) => (100 * v).toFixed(digits);
+
+/** "79.25 [77.60, 80.90]" (no interval: the value alone). */
+export function percentWithInterval(v: number, ci: Interval, digits = 2): string {
+  return ci ? `${percent(v, digits)} [${percent(ci[0], digits)}, ${percent(ci[1], digits)}]` : percent(v, digits);
+}
+
+export function signedWithInterval(v: number, ci: Interval): string {
+  const f = (x: number) => (x >= 0 ? '+' : '') + x.toFixed(4);
+  return ci ? `${f(v)} [${f(ci[0])}, ${f(ci[1])}]` : f(v);
+}
+
+export function pValue(p: number): string {
+  return p < 0.001 ? '< 0.001' : p.toFixed(3);
+}
+
+/** "high layer 10%" / "none". */
+export function pointName(p: Pick<ComparePoint, 'strategy' | 'scope' | 'ratio'>): string {
+  return p.strategy === 'none' ? 'none' : `${p.strategy} ${p.scope} ${percent(p.ratio, 0)}%`;
+}
+
+const METRIC_NAMES: Record<CompareTest['metric'], string> = { accuracy: 'accuracy', sslmemGap: 'SSLMem gap' };
+
+/** "high vs random, layer 10%, accuracy: -3.20 points [-5.1, -1.3], p 0.002, lower". */
+export function testLine(t: CompareTest): string {
+  const diff = t.metric === 'accuracy' ? `${percentWithInterval(t.difference, t.ci95)} points` : signedWithInterval(t.difference, t.ci95);
+  return `${t.a} vs ${t.b}, ${t.scope} ${percent(t.ratio, 0)}%, ${METRIC_NAMES[t.metric]}: ${diff}, p ${pValue(t.pValue)}, ${t.verdict}`;
+}
