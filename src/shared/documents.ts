@@ -260,6 +260,25 @@ export interface CompareRequest extends DataOptions {
   views?: number;
   /** Folder for compare.json, compare.csv, report.html and the pruned models. */
   out?: string;
+  /** Without `out`: keep the sweep in this project's sweeps folder, listed by listSweeps. */
+  project?: string;
+}
+
+/** A sweep kept in a project's folder, as listed for reopening (newest first). */
+export interface SavedSweepInfo {
+  /** The folder holding compare.json (openCompare's path). */
+  path: string;
+  /** When it was written (ISO 8601). */
+  created: string;
+  /** What the sweep was: from its settings; absent with `error`. */
+  strategies?: string[];
+  ratios?: number[];
+  probe?: string;
+  views?: number;
+  seeds?: number[];
+  reference?: boolean;
+  /** Why the folder does not open (a broken or foreign compare.json). */
+  error?: string;
 }
 
 /** [lower, upper] of a 95% interval; null where the document has none (version 1 files). */

@@ -85,6 +85,7 @@ export const API_SPECS: { [M in ApiMethod]: SpecOf<M> } = {
     test: need('string'),
     reference: opt('string'),
     control: opt('string'),
+    project: opt('string'),
     strategies: need('strings', STRATEGY_NAMES),
     ratios: need('numbers'),
     scopes: opt('strings', SCOPES),
@@ -94,6 +95,7 @@ export const API_SPECS: { [M in ApiMethod]: SpecOf<M> } = {
     out: opt('string'),
   },
   openCompare: { path: need('string') },
+  listSweeps: { project: need('string') },
   finetune: {
     ...DATA,
     model: need('string'),

@@ -1,9 +1,8 @@
 import type { PruneStrategy } from '../../../shared/api.js';
 import { COMPARE_DEFAULTS } from '../../../shared/compare-defaults.js';
 import { compareCsv } from '../../../shared/compare-csv.js';
-import { percentWithInterval, pointName, signedWithInterval, testLine } from '../../../shared/compare-format.js';
+import { percentWithInterval, pointName, settingsLines, signedWithInterval, testLine } from '../../../shared/compare-format.js';
 import { STRATEGY_NAMES } from '../../../shared/strategies.js';
-import { settingsLines } from '../../engine/evaluate/report.js';
 import { compare as runCompare } from '../../engine/evaluate/sweep.js';
 import { checkKnown, list, num, numList, str, UsageError } from '../args.js';
 import { DATA_OPTIONS, dataOptions } from '../data-options.js';

@@ -14,6 +14,8 @@
  *   scopes x ratios. Defaults: src/shared/compare-defaults.ts.
  * - `openSavedSweep(path): Promise<CompareResult>` — a compare.json written by `compare` with `out` (or
  *   its folder) read back and checked, for the Compare screen; version 1 files open upgraded.
+ * - `listSweeps(project)`: the sweeps compare kept with `project` (in .memlens-sweeps beside the
+ *   project file), newest first, for reopening.
  * - `runPaperExperiment(projectPath, { seeds?, views?, out?, limit? }, ctl?)` and `paperTable(result)` —
  *   the METRICS.md table (none / high / random / low x per layer 10%, 20%, global 10%) with
  *   intervals, and per paper claim holds / reversed / not significant.
@@ -37,4 +39,5 @@ export { lbfgs, type LbfgsOptions, type LbfgsResult, type Objective } from './lb
 export { runProbe, probeSettings, type ProbeScore, type ProbeSettings } from './probe.js';
 export { compareReport } from './report.js';
 export { openSavedSweep } from './saved-sweep.js';
+export { listSweeps, newSweepFolder, sweepsFolder } from './sweep-store.js';
 export type { Features, Labelled } from './features.js';

@@ -2,7 +2,7 @@
 // accuracy vs pruned fraction per strategy, accuracy vs measured memorization — with 95% intervals
 // as error bars, the points table, the paired tests and the settings. Colours: strategies.ts.
 import type { ComparePoint, CompareResult } from '../../../shared/api.js';
-import { percent, percentWithInterval, pValue, signedWithInterval } from '../../../shared/compare-format.js';
+import { percent, percentWithInterval, pValue, settingsLines, signedWithInterval } from '../../../shared/compare-format.js';
 import { strategyColor } from '../../../shared/strategies.js';
 import { escapeHtml, svgChart, type ChartPoint, type Series } from './svg-chart.js';
 
@@ -79,20 +79,6 @@ function testsTable(r: CompareResult): string {
     t.metric === 'accuracy' ? percentWithInterval(t.difference, t.ci95) : signedWithInterval(t.difference, t.ci95), pValue(t.pValue), t.verdict,
   ]);
   return htmlTable(['test', 'cell', 'metric', 'difference [95% CI]', 'p', 'verdict'], body);
-}
-
-/** The settings every figure depends on, as one line each. */
-export function settingsLines(r: CompareResult): string[] {
-  const s = r.settings;
-  const ssl = s.sslmem as { reference?: { path: string }; control?: string } | undefined;
-  const boot = s.bootstrap as { resamples?: number; seed?: number } | undefined;
-  return [
-    `probe: ${s.probe}${s.probe === 'knn' ? ` (k ${s.k})` : ''}, trained on ${s.train}, tested on ${s.test}`,
-    `memorization on ${s.data}: ${s.views} views per point${ssl?.reference ? `; SSLMem against ${ssl.reference.path}, control ${ssl.control}` : '; no reference encoder (no SSLMem)'}`,
-    `seeds ${JSON.stringify(s.seeds)} (random strategy; the others use the first)`,
-    boot ? `95% intervals: bootstrap, ${boot.resamples} resamples, seed ${boot.seed}; tests: paired bootstrap against random, p < 0.05` : 'no intervals (version 1 file)',
-    `latency: ${s.latency}`,
-  ];
 }
 
 export function compareReport(r: CompareResult): string {

@@ -24,6 +24,7 @@ import { measureMemorization, memorizationPlan, type MemorizationPlan } from './
 import { probeSettings, type ProbeSettings } from './probe.js';
 import { compareReport } from './report.js';
 import { BOOTSTRAP } from './stats.js';
+import { newSweepFolder } from './sweep-store.js';
 
 export const COMPARE_SCHEMA = 'memlens.compare/2';
 
@@ -121,7 +122,9 @@ export async function compare(req: CompareOptions, ctl: JobControl = {}): Promis
   const data = await openProbeData(req);
   const probe = probeSettings({ ...req, probe: req.probe ?? COMPARE_DEFAULTS.probe });
   const scores = await memorization.unitmem(req.model, ctl);
-  const out = req.out ? resolve(req.out) : await mkdtemp(join(tmpdir(), 'memlens-compare-'));
+  // Kept: `out`, or a new folder of the project's sweeps (the app); else a temp folder, removed after.
+  const keep = req.out ? resolve(req.out) : req.project ? await newSweepFolder(req.project) : undefined;
+  const out = keep ?? (await mkdtemp(join(tmpdir(), 'memlens-compare-')));
   const modelsDir = join(out, 'models');
   await mkdir(modelsDir, { recursive: true });
   try {
@@ -138,7 +141,7 @@ export async function compare(req: CompareOptions, ctl: JobControl = {}): Promis
       points: comparePoints(all),
       tests: compareTests(all),
     };
-    if (req.out) {
+    if (keep) {
       const files = { json: join(out, 'compare.json'), csv: join(out, 'compare.csv'), html: join(out, 'report.html') };
       result.files = files;
       await writeFileAtomic(files.csv, compareCsv(result));
@@ -147,6 +150,6 @@ export async function compare(req: CompareOptions, ctl: JobControl = {}): Promis
     }
     return result;
   } finally {
-    if (!req.out) await rm(out, { recursive: true, force: true });
+    if (!keep) await rm(out, { recursive: true, force: true });
   }
 }

@@ -63,8 +63,10 @@ export function compareRequest(p: ProjectInfo, strategies: PruneStrategy[], rati
     data: p.data.candidates,
     train: need(p.data.train, 'train data', p),
     test: need(p.data.test, 'test data', p),
-    // With a reference every point also gets the LayerMem of the embedding.
-    ...(p.reference ? { reference: p.reference } : {}),
+    // With a reference and a control set every point also gets the SSLMem gap (docs/compare.md).
+    ...(p.reference && p.data.control ? { reference: p.reference, control: p.data.control } : {}),
+    // Kept in the project's sweeps folder, listed for reopening.
+    project: p.path,
     strategies,
     ratios,
     scopes,
