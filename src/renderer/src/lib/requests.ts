@@ -56,7 +56,15 @@ export function pruneRequest(p: ProjectInfo, f: PruneForm, scores: UnitMemResult
   };
 }
 
-export function compareRequest(p: ProjectInfo, strategies: PruneStrategy[], ratios: number[], scopes: ('layer' | 'global')[], probe: 'knn' | 'linear', views: number): CompareRequest {
+export function compareRequest(
+  p: ProjectInfo,
+  strategies: PruneStrategy[],
+  ratios: number[],
+  scopes: ('layer' | 'global')[],
+  probe: 'knn' | 'linear',
+  views: number,
+  seeds?: number[],
+): CompareRequest {
   if (strategies.length === 0) throw new Error('choose at least one strategy');
   return {
     model: p.model,
@@ -72,6 +80,7 @@ export function compareRequest(p: ProjectInfo, strategies: PruneStrategy[], rati
     scopes,
     probe,
     views,
+    ...(seeds ? { seeds } : {}),
     ...norm(p),
   };
 }
