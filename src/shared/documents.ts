@@ -363,6 +363,13 @@ export interface FinetuneResult {
   model: ModelRef;
   settings: Record<string, unknown>;
   layers: string[];
+  /**
+   * How both accuracies were obtained: the same linear head trained the same way (optimizer, epochs,
+   * lr, batch, seed), on the frozen encoder for the baseline, with the chosen layers for the
+   * fine-tuned one. Not `memlens evaluate`'s probe (L-BFGS to convergence on fixed embeddings),
+   * which reads higher. Absent in result files written before.
+   */
+  probe?: { kind: 'linear head'; optimizer: 'adamw' | 'sgd'; epochs: number; lr: number; batch: number; seed: number };
   /** Head only (no encoder tensor trained), same data, epochs and seed; per-epoch figures as in `epochs`. */
   baseline: { accuracy: number; epochs?: { loss: number; accuracy: number }[] };
   finetuned: { accuracy: number };

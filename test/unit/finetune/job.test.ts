@@ -29,6 +29,8 @@ describe('finetune job', () => {
     expect(r.layers).toEqual(['conv2']);
     expect(r.epochs).toHaveLength(3);
     expect(r.baseline.epochs).toHaveLength(3);
+    // Both accuracies come from one head training procedure, recorded with the result.
+    expect(r.probe).toEqual({ kind: 'linear head', optimizer: 'adamw', epochs: 3, lr: 0.1, batch: 16, seed: 0 });
     // Dark vs bright: a trained head separates them on any encoder.
     expect(r.finetuned.accuracy).toBeGreaterThan(0.9);
     expect(r.epochs[2].loss).toBeLessThan(r.epochs[0].loss);

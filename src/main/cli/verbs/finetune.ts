@@ -1,4 +1,5 @@
 import type { FinetuneResult } from '../../../shared/api.js';
+import { probeText } from '../../../shared/finetune-format.js';
 import { formatPercent } from '../../../shared/format.js';
 import { finetune as runFinetune, resultPath } from '../../engine/finetune/job.js';
 import { checkKnown, flag, num, str, UsageError } from '../args.js';
@@ -20,6 +21,7 @@ function summary(r: FinetuneResult): string {
         `  ${String(i + 1).padStart(5)}  ${(base[i]?.loss ?? NaN).toFixed(4).padStart(14)}  ${pct(base[i]?.accuracy ?? NaN).padStart(7)}  ${e.loss.toFixed(4).padStart(15)}  ${pct(e.accuracy).padStart(7)}`,
     ),
     `test accuracy: head only ${pct(r.baseline.accuracy)}, fine-tuned ${pct(r.finetuned.accuracy)}`,
+    ...(r.probe ? [`  both: ${probeText(r.probe)}`] : []),
     ...normalizationLine(r.settings),
     ...(r.out ? [`wrote ${r.out} and ${resultPath(r.out)}`] : ['no --out: the fine-tuned model was not written']),
   ].join('\n');

@@ -148,6 +148,7 @@ export async function finetune(req: FinetuneRequest, ctl: JobControl = {}): Prom
     model: { path: model.path, sha256: model.sha256 },
     settings: recorded,
     layers: names,
+    probe: { kind: 'linear head', optimizer, epochs, lr, batch: ds.batch, seed: ds.seed },
     baseline: { accuracy: last(baseline.stats), epochs: baseline.stats },
     finetuned: { accuracy: last(tuned.stats) },
     epochs: tuned.stats,
