@@ -87,3 +87,20 @@ describe('memlens compare --reference --control', () => {
     expect(lines).toEqual([expect.stringMatching(/^memlens compare: LayerMem compares one embedding: .*ssl-cnn-f\.onnx ends in pool .*\(128 units\), reference .*ssl-vit-g\.onnx in .*\(64 units\)$/)]);
   });
 });
+
+describe('memlens demo', () => {
+  it("prints the paper's table with intervals, the SSLMem gaps and a verdict per claim and cell", () => {
+    // Small: 100 images per set, 2 views, one seed.
+    const r = memlens(['demo', '--limit', '100', '--views', '2', '--seeds', '0']);
+    expect(r.stderr.split('\n').filter((l) => l.startsWith('memlens'))).toEqual([]);
+    expect(r.code).toBe(0);
+    const interval = String.raw`\d+\.\d\d \[\d+\.\d\d, \d+\.\d\d\]`;
+    for (const row of ['none', 'highest UnitMem', 'random', 'lowest UnitMem']) {
+      expect(r.stdout).toMatch(new RegExp(`^${row} +${interval} +${interval} +${interval}$`, 'm'));
+    }
+    expect(r.stdout).toMatch(/^SSLMem gap at the embedding \(candidates minus control\)/m);
+    const claims = [...r.stdout.matchAll(/^ {2}(holds|reversed|not significant) +(highest|lowest) UnitMem pruned: (lower|higher) accuracy than random, (per layer 10%|per layer 20%|global 10%): (high|low) - random -?\d+\.\d\d \[.*\] points, p [<\d. ]+$/gm)];
+    // Two claims in each of the three cells.
+    expect(claims).toHaveLength(6);
+  }, 600_000);
+});

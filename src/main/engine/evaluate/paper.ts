@@ -4,7 +4,7 @@
 // memorization measured on it, and per claim of the paper whether it holds here (docs/compare.md).
 import type { ComparePoint, CompareResult, CompareTest, JobControl, PruneStrategy } from '../../../shared/api.js';
 import { COMPARE_DEFAULTS } from '../../../shared/compare-defaults.js';
-import { percentWithInterval, signedWithInterval, testLine } from '../../../shared/compare-format.js';
+import { percentWithInterval, pValue, signedWithInterval, testLine } from '../../../shared/compare-format.js';
 import { MemLensError } from '../errors.js';
 import { loadProject } from '../project/project.js';
 import { compare, type GridCell } from './sweep.js';
@@ -59,8 +59,8 @@ const cellName = (c: GridCell) => `${c.scope === 'layer' ? 'per layer' : 'global
 
 /** The paper's claims, each a paired test against random: the strategy's accuracy is lower / higher. */
 const CLAIMS: { strategy: PruneStrategy; expect: 'lower' | 'higher'; text: string }[] = [
-  { strategy: 'high', expect: 'lower', text: 'pruning the highest-UnitMem units costs more accuracy than random' },
-  { strategy: 'low', expect: 'higher', text: 'pruning the lowest-UnitMem units costs less accuracy than random' },
+  { strategy: 'high', expect: 'lower', text: 'highest UnitMem pruned: lower accuracy than random' },
+  { strategy: 'low', expect: 'higher', text: 'lowest UnitMem pruned: higher accuracy than random' },
 ];
 
 /** holds / reversed / not significant, from the test's verdict and the direction the claim expects. */
@@ -76,7 +76,7 @@ export function claimOutcome(verdict: CompareTest['verdict'], expected: 'lower' 
 export function paperTable(r: CompareResult): string {
   const at = (strategy: string, c: GridCell) => r.points.find((x) => x.strategy === strategy && x.scope === c.scope && x.ratio === c.ratio);
   const none = r.points.find((x) => x.strategy === 'none');
-  const w = 26;
+  const w = 28;
   const cellText = (p?: ComparePoint) => (p ? percentWithInterval(p.accuracy.mean, p.accuracy.ci95) : '-');
   const lines = [
     `${r.settings.probe} probe accuracy (%) [95% interval] after pruning ${r.model.path}`,
@@ -97,7 +97,8 @@ export function paperTable(r: CompareResult): string {
     for (const c of PAPER_GRID) {
       const t = r.tests.find((x) => x.a === claim.strategy && x.metric === 'accuracy' && x.scope === c.scope && x.ratio === c.ratio);
       if (!t) continue;
-      lines.push(`  ${claimOutcome(t.verdict, claim.expect).padEnd(16)}${claim.text}, ${cellName(c)}: ${testLine(t)}`);
+      const diff = `${t.a} - ${t.b} ${percentWithInterval(t.difference, t.ci95)} points, p ${pValue(t.pValue)}`;
+      lines.push(`  ${claimOutcome(t.verdict, claim.expect).padEnd(16)}${claim.text}, ${cellName(c)}: ${diff}`);
     }
   }
   const gaps = r.tests.filter((t) => t.metric === 'sslmemGap');
