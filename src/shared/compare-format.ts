@@ -1,9 +1,10 @@
 // How the comparison's figures read wherever they are shown (CLI table, report.html, the Compare
 // screen): accuracy in percent with its 95% interval, SSLMem to four places, p-values, verdicts.
 import type { CompareResult, CompareTest, ComparePoint, Interval } from './documents.js';
+import { formatFixed } from './format.js';
 
-/** 0.7925 -> "79.25" (digits after the point: `digits`). */
-export const percent = (v: number, digits = 2) => (100 * v).toFixed(digits);
+/** 0.7925 -> "79.25" (digits after the point: `digits`; no sign on a zero, as format.ts). */
+export const percent = (v: number, digits = 2) => formatFixed(100 * v, digits);
 
 /** "79.25 [77.60, 80.90]" (no interval: the value alone). */
 export function percentWithInterval(v: number, ci: Interval, digits = 2): string {
@@ -11,7 +12,10 @@ export function percentWithInterval(v: number, ci: Interval, digits = 2): string
 }
 
 export function signedWithInterval(v: number, ci: Interval): string {
-  const f = (x: number) => (x >= 0 ? '+' : '') + x.toFixed(4);
+  const f = (x: number) => {
+    const s = formatFixed(x, 4);
+    return s.startsWith('-') ? s : `+${s}`;
+  };
   return ci ? `${f(v)} [${f(ci[0])}, ${f(ci[1])}]` : f(v);
 }
 

@@ -1,7 +1,8 @@
-import type { PruneStrategy } from '../../../shared/api.js';
+import type { CompareResult, PruneStrategy } from '../../../shared/api.js';
 import { COMPARE_DEFAULTS } from '../../../shared/compare-defaults.js';
 import { compareCsv } from '../../../shared/compare-csv.js';
 import { percentWithInterval, pointName, settingsLines, signedWithInterval, testLine } from '../../../shared/compare-format.js';
+import { formatCount } from '../../../shared/format.js';
 import { STRATEGY_NAMES } from '../../../shared/strategies.js';
 import { compare as runCompare } from '../../engine/evaluate/sweep.js';
 import { checkKnown, list, num, numList, str, UsageError } from '../args.js';
@@ -28,7 +29,7 @@ export const compare: Verb = {
     }
     // --out is the report folder here, not a JSON file: the document goes to DIR/compare.json.
     args.options.delete('out');
-    return runMetricVerb(
+    return runMetricVerb<CompareResult>(
       args,
       (ctl) =>
         runCompare(
@@ -54,7 +55,7 @@ export const compare: Verb = {
             return (
               `  ${pointName(p).padEnd(20)} acc ${percentWithInterval(p.accuracy.mean, p.accuracy.ci95).padEnd(22)} UnitMem ${p.memorization.unitmem.mean.toFixed(4)}  ` +
               (s ? `SSLMem gap ${signedWithInterval(s.gap, s.ci95)}  ` : '') +
-              `params ${Math.round(p.params)}  ${p.latencyMs.toFixed(3)} ms/image`
+              `params ${formatCount(p.params)}  ${p.latencyMs.toFixed(3)} ms/image`
             );
           }),
           ...(r.tests.length ? ['against random (paired bootstrap):', ...r.tests.map((t) => `  ${testLine(t)}`)] : []),

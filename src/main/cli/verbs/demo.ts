@@ -1,5 +1,6 @@
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { CompareResult } from '../../../shared/api.js';
 import { compareCsv } from '../../../shared/compare-csv.js';
 import { COMPARE_DEFAULTS } from '../../../shared/compare-defaults.js';
 import { paperTable, runPaperExperiment } from '../../engine/evaluate/paper.js';
@@ -18,7 +19,7 @@ export const demo: Verb = {
     const out = str(args, 'out');
     // --out is the report folder here (DIR/compare.json), not a JSON file.
     args.options.delete('out');
-    return runMetricVerb(
+    return runMetricVerb<CompareResult>(
       args,
       (ctl) => runPaperExperiment(project, { seeds: numList(args, 'seeds'), views: num(args, 'views'), limit: num(args, 'limit'), ...(out ? { out } : {}) }, ctl),
       compareCsv,

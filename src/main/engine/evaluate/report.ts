@@ -3,6 +3,7 @@
 // as error bars, the points table, the paired tests and the settings. Colours: strategies.ts.
 import type { ComparePoint, CompareResult } from '../../../shared/api.js';
 import { percent, percentWithInterval, pValue, settingsLines, signedWithInterval } from '../../../shared/compare-format.js';
+import { formatCount } from '../../../shared/format.js';
 import { strategyColor } from '../../../shared/strategies.js';
 import { escapeHtml, svgChart, type ChartPoint, type Series } from './svg-chart.js';
 
@@ -66,7 +67,7 @@ function pointsTable(points: ComparePoint[]): string {
       percentWithInterval(p.accuracy.mean, p.accuracy.ci95),
       p.memorization.unitmem.mean.toFixed(4) + (p.memorization.unitmem.measured ? '' : ' (not re-measured)'),
       ...(ssl ? (s ? [s.candidates.toFixed(4), s.control.toFixed(4), signedWithInterval(s.gap, s.ci95)] : ['-', '-', '-']) : []),
-      String(Math.round(p.params)), (p.flops / 1e6).toFixed(2), p.latencyMs.toFixed(3),
+      formatCount(p.params), (p.flops / 1e6).toFixed(2), p.latencyMs.toFixed(3),
     ];
   });
   return htmlTable(head, body);
