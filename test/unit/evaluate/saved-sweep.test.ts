@@ -93,7 +93,7 @@ describe('openSavedSweep', () => {
       ['list.json', [1, 2], /list\.json: not a MemLens comparison \(schema memlens\.compare\/2 or memlens\.compare\/1 expected, found none\)$/],
       ['empty.json', doc({ points: [] }), /empty\.json: points must be a non-empty list$/],
       ['nomodel.json', doc({ model: 'x' }), /nomodel\.json: model\.path must be a string$/],
-      ['strategy.json', doc({ points: [point('best', 0.2, 0.7)] }), /strategy\.json: point 0: strategy must be one of none, high, low, random, l1$/],
+      ['strategy.json', doc({ points: [point('best', 0.2, 0.7)] }), /strategy\.json: point 0: strategy must be one of none, high, low, random, l1, magnitude-l2$/],
       ['accuracy.json', doc({ points: [point('none', 0, 0.7), { ...point('low', 0.2, 0.7), accuracy: '0.7' }] }), /accuracy\.json: point 1: accuracy must be a number$/],
       ['v2-ci.json', v2({ points: [{ ...v2point('low', 0.2, 0.7), accuracy: { mean: 0.7, ci95: [0.6], perSeed: [0.7] } }] }), /v2-ci\.json: point 0: accuracy\.ci95 must be \[lower, upper\] or null$/],
       ['v2-measured.json', v2({ points: [{ ...v2point('low', 0.2, 0.7), memorization: { unitmem: { mean: 0.4 } } }] }), /v2-measured\.json: point 0: memorization\.unitmem\.measured must be true or false$/],

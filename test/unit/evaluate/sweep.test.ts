@@ -111,7 +111,7 @@ describe('compare refuses', () => {
 
   it('bad strategies, ratios and seeds before any work', async () => {
     const b = { ...base(), ratios: [0.1] };
-    await expect(compare({ ...b, strategies: ['best' as 'high'] })).rejects.toThrow(/^strategies must be some of high, low, random, l1; got best$/);
+    await expect(compare({ ...b, strategies: ['best' as 'high'] })).rejects.toThrow(/^strategies must be some of high, low, random, l1, magnitude-l2; got best$/);
     await expect(compare({ ...b, strategies: ['high'], ratios: [1.5] })).rejects.toThrow(/^pruning ratios must be in \(0, 1\), got 1.5$/);
     await expect(compare({ ...b, strategies: ['random'], seeds: [0.5] })).rejects.toThrow(/^seeds must be integers, got 0.5$/);
   });
