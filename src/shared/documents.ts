@@ -348,6 +348,8 @@ export interface FinetuneRequest extends DataOptions {
   test: string;
   layers: string;
   reference?: string;
+  /** Points f and the reference both trained on: with it the result gets the SSLMem gap before and after. */
+  control?: string;
   /** Points LayerMem ranks layers on for `auto` (default: the candidates of the project next to the model, else `train`). */
   data?: string;
   epochs?: number;
@@ -373,6 +375,11 @@ export interface FinetuneResult {
   /** Head only (no encoder tensor trained), same data, epochs and seed; per-epoch figures as in `epochs`. */
   baseline: { accuracy: number; epochs?: { loss: number; accuracy: number }[] };
   finetuned: { accuracy: number };
+  /**
+   * Memorization of the encoder before and after, measured as compare measures a pruned one: UnitMem
+   * re-measured on the candidates; with a reference and a control set, the SSLMem gap.
+   */
+  memorization?: { candidates: string; before: ComparePoint['memorization']; after: ComparePoint['memorization'] };
   epochs: { loss: number; accuracy: number }[];
   out?: string;
 }

@@ -103,6 +103,7 @@ export const API_SPECS: { [M in ApiMethod]: SpecOf<M> } = {
     test: need('string'),
     layers: need('string'),
     reference: opt('string'),
+    control: opt('string'),
     data: opt('string'),
     epochs: opt('number'),
     optimizer: opt('string', ['adamw', 'sgd']),

@@ -37,30 +37,33 @@ function groups(runs: Run[]): Run[][] {
 
 const sslRows = (g: Run[], set: 'candidates' | 'control'): Rows => g.map((r) => r.memorization.sslmem![set]);
 
+/** Memorization of one point: the runs' re-measured UnitMem pooled, and the SSLMem gap with its interval. */
+export function memorizationOf(runs: Memorization[], s: BootstrapSettings = BOOTSTRAP): ComparePoint['memorization'] {
+  const out: ComparePoint['memorization'] = { unitmem: { mean: meanUnitMem(runs), measured: true, layers: unitMemLayers(runs) } };
+  if (runs[0].sslmem) {
+    const rows = (set: 'candidates' | 'control'): Rows => runs.map((r) => r.sslmem![set]);
+    const gap = bootstrap(rows('candidates'), rows('control'), s);
+    const meanOf = (x: Rows) => mean(x.map((r) => mean(Array.from(r))));
+    out.sslmem = { candidates: meanOf(rows('candidates')), control: meanOf(rows('control')), gap: gap.estimate, ci95: gap.ci95 };
+  }
+  return out;
+}
+
 export function comparePoints(runs: Run[], s: BootstrapSettings = BOOTSTRAP): ComparePoint[] {
   return groups(runs).map((g) => {
     const [first] = g;
     const accuracy = bootstrap(g.map((r) => r.correct), undefined, s);
-    const point: ComparePoint = {
+    return {
       strategy: first.strategy,
       scope: first.scope,
       ratio: first.ratio,
       seeds: g.map((r) => r.seed),
       accuracy: { mean: accuracy.estimate, ci95: accuracy.ci95, perSeed: g.map((r) => accuracyOf(r.correct)) },
-      memorization: {
-        unitmem: { mean: meanUnitMem(g.map((r) => r.memorization)), measured: true, layers: unitMemLayers(g.map((r) => r.memorization)) },
-      },
+      memorization: memorizationOf(g.map((r) => r.memorization), s),
       params: mean(g.map((r) => r.params)),
       flops: mean(g.map((r) => r.flops)),
       latencyMs: mean(g.map((r) => r.latencyMs)),
     };
-    if (first.memorization.sslmem) {
-      const [candidates, control] = [sslRows(g, 'candidates'), sslRows(g, 'control')];
-      const gap = bootstrap(candidates, control, s);
-      const meanOf = (rows: Rows) => mean(rows.map((r) => mean(Array.from(r))));
-      point.memorization.sslmem = { candidates: meanOf(candidates), control: meanOf(control), gap: gap.estimate, ci95: gap.ci95 };
-    }
-    return point;
   });
 }
 

@@ -93,6 +93,8 @@ export function finetuneRequest(p: ProjectInfo, layers: string[], epochs: number
     test: need(p.data.test, 'test data', p),
     layers: layers.join(','),
     ...(p.reference ? { reference: p.reference } : {}),
+    // With the control set the result also gets the SSLMem gap before and after.
+    ...(p.data.control ? { control: p.data.control } : {}),
     epochs,
     lr,
     ...(out ? { out } : {}),
