@@ -1,11 +1,12 @@
 // Sweeps kept with their project, like runs in an experiment tracker: compare with `project` (the
 // app) writes into a new folder of the project's sweeps folder, and listSweeps lists them for
 // reopening after a reload or a restart. The folder is hidden beside the project file; a project
-// in a folder the user cannot write (an installed demo) keeps its sweeps under the temp folder.
+// in a folder the user cannot write (an installed demo) keeps its sweeps in the per-user data folder
+// (never a folder shared with other users, as the cache: docs/SECURITY.md).
 import { createHash } from 'node:crypto';
 import { constants } from 'node:fs';
 import { access, mkdir, readdir, stat } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import type { SavedSweepInfo } from '../../../shared/api.js';
 import { openSavedSweep } from './saved-sweep.js';
@@ -17,7 +18,7 @@ export async function sweepsFolder(project: string): Promise<string> {
   const writable = await access(beside, constants.W_OK).then(() => true, () => false);
   if (writable) return join(beside, FOLDER);
   const id = createHash('sha256').update(resolve(project)).digest('hex').slice(0, 16);
-  return join(tmpdir(), 'memlens-sweeps', id);
+  return join(process.env.XDG_DATA_HOME || join(homedir(), '.local', 'share'), 'memlens', 'sweeps', id);
 }
 
 /** A new, empty folder for one sweep, named after the time it starts. */
