@@ -186,8 +186,10 @@ def write_json(path, doc):
 
 
 def write_data(sets, out):
-    """candidates/train/test as Fashion-MNIST-style IDX; split.json maps file order to original indices."""
-    files = {'candidates': 'candidates', 'train': 'train', 'test': 'test'}
+    """candidates/control/train/test as Fashion-MNIST-style IDX; split.json maps file order to original indices.
+    The shared set S_S is written as the control: both f and g trained on it, so compare's SSLMem gap
+    (candidates minus control) separates memorization from damage that raises every distance."""
+    files = {'candidates': 'candidates', 'shared': 'control', 'train': 'train', 'test': 'test'}
     for key, stem in files.items():
         write_idx(os.path.join(out, 'data', f'{stem}-images-idx3-ubyte.gz'), sets[key][1])
         write_idx(os.path.join(out, 'data', f'{stem}-labels-idx1-ubyte.gz'), sets[key][2])
@@ -209,8 +211,8 @@ def project_file():
         'model': 'ssl-cnn-f.onnx',
         'reference': 'ssl-cnn-g.onnx',
         'supervised': 'sl-cnn.onnx',
-        'data': {'candidates': 'data/candidates-images-idx3-ubyte.gz', 'train': 'data/train-images-idx3-ubyte.gz',
-                 'test': 'data/test-images-idx3-ubyte.gz'},
+        'data': {'candidates': 'data/candidates-images-idx3-ubyte.gz', 'control': 'data/control-images-idx3-ubyte.gz',
+                 'train': 'data/train-images-idx3-ubyte.gz', 'test': 'data/test-images-idx3-ubyte.gz'},
         'normalization': NORM,
         'augment': AUGMENT,
         'models': [

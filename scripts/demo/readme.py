@@ -53,7 +53,7 @@ Open `project.memlens.json` (the app's default project) or run `npx memlens demo
 From the original train file (60000 images), disjoint and drawn at random:
 shared set S_S = {s['shared']}, candidates S_C = {s['candidates']}, independent set S_I = {s['independent']}.
 From the original test file: a labelled downstream split, train {s['train']} / test {s['test']} (linear probes).
-Files in `data/` use Fashion-MNIST's IDX format: `candidates-*` (S_C), `train-*`, `test-*`, each
+Files in `data/` use Fashion-MNIST's IDX format: `candidates-*` (S_C), `control-*` (S_S, the control set of `memlens compare`), `train-*`, `test-*`, each
 `*-images-idx3-ubyte.gz` with its `*-labels-idx1-ubyte.gz`. A sample's id is its index in the file;
 `split.json` maps it to the original index and records each set's class counts.
 Input normalization (pixels scaled to [0, 1] first): mean {n['mean'][0]}, std {n['std'][0]}.

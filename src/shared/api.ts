@@ -19,6 +19,7 @@ import type {
   EvaluateResult,
   CompareRequest,
   CompareResult,
+  SavedSweepInfo,
   FinetuneRequest,
   FinetuneResult,
 } from './documents.js';
@@ -118,6 +119,8 @@ export interface MemLensApi {
   compare(req: CompareRequest & Job): Promise<CompareResult>;
   /** A sweep saved by `memlens compare`: its compare.json, or the folder it wrote. */
   openCompare(req: { path: string }): Promise<CompareResult>;
+  /** The sweeps kept in a project's folder (compare with `project`), newest first. */
+  listSweeps(req: { project: string }): Promise<SavedSweepInfo[]>;
   finetune(req: FinetuneRequest & Job): Promise<FinetuneResult>;
   /** A sample as a PNG data URL, for showing the image a unit memorizes. */
   sampleImage(req: SampleImageRequest): Promise<string>;
@@ -142,6 +145,7 @@ export const API_METHODS: readonly ApiMethod[] = [
   'evaluate',
   'compare',
   'openCompare',
+  'listSweeps',
   'finetune',
   'sampleImage',
   'saveExport',

@@ -16,6 +16,11 @@ export interface ProjectFile {
   data: {
     /** The candidate points whose memorization is measured. */
     candidates: string;
+    /**
+     * Points f and its reference g both trained on: compare's SSLMem gap (candidates minus control)
+     * tells lower memorization from damage that raises every distance.
+     */
+    control?: string;
     /** Labelled splits for downstream evaluation. */
     train?: string;
     test?: string;
@@ -299,7 +304,10 @@ export interface CompareRequest extends DataOptions {
   data: string;
   train: string;
   test: string;
+  /** Reference encoder g: with `control`, each point gets the SSLMem gap at the embedding. */
   reference?: string;
+  /** Points f and g both trained on (ProjectFile data.control); required with `reference`. */
+  control?: string;
   strategies: PruneStrategy[];
   ratios: number[];
   scopes?: PruneScope[];
@@ -308,26 +316,83 @@ export interface CompareRequest extends DataOptions {
   views?: number;
   /** Folder for compare.json, compare.csv, report.html and the pruned models. */
   out?: string;
+  /** Without `out`: keep the sweep in this project's sweeps folder, listed by listSweeps. */
+  project?: string;
+}
+
+/** A sweep kept in a project's folder, as listed for reopening (newest first). */
+export interface SavedSweepInfo {
+  /** The folder holding compare.json (openCompare's path). */
+  path: string;
+  /** When it was written (ISO 8601). */
+  created: string;
+  /** What the sweep was: from its settings; absent with `error`. */
+  strategies?: string[];
+  ratios?: number[];
+  probe?: string;
+  views?: number;
+  seeds?: number[];
+  reference?: boolean;
+  /** Why the folder does not open (a broken or foreign compare.json). */
+  error?: string;
+}
+
+/** [lower, upper] of a 95% interval; null where the document has none (version 1 files). */
+export type Interval = [number, number] | null;
+
+/** UnitMem of one layer of a measured encoder, over its live units (pooled over seeds). */
+export interface UnitMemLayerSummary {
+  name: string;
+  /** Live units (some activation on some view), mean over seeds. */
+  units: number;
+  mean: number;
+  /** min, first quartile, median, third quartile, max. */
+  quartiles: [number, number, number, number, number];
 }
 
 export interface ComparePoint {
   strategy: PruneStrategy | 'none';
   scope: 'layer' | 'global';
   ratio: number;
-  seed: number;
-  accuracy: number;
-  meanUnitMem: number;
-  layerMem?: number;
+  /** The seeds this point pools (random: every seed of the sweep; the others: the first). */
+  seeds: number[];
+  accuracy: { mean: number; ci95: Interval; perSeed: number[] };
+  memorization: {
+    /**
+     * measured: UnitMem re-measured on this encoder (mean over its live units, layers as listed);
+     * false (version 1 files): the unpruned model's scores of the units kept.
+     */
+    unitmem: { mean: number; measured: boolean; layers?: UnitMemLayerSummary[] };
+    /** Mean SSLMem at the embedding of the candidates and of the control set, and their gap. */
+    sslmem?: { candidates: number; control: number; gap: number; ci95: Interval };
+  };
   params: number;
   flops: number;
   latencyMs: number;
 }
 
+export type CompareMetric = 'accuracy' | 'sslmemGap';
+
+/** Paired test of strategy `a` against `b` (random) at one cell: the difference a - b. */
+export interface CompareTest {
+  a: PruneStrategy;
+  b: PruneStrategy;
+  scope: 'layer' | 'global';
+  ratio: number;
+  metric: CompareMetric;
+  difference: number;
+  ci95: [number, number];
+  pValue: number;
+  verdict: 'higher' | 'lower' | 'not significant';
+}
+
 export interface CompareResult {
-  schema: 'memlens.compare/1';
+  schema: 'memlens.compare/2';
   model: ModelRef;
+  /** Everything that changes the numbers: data, probe, views, seeds, bootstrap, reference, control. */
   settings: Record<string, unknown>;
   points: ComparePoint[];
+  tests: CompareTest[];
   files?: { json: string; csv: string; html: string };
 }
 
@@ -339,6 +404,8 @@ export interface FinetuneRequest extends DataOptions {
   test: string;
   layers: string;
   reference?: string;
+  /** Points f and the reference both trained on: with it the result gets the SSLMem gap before and after. */
+  control?: string;
   /** Points LayerMem ranks layers on for `auto` (default: the candidates of the project next to the model, else `train`). */
   data?: string;
   epochs?: number;
@@ -354,9 +421,21 @@ export interface FinetuneResult {
   model: ModelRef;
   settings: Record<string, unknown>;
   layers: string[];
+  /**
+   * How both accuracies were obtained: the same linear head trained the same way (optimizer, epochs,
+   * lr, batch, seed), on the frozen encoder for the baseline, with the chosen layers for the
+   * fine-tuned one. Not `memlens evaluate`'s probe (L-BFGS to convergence on fixed embeddings),
+   * which reads higher. Absent in result files written before.
+   */
+  probe?: { kind: 'linear head'; optimizer: 'adamw' | 'sgd'; epochs: number; lr: number; batch: number; seed: number };
   /** Head only (no encoder tensor trained), same data, epochs and seed; per-epoch figures as in `epochs`. */
   baseline: { accuracy: number; epochs?: { loss: number; accuracy: number }[] };
   finetuned: { accuracy: number };
+  /**
+   * Memorization of the encoder before and after, measured as compare measures a pruned one: UnitMem
+   * re-measured on the candidates; with a reference and a control set, the SSLMem gap.
+   */
+  memorization?: { candidates: string; before: ComparePoint['memorization']; after: ComparePoint['memorization'] };
   epochs: { loss: number; accuracy: number }[];
   out?: string;
 }

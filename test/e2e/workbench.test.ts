@@ -114,28 +114,54 @@ describe('the four user jobs on the demo project', () => {
     expect(embedding.dims.length).toBe(2);
   }, LONG);
 
-  it('compares strategies: one accuracy line per strategy, and exports the CSV', async () => {
+  it('compares high against random with intervals and tests, exports the CSV, and reopens the sweep after a reload', async () => {
     await screen('Compare');
+    // Small: one ratio, two strategies, two random seeds, two views (the machine is shared).
     await wb.page.locator('input[name=ratios]').fill('20');
+    await wb.page.locator('input[name=strategy-low]').uncheck();
+    await wb.page.locator('input[name=views]').fill('2');
+    await wb.page.locator('input[name=seeds]').fill('0, 1');
     await wb.page.getByRole('button', { name: 'Run the sweep' }).click();
     await expectShown('compare-table', 540_000);
     const lines = await wb.page.getByRole('img', { name: 'Accuracy vs pruned fraction' }).getAttribute('data-series');
-    expect(lines!.split(',').sort()).toEqual(['high', 'low', 'random']);
-    // The demo project has a reference encoder: every point carries LayerMem of the embedding.
+    // Each series twice: its line and its error bars.
+    expect([...new Set(lines!.split(','))].sort()).toEqual(['high', 'random']);
     const table = wb.page.getByTestId('compare-table');
-    await expect.poll(() => table.locator('th').allTextContents()).toContain('LayerMem (embedding)');
-    const column = (await table.locator('th').allTextContents()).indexOf('LayerMem (embedding)');
-    const cells = await table.locator(`tbody tr td:nth-child(${column + 1})`).allTextContents();
-    expect(cells).toHaveLength(6); // none + low + high + random x 3 seeds
-    for (const c of cells) expect(Number.isFinite(Number(c)) && c !== '').toBe(true);
+    const rows = async () => (await table.locator('tbody tr').allTextContents()).map((t) => t.replace(/\s+/g, ' ').trim());
+    const shown = await rows();
+    expect(shown).toHaveLength(3); // none, high, random (seeds 0 and 1 pooled)
+    // Accuracy in percent with its interval; the demo project has a reference and a control set: the SSLMem gap.
+    for (const r of shown) expect(r).toMatch(/\d\d\.\d\d \[\d\d\.\d\d, \d\d\.\d\d\].*[-+]\d\.\d{4} \[[-+]\d\.\d{4}, [-+]\d\.\d{4}\]/);
+    expect(await table.locator('th').allTextContents()).toContain('SSLMem gap [95% CI]');
+    const tests = await wb.page.getByTestId('compare-tests').locator('tbody tr').allTextContents();
+    expect(tests).toHaveLength(2);
+    for (const t of tests) expect(t).toMatch(/^high vs random.*(higher|lower|not significant)$/);
+    expect(await wb.page.getByTestId('compare-settings').textContent()).toMatch(/probe: linear.*2 views per point; SSLMem against .*ssl-cnn-g\.onnx, control .*control-images/s);
+    // One colour per strategy, the one strategies.ts gives: the swatches of the table's rows.
+    const swatches = await table.locator('tbody tr .swatch').evaluateAll((els) => els.map((e) => (globalThis as unknown as { getComputedStyle(x: unknown): { backgroundColor: string } }).getComputedStyle(e).backgroundColor));
+    expect(swatches).toEqual(['rgb(68, 68, 68)', 'rgb(214, 39, 40)', 'rgb(127, 127, 127)']);
     await shot('compare');
     const base = join(wb.dir, 'sweep');
     await wb.page.locator('input[name=compare-out]').fill(base);
     await wb.page.getByRole('button', { name: 'Table as CSV' }).click();
     await expect.poll(() => existsSync(`${base}.csv`), { timeout: 10_000 }).toBe(true);
+
+    // The sweep was kept with the project: after a reload it is listed and opens as it was.
+    await wb.page.reload();
+    await screen('Project');
+    await wb.page.getByRole('button', { name: 'Open the demo project' }).click();
+    await expect.poll(() => wb.page.getByTestId('model-info').count(), { timeout: 60_000 }).toBe(1);
+    await screen('Compare');
+    const list = wb.page.getByTestId('sweep-list');
+    await list.waitFor({ timeout: 30_000 });
+    expect(await list.locator('li').first().textContent()).toMatch(/high, random at 20% · linear probe · 2 views · seeds 0, 1 · SSLMem gap/);
+    await list.getByRole('button', { name: 'Open' }).first().click();
+    await expect.poll(() => wb.page.getByTestId('compare-source').textContent(), { timeout: 10_000 }).toContain('.memlens-sweeps');
+    expect(await rows()).toEqual(shown);
+    await shot('compare-reopened');
   }, 600_000);
 
-  it('opens a sweep saved by memlens compare (its folder) and shows it like a run one', async () => {
+  it('opens a sweep saved by memlens compare version 1 (its folder) and shows it like a run one', async () => {
     const folder = join(wb.dir, 'saved-sweep');
     mkdirSync(folder);
     const point = (strategy: string, scope: string, ratio: number, accuracy: number) => ({
@@ -151,9 +177,11 @@ describe('the four user jobs on the demo project', () => {
     expect(await wb.page.getByTestId('compare-source').textContent()).toContain(model);
     const rows = wb.page.getByTestId('compare-table').locator('tbody tr');
     expect(await rows.count()).toBe(points.length);
-    expect(await rows.locator('td:nth-child(5)').allTextContents()).toEqual(points.map((p) => p.accuracy.toFixed(4)));
+    // Percent, no interval (version 1 has none), and UnitMem marked as not re-measured.
+    expect(await rows.locator('td:nth-child(5)').allTextContents()).toEqual(points.map((p) => (100 * p.accuracy).toFixed(2)));
+    expect(await rows.locator('td:nth-child(6)').first().textContent()).toBe('0.4000 (not re-measured)');
     const lines = await wb.page.getByRole('img', { name: 'Accuracy vs pruned fraction' }).getAttribute('data-series');
-    expect(lines!.split(',').sort()).toEqual(['high', 'low', 'low (global)']);
+    expect([...new Set(lines!.split(','))].sort()).toEqual(['high', 'low', 'low (global)']);
     await shot('compare-saved');
   });
 

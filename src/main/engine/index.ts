@@ -8,6 +8,7 @@ import { writeFileAtomic } from './files.js';
 import { evaluate } from './evaluate/evaluate.js';
 import { compare } from './evaluate/sweep.js';
 import { openSavedSweep } from './evaluate/saved-sweep.js';
+import { listSweeps } from './evaluate/sweep-store.js';
 import { finetune } from './finetune/job.js';
 import { computeClassMem } from './metrics/classmem-job.js';
 import { computeLayerMem } from './metrics/layermem-job.js';
@@ -71,6 +72,7 @@ export function createEngine(opts: EngineOptions): Engine {
     evaluate: (req) => job(req, evaluate),
     compare: (req) => job(req, compare),
     openCompare: (req) => openSavedSweep(req.path),
+    listSweeps: (req) => listSweeps(req.project),
     finetune: (req) => job(req, finetune),
     sampleImage: async (req) => `data:image/png;base64,${(await samplePng(await source(req.data), req.id)).toString('base64')}`,
     saveExport: async (req) => {

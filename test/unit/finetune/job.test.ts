@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { finetune } from '../../../src/main/engine/finetune/job.js';
 import { computeLayerMem } from '../../../src/main/engine/metrics/layermem-job.js';
+import { computeUnitMem } from '../../../src/main/engine/metrics/unitmem-job.js';
 import { loadModel, tensorToFloat32 } from '../../../src/main/engine/onnx/index.js';
 import { node } from './fd.js';
 import { writeTinyCnn, writeTinySet } from './tiny.js';
@@ -29,6 +30,20 @@ describe('finetune job', () => {
     expect(r.layers).toEqual(['conv2']);
     expect(r.epochs).toHaveLength(3);
     expect(r.baseline.epochs).toHaveLength(3);
+    // Both accuracies come from one head training procedure, recorded with the result.
+    expect(r.probe).toEqual({ kind: 'linear head', optimizer: 'adamw', epochs: 3, lr: 0.1, batch: 16, seed: 0 });
+    // Memorization before: UnitMem of the model on the points it would rank layers on (no project
+    // beside it: the train set), over its live units, as compare measures; after: the tuned encoder.
+    const m = r.memorization!;
+    expect(m.candidates).toBe(train);
+    const u = await computeUnitMem({ model, data: train, mean: [0.5], std: [0.5], views: 10 });
+    const live = u.layers.flatMap((l) => l.unitmem.filter((_, k) => l.muMax[k] !== 0));
+    expect(m.before.unitmem).toMatchObject({ measured: true });
+    expect(m.before.unitmem.mean).toBeCloseTo(live.reduce((a, b) => a + b, 0) / live.length, 12);
+    expect(m.after.unitmem.measured).toBe(true);
+    // conv2 was trained, so its units respond differently: UnitMem moves.
+    expect(m.after.unitmem.layers!.find((l) => l.name === m.before.unitmem.layers![1].name)!.mean).not.toBe(m.before.unitmem.layers![1].mean);
+    expect(m.before.sslmem).toBeUndefined();
     // Dark vs bright: a trained head separates them on any encoder.
     expect(r.finetuned.accuracy).toBeGreaterThan(0.9);
     expect(r.epochs[2].loss).toBeLessThan(r.epochs[0].loss);

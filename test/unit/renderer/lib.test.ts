@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ComparePoint, LayerMemResult, PruneResult, UnitMemResult } from '../../../src/shared/api.js';
-import { accuracySeries, compareCsv, memorizationSeries } from '../../../src/renderer/src/lib/compare.js';
+import { accuracySeries, chartOption, memorizationSeries, savedSweepLabel } from '../../../src/renderer/src/lib/compare.js';
 import { BASELINE_COLOR, STRATEGIES } from '../../../src/shared/strategies.js';
 import { exportPaths } from '../../../src/renderer/src/lib/exports.js';
 import { autoChoice, rankLayers } from '../../../src/renderer/src/lib/finetune.js';
@@ -23,8 +23,10 @@ const unitmem = {
   ],
 } as UnitMemResult;
 
-const point = (strategy: ComparePoint['strategy'], ratio: number, accuracy: number, meanUnitMem = 0.2, seed = 0): ComparePoint => ({
-  strategy, scope: 'layer', ratio, seed, accuracy, meanUnitMem, params: 100, flops: 1000, latencyMs: 1.5,
+const point = (strategy: ComparePoint['strategy'], ratio: number, accuracy: number, gap = 0.02, ci95: [number, number] | null = [accuracy - 0.05, accuracy + 0.05]): ComparePoint => ({
+  strategy, scope: 'layer', ratio, seeds: [0], accuracy: { mean: accuracy, ci95, perSeed: [accuracy] },
+  memorization: { unitmem: { mean: 0.4, measured: true }, sslmem: { candidates: gap + 0.01, control: 0.01, gap, ci95: [gap - 0.01, gap + 0.01] } },
+  params: 100, flops: 1000, latencyMs: 1.5,
 });
 
 describe('Layers screen logic', () => {
@@ -114,39 +116,57 @@ describe('Prune screen logic', () => {
 
 describe('Compare screen logic', () => {
   const points = [
-    point('none', 0, 0.8, 0.3),
+    point('none', 0, 0.8, 0.03),
     point('low', 0.2, 0.78),
     point('low', 0.1, 0.79),
-    point('random', 0.1, 0.7, 0.2, 0),
-    point('random', 0.1, 0.6, 0.2, 1),
-    point('high', 0.1, 0.75, 0.1),
+    point('random', 0.1, 0.65, 0.02, [0.6, 0.7]),
+    point('high', 0.1, 0.75, 0.01),
   ];
 
-  it('draws one accuracy line per strategy from the unpruned baseline, seeds averaged', () => {
+  it('draws one accuracy line per strategy from the unpruned baseline, in percent with its interval', () => {
     const series = accuracySeries(points);
     expect(series.map((s) => s.name)).toEqual(['low', 'random', 'high']);
     // Each line in its strategy's colour from the one list, the baseline in its own.
     expect(series.map((s) => s.color)).toEqual(['low', 'random', 'high'].map((n) => STRATEGIES.find((s) => s.name === n)!.color));
     expect(new Set(series.map((s) => s.color)).size).toBe(3);
-    expect(series[0].data).toEqual([[0, 0.8], [0.1, 0.79], [0.2, 0.78]]);
-    expect(series[1].data[1][0]).toBe(0.1);
-    expect(series[1].data[1][1]).toBeCloseTo(0.65, 12);
+    // [x, accuracy %, lower %, upper %]
+    const rounded = series[0].data.map((d) => d.map((v) => Number(v.toFixed(6))));
+    expect(rounded).toEqual([[0, 80, 75, 85], [0.1, 79, 74, 84], [0.2, 78, 73, 83]]);
+    expect(series[1].data[1].map((v) => Number(v.toFixed(6)))).toEqual([0.1, 65, 60, 70]);
   });
 
-  it('plots accuracy against mean UnitMem per run, the unpruned model on its own', () => {
+  it('plots accuracy against the measured SSLMem gap, the unpruned model on its own; without SSLMem, UnitMem', () => {
     const series = memorizationSeries(points);
-    expect(series.find((s) => s.name === 'unpruned')!.data).toEqual([[0.3, 0.8]]);
+    expect(series.find((s) => s.name === 'unpruned')!.data[0].slice(0, 2).map((v) => Number(v.toFixed(6)))).toEqual([0.03, 80]);
     expect(series.find((s) => s.name === 'unpruned')!.color).toBe(BASELINE_COLOR);
-    expect(series.find((s) => s.name === 'high')!.data).toEqual([[0.1, 0.75]]);
+    expect(series.find((s) => s.name === 'high')!.data[0][0]).toBe(0.01);
+    const noSsl = points.map((p) => ({ ...p, memorization: { unitmem: p.memorization.unitmem } }));
+    expect(memorizationSeries(noSsl).find((s) => s.name === 'high')!.data[0][0]).toBe(0.4);
   });
 
-  it('writes RFC 4180 CSV with a header and one row per point', () => {
-    const csv = compareCsv([point('low', 0.2, 0.78), { ...point('l1', 0.1, 0.5), layerMem: 0.25 }]);
-    expect(csv).toBe(
-      'strategy,scope,ratio,seed,accuracy,meanUnitMem,layerMem,params,flops,latencyMs\n' +
-        'low,layer,0.2,0,0.78,0.2,,100,1000,1.5\n' +
-        'l1,layer,0.1,0,0.5,0.2,0.25,100,1000,1.5\n',
-    );
+  it('charts each series with error bars in its colour and accuracy on a 0-100 % axis', () => {
+    const option = chartOption(accuracySeries(points), 'pruned fraction', true, true);
+    expect(option.yAxis).toMatchObject({ min: 0, max: 100, name: 'accuracy (%)' });
+    expect(option.series.map((s) => [s.name, s.type])).toEqual([
+      ['low', 'line'], ['low', 'custom'], ['random', 'line'], ['random', 'custom'], ['high', 'line'], ['high', 'custom'],
+    ]);
+    const bars = option.series[1];
+    expect(bars.encode).toEqual({ x: 0, y: [2, 3] });
+    // The bar spans the interval: drawn between the coordinates of lower and upper.
+    const coord = ([x, y]: number[]) => [10 * x, 200 - y];
+    const d = bars.data[1];
+    const group = (bars.renderItem as (a: unknown, api: unknown) => { children: { shape: Record<string, number> }[] })(null, {
+      value: (i: number) => d[i], coord, style: () => ({}),
+    });
+    const shape = group.children[0].shape;
+    expect([shape.x1, shape.y1, shape.x2, shape.y2].map((v) => Number(v.toFixed(6)))).toEqual([1, 200 - 84, 1, 200 - 74]);
+  });
+
+  it('lists a kept sweep with when it ran and its settings', () => {
+    expect(savedSweepLabel({ path: '/p/.memlens-sweeps/x', created: '2026-12-02T14:05:06.000Z', strategies: ['high', 'random'], ratios: [0.1, 0.2], probe: 'linear', views: 10, seeds: [0, 1], reference: true }))
+      .toBe('2026-12-02 14:05:06 · high, random at 10%, 20% · linear probe · 10 views · seeds 0, 1 · SSLMem gap');
+    expect(savedSweepLabel({ path: '/p/x', created: '2026-12-02T14:05:06.000Z', error: 'saved comparison /p/x/compare.json: tests must be a list' }))
+      .toBe('2026-12-02 14:05:06 · cannot be opened: saved comparison /p/x/compare.json: tests must be a list');
   });
 
   it('names export files from one base path', () => {

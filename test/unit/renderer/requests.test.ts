@@ -32,10 +32,13 @@ describe('requests built from the project', () => {
   });
 
   it('compare needs strategies and labelled splits, and leaves the reference out', () => {
-    const r = compareRequest(project, ['low', 'high'], [0.2], ['layer'], 'knn', 4);
-    expect(r).toMatchObject({ data: '/p/c.gz', train: '/p/train.gz', test: '/p/test.gz', strategies: ['low', 'high'] });
-    expect(r.reference).toBe('/p/g.onnx');
-    expect(compareRequest({ ...project, reference: undefined }, ['low'], [0.2], ['layer'], 'knn', 4)).not.toHaveProperty('reference');
+    const withControl = { ...project, data: { ...project.data, control: '/p/control.gz' } };
+    const r = compareRequest(withControl, ['low', 'high'], [0.2], ['layer'], 'knn', 4);
+    expect(r).toMatchObject({ data: '/p/c.gz', train: '/p/train.gz', test: '/p/test.gz', strategies: ['low', 'high'], project: '/p/demo.memlens.json' });
+    expect([r.reference, r.control]).toEqual(['/p/g.onnx', '/p/control.gz']);
+    // The SSLMem gap needs both: a reference alone is not sent (the engine would refuse it).
+    expect(compareRequest(project, ['low'], [0.2], ['layer'], 'knn', 4)).not.toHaveProperty('reference');
+    expect(compareRequest({ ...withControl, reference: undefined }, ['low'], [0.2], ['layer'], 'knn', 4)).not.toHaveProperty('reference');
     expect(() => compareRequest(project, [], [0.2], ['layer'], 'knn', 4)).toThrow('choose at least one strategy');
     const noTrain = { ...project, data: { candidates: '/p/c.gz' } };
     expect(() => compareRequest(noTrain, ['low'], [0.2], ['layer'], 'knn', 4)).toThrow('project demo has no train data; add it to /p/demo.memlens.json');

@@ -1,23 +1,25 @@
-import type { PruneStrategy } from '../../../shared/api.js';
+import type { CompareResult, PruneStrategy } from '../../../shared/api.js';
+import { COMPARE_DEFAULTS } from '../../../shared/compare-defaults.js';
+import { compareCsv } from '../../../shared/compare-csv.js';
+import { percentWithInterval, pointName, settingsLines, signedWithInterval, testLine } from '../../../shared/compare-format.js';
+import { formatCount } from '../../../shared/format.js';
 import { STRATEGY_NAMES } from '../../../shared/strategies.js';
-import { formatCount, formatFixed, formatPercent } from '../../../shared/format.js';
 import { compare as runCompare } from '../../engine/evaluate/sweep.js';
-import { summarize } from '../../engine/evaluate/summary.js';
 import { checkKnown, list, num, numList, str, UsageError } from '../args.js';
 import { DATA_OPTIONS, dataOptions } from '../data-options.js';
 import { choice, runMetricVerb } from '../metric-verb.js';
 import type { Verb } from '../verb.js';
-import { compareCsv } from '../../engine/evaluate/csv.js';
 
-const nameWidth = Math.max(...STRATEGY_NAMES.map((n) => n.length));
+const d = COMPARE_DEFAULTS;
 
 export const compare: Verb = {
   name: 'compare',
-  summary: 'Sweep strategies x ratios: accuracy versus memorization, with an HTML report',
+  summary: 'Sweep strategies x ratios: accuracy versus measured memorization, with intervals, tests and an HTML report',
   usage:
-    `compare MODEL --data D --train D --test D --strategies ${STRATEGY_NAMES.join(',')} --ratios 0.1,0.2 [--scopes layer,global] [--seeds 0,1,2] [--probe linear|knn] [--k 20] [--views 10] [--reference G] --out DIR`,
+    `compare MODEL --data D --train D --test D --strategies ${STRATEGY_NAMES.join(',')} --ratios ${d.ratios.join(',')} [--scopes layer,global] ` +
+    `[--seeds ${d.seeds.join(',')}] [--probe ${d.probe}|knn] [--k 20] [--views ${d.views}] [--reference G --control D] --out DIR`,
   async run(args) {
-    checkKnown(args, [...DATA_OPTIONS, 'data', 'train', 'test', 'strategies', 'ratios', 'scopes', 'seeds', 'probe', 'k', 'views', 'reference']);
+    checkKnown(args, [...DATA_OPTIONS, 'data', 'train', 'test', 'strategies', 'ratios', 'scopes', 'seeds', 'probe', 'k', 'views', 'reference', 'control']);
     const [model, extra] = args.positionals;
     const [data, train, test, out] = ['data', 'train', 'test', 'out'].map((n) => str(args, n));
     const strategies = list(args, 'strategies') as PruneStrategy[] | undefined;
@@ -27,7 +29,7 @@ export const compare: Verb = {
     }
     // --out is the report folder here, not a JSON file: the document goes to DIR/compare.json.
     args.options.delete('out');
-    return runMetricVerb(
+    return runMetricVerb<CompareResult>(
       args,
       (ctl) =>
         runCompare(
@@ -40,20 +42,24 @@ export const compare: Verb = {
             k: num(args, 'k'),
             views: num(args, 'views'),
             reference: str(args, 'reference'),
+            control: str(args, 'control'),
           },
           ctl,
         ),
       compareCsv,
       (r) =>
         [
-          `${r.settings.probe} probe accuracy after pruning ${r.model.path}`,
-          ...summarize(r.points).map(
-            (s) =>
-              `  ${s.strategy.padEnd(nameWidth)} ${(s.strategy === 'none' ? '' : s.scope).padEnd(7)} ${formatPercent(s.ratio).padStart(7)}  ` +
-              `acc ${formatPercent(s.accuracy, 2)}${s.runs > 1 ? ` ± ${formatFixed(100 * s.accuracyStd, 2)}` : ''}  mean UnitMem ${formatFixed(s.meanUnitMem, 4)}  ` +
-              (s.layerMem !== undefined ? `LayerMem ${formatFixed(s.layerMem, 4)}  ` : '') +
-              `params ${formatCount(s.params)}  ${s.latencyMs.toFixed(3)} ms/image`,
-          ),
+          `accuracy (%) [95% interval] and measured memorization after pruning ${r.model.path}`,
+          ...r.points.map((p) => {
+            const s = p.memorization.sslmem;
+            return (
+              `  ${pointName(p).padEnd(20)} acc ${percentWithInterval(p.accuracy.mean, p.accuracy.ci95).padEnd(22)} UnitMem ${p.memorization.unitmem.mean.toFixed(4)}  ` +
+              (s ? `SSLMem gap ${signedWithInterval(s.gap, s.ci95)}  ` : '') +
+              `params ${formatCount(p.params)}  ${p.latencyMs.toFixed(3)} ms/image`
+            );
+          }),
+          ...(r.tests.length ? ['against random (paired bootstrap):', ...r.tests.map((t) => `  ${testLine(t)}`)] : []),
+          ...settingsLines(r),
           `wrote ${r.files!.json}, ${r.files!.csv}, ${r.files!.html}`,
         ].join('\n'),
     );

@@ -1,4 +1,5 @@
 import type { FinetuneResult } from '../../../shared/api.js';
+import { memorizationLine, probeText } from '../../../shared/finetune-format.js';
 import { formatPercent } from '../../../shared/format.js';
 import { finetune as runFinetune, resultPath } from '../../engine/finetune/job.js';
 import { checkKnown, flag, num, str, UsageError } from '../args.js';
@@ -20,6 +21,8 @@ function summary(r: FinetuneResult): string {
         `  ${String(i + 1).padStart(5)}  ${(base[i]?.loss ?? NaN).toFixed(4).padStart(14)}  ${pct(base[i]?.accuracy ?? NaN).padStart(7)}  ${e.loss.toFixed(4).padStart(15)}  ${pct(e.accuracy).padStart(7)}`,
     ),
     `test accuracy: head only ${pct(r.baseline.accuracy)}, fine-tuned ${pct(r.finetuned.accuracy)}`,
+    ...(r.probe ? [`  both: ${probeText(r.probe)}`] : []),
+    ...(r.memorization ? [memorizationLine(r.memorization)] : []),
     ...normalizationLine(r.settings),
     ...(r.out ? [`wrote ${r.out} and ${resultPath(r.out)}`] : ['no --out: the fine-tuned model was not written']),
   ].join('\n');
@@ -29,10 +32,10 @@ export const finetune: Verb = {
   name: 'finetune',
   summary: 'Memorization-guided fine-tuning on onnxruntime',
   usage:
-    'finetune MODEL --train D --test D --layers auto[:K]|last:K|all|NAMES [--reference G [--data D]] [--epochs E] [--optimizer adamw|sgd] [--lr X] [--head] --out T.onnx [--json]',
+    'finetune MODEL --train D --test D --layers auto[:K]|last:K|all|NAMES [--reference G [--control D] [--data D]] [--epochs E] [--optimizer adamw|sgd] [--lr X] [--head] --out T.onnx [--json]',
   flags: ['head'],
   async run(args) {
-    checkKnown(args, [...DATA_OPTIONS, 'train', 'test', 'layers', 'reference', 'data', 'epochs', 'optimizer', 'lr', 'head']);
+    checkKnown(args, [...DATA_OPTIONS, 'train', 'test', 'layers', 'reference', 'control', 'data', 'epochs', 'optimizer', 'lr', 'head']);
     const [model, ...extra] = args.positionals;
     const train = str(args, 'train');
     const test = str(args, 'test');
@@ -49,6 +52,7 @@ export const finetune: Verb = {
           layers,
           ...dataOptions(args),
           reference: str(args, 'reference'),
+          control: str(args, 'control'),
           data: str(args, 'data'),
           epochs: num(args, 'epochs'),
           optimizer: choice(args, 'optimizer', ['adamw', 'sgd'] as const),

@@ -19,6 +19,8 @@ export interface ProbeScore {
   accuracy: number;
   /** Accuracy per class (aligned with the class list); null where the test set has none. */
   perClass: (number | null)[];
+  /** 1 where the test image was classified right (compare's bootstrap and paired tests run on these). */
+  correct: Uint8Array;
   /** How the probe was fitted (linear: L-BFGS iterations and convergence). */
   fit?: { iterations: number; converged: boolean; loss: number };
 }
@@ -31,17 +33,20 @@ export function probeSettings(s: Partial<ProbeSettings>): ProbeSettings {
     : { probe, weightDecay: s.weightDecay ?? DEFAULT_WEIGHT_DECAY };
 }
 
-export function scorePredictions(pred: Int32Array, labels: Int32Array, classes: number): Pick<ProbeScore, 'accuracy' | 'perClass'> {
+export function scorePredictions(pred: Int32Array, labels: Int32Array, classes: number): Pick<ProbeScore, 'accuracy' | 'perClass' | 'correct'> {
   const hit = new Float64Array(classes);
   const total = new Float64Array(classes);
+  const correct = new Uint8Array(pred.length);
   for (let i = 0; i < pred.length; i++) {
     total[labels[i]]++;
-    if (pred[i] === labels[i]) hit[labels[i]]++;
+    correct[i] = pred[i] === labels[i] ? 1 : 0;
+    hit[labels[i]] += correct[i];
   }
-  const correct = hit.reduce((a, b) => a + b, 0);
+  const right = hit.reduce((a, b) => a + b, 0);
   return {
-    accuracy: pred.length ? correct / pred.length : 0,
+    accuracy: pred.length ? right / pred.length : 0,
     perClass: Array.from(total, (t, c) => (t ? hit[c] / t : null)),
+    correct,
   };
 }
 

@@ -1,64 +1,89 @@
 // report.html: a self-contained page (inline CSS and SVG, no script) with the sweep's two charts —
-// accuracy vs pruned fraction per strategy, accuracy vs mean UnitMem — and the summary table
-// (with a LayerMem column when the sweep had a reference encoder).
-import type { CompareResult } from '../../../shared/api.js';
-import { formatCount, formatFixed, formatPercent } from '../../../shared/format.js';
+// accuracy vs pruned fraction per strategy, accuracy vs measured memorization — with 95% intervals
+// as error bars, the points table, the paired tests and the settings. Colours: strategies.ts.
+import type { ComparePoint, CompareResult } from '../../../shared/api.js';
+import { percent, percentWithInterval, pValue, settingsLines, signedWithInterval } from '../../../shared/compare-format.js';
+import { formatCount } from '../../../shared/format.js';
 import { strategyColor } from '../../../shared/strategies.js';
-import { summarize, type SummaryRow } from './summary.js';
-import { escapeHtml, svgChart, type Series } from './svg-chart.js';
+import { escapeHtml, svgChart, type ChartPoint, type Series } from './svg-chart.js';
 
-const pct = (v: number) => formatPercent(v);
+const pct = (v: number) => `${percent(v, 0)}%`;
+
+const accuracyPoint = (x: number, p: ComparePoint): ChartPoint => ({
+  x, y: p.accuracy.mean, ...(p.accuracy.ci95 ? { lo: p.accuracy.ci95[0], hi: p.accuracy.ci95[1] } : {}),
+});
 
 /** One line per strategy and scope, each starting at the unpruned model (fraction 0). */
-function fractionSeries(rows: SummaryRow[]): Series[] {
-  const none = rows.find((r) => r.strategy === 'none');
-  const keys = [...new Set(rows.filter((r) => r.strategy !== 'none').map((r) => `${r.strategy}|${r.scope}`))];
+function fractionSeries(points: ComparePoint[]): Series[] {
+  const none = points.find((p) => p.strategy === 'none');
+  const keys = [...new Set(points.filter((p) => p.strategy !== 'none').map((p) => `${p.strategy}|${p.scope}`))];
   return keys.map((key) => {
     const [strategy, scope] = key.split('|');
-    const own = rows.filter((r) => r.strategy === strategy && r.scope === scope);
+    const own = points.filter((p) => p.strategy === strategy && p.scope === scope);
     return {
       name: `${strategy} (${scope})`,
       // Global scope is drawn lighter so the two scopes of one strategy stay apart.
       color: scope === 'global' ? `${strategyColor(strategy)}99` : strategyColor(strategy),
-      points: [...(none ? [none] : []), ...own].map((r) => ({ x: r.ratio, y: r.accuracy, err: r.accuracyStd })),
+      points: [...(none ? [none] : []), ...own].map((p) => accuracyPoint(p.ratio, p)),
     };
   });
 }
 
-function unitMemSeries(r: CompareResult): Series[] {
+/** The measured memorization a point is placed at: the SSLMem gap with a reference, else mean UnitMem. */
+export function memorizationAxis(r: CompareResult): { label: string; of: (p: ComparePoint) => number } {
+  return r.points.every((p) => p.memorization.sslmem)
+    ? { label: 'SSLMem gap, candidates minus control (measured)', of: (p) => p.memorization.sslmem!.gap }
+    : {
+        label: `mean UnitMem ${r.points.every((p) => p.memorization.unitmem.measured) ? '(re-measured on each encoder)' : '(of the kept units, before pruning)'}`,
+        of: (p) => p.memorization.unitmem.mean,
+      };
+}
+
+function memorizationSeries(r: CompareResult): Series[] {
+  const axis = memorizationAxis(r);
   const strategies = [...new Set(r.points.map((p) => p.strategy))];
   return strategies.map((s) => ({
     name: s,
     color: strategyColor(s),
-    points: r.points.filter((p) => p.strategy === s).map((p) => ({ x: p.meanUnitMem, y: p.accuracy })),
+    points: r.points.filter((p) => p.strategy === s).map((p) => accuracyPoint(axis.of(p), p)),
   }));
 }
 
-function table(rows: SummaryRow[]): string {
-  const withLayerMem = rows.some((r) => r.layerMem !== undefined);
-  const head = ['strategy', 'scope', 'pruned', 'runs', 'accuracy', 'mean UnitMem', ...(withLayerMem ? ['LayerMem (embedding)'] : []), 'params', 'MFLOPs', 'latency (ms/image)'];
-  const body = rows.map((r) =>
-    [
-      r.strategy,
-      r.strategy === 'none' ? '-' : r.scope,
-      pct(r.ratio),
-      String(r.runs),
-      pct(r.accuracy) + (r.runs > 1 ? ` ± ${formatFixed(100 * r.accuracyStd, 1)}` : ''),
-      formatFixed(r.meanUnitMem, 4),
-      ...(withLayerMem ? [(r.layerMem === undefined ? '-' : formatFixed(r.layerMem, 4))] : []),
-      formatCount(r.params),
-      (r.flops / 1e6).toFixed(2),
-      r.latencyMs.toFixed(3),
-    ],
-  );
+function htmlTable(head: string[], body: string[][]): string {
   const row = (cells: string[], tag: string) => `<tr>${cells.map((c) => `<${tag}>${escapeHtml(c)}</${tag}>`).join('')}</tr>`;
   return `<table>\n${row(head, 'th')}\n${body.map((b) => row(b, 'td')).join('\n')}\n</table>`;
 }
 
+function pointsTable(points: ComparePoint[]): string {
+  const ssl = points.some((p) => p.memorization.sslmem);
+  const head = [
+    'strategy', 'scope', 'pruned', 'seeds', 'accuracy % [95% CI]', 'mean UnitMem',
+    ...(ssl ? ['SSLMem candidates', 'SSLMem control', 'SSLMem gap [95% CI]'] : []), 'params', 'MFLOPs', 'latency (ms/image)',
+  ];
+  const body = points.map((p) => {
+    const s = p.memorization.sslmem;
+    return [
+      p.strategy, p.strategy === 'none' ? '-' : p.scope, pct(p.ratio), p.seeds.join(', '),
+      percentWithInterval(p.accuracy.mean, p.accuracy.ci95),
+      p.memorization.unitmem.mean.toFixed(4) + (p.memorization.unitmem.measured ? '' : ' (not re-measured)'),
+      ...(ssl ? (s ? [s.candidates.toFixed(4), s.control.toFixed(4), signedWithInterval(s.gap, s.ci95)] : ['-', '-', '-']) : []),
+      formatCount(p.params), (p.flops / 1e6).toFixed(2), p.latencyMs.toFixed(3),
+    ];
+  });
+  return htmlTable(head, body);
+}
+
+function testsTable(r: CompareResult): string {
+  if (r.tests.length === 0) return '<p>No paired tests (the sweep has no random strategy to test against).</p>';
+  const body = r.tests.map((t) => [
+    `${t.a} vs ${t.b}`, `${t.scope} ${pct(t.ratio)}`, t.metric === 'accuracy' ? 'accuracy (points)' : 'SSLMem gap',
+    t.metric === 'accuracy' ? percentWithInterval(t.difference, t.ci95) : signedWithInterval(t.difference, t.ci95), pValue(t.pValue), t.verdict,
+  ]);
+  return htmlTable(['test', 'cell', 'metric', 'difference [95% CI]', 'p', 'verdict'], body);
+}
+
 export function compareReport(r: CompareResult): string {
-  const rows = summarize(r.points);
-  const s = r.settings;
-  const reference = (s.layermem as { reference?: { path: string } } | undefined)?.reference?.path;
+  const axis = memorizationAxis(r);
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -75,15 +100,18 @@ code { background: #f4f4f4; padding: 1px 4px; }
 </head>
 <body>
 <h1>Accuracy versus memorization</h1>
-<p>Model <code>${escapeHtml(r.model.path)}</code> (sha256 <code>${r.model.sha256.slice(0, 16)}…</code>).
-${escapeHtml(String(s.probe))} probe trained on <code>${escapeHtml(String(s.train))}</code>, tested on <code>${escapeHtml(String(s.test))}</code>.
-Units pruned structurally by UnitMem on <code>${escapeHtml(String(s.data))}</code>${reference ? `; LayerMem of the embedding against <code>${escapeHtml(reference)}</code> on the same points` : ''}; random over seeds ${escapeHtml(JSON.stringify(s.seeds))} (mean ± std).
-Latency: ${escapeHtml(String(s.latency))}.</p>
+<p>Model <code>${escapeHtml(r.model.path)}</code> (sha256 <code>${r.model.sha256.slice(0, 16)}…</code>), units pruned structurally.</p>
+<ul>
+${settingsLines(r).map((l) => `<li>${escapeHtml(l)}</li>`).join('\n')}
+</ul>
 <div class="charts">
-${svgChart({ title: 'Accuracy vs pruned fraction', xLabel: 'fraction of units pruned', yLabel: 'probe accuracy', series: fractionSeries(rows), lines: true, xFormat: pct, yFormat: pct })}
-${svgChart({ title: 'Accuracy vs mean UnitMem of kept units', xLabel: 'mean UnitMem of the remaining units', yLabel: 'probe accuracy', series: unitMemSeries(r), lines: false, xFormat: (v) => v.toFixed(3), yFormat: pct })}
+${svgChart({ title: 'Accuracy vs pruned fraction', xLabel: 'fraction of units pruned', yLabel: 'probe accuracy (%)', series: fractionSeries(r.points), lines: true, xFormat: pct, yFormat: pct, yRange: [0, 1] })}
+${svgChart({ title: 'Accuracy vs measured memorization', xLabel: axis.label, yLabel: 'probe accuracy (%)', series: memorizationSeries(r), lines: false, xFormat: (v) => v.toFixed(3), yFormat: pct, yRange: [0, 1] })}
 </div>
-${table(rows)}
+<h2>Points</h2>
+${pointsTable(r.points)}
+<h2>Each strategy against random</h2>
+${testsTable(r)}
 </body>
 </html>
 `;

@@ -4,8 +4,9 @@
 export interface ChartPoint {
   x: number;
   y: number;
-  /** Half-height of an error bar (e.g. the std over seeds). */
-  err?: number;
+  /** Error bar from lo to hi (a 95% interval). */
+  lo?: number;
+  hi?: number;
 }
 
 export interface Series {
@@ -24,6 +25,8 @@ export interface ChartSpec {
   /** Format of axis tick values. */
   xFormat?: (v: number) => string;
   yFormat?: (v: number) => string;
+  /** Fixed y range (accuracy: [0, 1], shown as 0-100 %); else fitted to the data. */
+  yRange?: [number, number];
 }
 
 const W = 560;
@@ -57,7 +60,7 @@ export function svgChart(spec: ChartSpec): string {
   const fx = spec.xFormat ?? ((v: number) => v.toFixed(2));
   const fy = spec.yFormat ?? ((v: number) => v.toFixed(2));
   const xr = extent(all.map((p) => p.x));
-  const yr = extent(all.flatMap((p) => [p.y - (p.err ?? 0), p.y + (p.err ?? 0)]));
+  const yr = spec.yRange ?? extent(all.flatMap((p) => [p.lo ?? p.y, p.y, p.hi ?? p.y]));
   const pw = W - M.left - M.right;
   const ph = H - M.top - M.bottom;
   const sx = (x: number) => M.left + ((x - xr[0]) / (xr[1] - xr[0])) * pw;
@@ -86,10 +89,12 @@ export function svgChart(spec: ChartSpec): string {
       parts.push(`<polyline fill="none" stroke="${s.color}" stroke-width="2" points="${pts.map((p) => `${n(sx(p.x))},${n(sy(p.y))}`).join(' ')}"/>`);
     }
     for (const p of pts) {
-      if (p.err) {
-        parts.push(`<line x1="${n(sx(p.x))}" y1="${n(sy(p.y - p.err))}" x2="${n(sx(p.x))}" y2="${n(sy(p.y + p.err))}" stroke="${s.color}"/>`);
+      const bar = p.lo !== undefined && p.hi !== undefined;
+      if (bar) {
+        const [x, lo, hi] = [n(sx(p.x)), n(sy(p.lo!)), n(sy(p.hi!))];
+        parts.push(`<path class="error-bar" d="M${x} ${lo}V${hi}M${Number(x) - 4} ${lo}h8M${Number(x) - 4} ${hi}h8" stroke="${s.color}" fill="none"/>`);
       }
-      const tip = `${s.name}: ${fx(p.x)}, ${fy(p.y)}${p.err ? ` ± ${fy(p.err)}` : ''}`;
+      const tip = `${s.name}: ${fx(p.x)}, ${fy(p.y)}${bar ? ` [${fy(p.lo!)}, ${fy(p.hi!)}]` : ''}`;
       parts.push(`<circle cx="${n(sx(p.x))}" cy="${n(sy(p.y))}" r="4" fill="${s.color}"><title>${escapeHtml(tip)}</title></circle>`);
     }
     const ly = M.top + 10 + i * 18;

@@ -1,27 +1,32 @@
 // compare: the accuracy-versus-memorization sweep behind `memlens compare`, the demo and the app's
-// comparison screen. For every strategy x (scope, ratio) x seed: structural prune (prune/), probe
-// accuracy of the pruned encoder, mean UnitMem of the units it keeps (scores of the unpruned model),
-// LayerMem of its embedding against a reference encoder when one is given, params, FLOPs and
-// measured latency. Outputs compare.json, compare.csv and report.html.
+// comparison screen (docs/compare.md). For every strategy x (scope, ratio) x seed: structural prune
+// (prune/), probe accuracy of the pruned encoder, memorization measured on it (memorization.ts:
+// re-measured UnitMem; with a reference and a control set, SSLMem of both at the embedding),
+// params, FLOPs and measured latency. Runs pool into points with bootstrap intervals, and each
+// strategy is tested against random (aggregate.ts). Outputs compare.json, compare.csv and report.html.
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import type { CompareRequest, CompareResult, ComparePoint, JobControl, PruneStrategy, UnitMemResult } from '../../../shared/api.js';
+import type { CompareRequest, CompareResult, JobControl, PruneStrategy, UnitMemResult } from '../../../shared/api.js';
+import { COMPARE_DEFAULTS } from '../../../shared/compare-defaults.js';
 import { STRATEGY_NAMES, strategyInfo } from '../../../shared/strategies.js';
 import { MemLensError, throwIfAborted } from '../errors.js';
 import { writeFileAtomic } from '../files.js';
-import { outputLayerMem, type OutputLayerMem } from '../metrics/layermem-job.js';
-import { computeUnitMem } from '../metrics/unitmem-job.js';
+import { dataSettings } from '../metrics/settings.js';
 import { loadModel, type OnnxModel } from '../onnx/index.js';
 import { pruneModel } from '../prune/export.js';
 import { modelCost } from '../prune/cost.js';
-import { compareCsv } from './csv.js';
+import { comparePoints, compareTests, type Run } from './aggregate.js';
+import { compareCsv } from '../../../shared/compare-csv.js';
 import { openProbeData, probeModel, type ProbeData } from './evaluate.js';
 import { measureLatency } from './latency.js';
+import { measureMemorization, memorizationPlan, type MemorizationPlan } from './memorization.js';
 import { probeSettings, type ProbeSettings } from './probe.js';
 import { compareReport } from './report.js';
+import { BOOTSTRAP } from './stats.js';
+import { newSweepFolder } from './sweep-store.js';
 
-export const DEFAULT_SEEDS = [0, 1, 2];
+export const COMPARE_SCHEMA = 'memlens.compare/2';
 
 /** One cell of the sweep grid; the demo uses a grid that is not a full scopes x ratios product. */
 export interface GridCell {
@@ -31,33 +36,17 @@ export interface GridCell {
 
 export interface SweepPlan {
   model: OnnxModel;
+  /** UnitMem of the unpruned model: what the strategies rank units by. */
   scores: UnitMemResult;
   data: ProbeData;
   probe: ProbeSettings;
+  memorization: MemorizationPlan;
   strategies: PruneStrategy[];
   grid: GridCell[];
   /** Seeds for the random strategy; the deterministic strategies run once, with the first. */
   seeds: number[];
   /** Folder for the pruned models. */
   modelsDir: string;
-  /** LayerMem of a model's embedding against the reference, when there is one. */
-  layerMem?: OutputLayerMem;
-}
-
-/** Unit-weighted mean UnitMem over every scored unit not in `removed`. */
-export function meanKeptUnitMem(scores: UnitMemResult, removed: Record<string, number[]>): number {
-  let sum = 0;
-  let count = 0;
-  for (const layer of scores.layers) {
-    const cut = new Set(removed[layer.name] ?? []);
-    layer.unitmem.forEach((u, k) => {
-      if (!cut.has(k)) {
-        sum += u;
-        count++;
-      }
-    });
-  }
-  return count ? sum / count : 0;
 }
 
 function checkPlan(p: Pick<SweepPlan, 'strategies' | 'grid' | 'seeds'>): void {
@@ -82,43 +71,36 @@ function runs(p: SweepPlan): { strategy: PruneStrategy; cell: GridCell; seed: nu
   );
 }
 
-/** Probe, LayerMem and latency of one model (the unpruned one or a pruned export). */
-async function measurePoint(model: OnnxModel, p: SweepPlan, signal?: AbortSignal) {
+/** Probe, memorization and latency of one encoder (the unpruned one, with its scores, or a pruned export). */
+async function measureRun(model: OnnxModel, p: SweepPlan, scores: UnitMemResult | undefined, signal?: AbortSignal) {
   const score = await probeModel(model, p.data, p.probe, { signal });
-  const layerMem = p.layerMem ? { layerMem: await p.layerMem.measure(model, { signal }) } : {};
-  return { accuracy: score.accuracy, ...layerMem, latencyMs: await measureLatency(model, p.data.embed.size) };
+  const memorization = await measureMemorization(p.memorization, model, scores, { signal });
+  return { correct: score.correct, memorization, latencyMs: await measureLatency(model, p.data.embed.size) };
 }
 
-export async function runSweep(p: SweepPlan, ctl: JobControl = {}): Promise<ComparePoint[]> {
+/** Every run of the sweep, the unpruned model's first. */
+export async function runSweep(p: SweepPlan, ctl: JobControl = {}): Promise<Run[]> {
   checkPlan(p);
   const todo = runs(p);
   const total = todo.length + 1;
   ctl.onProgress?.(0, total, 'compare');
   const cost = modelCost(p.model.proto);
-  const base = await measurePoint(p.model, p, ctl.signal);
-  const points: ComparePoint[] = [
-    {
-      strategy: 'none', scope: 'layer', ratio: 0, seed: p.seeds[0],
-      ...base, meanUnitMem: meanKeptUnitMem(p.scores, {}), params: cost.params, flops: cost.flops,
-    },
-  ];
+  const base = await measureRun(p.model, p, p.scores, ctl.signal);
+  const out: Run[] = [{ strategy: 'none', scope: 'layer', ratio: 0, seed: p.seeds[0], ...base, params: cost.params, flops: cost.flops }];
   ctl.onProgress?.(1, total, 'compare');
   for (const [i, r] of todo.entries()) {
     throwIfAborted(ctl.signal);
-    const out = join(p.modelsDir, `${r.strategy}-${r.cell.scope}-${r.cell.ratio}-seed${r.seed}.onnx`);
+    const file = join(p.modelsDir, `${r.strategy}-${r.cell.scope}-${r.cell.ratio}-seed${r.seed}.onnx`);
     const pruned = await pruneModel(
       // LayerMem compares embeddings of one dimension: the channels that reach the output are masked.
-      { model: p.model.path, scores: p.scores, strategy: r.strategy, ratio: r.cell.ratio, scope: r.cell.scope, mode: 'structural', seed: r.seed, keepOutput: true, out },
+      { model: p.model.path, scores: p.scores, strategy: r.strategy, ratio: r.cell.ratio, scope: r.cell.scope, mode: 'structural', seed: r.seed, keepOutput: true, out: file },
       { signal: ctl.signal },
     );
-    const m = await measurePoint(await loadModel(out), p, ctl.signal);
-    points.push({
-      strategy: r.strategy, scope: r.cell.scope, ratio: r.cell.ratio, seed: r.seed,
-      ...m, meanUnitMem: meanKeptUnitMem(p.scores, pruned.removed), params: pruned.params.after, flops: pruned.flops.after,
-    });
+    const m = await measureRun(await loadModel(file), p, undefined, ctl.signal);
+    out.push({ strategy: r.strategy, scope: r.cell.scope, ratio: r.cell.ratio, seed: r.seed, ...m, params: pruned.params.after, flops: pruned.flops.after });
     ctl.onProgress?.(i + 2, total, 'compare');
   }
-  return points;
+  return out;
 }
 
 export interface CompareOptions extends CompareRequest {
@@ -129,35 +111,38 @@ export interface CompareOptions extends CompareRequest {
 }
 
 export async function compare(req: CompareOptions, ctl: JobControl = {}): Promise<CompareResult> {
-  const grid = req.grid ?? (req.scopes ?? ['layer']).flatMap((scope) => req.ratios.map((ratio) => ({ scope, ratio })));
-  const seeds = req.seeds ?? DEFAULT_SEEDS;
+  const grid = req.grid ?? (req.scopes ?? [COMPARE_DEFAULTS.scope]).flatMap((scope) => req.ratios.map((ratio) => ({ scope, ratio })));
+  const seeds = req.seeds ?? [...COMPARE_DEFAULTS.seeds];
+  const views = req.views ?? COMPARE_DEFAULTS.views;
   const strategies = req.strategies;
   checkPlan({ strategies, grid, seeds });
+  const ds = await dataSettings(req);
+  // First, as it refuses a reference without a control set before any work.
+  const memorization = await memorizationPlan({ ...req, views }, ds, ctl);
   const model = await loadModel(req.model);
   const data = await openProbeData(req);
-  const probe = probeSettings(req);
-  const dataOptions = { mean: data.embed.mean, std: data.embed.std, size: req.size, batch: req.batch, seed: req.seed };
-  // The reference's side is measured once here (after checking its embedding matches the model's);
-  // each point measures only its own encoder.
-  const layerMem = req.reference
-    ? await outputLayerMem({ model: req.model, reference: req.reference, data: req.data, views: req.views, ...dataOptions }, ctl)
-    : undefined;
-  const scores = await computeUnitMem({ model: req.model, data: req.data, views: req.views, ...dataOptions }, ctl);
-  const out = req.out ? resolve(req.out) : await mkdtemp(join(tmpdir(), 'memlens-compare-'));
+  const probe = probeSettings({ ...req, probe: req.probe ?? COMPARE_DEFAULTS.probe });
+  const scores = await memorization.unitmem(req.model, ctl);
+  // Kept: `out`, or a new folder of the project's sweeps (the app); else a temp folder, removed after.
+  const keep = req.out ? resolve(req.out) : req.project ? await newSweepFolder(req.project) : undefined;
+  const out = keep ?? (await mkdtemp(join(tmpdir(), 'memlens-compare-')));
   const modelsDir = join(out, 'models');
   await mkdir(modelsDir, { recursive: true });
   try {
-    const points = await runSweep({ model, scores, data, probe, strategies, grid, seeds, modelsDir, layerMem }, ctl);
+    const all = await runSweep({ model, scores, data, probe, memorization, strategies, grid, seeds, modelsDir }, ctl);
     const result: CompareResult = {
-      schema: 'memlens.compare/1',
+      schema: COMPARE_SCHEMA,
       model: { path: model.path, sha256: model.sha256 },
       settings: {
-        ...data.settings, ...probe, data: resolve(req.data), strategies, grid, seeds, classes: data.classes,
-        unitmem: scores.settings, ...(layerMem ? { layermem: layerMem.settings } : {}), mode: 'structural', latency: 'ms per image, batch 1, median of timed runs',
+        ...data.settings, ...probe, data: ds.data, views, strategies, grid, seeds, classes: data.classes,
+        unitmem: scores.settings, ...memorization.settings, mode: 'structural',
+        latency: 'ms per image, batch 1, median of timed runs',
+        bootstrap: { ...BOOTSTRAP, interval: 'percentile 95%, test images (accuracy) or points (SSLMem) and random seeds resampled' },
       },
-      points,
+      points: comparePoints(all),
+      tests: compareTests(all),
     };
-    if (req.out) {
+    if (keep) {
       const files = { json: join(out, 'compare.json'), csv: join(out, 'compare.csv'), html: join(out, 'report.html') };
       result.files = files;
       await writeFileAtomic(files.csv, compareCsv(result));
@@ -166,6 +151,6 @@ export async function compare(req: CompareOptions, ctl: JobControl = {}): Promis
     }
     return result;
   } finally {
-    if (!req.out) await rm(out, { recursive: true, force: true });
+    if (!keep) await rm(out, { recursive: true, force: true });
   }
 }

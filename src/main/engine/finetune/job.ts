@@ -16,6 +16,7 @@ import { dataSettings, type DataSettings } from '../metrics/settings.js';
 import { loadModel, tensorToFloat32, type OnnxModel } from '../onnx/index.js';
 import { loadProject } from '../project/project.js';
 import { exportFinetuned } from './export.js';
+import { memorizationBeforeAfter } from './memorization.js';
 import { trainRun, type Param, type RunData, type RunSettings } from './loop.js';
 import { DEFAULT_OPTIMIZER } from './optim.js';
 import { selectLayers, type TrainableLayer } from './select.js';
@@ -96,7 +97,8 @@ export async function finetune(req: FinetuneRequest, ctl: JobControl = {}): Prom
   const input = modelInput(model, ds.size);
   // Data first: a set without labels fails before the LayerMem pass that `auto` runs.
   const data = await runData(ds.data, req.test, ds, input);
-  const ranking = req.layers.startsWith('auto') ? await rankingData(req) : undefined;
+  const candidates = await rankingData(req);
+  const ranking = req.layers.startsWith('auto') ? candidates : undefined;
   const layers = await selectLayers(
     model,
     req.layers,
@@ -122,6 +124,7 @@ export async function finetune(req: FinetuneRequest, ctl: JobControl = {}): Prom
   const tunedParams = encoderParams(model, layers);
   const tuned = await run(tunedParams, 'fine-tuning');
 
+  const memorization = await memorizationBeforeAfter({ candidates, reference: req.reference, control: req.control }, ds, model, tunedParams, ctl);
   const names = layers.map((l) => l.name);
   const recorded = {
     layers: req.layers,
@@ -148,8 +151,10 @@ export async function finetune(req: FinetuneRequest, ctl: JobControl = {}): Prom
     model: { path: model.path, sha256: model.sha256 },
     settings: recorded,
     layers: names,
+    probe: { kind: 'linear head', optimizer, epochs, lr, batch: ds.batch, seed: ds.seed },
     baseline: { accuracy: last(baseline.stats), epochs: baseline.stats },
     finetuned: { accuracy: last(tuned.stats) },
+    memorization,
     epochs: tuned.stats,
   };
   if (req.out) {

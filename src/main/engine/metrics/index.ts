@@ -14,7 +14,7 @@
  *   pairing 'views' | 'anchor'; norm 'paper' | 'range'. Distance: L2 between L2-normalized flattened
  *   layer outputs (layermem.ts).
  * - `outputLayerMem(req: LayerMemRequest, ctl?): Promise<OutputLayerMem>` — measures g's last row (the
- *   embedding) once and returns { settings, measure(f: OnnxModel, ctl?): Promise<number> }: LayerMem of f's last row
+ *   embedding) once and returns { settings, measure(f: OnnxModel, ctl?): Promise<{ layermem, sslmem }> }: LayerMem of f's last row and SSLMem per point
  *   on the same views. Only the last rows must match (op, kind, width), so f may be a pruned f.
  * Settings default to the request, else project.memlens.json beside the model, else mean/std 0.5,
  * SimCLR views, seed 0, batch 256 images.

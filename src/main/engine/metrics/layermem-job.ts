@@ -110,8 +110,8 @@ export async function computeLayerMem(req: LayerMemRequest, ctl: JobControl = {}
 export interface OutputLayerMem {
   /** What changes the numbers (as computeLayerMem's settings) and the reference. */
   settings: Record<string, unknown>;
-  /** LayerMem of `model`'s output row against the reference. */
-  measure(model: OnnxModel, ctl?: JobControl): Promise<number>;
+  /** LayerMem of `model`'s output row against the reference, and SSLMem per point (aligned with the data). */
+  measure(model: OnnxModel, ctl?: JobControl): Promise<{ layermem: number; sslmem: number[] }>;
 }
 
 /** The last row, which must be g's row for LayerMem of one embedding to mean anything. */
@@ -140,7 +140,8 @@ export async function outputLayerMem(req: LayerMemRequest, ctl: JobControl = {})
   const settings = { ...plan.ds, views: plan.views, pairing: plan.pairing, norm: plan.norm, reference: { path: g.path, sha256: g.sha256 }, row: rowG.name };
   const measure = async (model: OnnxModel, fctl: JobControl = {}) => {
     const [mf] = await sslDistances([{ model, layers: [outputRow(model, g, rowG, plan.ds.size)] }], plan, fctl);
-    return layerMemRows([{ sslF: mf.ssl[0], sslG: mg.ssl[0] }], plan.norm)[0].layermem;
+    const [row] = layerMemRows([{ sslF: mf.ssl[0], sslG: mg.ssl[0] }], plan.norm);
+    return { layermem: row.layermem, sslmem: row.sslmem };
   };
   return { settings, measure };
 }

@@ -9,6 +9,8 @@ import { isJsonObject, readJson, requireFile, writeFileAtomic } from '../files.j
 export const PROJECT_SCHEMA = 'memlens.project/1';
 export const DEMO_PROJECT = join('demo', 'project.memlens.json');
 const MAX_RECENT = 10;
+/** The project's optional data paths (besides the candidates), resolved and checked alike. */
+const OPTIONAL_DATA = ['control', 'train', 'test', 'views'] as const;
 
 /** Reads, validates and resolves a project file: every path in the result is absolute. */
 export async function loadProject(path: string): Promise<ProjectInfo> {
@@ -24,7 +26,7 @@ export async function loadProject(path: string): Promise<ProjectInfo> {
   await requireFile(at(p.model), `project ${path}: model`);
   if (p.reference) await requireFile(at(p.reference), `project ${path}: reference`);
   const data: ProjectFile['data'] = { candidates: at(p.data.candidates) };
-  for (const k of ['train', 'test', 'views'] as const) if (p.data[k]) data[k] = at(p.data[k]!);
+  for (const k of OPTIONAL_DATA) if (p.data[k]) data[k] = at(p.data[k]!);
   return {
     path: resolve(path),
     name: p.name,
@@ -69,7 +71,7 @@ export async function createProject(path: string, project: ProjectFile): Promise
   const dir = dirname(resolve(path));
   const rel = (f: string) => (isAbsolute(f) ? relative(dir, f) : f);
   const data: ProjectFile['data'] = { candidates: rel(p.data.candidates) };
-  for (const k of ['train', 'test', 'views'] as const) if (p.data[k]) data[k] = rel(p.data[k]!);
+  for (const k of OPTIONAL_DATA) if (p.data[k]) data[k] = rel(p.data[k]!);
   const doc: ProjectFile = {
     ...p,
     model: rel(p.model),
@@ -90,7 +92,7 @@ function validateProject(doc: unknown, path: string): ProjectFile {
     if (doc[k] !== undefined && !nonEmpty(doc[k])) throw bad(`'${k}' must be a non-empty string when given`);
   }
   if (!isJsonObject(doc.data) || !nonEmpty(doc.data.candidates)) throw bad("'data.candidates' must be a non-empty string");
-  for (const k of ['train', 'test', 'views']) {
+  for (const k of OPTIONAL_DATA) {
     if (doc.data[k] !== undefined && !nonEmpty(doc.data[k])) throw bad(`'data.${k}' must be a non-empty string when given`);
   }
   checkNormalization(doc.normalization, bad);

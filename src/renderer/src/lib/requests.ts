@@ -74,20 +74,31 @@ export function pruneRequest(p: ProjectInfo, f: PruneForm, scores: UnitMemResult
   };
 }
 
-export function compareRequest(p: ProjectInfo, strategies: PruneStrategy[], ratios: number[], scopes: ('layer' | 'global')[], probe: 'knn' | 'linear', views: number): CompareRequest {
+export function compareRequest(
+  p: ProjectInfo,
+  strategies: PruneStrategy[],
+  ratios: number[],
+  scopes: ('layer' | 'global')[],
+  probe: 'knn' | 'linear',
+  views: number,
+  seeds?: number[],
+): CompareRequest {
   if (strategies.length === 0) throw new Error('choose at least one strategy');
   return {
     model: p.model,
     data: p.data.candidates,
     train: need(p.data.train, 'train data', p),
     test: need(p.data.test, 'test data', p),
-    // With a reference every point also gets the LayerMem of the embedding.
-    ...(p.reference ? { reference: p.reference } : {}),
+    // With a reference and a control set every point also gets the SSLMem gap (docs/compare.md).
+    ...(p.reference && p.data.control ? { reference: p.reference, control: p.data.control } : {}),
+    // Kept in the project's sweeps folder, listed for reopening.
+    project: p.path,
     strategies,
     ratios,
     scopes,
     probe,
     views,
+    ...(seeds ? { seeds } : {}),
     ...norm(p),
   };
 }
@@ -100,6 +111,8 @@ export function finetuneRequest(p: ProjectInfo, layers: string[], epochs: number
     test: need(p.data.test, 'test data', p),
     layers: layers.join(','),
     ...(p.reference ? { reference: p.reference } : {}),
+    // With the control set the result also gets the SSLMem gap before and after.
+    ...(p.data.control ? { control: p.data.control } : {}),
     epochs,
     lr,
     ...(out ? { out } : {}),
