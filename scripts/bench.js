@@ -11,6 +11,7 @@ const BENCHES = {
   prune: ['prune-bench.js'], // issue 13: prune + export of torchvision ResNet-50 at 224; batch-32 latency
   probe: ['probe-linear.js'], // issue 6: linear probe on 10,000 x 512, 10 classes
   finetune: ['finetune-bench.js'], // issue 7: training images/s vs PyTorch eager
+  scale: ['scale-bench.js'], // issue 14: ResNet-50 at 224 on 200 JPEGs vs PyTorch eager, wall and peak RSS
 };
 
 const wanted = process.argv.slice(2);

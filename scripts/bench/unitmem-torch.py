@@ -108,6 +108,15 @@ def views(base, scale, ratio, gen):
     return on * j + (1 - on) * x
 
 
+def unitmem_mean_rest(sums, views):
+    """UnitMem per unit (rest = mean) from per-sample sums over views, [samples, units]."""
+    mu = sums / views
+    mx, _ = mu.max(0)
+    rest = (mu.sum(0) - mx) / (mu.shape[0] - 1)
+    den = mx + rest
+    return torch.where(den == 0, torch.zeros_like(den), (mx - rest) / den)
+
+
 def cpu_seconds():
     """CPU time of every thread of the process (steadier than wall time on a shared machine)."""
     r = resource.getrusage(resource.RUSAGE_SELF)
@@ -149,13 +158,7 @@ def main():
                 sums = [torch.zeros(n, o.shape[1], dtype=torch.float64) for o in outs]
             for acc, o in zip(sums, outs):
                 acc.index_add_(0, idx, o.double())
-        unitmem = []
-        for acc in sums:
-            mu = acc / a.views
-            mx, _ = mu.max(0)
-            rest = (mu.sum(0) - mx) / (n - 1)
-            den = mx + rest
-            unitmem.append(torch.where(den == 0, torch.zeros_like(den), (mx - rest) / den))
+        unitmem = [unitmem_mean_rest(acc, a.views) for acc in sums]
     sec = time.perf_counter() - start
     print(json.dumps({
         'impl': 'pytorch-eager', 'threads': a.threads, 'batch': a.batch, 'samples': n, 'views': a.views,

@@ -29,10 +29,25 @@ function importable(module: Reference): boolean {
 export function missing(...modules: Reference[]): string | undefined {
   const absent = modules.filter((m) => !importable(m));
   if (absent.length === 0) return undefined;
-  const reason = `${PYTHON} cannot import ${absent.join(', ')} (apt-get install ${absent.map(debianPackage).join(' ')})`;
+  return skipOrFail(`${PYTHON} cannot import ${absent.join(', ')} (apt-get install ${absent.map(debianPackage).join(' ')})`);
+}
+
+/** Skips locally with the reason printed; in CI (MEMLENS_REQUIRE_REFERENCES=1) fails instead. */
+function skipOrFail(reason: string): string {
   if (process.env.MEMLENS_REQUIRE_REFERENCES === '1') throw new Error(`reference required in CI: ${reason}`);
   console.warn(`skipped: ${reason}`);
   return reason;
+}
+
+/** What a one-node Slurm needs (test/support/slurm.ts): the Debian daemons, and root to run them. */
+export const SLURM_PROGRAMS = ['/usr/sbin/munged', '/usr/sbin/slurmctld', '/usr/sbin/slurmd', '/usr/bin/sbatch', '/usr/sbin/runuser'];
+
+/** Like `missing`, for the Slurm test: why it cannot start a cluster here, or undefined. */
+export function missingSlurm(): string | undefined {
+  const absent = SLURM_PROGRAMS.filter((p) => !existsSync(p));
+  if (absent.length) return skipOrFail(`${absent.join(', ')} not installed (apt-get install slurm-wlm munge)`);
+  if (process.getuid?.() !== 0) return skipOrFail('starting slurmctld and slurmd needs root');
+  return undefined;
 }
 
 function debianPackage(m: Reference): string {

@@ -1,14 +1,20 @@
 // What the metric verbs (unitmem, classmem, layermem) share: choice options, running the engine
-// call as a cancellable job with progress, and writing the document (--out/--json) and CSV (--csv).
+// call as a cancellable job with progress, and writing the document (--out/--json) and CSV (--csv);
+// --shard I/N writes one shard's part instead, --resume continues a killed run (docs/SCALE.md).
 import { ACTIVATION_POLICIES, type ActivationPolicy, type JobControl } from '../../shared/api.js';
 import { formatFixed } from '../../shared/format.js';
 import { writeFileAtomic } from '../engine/files.js';
-import { str, UsageError, type ParsedArgs } from './args.js';
+import { parseShard, type PartDoc, type RunScope, type Shard } from '../engine/metrics/part.js';
+import { flag, str, UsageError, type ParsedArgs } from './args.js';
 import { emitResult, normalizationLine } from './output.js';
 import { cliJob } from './progress.js';
 
 /** Options every metric verb takes besides the data options. */
-export const METRIC_OPTIONS = ['csv', 'layers'] as const;
+export const METRIC_OPTIONS = ['csv', 'layers', 'shard', 'resume'] as const;
+/** Flags every metric verb takes. */
+export const METRIC_FLAGS = ['resume'] as const;
+/** How the metric verbs' usage lines end. */
+export const METRIC_USAGE = '[--out F [--resume]] [--shard I/N --out PART] [--csv F]';
 
 /** The --activation option of the verbs that read per-unit means (unitmem, classmem), with its help. */
 export const ACTIVATION_USAGE =
@@ -25,6 +31,31 @@ export function choice<T extends string>(args: ParsedArgs, name: string, values:
   const v = str(args, name);
   if (v !== undefined && !values.includes(v as T)) throw new UsageError(`--${name} must be one of ${values.join('|')}, got '${v}'`);
   return v as T | undefined;
+}
+
+/**
+ * Where the run checkpoints (F.partial beside --out F) and, with --shard, which slice it takes;
+ * the median rest's means go beside the part (PART.means) or the checkpoint.
+ */
+function runScope(args: ParsedArgs): RunScope & { shard?: Shard } {
+  const out = str(args, 'out');
+  const shardText = str(args, 'shard');
+  const resume = flag(args, 'resume');
+  if (shardText !== undefined && !out) throw new UsageError('--shard needs --out PART (the part file memlens merge reads)');
+  if (shardText !== undefined && str(args, 'csv')) throw new UsageError('--csv is for whole documents; merge the parts first');
+  if (resume && !out) throw new UsageError('--resume needs --out F (the checkpoint is F.partial)');
+  if (!out) return {};
+  const shard = shardText === undefined ? undefined : parseShard(shardText);
+  return { shard, checkpoint: { path: `${out}.partial`, resume }, spill: shard ? `${out}.means` : `${out}.partial.means` };
+}
+
+export interface MetricWork<T extends { settings: Record<string, unknown> }> {
+  /** The whole document. */
+  run(ctl: JobControl, scope: RunScope): Promise<T>;
+  /** One shard's part. */
+  shard(ctl: JobControl, scope: RunScope & { shard: Shard }): Promise<PartDoc<unknown>>;
+  csv(doc: T): string;
+  summary(doc: T): string;
 }
 
 /**
@@ -48,6 +79,22 @@ export async function runMetricVerb<T>(
   if (csvPath) await writeFileAtomic(csvPath, csv(doc));
   const lines = [summary(doc), ...normalizationLine(doc.settings), ...(csvPath ? [`wrote ${csvPath}`] : [])];
   await emitResult(args, doc, () => lines.join('\n'));
+  return 0;
+}
+
+/** runMetricVerb for the measuring verbs: the whole document, or with --shard one shard's part. */
+export async function runMeasureVerb<T extends { settings: Record<string, unknown> }>(args: ParsedArgs, work: MetricWork<T>): Promise<number> {
+  const scope = runScope(args);
+  if (!scope.shard) return runMetricVerb(args, (ctl) => work.run(ctl, scope), work.csv, work.summary);
+  const job = cliJob();
+  let part: PartDoc<unknown>;
+  try {
+    part = await work.shard(job, { ...scope, shard: scope.shard });
+  } finally {
+    job.dispose();
+  }
+  const [start, end] = part.range;
+  await emitResult(args, part, () => `shard ${part.shard.index}/${part.shard.count}: samples ${start}..${end - 1} (combine all parts with memlens merge)`);
   return 0;
 }
 

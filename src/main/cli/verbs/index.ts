@@ -7,6 +7,7 @@ import { evaluate } from './evaluate.js';
 import { finetune } from './finetune.js';
 import { inspect } from './inspect.js';
 import { layermem } from './layermem.js';
+import { merge } from './merge.js';
 import { prune } from './prune.js';
 import { serve } from './serve.js';
 import { unitmem } from './unitmem.js';
@@ -18,6 +19,7 @@ export const VERBS: readonly Verb[] = [
   unitmem,
   classmem,
   layermem,
+  merge,
   prune,
   evaluate,
   compare,

@@ -15,7 +15,9 @@ export interface Pass {
 export interface BatchPlan {
   /** [channels, height, width] of one image. */
   chw: [number, number, number];
-  /** Number of samples. */
+  /** First sample (default 0): a shard or a resumed run starts further in. */
+  first?: number;
+  /** Number of samples from `first`. */
   count: number;
   /** Images per sample in the batch. */
   perSample: number;
@@ -24,8 +26,8 @@ export interface BatchPlan {
   stage: string;
   /** Writes the images of samples [start, start + n) into `out`, sample-major. */
   fill(start: number, n: number, out: Float32Array): Promise<void> | void;
-  /** Receives the outputs of samples [start, start + n), one record per pass. */
-  consume(start: number, n: number, outputs: Record<string, Float32Array>[]): void;
+  /** Receives the outputs of samples [start, start + n), one record per pass; awaited before the next. */
+  consume(start: number, n: number, outputs: Record<string, Float32Array>[]): Promise<void> | void;
 }
 
 function samplesPerBatch(plan: Pick<BatchPlan, 'perSample' | 'batchImages'>): number {
@@ -36,10 +38,11 @@ export async function runBatches(passes: Pass[], plan: BatchPlan, ctl: JobContro
   const [c, h, w] = plan.chw;
   const image = c * h * w;
   const step = samplesPerBatch(plan);
+  const first = plan.first ?? 0;
   const buffer = new Float32Array(step * plan.perSample * image);
   const prepare = (k: number) => {
-    const start = k * step;
-    const n = Math.min(step, plan.count - start);
+    const start = first + k * step;
+    const n = Math.min(step, first + plan.count - start);
     const buf = buffer.subarray(0, n * plan.perSample * image);
     const ready = Promise.resolve(plan.fill(start, n, buf)).then(() => ({ start, n, buf }));
     // A failure surfaces where the batch is awaited; this keeps Node from calling it unhandled meanwhile.
@@ -61,8 +64,8 @@ export async function runBatches(passes: Pass[], plan: BatchPlan, ctl: JobContro
       for (const name of passes[i].outputs) o[name] = r[name].data;
       return o;
     });
-    plan.consume(start, n, outputs);
-    ctl.onProgress?.(start + n, plan.count, plan.stage);
+    await plan.consume(start, n, outputs);
+    ctl.onProgress?.(start + n - first, plan.count, plan.stage);
   }
   throwIfAborted(ctl.signal);
 }

@@ -23,13 +23,23 @@
  * or of another embedding for outputLayerMem),
  * CANCELLED.
  *
- * Building blocks: `UnitMeanAccumulator`, `unitMemScores`, `topIndices`, `ClassMeanAccumulator`, `viewDistances`,
- * `sslMem`, `layerMemRows`, `contrast`; CSV tables `unitMemCsv`, `classMemCsv`, `layerMemCsv`.
+ * Scale (docs/SCALE.md): every entry point takes a RunScope — `shard` (one slice of the candidates;
+ * the *Shard functions return a part), `checkpoint` (state written atomically after batches,
+ * continued with resume) and `spill` (where the median rest's per-sample means go). `mergeParts`
+ * folds the parts of every shard into the document one run writes. The default batch comes from a
+ * memory budget (infer/budget.ts).
+ *
+ * Building blocks: `UnitStats` (streaming per-unit max, argmax, sum, top-k), `viewMeans`,
+ * `MeanSpill`/`spilledMedians`, `ClassMeanAccumulator`, `viewDistances`, `sslMem`, `layerMemRows`,
+ * `contrast`; CSV tables `unitMemCsv`, `classMemCsv`, `layerMemCsv`.
  */
-export { computeUnitMem } from './unitmem-job.js';
-export { computeClassMem } from './classmem-job.js';
-export { computeLayerMem, outputLayerMem, type OutputLayerMem } from './layermem-job.js';
-export { UnitMeanAccumulator, topIndices, unitMemScores, type UnitMemScores } from './unitmem.js';
+export { computeUnitMem, computeUnitMemShard } from './unitmem-job.js';
+export { computeClassMem, computeClassMemShard } from './classmem-job.js';
+export { computeLayerMem, computeLayerMemShard, outputLayerMem, type OutputLayerMem } from './layermem-job.js';
+export { mergeParts } from './merge.js';
+export { parseShard, shardRange, type Checkpoint, type PartDoc, type RunScope, type Shard } from './part.js';
+export { UnitStats, viewMeans, type UnitMemScores } from './unitmem.js';
+export { MeanSpill, spilledMedians } from './spill.js';
 export { ClassMeanAccumulator, type ClassMemScores } from './classmem.js';
 export { layerMemRows, sslMem, viewDistances, type LayerMemNorm, type Pairing } from './layermem.js';
 export { contrast } from './contrast.js';

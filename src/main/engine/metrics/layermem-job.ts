@@ -11,7 +11,10 @@ import { loadModel, type OnnxModel } from '../onnx/index.js';
 import { cacheKey, dataFingerprint, readCache, writeCache } from '../project/cache.js';
 import { imagesPerSample } from '../infer/feed.js';
 import { layerMemRows, viewDistances, type LayerMemNorm, type Pairing } from './layermem.js';
+import { autoBatch } from '../infer/budget.js';
 import { measure } from './pass.js';
+import { packF64, unpackF64, type Packed } from './packed.js';
+import { finishedPart, openRun, type PartDoc, type RunScope, type Shard, type SlicedRun } from './part.js';
 import { requireSamples } from './samples.js';
 import { dataSettings, viewCount, type DataSettings } from './settings.js';
 
@@ -58,52 +61,102 @@ async function layerMemPlan(req: Omit<LayerMemRequest, 'reference'>): Promise<La
   return { ds, source, views, pairing, norm };
 }
 
-/** SSL_h(x) of every candidate x at each given layer of each encoder, in one pass over the views. */
+/** Per layer, each encoder's SSL distances of the samples of a slice, as JSON (checkpoints, parts). */
+export type LayerSslState = Packed[];
+/** A LayerMem document without its per-layer numbers: what every part of a run shares. */
+export type LayerMemHead = Omit<LayerMemResult, 'layers'> & { layers: Pick<LayerMemResult['layers'][number], 'name' | 'kind' | 'tensor'>[] };
+export type LayerMemPart = PartDoc<LayerSslState> & { head: LayerMemHead };
+
+/**
+ * SSL_h(x) of the candidates x of `run`'s slice (else all of them) at each given layer of each
+ * encoder, in one pass over the views; a resumed run measures only what its checkpoint lacks.
+ */
 async function sslDistances(
   specs: { model: OnnxModel; layers: LayerInfo[] }[],
   plan: LayerMemPlan,
   ctl: JobControl,
+  run?: SlicedRun<LayerSslState>,
 ): Promise<{ layers: TappedLayer[]; ssl: Float64Array[] }[]> {
   const { ds, source, views, pairing } = plan;
+  const [start, end] = run?.range ?? [0, source.count];
   const per = imagesPerSample({ views, anchor: pairing === 'anchor' });
   const encoders = await tapEncoders(specs, { gramViews: per, size: ds.size });
-  const ssl = encoders.map((e) => e.layers.map(() => new Float64Array(source.count)));
+  const ssl = encoders.map((e, k) =>
+    e.layers.map((_, i) => (run?.resumed ? unpackF64(run.resumed.layers[i][k], end - start) : new Float64Array(end - start))),
+  );
+  const state = (): LayerSslState[] => encoders[0].layers.map((_, i) => ssl.map((perLayer) => packF64(perLayer[i])));
   const { channels, height, width } = encoders[0].input;
   await measure(
     encoders,
     { source, spec: { channels, height, width, mean: ds.mean, std: ds.std }, augment: ds.augment, seed: ds.seed, views, anchor: pairing === 'anchor' },
     ds.batch,
     'layermem',
-    (rows, outputs) =>
-      encoders.forEach((e, k) => e.layers.forEach((l, i) => ssl[k][i].set(viewDistances(outputs[k][l.gram!], per, pairing), rows.start))),
+    (rows, outputs) => {
+      encoders.forEach((e, k) => e.layers.forEach((l, i) => ssl[k][i].set(viewDistances(outputs[k][l.gram!], per, pairing), rows.start - start)));
+      return run?.batchDone(rows.start + rows.count, state);
+    },
     ctl,
+    [run?.from ?? start, end],
   );
   return encoders.map((e, k) => ({ layers: e.layers, ssl: ssl[k] }));
 }
 
-export async function computeLayerMem(req: LayerMemRequest, ctl: JobControl = {}): Promise<LayerMemResult> {
+function layerMemDocument(head: LayerMemHead, norm: LayerMemNorm, perLayer: { sslF: ArrayLike<number>; sslG: ArrayLike<number> }[]): LayerMemResult {
+  const table = layerMemRows(perLayer, norm);
+  return { ...head, layers: head.layers.map((meta, i) => ({ ...meta, ...table[i] })) };
+}
+
+async function measureLayerMem(req: LayerMemRequest, scope: RunScope, ctl: JobControl) {
   const plan = await layerMemPlan(req);
   const [f, g] = await Promise.all([loadModel(req.model), loadModel(req.reference)]);
   const [layersF, layersG] = [selectLayers(f, undefined, true), selectLayers(g, undefined, true)];
   assertSameArchitecture(f, layersF, g, layersG);
   assertSameInput(f, g, plan.ds.size);
+  // f and g run on the same batch: each takes half the budget.
+  if (req.batch === undefined) plan.ds.batch = Math.max(1, Math.floor(autoBatch(f, modelInput(f, plan.ds.size)).batch / 2));
   const settings = { ...plan.ds, views: plan.views, pairing: plan.pairing, norm: plan.norm };
-  const key = cacheKey('layermem', { model: f.sha256, reference: g.sha256, settings, data: await dataFingerprint(plan.ds.data) });
+  // The batch changes how fast, not what: runs (and shards) with other batches share the result.
+  const key = cacheKey('layermem', { model: f.sha256, reference: g.sha256, settings: { ...settings, batch: undefined }, data: await dataFingerprint(plan.ds.data) });
   const cached = await readCache<LayerMemResult>(req.model, key);
-  if (cached) return cached;
-
-  const [mf, mg] = await sslDistances([{ model: f, layers: layersF }, { model: g, layers: layersG }], plan, ctl);
-  const table = layerMemRows(mf.ssl.map((sslF, i) => ({ sslF, sslG: mg.ssl[i] })), plan.norm);
-  const result: LayerMemResult = {
+  if (cached && !scope.shard) return { cached };
+  const head: LayerMemHead = {
     schema: 'memlens.layermem/1',
     model: { path: f.path, sha256: f.sha256 },
     reference: { path: g.path, sha256: g.sha256 },
     settings,
     samples: plan.source.ids,
-    layers: mf.layers.map((l, i) => ({ name: l.info.name, kind: l.info.kind, tensor: l.info.tensor, ...table[i] })),
+    layers: layersF.map((l) => ({ name: l.name, kind: l.kind, tensor: l.tensor })),
   };
-  await writeCache(req.model, key, result);
+  const run = await openRun<LayerSslState>('layermem', key, head, plan.source.count, scope);
+  const [mf, mg] = await sslDistances([{ model: f, layers: layersF }, { model: g, layers: layersG }], plan, ctl, run);
+  const perLayer = mf.ssl.map((sslF, i) => ({ sslF, sslG: mg.ssl[i] }));
+  const state = () => perLayer.map((l) => [packF64(l.sslF), packF64(l.sslG)]);
+  return { measured: { key, head, norm: plan.norm, perLayer, part: () => run.part(state()) as LayerMemPart, finish: () => run.close() } };
+}
+
+export async function computeLayerMem(req: LayerMemRequest, ctl: JobControl = {}, scope: Omit<RunScope, 'shard'> = {}): Promise<LayerMemResult> {
+  const { cached, measured: m } = await measureLayerMem(req, scope, ctl);
+  if (cached) return cached;
+  const result = layerMemDocument(m!.head, m!.norm, m!.perLayer);
+  await writeCache(req.model, m!.key, result);
+  await m!.finish();
   return result;
+}
+
+/** One shard of the candidates (scope.shard), as a part for mergeLayerMem. */
+export async function computeLayerMemShard(req: LayerMemRequest, scope: RunScope & { shard: Shard }, ctl: JobControl = {}): Promise<LayerMemPart> {
+  return finishedPart((await measureLayerMem(req, scope, ctl)).measured);
+}
+
+/** The document of a run from the parts of all its shards, in shard order. */
+export function mergeLayerMem(parts: LayerMemPart[]): LayerMemResult {
+  const head = parts[0].head;
+  const joined = (i: number, k: number) => {
+    const all = new Float64Array(head.samples.length);
+    for (const p of parts) all.set(unpackF64(p.layers[i][k], p.range[1] - p.range[0]), p.range[0]);
+    return all;
+  };
+  return layerMemDocument(head, head.settings.norm as LayerMemNorm, head.layers.map((_, i) => ({ sslF: joined(i, 0), sslG: joined(i, 1) })));
 }
 
 /** The reference's side of output-row LayerMem, ready to compare encoders against. */

@@ -18,8 +18,10 @@ export async function measure(
   feed: FeedOptions,
   batchImages: number,
   stage: string,
-  onBatch: (rows: BatchRows, outputs: Record<string, Float32Array>[]) => void,
+  onBatch: (rows: BatchRows, outputs: Record<string, Float32Array>[]) => Promise<void> | void,
   ctl: JobControl = {},
+  /** Samples [from, to) only: a shard, or what a resumed run has left. */
+  [from, to]: [number, number] = [0, feed.source.count],
 ): Promise<void> {
   const { channels, height, width } = encoders[0].input;
   const perSample = imagesPerSample(feed);
@@ -28,7 +30,8 @@ export async function measure(
       encoders.map((e) => ({ session: e.session, inputName: e.input.name, outputs: tapOutputs(e) })),
       {
         chw: [channels, height, width],
-        count: feed.source.count,
+        first: from,
+        count: to - from,
         perSample,
         batchImages,
         stage,
@@ -36,7 +39,7 @@ export async function measure(
         consume(start, count, outputs) {
           const sampleOf = new Int32Array(count * perSample);
           for (let r = 0; r < sampleOf.length; r++) sampleOf[r] = start + Math.floor(r / perSample);
-          onBatch({ start, count, sampleOf }, outputs);
+          return onBatch({ start, count, sampleOf }, outputs);
         },
       },
       ctl,

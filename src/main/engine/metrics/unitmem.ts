@@ -1,5 +1,7 @@
-// UnitMem per unit (METRICS.md "UnitMem"): streaming view means per sample, then max vs rest.
-import { maxAndRest, contrast } from './contrast.js';
+// UnitMem per unit (METRICS.md "UnitMem"): per-sample view means, folded into per-unit statistics
+// as soon as a sample's views are complete, then max vs rest (docs/SCALE.md "Memory").
+import { contrast, medianInPlace } from './contrast.js';
+import { packF64, packI32, unpackF64, unpackI32, type Packed } from './packed.js';
 
 export interface UnitMemScores {
   unitmem: number[];
@@ -15,92 +17,169 @@ export interface UnitMemScores {
 }
 
 /**
- * Sums one layer's per-view unit activations per sample. Memory is samples x units, whatever
- * the number of views (each view is folded into the running sum as it arrives).
+ * View means of whole samples: `rows` is [samples * views, units], each sample's views contiguous.
+ * Written into `into` when given (one buffer per layer for the whole run: no per-batch garbage).
  */
-export class UnitMeanAccumulator {
-  private readonly sums: Float64Array;
-  private readonly counts: Uint32Array;
-  private negative = false;
-
-  constructor(
-    readonly samples: number,
-    readonly units: number,
-  ) {
-    this.sums = new Float64Array(samples * units);
-    this.counts = new Uint32Array(samples);
-  }
-
-  /** `rows` is [rows.length / units, units] (one row per view); `sampleOf[r]` names row r's sample. */
-  add(rows: Float32Array, sampleOf: ArrayLike<number>): void {
-    const u = this.units;
-    for (let r = 0; r < sampleOf.length; r++) {
-      const s = sampleOf[r];
-      const base = s * u;
-      const off = r * u;
-      for (let k = 0; k < u; k++) {
-        const v = rows[off + k];
-        if (v < 0) this.negative = true;
-        this.sums[base + k] += v;
-      }
-      this.counts[s]++;
+export function viewMeans(rows: Float32Array, units: number, views: number, into?: Float64Array): Float64Array {
+  const samples = rows.length / (units * views);
+  const mu = into ? into.subarray(0, samples * units).fill(0) : new Float64Array(samples * units);
+  for (let s = 0; s < samples; s++) {
+    const base = s * units;
+    for (let v = 0; v < views; v++) {
+      const off = (s * views + v) * units;
+      for (let k = 0; k < units; k++) mu[base + k] += rows[off + k];
     }
+    for (let k = 0; k < units; k++) mu[base + k] /= views;
   }
-
-  /** mu_u(x_i): the mean over views, [samples x units]. */
-  means(): Float64Array {
-    const mu = new Float64Array(this.sums.length);
-    for (let s = 0; s < this.samples; s++) {
-      const c = this.counts[s] || 1;
-      for (let k = 0; k < this.units; k++) mu[s * this.units + k] = this.sums[s * this.units + k] / c;
-    }
-    return mu;
-  }
-
-  /** `top`: how many of each unit's highest-mu samples to keep (the Units screen's top images). */
-  scores(rest: 'mean' | 'median', top: number): UnitMemScores {
-    return { ...unitMemScores(this.means(), this.samples, this.units, rest, top), signed: this.negative };
-  }
+  return mu;
 }
 
-/** UnitMem from view means `mu` [samples x units] (METRICS.md steps 3-5). */
-export function unitMemScores(
-  mu: ArrayLike<number>,
-  samples: number,
-  units: number,
-  rest: 'mean' | 'median',
-  top: number,
-): Omit<UnitMemScores, 'signed'> {
-  const out: Omit<UnitMemScores, 'signed'> = { unitmem: [], muMax: [], muRest: [], argmaxSample: [], top: [], topMu: [] };
-  const scratch = new Float64Array(Math.max(0, samples - 1));
-  for (let u = 0; u < units; u++) {
-    const at = (i: number) => mu[i * units + u];
-    const m = maxAndRest(samples, at, rest, scratch);
-    out.unitmem.push(contrast(m.max, m.rest));
-    out.muMax.push(m.max);
-    out.muRest.push(m.rest);
-    out.argmaxSample.push(m.argmax);
-    const t = topIndices(samples, at, top);
-    out.top.push(t);
-    out.topMu.push(t.map(at));
-  }
-  return out;
+/** What a UnitStats holds, as JSON (checkpoints and shard parts). */
+export interface UnitStatsState {
+  samples: number;
+  negative: boolean;
+  sum: Packed;
+  max: Packed;
+  argmax: Packed;
+  topIndex: Packed;
+  topMu: Packed;
 }
 
 /**
- * Indices of the `k` largest of `n` values read by `at(i)`, largest first; equal values keep
- * index order, so the first entry is maxAndRest's argmax. A sorted window of k: O(n k), and k is small.
+ * Per-unit statistics of one layer over the samples folded so far, in increasing sample order:
+ * sum, max, argmax (first wins ties) and the k highest means. Memory is units x (k + 3) numbers,
+ * whatever the number of samples; the median rest needs every mean and reads them from a spill.
  */
-export function topIndices(n: number, at: (i: number) => number, k: number): number[] {
-  const keep: number[] = [];
-  for (let i = 0; i < n; i++) {
-    const v = at(i);
-    if (keep.length === k && !(v > at(keep[k - 1]))) continue;
-    // Insert after every kept value >= v (strict > keeps lower indices ahead on ties).
-    let j = keep.length;
-    while (j > 0 && v > at(keep[j - 1])) j--;
-    keep.splice(j, 0, i);
-    if (keep.length > k) keep.pop();
+export class UnitStats {
+  samples = 0;
+  negative = false;
+  readonly sum: Float64Array;
+  readonly max: Float64Array;
+  readonly argmax: Int32Array;
+  /** [units, k]; the first min(samples, k) of each unit's row are used, highest first. */
+  readonly topIndex: Int32Array;
+  readonly topMu: Float64Array;
+
+  constructor(
+    readonly units: number,
+    readonly k: number,
+  ) {
+    this.sum = new Float64Array(units);
+    this.max = new Float64Array(units).fill(-Infinity);
+    this.argmax = new Int32Array(units);
+    this.topIndex = new Int32Array(units * k);
+    this.topMu = new Float64Array(units * k);
   }
-  return keep;
+
+  /** Folds the means `mu` [n, units] of samples first..first+n-1 (after every sample folded so far). */
+  addMeans(mu: Float64Array, first: number): void {
+    const u = this.units;
+    const k = this.k;
+    const n = mu.length / u;
+    for (let s = 0; s < n; s++) {
+      const held = Math.min(this.samples, k);
+      for (let j = 0; j < u; j++) {
+        const v = mu[s * u + j];
+        if (v < 0) this.negative = true;
+        this.sum[j] += v;
+        if (v > this.max[j]) {
+          this.max[j] = v;
+          this.argmax[j] = first + s;
+        }
+        // A later sample enters the top only when strictly greater: ties keep the lower index.
+        const t = j * k;
+        if (held === k && !(v > this.topMu[t + k - 1])) continue;
+        let p = Math.min(held, k - 1);
+        while (p > 0 && v > this.topMu[t + p - 1]) {
+          this.topMu[t + p] = this.topMu[t + p - 1];
+          this.topIndex[t + p] = this.topIndex[t + p - 1];
+          p--;
+        }
+        this.topMu[t + p] = v;
+        this.topIndex[t + p] = first + s;
+      }
+      this.samples++;
+    }
+  }
+
+  /** Folds in `later`, the statistics of samples that all come after this one's. */
+  merge(later: UnitStats): void {
+    const { units: u, k } = this;
+    const mu = new Float64Array(k);
+    const idx = new Int32Array(k);
+    const [ha, hb] = [Math.min(this.samples, k), Math.min(later.samples, k)];
+    for (let j = 0; j < u; j++) {
+      this.sum[j] += later.sum[j];
+      if (later.max[j] > this.max[j]) {
+        this.max[j] = later.max[j];
+        this.argmax[j] = later.argmax[j];
+      }
+      const t = j * k;
+      let [a, b] = [0, 0];
+      for (let p = 0; p < k && (a < ha || b < hb); p++) {
+        const fromA = b >= hb || (a < ha && !(later.topMu[t + b] > this.topMu[t + a]));
+        mu[p] = fromA ? this.topMu[t + a] : later.topMu[t + b];
+        idx[p] = fromA ? this.topIndex[t + a++] : later.topIndex[t + b++];
+      }
+      this.topMu.set(mu, t);
+      this.topIndex.set(idx, t);
+    }
+    this.samples += later.samples;
+    this.negative ||= later.negative;
+  }
+
+  state(): UnitStatsState {
+    const { samples, negative } = this;
+    return {
+      samples,
+      negative,
+      sum: packF64(this.sum),
+      max: packF64(this.max),
+      argmax: packI32(this.argmax),
+      topIndex: packI32(this.topIndex),
+      topMu: packF64(this.topMu),
+    };
+  }
+
+  static from(s: UnitStatsState, units: number, k: number): UnitStats {
+    const stats = new UnitStats(units, k);
+    stats.samples = s.samples;
+    stats.negative = s.negative;
+    stats.sum.set(unpackF64(s.sum, units));
+    stats.max.set(unpackF64(s.max, units));
+    stats.argmax.set(unpackI32(s.argmax, units));
+    stats.topIndex.set(unpackI32(s.topIndex, units * k));
+    stats.topMu.set(unpackF64(s.topMu, units * k));
+    return stats;
+  }
+
+  /**
+   * UnitMem (METRICS.md steps 3-5). `medianRest[j]`: unit j's median of every mean but the argmax
+   * sample's (from the spilled means); without it the rest is the mean of the others.
+   */
+  scores(medianRest?: Float64Array): UnitMemScores {
+    const n = this.samples;
+    const out: UnitMemScores = { unitmem: [], muMax: [], muRest: [], argmaxSample: [], top: [], topMu: [], signed: this.negative };
+    const held = Math.min(n, this.k);
+    for (let j = 0; j < this.units; j++) {
+      const max = this.max[j];
+      const rest = n < 2 ? 0 : medianRest ? medianRest[j] : (this.sum[j] - max) / (n - 1);
+      out.unitmem.push(contrast(max, rest));
+      out.muMax.push(max);
+      out.muRest.push(rest);
+      out.argmaxSample.push(this.argmax[j]);
+      out.top.push(Array.from(this.topIndex.subarray(j * this.k, j * this.k + held)));
+      out.topMu.push(Array.from(this.topMu.subarray(j * this.k, j * this.k + held)));
+    }
+    return out;
+  }
+}
+
+/**
+ * Per unit, the median of `column(j)` (every sample's mean of unit j) without sample `skip[j]`.
+ * The column buffer is reused; it is sorted in place.
+ */
+export function medianWithout(column: Float64Array, skip: number): number {
+  column.copyWithin(skip, skip + 1);
+  return medianInPlace(column.subarray(0, column.length - 1));
 }
