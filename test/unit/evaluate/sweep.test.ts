@@ -9,9 +9,10 @@ import { compare, meanKeptUnitMem } from '../../../src/main/engine/evaluate/swee
 import { STRATEGY_NAMES } from '../../../src/shared/strategies.js';
 
 const CNN = new URL('../../fixtures/onnx/cnn-opset13.onnx', import.meta.url).pathname;
-const FASHION = '/usr/share/datasets/fashion-mnist';
-const TRAIN = join(FASHION, 'train-images-idx3-ubyte.gz');
-const TEST = join(FASHION, 't10k-images-idx3-ubyte.gz');
+// The demo project's Fashion-MNIST downstream split (resources/demo/README.md).
+const DEMO_DATA = new URL('../../../resources/demo/data/', import.meta.url).pathname;
+const TRAIN = join(DEMO_DATA, 'train-images-idx3-ubyte.gz');
+const TEST = join(DEMO_DATA, 'test-images-idx3-ubyte.gz');
 
 const point = (strategy: ComparePoint['strategy'], seed: number, accuracy: number): ComparePoint => ({
   strategy, scope: 'layer', ratio: 0.1, seed, accuracy, meanUnitMem: 0.5, params: 100, flops: 1000, latencyMs: 1,
