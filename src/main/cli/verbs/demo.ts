@@ -1,18 +1,27 @@
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { compareCsv } from '../../engine/evaluate/csv.js';
+import { DEFAULT_SEEDS } from '../../engine/evaluate/sweep.js';
 import { paperTable, runPaperExperiment } from '../../engine/evaluate/paper.js';
 import { DEMO_PROJECT, findResourcesDir } from '../../engine/project/project.js';
-import { checkKnown, num, numList, str } from '../args.js';
+import { num, numList, str } from '../args.js';
 import { runMetricVerb } from '../metric-verb.js';
+import { JSON_OPTION } from '../output.js';
 import type { Verb } from '../verb.js';
 
 export const demo: Verb = {
   name: 'demo',
   summary: "The paper's pruning experiment on the demo project (UnitMem, prune, linear probe)",
   usage: 'demo [--project P] [--seeds 0,1,2] [--limit N] [--out DIR] [--json]',
+  description:
+    'The paper\'s pruning experiment on a project (the demo project by default): UnitMem of the target encoder on the candidates, then pruning by high, low and random UnitMem at several ratios, each followed by a linear probe, printed as the paper\'s table. --limit makes a quick run.',
+  options: [JSON_OPTION,
+    { name: 'project', value: 'P', help: 'a project file (default: resources/demo/project.memlens.json)' },
+    { name: 'seeds', value: 'S,S', help: `seeds of the random strategy (default ${DEFAULT_SEEDS.join(',')})` },
+    { name: 'limit', value: 'N', help: 'use only the first N samples of each data set' },
+    { name: 'out', value: 'DIR', help: 'also write compare.json, compare.csv and report.html to DIR' },
+  ],
   async run(args) {
-    checkKnown(args, ['json', 'out', 'project', 'seeds', 'limit']);
     const project = str(args, 'project') ?? join(findResourcesDir(dirname(fileURLToPath(import.meta.url))), DEMO_PROJECT);
     const out = str(args, 'out');
     // --out is the report folder here (DIR/compare.json), not a JSON file.

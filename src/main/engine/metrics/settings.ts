@@ -9,8 +9,8 @@ import type { DataSource } from '../data/source.js';
 import { resolveAugment } from '../data/views.js';
 import { loadProject } from '../project/project.js';
 
-const DEFAULT_BATCH = 256;
-const DEFAULT_SEED = 0;
+export const DEFAULT_BATCH = 256;
+export const DEFAULT_SEED = 0;
 
 export interface DataSettings {
   data: string;
