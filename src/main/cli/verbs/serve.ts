@@ -36,7 +36,7 @@ export const serve: Verb = {
     });
     const host = str(args, 'host') ?? '127.0.0.1';
     const server = await startServer({ engine, rendererDir, host, port });
-    // The URL is the first line on stdout (DESIGN.md): scripts and the e2e test read it.
+    // The URL is the first line on stdout (docs/ARCHITECTURE.md "The CLI contract"): scripts and the e2e test read it.
     process.stdout.write(`${server.url}\n`);
     if (!isLoopback(host)) {
       process.stderr.write(`memlens serve: warning: listening on ${host}, reachable from other machines; anyone with the URL can read and write files as you\n`);

@@ -13,7 +13,7 @@
  * - `openSavedSweep(path): Promise<CompareResult>` — a compare.json written by `compare` with `out` (or
  *   its folder) read back and checked, for the Compare screen.
  * - `runPaperExperiment(projectPath, { seeds?, out?, limit? }, ctl?)` and `paperTable(result)` —
- *   the METRICS.md table (none / high / random / low x per layer 10%, 20%, global 10%).
+ *   the table of docs/METRICS.md "Pruning and fine-tuning" (none / high / random / low x per layer 10%, 20%, global 10%).
  * Errors (MemLensError, one line): BAD_DATA (no labels, one class), MISMATCH (test classes absent from
  * training), BAD_MODEL (output not one vector per image), BAD_INPUT (strategies, ratios, seeds, k),
  * MISMATCH (reference whose embedding differs from the model's).

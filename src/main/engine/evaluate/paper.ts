@@ -1,4 +1,4 @@
-// The paper's pruning experiment (METRICS.md "Pruning and fine-tuning"; Wang et al. 2024, Table 2)
+// The paper's pruning experiment (docs/METRICS.md "Pruning and fine-tuning"; Wang et al. 2024, Table 2)
 // on a project: UnitMem on the candidates, prune 10% and 20% of units per layer and 10% globally by
 // highest / random / lowest UnitMem, linear-probe accuracy of each pruned encoder.
 import type { CompareResult, JobControl } from '../../../shared/api.js';
@@ -50,7 +50,7 @@ export async function runPaperExperiment(projectPath: string, opts: PaperOptions
 const LABELS: Record<string, string> = { none: 'none', high: 'highest UnitMem', random: 'random', low: 'lowest UnitMem' };
 const cellName = (c: GridCell) => `${c.scope === 'layer' ? 'per layer' : 'global'} ${Math.round(100 * c.ratio)}%`;
 
-/** The METRICS.md table (rows none / high / random / low, columns the paper grid) and the ordering check. */
+/** The docs/METRICS.md table (rows none / high / random / low, columns the paper grid) and the ordering check. */
 export function paperTable(r: CompareResult): string {
   const rows = summarize(r.points);
   const none = rows.find((x) => x.strategy === 'none');

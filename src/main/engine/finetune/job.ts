@@ -1,5 +1,5 @@
 // memlens finetune: the selected layers plus a linear head, against the head alone (the baseline)
-// on the same batches, then the fine-tuned encoder exported (DESIGN.md "Fine-tuning runs on onnxruntime").
+// on the same batches, then the fine-tuned encoder exported (docs/ARCHITECTURE.md "Decisions": fine-tuning runs on onnxruntime).
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import type { FinetuneRequest, FinetuneResult, JobControl } from '../../../shared/api.js';

@@ -1,4 +1,4 @@
-// computeClassMem: class means of un-augmented activations (METRICS.md "ClassMem").
+// computeClassMem: class means of un-augmented activations (docs/METRICS.md "ClassMem").
 import type { ActivationPolicy, ClassMemRequest, ClassMemResult, JobControl, LayerInfo } from '../../../shared/api.js';
 import { openSource } from '../data/source.js';
 import { resolveAugment } from '../data/views.js';

@@ -1,4 +1,4 @@
-// UnitMem per unit (METRICS.md "UnitMem"): streaming view means per sample, then max vs rest.
+// UnitMem per unit (docs/METRICS.md "UnitMem"): streaming view means per sample, then max vs rest.
 import { maxAndRest, contrast } from './contrast.js';
 
 export interface UnitMemScores {
@@ -63,7 +63,7 @@ export class UnitMeanAccumulator {
   }
 }
 
-/** UnitMem from view means `mu` [samples x units] (METRICS.md steps 3-5). */
+/** UnitMem from view means `mu` [samples x units] (docs/METRICS.md "UnitMem", steps 3-5). */
 export function unitMemScores(
   mu: ArrayLike<number>,
   samples: number,
