@@ -18,7 +18,7 @@ beforeAll(() => {
   expect(r.status, r.stderr).toBe(0);
   symlinkSync(join(ROOT, 'node_modules'), join(clone, 'node_modules'), 'dir');
   expect(existsSync(join(clone, 'out'))).toBe(false);
-});
+}, 120_000);
 
 describe('a fresh clone', () => {
   it('memlens serve builds the app page on first run and answers it with 200', async () => {

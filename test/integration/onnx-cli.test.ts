@@ -69,7 +69,7 @@ describe.each(CORPUS.map((p) => [basename(p), p]))('%s', (_name, model) => {
     const r = memlens(['convert', model, ext, '--external-data', '--json']);
     expect(r.code, r.stderr).toBe(0);
     dataPath = (JSON.parse(r.stdout) as { dataPath: string }).dataPath;
-  });
+  }, 120_000);
 
   it('convert: gives bit-identical onnxruntime outputs', async () => {
     expect((await outputs(out)).equals(await outputs(model))).toBe(true);
