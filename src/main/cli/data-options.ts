@@ -3,6 +3,8 @@ import { DEFAULT_BATCH, DEFAULT_SEED } from '../engine/metrics/settings.js';
 import { num, numList, str, UsageError, type ParsedArgs } from './args.js';
 import type { Option } from './verb.js';
 
+export const LIMIT_OPTION: Option = { name: 'limit', value: 'N', help: 'use only the first N samples of each data set' };
+
 /** Options every data-reading verb takes (docs/DATA.md: normalization and input size). */
 export const DATA_OPTIONS: readonly Option[] = [
   { name: 'mean', value: 'M[,M,M]', help: 'normalization mean per channel, pixels scaled to [0, 1] first (default: the project file beside the model, else 0.5)' },
@@ -10,7 +12,7 @@ export const DATA_OPTIONS: readonly Option[] = [
   { name: 'size', value: 'HxW', help: "resize images to HxW (default: the model's input size)" },
   { name: 'batch', value: 'N', help: `images per inference batch (default ${DEFAULT_BATCH})` },
   { name: 'seed', value: 'S', help: `seed of the random views (default ${DEFAULT_SEED})` },
-  { name: 'limit', value: 'N', help: 'use only the first N samples of each data set' },
+  LIMIT_OPTION,
 ];
 
 export function dataOptions(args: ParsedArgs): DataOptions {

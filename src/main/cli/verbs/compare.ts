@@ -2,13 +2,13 @@ import type { PruneStrategy } from '../../../shared/api.js';
 import { STRATEGY_NAMES } from '../../../shared/strategies.js';
 import { formatCount, formatFixed, formatPercent } from '../../../shared/format.js';
 import { compare as runCompare, DEFAULT_SEEDS } from '../../engine/evaluate/sweep.js';
-import { DEFAULT_K } from '../../engine/evaluate/knn.js';
 import { summarize } from '../../engine/evaluate/summary.js';
 import { list, num, numList, str, UsageError } from '../args.js';
 import { DATA_OPTIONS, dataOptions } from '../data-options.js';
 import { choice, runMetricVerb } from '../metric-verb.js';
 import { JSON_OPTION } from '../output.js';
 import type { Verb } from '../verb.js';
+import { PROBE_OPTIONS } from './evaluate.js';
 import { compareCsv } from '../../engine/evaluate/csv.js';
 
 const nameWidth = Math.max(...STRATEGY_NAMES.map((n) => n.length));
@@ -20,16 +20,15 @@ export const compare: Verb = {
     `compare MODEL --data D --train D --test D --strategies ${STRATEGY_NAMES.join(',')} --ratios 0.1,0.2 [--scopes layer,global] [--seeds 0,1,2] [--probe linear|knn] [--k 20] [--views 10] [--reference G] --out DIR`,
   description:
     'The sweep behind the Compare screen: for each strategy, scope and ratio (and each seed of random), prune the model, run a linear or kNN probe trained on --train and tested on --test, and record accuracy, mean UnitMem of the kept units, LayerMem (with --reference), parameters, FLOPs and latency. UnitMem is computed once on --data. Writes DIR/compare.json, DIR/compare.csv and an offline DIR/report.html; the app opens DIR as a saved sweep.',
-  options: [...DATA_OPTIONS, JSON_OPTION,
+  options: [
+    ...DATA_OPTIONS,
+    JSON_OPTION,
     { name: 'data', value: 'D', help: 'samples UnitMem is computed on (required)' },
-    { name: 'train', value: 'D', help: 'labelled data the probe is trained on (required)' },
-    { name: 'test', value: 'D', help: 'labelled data the probe is tested on (required)' },
+    ...PROBE_OPTIONS,
     { name: 'strategies', value: 'S,S', help: `pruning strategies, some of ${STRATEGY_NAMES.join(', ')} (required; see prune --help)` },
     { name: 'ratios', value: 'R,R', help: 'fractions of units pruned, each in (0, 1) (required)' },
     { name: 'scopes', value: 'layer,global', help: 'rank units per layer (default) or across layers' },
     { name: 'seeds', value: 'S,S', help: `seeds of the random strategy (default ${DEFAULT_SEEDS.join(',')})` },
-    { name: 'probe', value: 'linear|knn', help: 'the accuracy probe (default linear)' },
-    { name: 'k', value: 'K', help: `neighbours of the kNN probe (default ${DEFAULT_K})` },
     { name: 'views', value: 'N', help: 'views per sample for UnitMem and LayerMem' },
     { name: 'reference', value: 'G', help: 'a reference encoder: adds LayerMem of the embedding per point' },
     { name: 'out', value: 'DIR', help: 'folder for compare.json, compare.csv, report.html (required)' },

@@ -6,6 +6,7 @@ import { paperTable, runPaperExperiment } from '../../engine/evaluate/paper.js';
 import { DEMO_PROJECT, findResourcesDir } from '../../engine/project/project.js';
 import { num, numList, str } from '../args.js';
 import { runMetricVerb } from '../metric-verb.js';
+import { LIMIT_OPTION } from '../data-options.js';
 import { JSON_OPTION } from '../output.js';
 import type { Verb } from '../verb.js';
 
@@ -15,10 +16,11 @@ export const demo: Verb = {
   usage: 'demo [--project P] [--seeds 0,1,2] [--limit N] [--out DIR] [--json]',
   description:
     'The paper\'s pruning experiment on a project (the demo project by default): UnitMem of the target encoder on the candidates, then pruning by high, low and random UnitMem at several ratios, each followed by a linear probe, printed as the paper\'s table. --limit makes a quick run.',
-  options: [JSON_OPTION,
+  options: [
+    JSON_OPTION,
     { name: 'project', value: 'P', help: 'a project file (default: resources/demo/project.memlens.json)' },
     { name: 'seeds', value: 'S,S', help: `seeds of the random strategy (default ${DEFAULT_SEEDS.join(',')})` },
-    { name: 'limit', value: 'N', help: 'use only the first N samples of each data set' },
+    LIMIT_OPTION,
     { name: 'out', value: 'DIR', help: 'also write compare.json, compare.csv and report.html to DIR' },
   ],
   async run(args) {

@@ -33,7 +33,9 @@ export const finetune: Verb = {
     'finetune MODEL --train D --test D --layers auto[:K]|last:K|all|NAMES [--reference G [--data D]] [--epochs E] [--optimizer adamw|sgd] [--lr X] [--head] --out T.onnx [--json]',
   description:
     'Fine-tunes the chosen encoder layers together with a linear classification head on --train, on onnxruntime\'s training graph, and reports test accuracy against the head alone trained the same way. auto[:K] picks the K layers with the highest DeltaLayerMem (needs --reference); last:K the last K; all every trainable layer; or a comma-separated list of names. Writes the fine-tuned encoder to --out and its result document beside it.',
-  options: [...DATA_OPTIONS, JSON_OPTION,
+  options: [
+    ...DATA_OPTIONS,
+    JSON_OPTION,
     { name: 'train', value: 'D', help: 'labelled training data (required)' },
     { name: 'test', value: 'D', help: 'labelled test data (required)' },
     { name: 'layers', value: 'SPEC', help: `auto[:K] (default K ${DEFAULT_AUTO_LAYERS}), last:K, all, or layer names (required)` },

@@ -14,7 +14,11 @@ export const layermem: Verb = {
     'layermem --model F --reference G --data D [--views 5] [--augment simclr|none] [--pairing views|anchor] [--norm paper|range] [--out F] [--csv F]',
   description:
     'LayerMem of every layer: SSLMem per point (how much closer the augmented views of a sample are under encoder F than under a reference G that never saw it), averaged over the points, after each layer; DeltaLayerMem is the increase over the previous layer (docs/METRICS.md). F and G must share the architecture.',
-  options: [...DATA_OPTIONS, JSON_OPTION, OUT_OPTION, CSV_OPTION,
+  options: [
+    ...DATA_OPTIONS,
+    JSON_OPTION,
+    OUT_OPTION,
+    CSV_OPTION,
     { name: 'model', value: 'F', help: 'the encoder measured (trained on --data) (required)' },
     { name: 'reference', value: 'G', help: 'the same architecture trained without --data (required)' },
     { name: 'data', value: 'D', help: 'the points F saw and G did not (required)' },

@@ -13,7 +13,10 @@ export const unitmem: Verb = {
   usage: `unitmem MODEL --data D [--views 10] [--augment simclr|none] [--rest mean|median] [--top K] [--layers A,B] [--seed S] [--out F] [--csv F] [--activation ${ACTIVATION_POLICIES.join('|')}]`,
   description:
     'UnitMem of every unit (conv channel, MLP neuron, attention head) over the samples in --data: per unit, how much its mean activation on one sample\'s augmented views stands out from its activation on the other samples (docs/METRICS.md). Needs only the encoder; the views are seeded, so a run is reproducible. Prints one line per layer; --out/--json give the memlens.unitmem/1 document that prune and the app read.',
-  options: [...DATA_OPTIONS, ...METRIC_OPTIONS, ACTIVATION_OPTION,
+  options: [
+    ...DATA_OPTIONS,
+    ...METRIC_OPTIONS,
+    ACTIVATION_OPTION,
     { name: 'data', value: 'D', help: 'the samples to measure, e.g. the candidates (required)' },
     { name: 'views', value: 'N', help: `augmented views per sample (default ${DEFAULT_UNITMEM_VIEWS}; a view folder gives its own)` },
     { name: 'augment', value: 'simclr|none', help: 'SimCLR views (default, or the project file\'s augment) or the images as given' },
