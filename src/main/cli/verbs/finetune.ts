@@ -1,6 +1,6 @@
 import type { FinetuneResult } from '../../../shared/api.js';
 import { formatPercent } from '../../../shared/format.js';
-import { DEFAULT_EPOCHS, finetune as runFinetune, resultPath } from '../../engine/finetune/job.js';
+import { DEFAULT_EPOCHS, DEFAULT_LR, finetune as runFinetune, resultPath } from '../../engine/finetune/job.js';
 import { DEFAULT_AUTO_LAYERS } from '../../engine/finetune/select.js';
 import { flag, num, str, UsageError } from '../args.js';
 import { DATA_OPTIONS, dataOptions } from '../data-options.js';
@@ -43,7 +43,7 @@ export const finetune: Verb = {
     { name: 'data', value: 'D', help: 'points LayerMem ranks layers on for auto (default: the project\'s candidates, else --train)' },
     { name: 'epochs', value: 'E', help: `training epochs (default ${DEFAULT_EPOCHS})` },
     { name: 'optimizer', value: 'adamw|sgd', help: 'the optimizer (default adamw)' },
-    { name: 'lr', value: 'X', help: 'learning rate (default 1e-3 for adamw, 1e-2 for sgd)' },
+    { name: 'lr', value: 'X', help: `learning rate (default ${DEFAULT_LR.adamw} for adamw, ${DEFAULT_LR.sgd} for sgd)` },
     { name: 'head', help: 'also export the trained linear head (output logits)' },
     { name: 'out', value: 'T.onnx', help: 'where to write the fine-tuned model (without it nothing is written)' },
   ],

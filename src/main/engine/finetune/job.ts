@@ -28,7 +28,7 @@ export function resultPath(out: string): string {
   return out.replace(/(\.onnx)?$/i, '.finetune.json');
 }
 export const DEFAULT_FINETUNE_BATCH = 64;
-const DEFAULT_LR = { adamw: 1e-3, sgd: 1e-2 } as const;
+export const DEFAULT_LR = { adamw: 1e-3, sgd: 1e-2 } as const;
 
 // Supervised fine-tuning uses the usual light augmentation (crop and flip), not the SimCLR recipe
 // the encoder was pre-trained with: colour jitter and grayscale only slow a linear head down.
