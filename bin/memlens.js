@@ -1,13 +1,17 @@
 #!/usr/bin/env node
-// Runs the built CLI; builds it first when missing (a fresh clone after `npm ci`).
+// Runs the built CLI; builds it first when missing (a fresh clone after `npm ci`), and builds the app
+// page before `serve` when out/renderer has none (what `npm run build` would have left there).
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const cli = join(root, 'out/cli/memlens.js');
-if (!existsSync(cli)) {
-  const { buildCli } = await import(pathToFileURL(join(root, 'scripts/build-cli.js')).href);
-  await buildCli();
+const script = async (name) => import(pathToFileURL(join(root, 'scripts', name)).href);
+if (!existsSync(cli)) await (await script('build-cli.js')).buildCli();
+const help = process.argv.includes('--help') || process.argv.includes('-h');
+if (process.argv[2] === 'serve' && !help && !existsSync(join(root, 'out/renderer/index.html'))) {
+  process.stderr.write('memlens serve: building the app page into out/renderer (first run)...\n');
+  await (await script('build-renderer.js')).buildRenderer();
 }
 await import(pathToFileURL(cli).href);

@@ -11,7 +11,7 @@ Run with Debian's PyTorch: /usr/bin/python3 scripts/make-demo-models.py [options
 The ONNX files are always exported here, by Debian's PyTorch 1.13 (the exporter the engine's tests know).
 
 Split (seeded, recorded in split.json): from the original train file a shared set S_S, candidates S_C and
-an independent set S_I (METRICS.md); from the original test file a labelled downstream train/test split.
+an independent set S_I (docs/METRICS.md "Setting"); from the original test file a labelled downstream train/test split.
   ssl-cnn-f  ResNet9, SimCLR on S_S + S_C (the target)      ssl-vit-f  ViT, SimCLR on S_S + S_C
   ssl-cnn-g  ResNet9, SimCLR on S_S + S_I (the reference)   ssl-vit-g  ViT, SimCLR on S_S + S_I
   sl-cnn     ResNet9, cross-entropy on S_S + S_C (supervised baseline)

@@ -17,7 +17,7 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const { values: o } = parseArgs({
   options: {
     model: { type: 'string', default: join(root, 'resources/demo/ssl-cnn-f.onnx') },
-    data: { type: 'string', default: '/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz' },
+    data: { type: 'string', default: join(root, 'resources/demo/data/test-images-idx3-ubyte.gz') }, // 1000 images
     samples: { type: 'string', default: '1000' },
     views: { type: 'string', default: '10' },
     batch: { type: 'string', default: '250' },

@@ -17,7 +17,7 @@ def embed(encoder, x, norm, batch=500):
 
 @torch.no_grad()
 def view_distance(encoder, views, norm):
-    """views: (V, N, 1, H, W). Per point: mean cosine distance over all pairs of distinct views (METRICS.md)."""
+    """views: (V, N, 1, H, W). Per point: mean cosine distance over all pairs of distinct views (docs/METRICS.md "SSLMem, LayerMem and DeltaLayerMem")."""
     v, n = views.shape[:2]
     z = F.normalize(embed(encoder, views.flatten(0, 1), norm).view(v, n, -1), dim=2)
     sim = torch.einsum('and,bnd->nab', z, z)

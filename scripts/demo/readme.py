@@ -83,7 +83,7 @@ Input normalization (pixels scaled to [0, 1] first): mean {n['mean'][0]}, std {n
 ## Does f memorize its candidates? (the check the factory runs before shipping)
 For each point, {metrics['gap_views']} seeded views; SSL_h = mean cosine distance between the embeddings of all
 pairs of distinct views under encoder h; gap = SSL_g - SSL_f (both encoders on the same views), averaged
-over the set; normalized = (SSL_g - SSL_f) / (SSL_g + SSL_f) per point, averaged (LayerMem's normalization at
+over the set; normalized = (SSL_g - SSL_f) / (SSL_g + SSL_f) per point, averaged (docs/METRICS.md LayerMem's normalization at
 the last layer, on another distance: see "What MemLens prints" below). f trained on the candidates, g did not: the factory refuses to finish unless the ResNet9
 gap on S_C is at least {config['gap_min_se']} standard errors (±, over points) above 0 and above the gap on S_I.
 S_I (which g saw and f did not) is the control: by symmetry its gap should be about the negative.

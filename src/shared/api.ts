@@ -1,6 +1,6 @@
 // The one contract between the engine and every host (CLI, Electron IPC, HTTP/WebSocket, tests).
 // Declared once, as types; hosts wrap each call into `{ result } | { error }` (see Envelope).
-// Result documents follow ../shared/docs/DESIGN.md ("Results document").
+// Result documents follow docs/ARCHITECTURE.md ("The results documents").
 
 import type {
   ActivationPolicy,

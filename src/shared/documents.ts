@@ -1,4 +1,4 @@
-// The request and result documents of every engine call (DESIGN.md "Results document"), part of the
+// The request and result documents of every engine call (docs/ARCHITECTURE.md "The results documents"), part of the
 // one API contract: import them from api.ts, which re-exports this file.
 import type { ModelRef, Normalization, DataOptions } from './api.js';
 import type { Coupling, PruneMode, PruneScope } from './prune-options.js';
@@ -91,7 +91,7 @@ export interface LayerInfo {
   prunable: boolean;
   /** ViT block index where known. */
   block?: number;
-  /** For ViT sublayer-output rows: the sublayer whose residual add this is (METRICS.md fact 6). */
+  /** For ViT sublayer-output rows: the sublayer whose residual add this is (docs/METRICS.md "Facts", 6). */
   sublayer?: 'attention' | 'mlp';
 }
 

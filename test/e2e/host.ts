@@ -1,11 +1,11 @@
 // Starts `memlens serve` (the built CLI) and Debian's chromium for the e2e tests.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { ROOT } from '../support/cli.js';
+import { firstLine } from '../support/wait.js';
 
 const CHROMIUM_ARGS = [
   '--headless',
@@ -36,7 +36,8 @@ export async function openWorkbench(): Promise<Workbench> {
     cwd: ROOT,
     stdio: ['ignore', 'pipe', 'inherit'],
   });
-  const url = await firstLine(server);
+  // Building the app page on a first run takes ~20 s; two minutes is far beyond it.
+  const url = await firstLine(server, 120_000, 'memlens serve');
   const context: BrowserContext = await chromium.launchPersistentContext(join(dir, 'chromium'), {
     executablePath: '/usr/bin/chromium',
     args: CHROMIUM_ARGS,
@@ -53,12 +54,4 @@ export async function openWorkbench(): Promise<Workbench> {
       server.kill('SIGTERM');
     },
   };
-}
-
-function firstLine(child: ChildProcess): Promise<string> {
-  return new Promise((ok, fail) => {
-    const lines = createInterface({ input: child.stdout! });
-    lines.once('line', (l) => ok(l.trim()));
-    child.once('exit', (code) => fail(new Error(`memlens serve exited with ${code} before printing its URL`)));
-  });
 }

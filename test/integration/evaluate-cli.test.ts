@@ -4,12 +4,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { classFolders } from '../support/class-folders.js';
-import { memlens, ROOT } from '../support/cli.js';
+import { DEMO, memlens, ROOT } from '../support/cli.js';
 
 const FIXTURES = join(ROOT, 'test', 'unit', 'evaluate', 'fixtures');
-const FASHION = '/usr/share/datasets/fashion-mnist';
-const TRAIN = join(FASHION, 'train-images-idx3-ubyte.gz');
-const TEST = join(FASHION, 't10k-images-idx3-ubyte.gz');
+const TRAIN = join(DEMO, 'data', 'train-images-idx3-ubyte.gz');
+const TEST = join(DEMO, 'data', 'test-images-idx3-ubyte.gz');
 
 let dir: string;
 let MODEL: string;

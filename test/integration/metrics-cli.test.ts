@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO, memlens, ROOT } from '../support/cli.js';
+import { within } from '../support/wait.js';
 import { writeConvModel, writeGray } from '../unit/infer/tiny-models.js';
 
 let dir: string;
@@ -95,19 +96,21 @@ describe('memlens unitmem / classmem / layermem', () => {
     const out = join(dir, 'cancelled.json');
     const child = spawn(process.execPath, [
       join(ROOT, 'bin', 'memlens.js'),
-      ...['unitmem', join(DEMO, 'ssl-cnn-f.onnx'), '--data', '/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz'],
-      ...['--limit', '3000', '--out', out],
+      ...['unitmem', join(DEMO, 'ssl-cnn-f.onnx'), '--data', join(DEMO, 'data', 'train-images-idx3-ubyte.gz'), '--out', out],
     ], { env: { ...process.env, MEMLENS_NO_CACHE: '1' } });
     let stderr = '';
     const exited = new Promise<number | null>((ok) => child.on('exit', (code) => ok(code)));
-    await new Promise<void>((ok) =>
+    // A run that dies before its first progress line fails here with its stderr, not at the runner's timeout.
+    const started = new Promise<void>((ok, fail) => {
       child.stderr.on('data', (d: Buffer) => {
         stderr += d.toString();
         if (stderr.includes('unitmem...')) ok();
-      }),
-    );
+      });
+      child.on('exit', (code) => fail(new Error(`memlens unitmem exited with ${code} before its progress line: ${stderr}`)));
+    });
+    await within(started, 60_000, 'progress line from memlens unitmem');
     child.kill('SIGINT');
-    expect(await exited).toBe(1);
+    expect(await within(exited, 60_000, 'exit after SIGINT')).toBe(1);
     expect(stderr).toContain('memlens unitmem: cancelled');
     expect(existsSync(out)).toBe(false);
   });

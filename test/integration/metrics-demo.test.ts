@@ -1,4 +1,4 @@
-// METRICS.md facts on the demo encoders (issue 4, "Done when"), through the CLI as a user runs it.
+// docs/METRICS.md facts on the demo encoders (issue 4, "Done when"), through the CLI as a user runs it.
 // The thresholds were fixed before looking at the demo numbers; a fact that fails is reported, not
 // loosened. Two facts do NOT hold on the demo encoders (resources/demo, 800-epoch SimCLR on 750
 // Fashion-MNIST images); their three tests keep the assertion unchanged and are marked `it.fails`,
@@ -92,7 +92,7 @@ beforeAll(() => {
 
 afterAll(() => rmSync(subsets, { recursive: true, force: true }));
 
-describe('METRICS.md facts on the demo SSL CNN', () => {
+describe('docs/METRICS.md facts on the demo SSL CNN', () => {
   it('LayerMem rises from the first to the last conv layer', () => {
     const convs = layer.layers.filter((l) => l.kind === 'conv');
     expect(convs.length).toBeGreaterThan(2);

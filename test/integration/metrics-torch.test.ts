@@ -2,24 +2,23 @@
 // ONNX weights node by node (scripts/bench/unitmem-torch.py), un-augmented candidates so both sides
 // see identical inputs.
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { UnitMemResult } from '../../src/shared/api.js';
 import { DEMO, memlens, ROOT } from '../support/cli.js';
+import { missing, PYTHON } from '../support/references.js';
 
-const PY = '/usr/bin/python3';
 const F = join(DEMO, 'ssl-cnn-f.onnx');
 const CANDIDATES = join(DEMO, 'data', 'candidates-images-idx3-ubyte.gz');
 
-describe.skipIf(!existsSync(PY))('UnitMem vs PyTorch eager on the demo SSL CNN', () => {
+describe.skipIf(missing('torch', 'onnx', 'numpy'))('UnitMem vs PyTorch eager on the demo SSL CNN', () => {
   it('matches per unit within 1e-4 (augment none, rest mean)', () => {
     const r = memlens(['unitmem', F, '--data', CANDIDATES, '--augment', 'none', '--json']);
     expect(r.code, r.stderr).toBe(0);
     const doc = JSON.parse(r.stdout) as UnitMemResult;
     const s = doc.settings as { mean: number[]; std: number[] };
     const py = spawnSync(
-      PY,
+      PYTHON,
       [
         join(ROOT, 'scripts/bench/unitmem-torch.py'),
         ...['--model', F, '--images', CANDIDATES, '--taps', doc.layers.map((l) => l.tensor).join(',')],

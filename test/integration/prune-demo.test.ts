@@ -5,6 +5,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { PruneResult, PruneStrategy, UnitMemResult } from '../../src/shared/api.js';
 import { pruneModel } from '../../src/main/engine/prune/export.js';
 import { DEMO, memlens } from '../support/cli.js';
+import { missing } from '../support/references.js';
 import { checkWithOnnx, embed, fashionBatch, maxAbsDiff, withoutColumns } from '../unit/prune/support.js';
 
 // Expected parameter counts of the demo encoders after cutting, written from their PyTorch definitions
@@ -43,8 +44,7 @@ const RATIO = 0.3;
 describe('pruning the demo encoders with real UnitMem scores', () => {
   const dir = mkdtempSync(join(tmpdir(), 'memlens-prune-demo-'));
   const runs: { model: string; label: string; structural: PruneResult; mask: PruneResult; files: [string, string] }[] = [];
-  const images = fashionBatch(16, join(DEMO, 'data', 'test-images-idx3-ubyte.gz'));
-  let checked: Record<string, number | string> = {};
+  const images = fashionBatch(16);
 
   beforeAll(async () => {
     for (const model of Object.keys(EXPECTED)) {
@@ -63,10 +63,10 @@ describe('pruning the demo encoders with real UnitMem scores', () => {
         }
       }
     }
-    checked = checkWithOnnx(runs.flatMap((r) => r.files));
   }, 240_000);
 
-  it('every export passes onnx.checker full_check with the parameter count we report', () => {
+  it.skipIf(missing('onnx'))('every export passes onnx.checker full_check with the parameter count we report', () => {
+    const checked = checkWithOnnx(runs.flatMap((r) => r.files));
     for (const r of runs) {
       expect(checked[r.files[0]], r.label).toBe(r.structural.params.after);
       expect(checked[r.files[1]], r.label).toBe(r.mask.params.before);
@@ -111,17 +111,24 @@ describe('pruning the demo encoders with real UnitMem scores', () => {
 });
 
 describe('the demo CNN at 10% per layer with the default options', () => {
-  it('exports a measurably smaller model: fewer parameters and fewer bytes, every selected unit cut', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'memlens-prune-demo10-'));
-    const model = join(DEMO, 'ssl-cnn-f.onnx');
-    const out = join(dir, 'p.onnx');
-    const r = await pruneModel({ model, strategy: 'l1', ratio: 0.1, scope: 'layer', out });
+  const dir = mkdtempSync(join(tmpdir(), 'memlens-prune-demo10-'));
+  const model = join(DEMO, 'ssl-cnn-f.onnx');
+  const out = join(dir, 'p.onnx');
+  let r: PruneResult;
+  beforeAll(async () => {
+    r = await pruneModel({ model, strategy: 'l1', ratio: 0.1, scope: 'layer', out });
+  }, 120_000);
+
+  it('exports a measurably smaller model: fewer parameters and fewer bytes, every selected unit cut', () => {
     expect(r.settings).toMatchObject({ mode: 'structural', coupling: 'group', align: 1 });
     // 16/32/32/32/64/128/128/128 channels: floor(0.1 * units) each, all cut, none masked
     expect(r.layers.map((l) => [l.selected, l.cut, l.masked])).toEqual([1, 3, 3, 3, 6, 12, 12, 12].map((n) => [n, n, 0]));
     expect(r.params.after).toBeLessThan(0.92 * r.params.before);
     expect(r.bytes).toEqual({ before: statSync(model).size, after: statSync(out).size });
     expect(r.bytes.after).toBeLessThan(0.92 * r.bytes.before);
+  });
+
+  it.skipIf(missing('onnx'))('the export passes onnx.checker with the parameter count we report', () => {
     expect(checkWithOnnx([out])[out]).toBe(r.params.after);
   });
 });

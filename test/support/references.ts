@@ -5,9 +5,10 @@ import { existsSync } from 'node:fs';
  * Independent references (PyTorch, onnx.checker, scikit-learn) come from Debian packages that a
  * fresh clone does not have. Locally a test that needs one is skipped with the reason printed;
  * in CI (`MEMLENS_REQUIRE_REFERENCES=1`, set by .ci/run) a missing reference fails instead, so a
- * green CI run always means the references ran.
+ * green CI run always means the references ran. `MEMLENS_PYTHON` names another interpreter (a path
+ * that does not exist shows what a machine without the references sees).
  */
-export const PYTHON = '/usr/bin/python3';
+export const PYTHON = process.env.MEMLENS_PYTHON || '/usr/bin/python3';
 
 export type Reference = 'torch' | 'torchvision' | 'onnx' | 'sklearn' | 'numpy';
 
@@ -29,7 +30,8 @@ function importable(module: Reference): boolean {
 export function missing(...modules: Reference[]): string | undefined {
   const absent = modules.filter((m) => !importable(m));
   if (absent.length === 0) return undefined;
-  return skipOrFail(`${PYTHON} cannot import ${absent.join(', ')} (apt-get install ${absent.map(debianPackage).join(' ')})`);
+  const cannot = existsSync(PYTHON) ? `${PYTHON} cannot import ${absent.join(', ')}` : `${PYTHON} does not exist`;
+  return skipOrFail(`${cannot} (apt-get install ${absent.map(debianPackage).join(' ')})`);
 }
 
 /** Skips locally with the reason printed; in CI (MEMLENS_REQUIRE_REFERENCES=1) fails instead. */

@@ -1,25 +1,13 @@
 // `memlens <verb> [options]`: exit 0 on success, 1 on bad input (one-line reason), 2 on usage errors.
 import { MemLensError } from '../engine/errors.js';
-import { parseArgs, UsageError } from './args.js';
+import { checkKnown, parseArgs, UsageError } from './args.js';
+import { mainHelp, verbHelp } from './help.js';
 import { VERBS } from './verbs/index.js';
-
-function help(): string {
-  const w = Math.max(...VERBS.map((v) => v.name.length));
-  return [
-    'memlens — localize memorization in SSL vision encoders, prune, fine-tune, export ONNX',
-    '',
-    'usage: memlens <verb> [options]   (memlens <verb> --help for its options)',
-    '',
-    ...VERBS.map((v) => `  ${v.name.padEnd(w)}  ${v.summary}`),
-    '',
-    'data options: --mean M[,M,M] --std S[,S,S] --size HxW --batch N --seed S --json --out F',
-  ].join('\n');
-}
 
 export async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
   if (!name || name === '--help' || name === '-h' || name === 'help') {
-    process.stdout.write(help() + '\n');
+    process.stdout.write(mainHelp() + '\n');
     return name ? 0 : 2;
   }
   if (name === '--version') {
@@ -32,11 +20,13 @@ export async function main(argv: string[]): Promise<number> {
     return 2;
   }
   if (rest.includes('--help') || rest.includes('-h')) {
-    process.stdout.write(`usage: memlens ${verb.usage}\n`);
+    process.stdout.write(verbHelp(verb) + '\n');
     return 0;
   }
   try {
-    return await verb.run(parseArgs(rest, [...(verb.flags ?? []), 'json']));
+    const args = parseArgs(rest, verb.options.filter((o) => !o.value).map((o) => o.name));
+    checkKnown(args, verb.options.map((o) => o.name));
+    return await verb.run(args);
   } catch (e) {
     if (e instanceof UsageError) {
       process.stderr.write(`memlens ${name}: ${e.message}\nusage: memlens ${verb.usage}\n`);

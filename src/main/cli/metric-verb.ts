@@ -6,22 +6,31 @@ import { formatFixed } from '../../shared/format.js';
 import { writeFileAtomic } from '../engine/files.js';
 import { parseShard, type PartDoc, type RunScope, type Shard } from '../engine/metrics/part.js';
 import { flag, str, UsageError, type ParsedArgs } from './args.js';
-import { emitResult, normalizationLine } from './output.js';
+import { emitResult, JSON_OPTION, normalizationLine, OUT_OPTION } from './output.js';
 import { cliJob } from './progress.js';
+import type { Option } from './verb.js';
+
+export const CSV_OPTION: Option = { name: 'csv', value: 'F', help: 'also write the figures as CSV to F' };
 
 /** Options every metric verb takes besides the data options. */
-export const METRIC_OPTIONS = ['csv', 'layers', 'shard', 'resume'] as const;
-/** Flags every metric verb takes. */
-export const METRIC_FLAGS = ['resume'] as const;
-/** How the metric verbs' usage lines end. */
-export const METRIC_USAGE = '[--out F [--resume]] [--shard I/N --out PART] [--csv F]';
+export const METRIC_OPTIONS: readonly Option[] = [
+  JSON_OPTION,
+  OUT_OPTION,
+  CSV_OPTION,
+  { name: 'layers', value: 'A,B', help: 'measure only these layers (names as `memlens inspect` lists them; default: every prunable layer)' },
+  { name: 'shard', value: 'I/N', help: 'compute shard I of N (0-based, as a Slurm array task id) of the candidates and write a part to --out PART; combine the parts with `memlens merge` (docs/SCALE.md)' },
+  { name: 'resume', help: 'continue a killed run from the checkpoint F.partial that --out F keeps (docs/SCALE.md)' },
+];
 
 /** The --activation option of the verbs that read per-unit means (unitmem, classmem), with its help. */
-export const ACTIVATION_USAGE =
-  `[--activation ${ACTIVATION_POLICIES.join('|')}]\n` +
-  '  --activation rate (default) reads each unit as a non-negative firing rate: at the first ReLU-like output its channels reach\n' +
-  '    (through BN, the residual Add, Concat), else the positive part of the layer output; raw reads the layer output as is\n' +
-  '    (signed values put the contrast outside [0, 1]). See docs/UNITS.md.';
+export const ACTIVATION_OPTION: Option = {
+  name: 'activation',
+  value: ACTIVATION_POLICIES.join('|'),
+  help:
+    'rate (default) reads each unit as a non-negative firing rate: at the first ReLU-like output its channels reach ' +
+    '(through BN, the residual Add, Concat), else the positive part of the layer output; raw reads the layer output as is ' +
+    '(signed values put the contrast outside [0, 1]); docs/UNITS.md',
+};
 
 export function activationOption(args: ParsedArgs): ActivationPolicy | undefined {
   return choice(args, 'activation', ACTIVATION_POLICIES);

@@ -2,6 +2,7 @@ import type { Progress } from '../../shared/api.js';
 import { client } from './api/instance.js';
 import { applyProgress, newJobId, type JobView } from './lib/progress.js';
 
+// eslint-disable-next-line svelte/prefer-svelte-reactivity -- which jobs take progress events; no template reads it
 const running = new Set<Job>();
 // One subscription for the page; each job picks its own events by id.
 client.onProgress((p: Progress) => {

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createEngine } from '../../../src/main/engine/index.js';
+import { within } from '../../support/wait.js';
 
 function setup() {
   const dir = mkdtempSync(join(tmpdir(), 'memlens-engine-'));
@@ -43,9 +44,9 @@ describe('createEngine (the facade)', () => {
       started();
       await new Promise((r) => ctl.signal!.addEventListener('abort', r));
     });
-    await running;
+    await within(running, 5000, 'start of job j1');
     await engine.cancel({ jobId: 'j1' });
-    await job;
+    await within(job, 5000, 'end of the cancelled job j1');
     expect(signal!.aborted).toBe(true);
     await expect(engine.cancel({ jobId: 'nope' })).resolves.toBeUndefined();
   });

@@ -9,7 +9,7 @@ import { pruneModel } from '../../../src/main/engine/prune/export.js';
 
 const DEMO = new URL('../../../resources/demo/', import.meta.url).pathname;
 const CNN = new URL('../../fixtures/onnx/cnn-opset13.onnx', import.meta.url).pathname;
-const FASHION_TEST = join(DEMO, 'data/test-images-idx3-ubyte.gz');
+const TEST = join(DEMO, 'data/test-images-idx3-ubyte.gz');
 
 /** Width of a model's (only) output, from its declared shape [batch, width]. */
 async function outputWidth(path: string): Promise<number> {
@@ -30,13 +30,13 @@ describe('LayerMem of one embedding against a reference', () => {
     const narrow = join(dir, 'narrow.onnx');
     await pruneModel({ model: join(dir, 'cnn.onnx'), strategy: 'l1', ratio: 0.2, scope: 'layer', include: ['/fc/Gemm'], out: narrow });
     expect(await outputWidth(narrow)).toBe(8);
-    const layerMemOf = await outputLayerMem({ model: join(dir, 'cnn.onnx'), reference: join(dir, 'cnn.onnx'), data: FASHION_TEST, limit: 4, views: 2 });
+    const layerMemOf = await outputLayerMem({ model: join(dir, 'cnn.onnx'), reference: join(dir, 'cnn.onnx'), data: TEST, limit: 4, views: 2 });
     expect((await layerMemOf.measure(await loadModel(join(dir, 'cnn.onnx')))).layermem).toBe(0);
     const oneLine = /^LayerMem compares one embedding: .*narrow\.onnx ends in linear \/fc\/Gemm \(8 units\), reference .*cnn\.onnx in linear \/fc\/Gemm \(10 units\)$/;
     await expect(layerMemOf.measure(await loadModel(narrow))).rejects.toThrow(oneLine);
     // compare checks the model against the reference before measuring anything.
     await expect(
-      compare({ model: narrow, reference: join(dir, 'cnn.onnx'), control: FASHION_TEST, data: FASHION_TEST, train: FASHION_TEST, test: FASHION_TEST, strategies: ['l1'], ratios: [0.1] }),
+      compare({ model: narrow, reference: join(dir, 'cnn.onnx'), control: TEST, data: TEST, train: TEST, test: TEST, strategies: ['l1'], ratios: [0.1] }),
     ).rejects.toThrow(oneLine);
   });
 });

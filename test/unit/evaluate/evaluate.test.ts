@@ -10,9 +10,10 @@ import { loadModel } from '../../../src/main/engine/onnx/index.js';
 import { classFolders } from '../../support/class-folders.js';
 
 const FIXTURES = new URL('./fixtures/', import.meta.url).pathname;
-const FASHION = '/usr/share/datasets/fashion-mnist';
-const TRAIN = join(FASHION, 'train-images-idx3-ubyte.gz');
-const TEST = join(FASHION, 't10k-images-idx3-ubyte.gz');
+// The demo project's Fashion-MNIST downstream split (resources/demo/README.md).
+const DEMO_DATA = new URL('../../../resources/demo/data/', import.meta.url).pathname;
+const TRAIN = join(DEMO_DATA, 'train-images-idx3-ubyte.gz');
+const TEST = join(DEMO_DATA, 'test-images-idx3-ubyte.gz');
 // Reference embeddings computed by PyTorch (fixtures/make_models.py).
 const torchRef = JSON.parse(readFileSync(join(FIXTURES, 'linear-encoder.json'), 'utf8'));
 

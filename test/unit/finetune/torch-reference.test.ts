@@ -3,7 +3,7 @@
 // the fine-tuning loop opens (on the CPU: Convs on the blocked kernels of nchwc.ts), in
 // float32, so the expected gap is float32 accumulation error (~1e-6 relative per op, growing with
 // depth): 1e-3 relative in the L2 norm of each gradient is far above it and far below any rule error.
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,11 +14,11 @@ import { ortSession } from '../../../src/main/engine/finetune/runtime.js';
 import { HEAD_BIAS, HEAD_WEIGHT, LABELS, LOSS, trainingModels } from '../../../src/main/engine/finetune/training.js';
 import { loadModel, tensorToFloat32 } from '../../../src/main/engine/onnx/index.js';
 import { DEMO, ROOT } from '../../support/cli.js';
+import { missing, PYTHON } from '../../support/references.js';
 
 // MEMLENS_GRAD_MODELS=a.onnx,b.onnx checks other encoders the same way.
 const MODELS = process.env.MEMLENS_GRAD_MODELS?.split(',') ?? ['ssl-cnn-f.onnx', 'ssl-vit-f.onnx'].map((m) => join(DEMO, m));
-const PYTHON = '/usr/bin/python3';
-const hasTorch = existsSync(PYTHON) && spawnSync(PYTHON, ['-c', 'import torch, onnx'], { timeout: 60_000 }).status === 0;
+const noTorch = missing('torch', 'onnx', 'numpy');
 const dir = mkdtempSync(join(tmpdir(), 'memlens-grad-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -43,7 +43,7 @@ function relativeL2(a: ArrayLike<number>, b: number[]): number {
 }
 
 for (const MODEL of MODELS) {
-  test.skipIf(!hasTorch || !existsSync(MODEL))(`${MODEL}: every weight and bias gradient matches PyTorch autograd`, async () => {
+  test.skipIf(noTorch || !existsSync(MODEL))(`${MODEL}: every weight and bias gradient matches PyTorch autograd`, async () => {
     const classes = 10;
     const batch = 8;
     const model = await loadModel(MODEL);

@@ -48,16 +48,18 @@ type Outcome = 'ok' | 'refused';
 async function step<T>(what: string, run: () => Promise<T>): Promise<{ outcome: Outcome; value?: T }> {
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<never>((_, fail) => (timer = setTimeout(() => fail(new Error(`${what}: no answer within ${STEP_MS} ms`)), STEP_MS)));
+  let result: { outcome: Outcome; value?: T };
   try {
-    return { outcome: 'ok', value: await Promise.race([run(), deadline]) };
+    result = { outcome: 'ok', value: await Promise.race([run(), deadline]) };
   } catch (e) {
-    if (e instanceof MemLensError && !e.message.includes('\n')) return { outcome: 'refused' };
-    throw new Error(`${what}: ${(e as Error).stack ?? e}`);
+    if (!(e instanceof MemLensError) || e.message.includes('\n')) throw new Error(`${what}: ${(e as Error).stack ?? e}`, { cause: e });
+    result = { outcome: 'refused' };
   } finally {
     clearTimeout(timer);
-    const rss = process.memoryUsage().rss;
-    if (rss > RSS_LIMIT) throw new Error(`${what}: RSS ${rss} bytes, over ${RSS_LIMIT}`);
   }
+  const rss = process.memoryUsage().rss;
+  if (rss > RSS_LIMIT) throw new Error(`${what}: RSS ${rss} bytes, over ${RSS_LIMIT}`);
+  return result;
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'memlens-fuzz-'));

@@ -17,6 +17,7 @@ import { cacheDir } from '../../../src/main/engine/project/cache.js';
 import { memlensBounded, type BoundedRun } from '../../support/bounded.js';
 import { classFolders } from '../../support/class-folders.js';
 import { DEMO } from '../../support/cli.js';
+import { within } from '../../support/wait.js';
 
 const MODEL = join(DEMO, 'ssl-cnn-f.onnx');
 const GB = 1024 ** 3;
@@ -110,7 +111,7 @@ describe('issue 17: hostile models, folders and pages', { timeout: 120_000 }, ()
       const child = spawn(process.execPath, [join(DEMO, '..', '..', 'bin', 'memlens.js'), 'convert', round % 2 ? a : b, out, '--external-data']);
       await new Promise((r) => setTimeout(r, 150 + round * 60));
       child.kill('SIGKILL');
-      await new Promise((r) => child.on('close', r));
+      await within(new Promise((r) => child.on('close', r)), 30_000, 'exit of the killed convert');
       expect(expected.has(await weights(out))).toBe(true);
     }
     const r = await memlensBounded(['convert', a, out, '--external-data']);
@@ -221,7 +222,7 @@ describe('issue 17: hostile models, folders and pages', { timeout: 120_000 }, ()
     expect(readdirSync(dir)).toEqual(['doc.json']);
     // A writer killed mid-write (a process that no longer exists) left its temp file behind.
     const dead = spawn(process.execPath, ['-e', '']);
-    await new Promise((r) => dead.on('close', r));
+    await within(new Promise((r) => dead.on('close', r)), 30_000, 'exit of node -e ""');
     const orphan = join(dir, `.doc.json.${dead.pid}.0123456789ab.tmp`);
     writeFileSync(orphan, 'partial');
     await writeFileAtomic(target, '{}');
@@ -244,13 +245,15 @@ describe('issue 17: hostile models, folders and pages', { timeout: 120_000 }, ()
     let err = '';
     serve.stdout.on('data', (c) => (out += c));
     serve.stderr.on('data', (c) => (err += c));
-    const deadline = Date.now() + 30_000;
-    while (!err.includes('\n') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    // On a fresh clone serve first builds the app page (~20 s, a line on stderr saying so).
+    const deadline = Date.now() + 150_000;
+    while (!err.includes('warning') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
     serve.kill('SIGTERM');
-    await new Promise((r) => serve.on('close', r));
+    await within(new Promise((r) => serve.on('close', r)), 30_000, 'exit of memlens serve after SIGTERM');
     expect(out).toMatch(/^http:\/\/0\.0\.0\.0:\d+\/\?token=[0-9a-f]{48}\n/);
-    expect(err).toBe('memlens serve: warning: listening on 0.0.0.0, reachable from other machines; anyone with the URL can read and write files as you\n');
-  });
+    const warning = 'memlens serve: warning: listening on 0.0.0.0, reachable from other machines; anyone with the URL can read and write files as you\n';
+    expect([warning, `memlens serve: building the app page into out/renderer (first run)...\n${warning}`]).toContain(err);
+  }, 240_000);
 
   it('9. a 0x0-pixel IDX is refused; an export onnxruntime would refuse is never written', async () => {
     const dir = tmp();

@@ -7,6 +7,7 @@ import { indexModel, loadModel } from '../../../src/main/engine/onnx/index.js';
 import { alignedCut } from '../../../src/main/engine/prune/apply.js';
 import { pruneModel } from '../../../src/main/engine/prune/export.js';
 import { findLayers } from '../../../src/main/engine/prune/layers.js';
+import { missing } from '../../support/references.js';
 import { checkWithOnnx, embed, fashionBatch, fixture, handScores, maxAbsDiff } from './support.js';
 
 // Parameter counts after cutting, written from the fixtures' PyTorch definitions
@@ -55,8 +56,8 @@ describe('pruneModel on the fixtures: every strategy x scope x mode', () => {
   const dir = mkdtempSync(join(tmpdir(), 'memlens-prune-'));
   const runs: Run[] = [];
   const scores: Record<string, UnitMemResult> = {};
-  let checked: Record<string, number | string> = {};
   const x = fashionBatch(8);
+  let headParams = -1;
 
   beforeAll(async () => {
     for (const model of MODELS) {
@@ -74,10 +75,10 @@ describe('pruneModel on the fixtures: every strategy x scope x mode', () => {
         }
       }
     }
-    checked = checkWithOnnx(runs.flatMap((r) => [r.files.structural, r.files.mask]));
   }, 120_000);
 
-  it('every export passes onnx.checker full_check, and Python counts the parameters we report', () => {
+  it.skipIf(missing('onnx'))('every export passes onnx.checker full_check, and Python counts the parameters we report', () => {
+    const checked = checkWithOnnx(runs.flatMap((r) => [r.files.structural, r.files.mask]));
     for (const r of runs) {
       expect(checked[r.files.structural], r.files.structural).toBe(r.structural.params.after);
       expect(checked[r.files.mask], r.files.mask).toBe(r.mask.params.before);
@@ -144,7 +145,11 @@ describe('pruneModel on the fixtures: every strategy x scope x mode', () => {
     expect(cut.groups).toEqual([{ layers: ['/head/Gemm'], units: 2, mode: 'structural' }]);
     expect(cut.notes).toEqual(['the model output embedding loses 2 of its 5 channels: the embedding dimension changes (keep output masks them instead)']);
     expect((await embed(join(dir, 'head.onnx'), x)).length).toBe(8 * 3);
-    expect(checkWithOnnx([join(dir, 'head.onnx')])[join(dir, 'head.onnx')]).toBe(cut.params.after);
+    headParams = cut.params.after;
+  });
+
+  it.skipIf(missing('onnx'))('the export that cuts the output layer passes onnx.checker with the parameters we report', () => {
+    expect(checkWithOnnx([join(dir, 'head.onnx')])[join(dir, 'head.onnx')]).toBe(headParams);
   });
 });
 

@@ -7,14 +7,15 @@ import { gunzipSync } from 'node:zlib';
 import * as ort from 'onnxruntime-node';
 import type { UnitMemResult } from '../../../src/shared/api.js';
 import { sha256File } from '../../../src/main/engine/files.js';
-import { ROOT } from '../../support/cli.js';
+import { DEMO, ROOT } from '../../support/cli.js';
+import { PYTHON } from '../../support/references.js';
 
 export const FIXTURES = join(ROOT, 'test', 'fixtures', 'prune');
 export const fixture = (name: string) => join(FIXTURES, `${name}.onnx`);
 
-/** The first n images of a gzipped IDX file (Fashion-MNIST test set by default), [n,1,28,28], normalized as the demo project does. */
-export function fashionBatch(n: number, idx = '/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz'): ort.Tensor {
-  const raw = gunzipSync(readFileSync(idx));
+/** The first n demo test images (Fashion-MNIST), [n,1,28,28], normalized as the demo project does. */
+export function fashionBatch(n: number): ort.Tensor {
+  const raw = gunzipSync(readFileSync(join(DEMO, 'data', 'test-images-idx3-ubyte.gz')));
   const x = new Float32Array(n * 784);
   for (let i = 0; i < x.length; i++) x[i] = (raw[16 + i] / 255 - 0.286) / 0.353;
   return new ort.Tensor('float32', x, [n, 1, 28, 28]);
@@ -49,7 +50,8 @@ export function maxAbsDiff(a: Float32Array, b: Float32Array): number {
 }
 
 /**
- * onnx.checker.check_model(full_check=True) on each file, in one Python process; returns each file's
+ * onnx.checker.check_model(full_check=True) on each file, in one Python process (callers skip with
+ * `missing('onnx')` first); returns each file's
  * parameter count as numpy sees it (elements of the float initializers), or the checker's error.
  */
 export function checkWithOnnx(paths: string[]): Record<string, number | string> {
@@ -66,7 +68,7 @@ for p in sys.argv[1:]:
         out[p] = str(e).splitlines()[0]
 print(json.dumps(out))
 `;
-  return JSON.parse(execFileSync('/usr/bin/python3', ['-c', script, ...paths], { encoding: 'utf8' }));
+  return JSON.parse(execFileSync(PYTHON, ['-c', script, ...paths], { encoding: 'utf8' }));
 }
 
 /**

@@ -34,6 +34,8 @@ function http(method: string, path: string, headers: Record<string, string> = {}
       res.on('end', () => ok({ status: res.statusCode!, body: text, headers: res.headers }));
     });
     r.on('error', fail);
+    // An answer that never comes fails the test here, not at the runner's timeout.
+    r.setTimeout(10_000, () => r.destroy(new Error(`${method} ${path}: no answer within 10 s`)));
     r.end(body);
   });
 }

@@ -5,9 +5,11 @@ import { percentWithInterval, pointName, settingsLines, signedWithInterval, test
 import { formatCount } from '../../../shared/format.js';
 import { STRATEGY_NAMES } from '../../../shared/strategies.js';
 import { compare as runCompare } from '../../engine/evaluate/sweep.js';
-import { checkKnown, list, num, numList, str, UsageError } from '../args.js';
+import { list, num, numList, str, UsageError } from '../args.js';
 import { DATA_OPTIONS, dataOptions } from '../data-options.js';
 import { choice, runMetricVerb } from '../metric-verb.js';
+import { JSON_OPTION } from '../output.js';
+import { PROBE_OPTIONS } from './evaluate.js';
 import type { Verb } from '../verb.js';
 
 const d = COMPARE_DEFAULTS;
@@ -18,8 +20,23 @@ export const compare: Verb = {
   usage:
     `compare MODEL --data D --train D --test D --strategies ${STRATEGY_NAMES.join(',')} --ratios ${d.ratios.join(',')} [--scopes layer,global] ` +
     `[--seeds ${d.seeds.join(',')}] [--probe ${d.probe}|knn] [--k 20] [--views ${d.views}] [--reference G --control D] --out DIR`,
+  description:
+    'The sweep behind the Compare screen: for each strategy, scope and ratio (and each seed of random), prune the model, run a linear or kNN probe trained on --train and tested on --test, and record accuracy with a 95% interval, UnitMem re-measured on the pruned encoder, with --reference and --control the SSLMem gap of the candidates against the control set, parameters, FLOPs and latency; each strategy is tested against random (docs/compare.md). UnitMem is computed once on --data. Writes DIR/compare.json (memlens.compare/2), DIR/compare.csv and an offline DIR/report.html; the app opens DIR as a saved sweep.',
+  options: [
+    ...DATA_OPTIONS,
+    JSON_OPTION,
+    { name: 'data', value: 'D', help: 'samples UnitMem is computed on (required)' },
+    ...PROBE_OPTIONS,
+    { name: 'strategies', value: 'S,S', help: `pruning strategies, some of ${STRATEGY_NAMES.join(', ')} (required; see prune --help)` },
+    { name: 'ratios', value: 'R,R', help: 'fractions of units pruned, each in (0, 1) (required)' },
+    { name: 'scopes', value: 'layer,global', help: 'rank units per layer (default) or across layers' },
+    { name: 'seeds', value: 'S,S', help: `seeds of the random strategy (default ${d.seeds.join(',')})` },
+    { name: 'views', value: 'N', help: `views per sample for UnitMem and SSLMem (default ${d.views})` },
+    { name: 'reference', value: 'G', help: 'a reference encoder: adds the SSLMem of candidates and control set per point (needs --control)' },
+    { name: 'control', value: 'D', help: 'points the model and the reference both trained on (default: the project\'s data.control)' },
+    { name: 'out', value: 'DIR', help: 'folder for compare.json, compare.csv, report.html (required)' },
+  ],
   async run(args) {
-    checkKnown(args, [...DATA_OPTIONS, 'data', 'train', 'test', 'strategies', 'ratios', 'scopes', 'seeds', 'probe', 'k', 'views', 'reference', 'control']);
     const [model, extra] = args.positionals;
     const [data, train, test, out] = ['data', 'train', 'test', 'out'].map((n) => str(args, n));
     const strategies = list(args, 'strategies') as PruneStrategy[] | undefined;

@@ -1,11 +1,12 @@
 import type { FinetuneResult } from '../../../shared/api.js';
 import { memorizationLine, probeText } from '../../../shared/finetune-format.js';
 import { formatPercent } from '../../../shared/format.js';
-import { finetune as runFinetune, resultPath } from '../../engine/finetune/job.js';
-import { checkKnown, flag, num, str, UsageError } from '../args.js';
+import { DEFAULT_EPOCHS, DEFAULT_LR, finetune as runFinetune, resultPath } from '../../engine/finetune/job.js';
+import { DEFAULT_AUTO_LAYERS } from '../../engine/finetune/select.js';
+import { flag, num, str, UsageError } from '../args.js';
 import { DATA_OPTIONS, dataOptions } from '../data-options.js';
 import { choice } from '../metric-verb.js';
-import { normalizationLine } from '../output.js';
+import { JSON_OPTION, normalizationLine } from '../output.js';
 import { cliJob } from '../progress.js';
 import type { Verb } from '../verb.js';
 
@@ -33,9 +34,24 @@ export const finetune: Verb = {
   summary: 'Memorization-guided fine-tuning on onnxruntime',
   usage:
     'finetune MODEL --train D --test D --layers auto[:K]|last:K|all|NAMES [--reference G [--control D] [--data D]] [--epochs E] [--optimizer adamw|sgd] [--lr X] [--head] --out T.onnx [--json]',
-  flags: ['head'],
+  description:
+    'Fine-tunes the chosen encoder layers together with a linear classification head on --train, on onnxruntime\'s training graph, and reports test accuracy against the head alone trained the same way. auto[:K] picks the K layers with the highest DeltaLayerMem (needs --reference); last:K the last K; all every trainable layer; or a comma-separated list of names. With --reference and --control, memorization is measured before and after (docs/compare.md). Writes the fine-tuned encoder to --out and its result document beside it.',
+  options: [
+    ...DATA_OPTIONS,
+    JSON_OPTION,
+    { name: 'train', value: 'D', help: 'labelled training data (required)' },
+    { name: 'test', value: 'D', help: 'labelled test data (required)' },
+    { name: 'layers', value: 'SPEC', help: `auto[:K] (default K ${DEFAULT_AUTO_LAYERS}), last:K, all, or layer names (required)` },
+    { name: 'reference', value: 'G', help: 'reference encoder for auto (DeltaLayerMem) and for the SSLMem gap' },
+    { name: 'control', value: 'D', help: 'control set for the SSLMem gap before and after (points the model and the reference both trained on)' },
+    { name: 'data', value: 'D', help: 'points LayerMem ranks layers on for auto (default: the project\'s candidates, else --train)' },
+    { name: 'epochs', value: 'E', help: `training epochs (default ${DEFAULT_EPOCHS})` },
+    { name: 'optimizer', value: 'adamw|sgd', help: 'the optimizer (default adamw)' },
+    { name: 'lr', value: 'X', help: `learning rate (default ${DEFAULT_LR.adamw} for adamw, ${DEFAULT_LR.sgd} for sgd)` },
+    { name: 'head', help: 'also export the trained linear head (output logits)' },
+    { name: 'out', value: 'T.onnx', help: 'where to write the fine-tuned model (without it nothing is written)' },
+  ],
   async run(args) {
-    checkKnown(args, [...DATA_OPTIONS, 'train', 'test', 'layers', 'reference', 'control', 'data', 'epochs', 'optimizer', 'lr', 'head']);
     const [model, ...extra] = args.positionals;
     const train = str(args, 'train');
     const test = str(args, 'test');

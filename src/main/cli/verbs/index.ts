@@ -12,7 +12,7 @@ import { prune } from './prune.js';
 import { serve } from './serve.js';
 import { unitmem } from './unitmem.js';
 
-/** Verbs in the order `memlens --help` lists them (DESIGN.md, CLI contract). */
+/** Verbs in the order `memlens --help` lists them (docs/ARCHITECTURE.md "The CLI contract"). */
 export const VERBS: readonly Verb[] = [
   inspect,
   convert,

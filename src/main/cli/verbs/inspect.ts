@@ -1,8 +1,8 @@
 import type { ModelInfo } from '../../../shared/api.js';
 import { formatCount } from '../../../shared/format.js';
 import { inspectModel } from '../../engine/units/index.js';
-import { checkKnown, UsageError } from '../args.js';
-import { emitResult } from '../output.js';
+import { UsageError } from '../args.js';
+import { emitResult, JSON_OPTION, OUT_OPTION } from '../output.js';
 import type { Verb } from '../verb.js';
 
 const fmtShape = (s: (number | string)[]) => `[${s.join(', ')}]`;
@@ -31,8 +31,10 @@ export const inspect: Verb = {
   name: 'inspect',
   summary: 'Layers and units of an ONNX encoder',
   usage: 'inspect MODEL [--json] [--out F]',
+  description:
+    'Lists what MemLens measures in an encoder: its input and output, parameters and FLOPs per sample, then every layer in forward order with its kind, unit count and activation tensor. Layers marked * are measured for LayerMem only and cannot be pruned.',
+  options: [JSON_OPTION, OUT_OPTION],
   async run(args) {
-    checkKnown(args, ['json', 'out']);
     const [model, ...extra] = args.positionals;
     if (!model || extra.length) throw new UsageError('expects one MODEL');
     const info = await inspectModel(model);

@@ -1,19 +1,31 @@
 import { layerMemCsv } from '../../engine/metrics/csv.js';
 import { computeLayerMem, computeLayerMemShard } from '../../engine/metrics/layermem-job.js';
 import type { LayerMemRequest } from '../../../shared/api.js';
-import { checkKnown, num, str, UsageError } from '../args.js';
+import { num, str, UsageError } from '../args.js';
 import { DATA_OPTIONS, dataOptions } from '../data-options.js';
-import { choice, fmt, METRIC_FLAGS, METRIC_USAGE, runMeasureVerb } from '../metric-verb.js';
+import { choice, fmt, METRIC_OPTIONS, runMeasureVerb } from '../metric-verb.js';
+import { DEFAULT_LAYERMEM_VIEWS } from '../../../shared/metric-defaults.js';
 import type { Verb } from '../verb.js';
 
 export const layermem: Verb = {
   name: 'layermem',
   summary: 'LayerMem per layer and SSLMem per point (encoder f vs reference g)',
   usage:
-    `layermem --model F --reference G --data D [--views 5] [--augment simclr|none] [--pairing views|anchor] [--norm paper|range] ${METRIC_USAGE}`,
-  flags: METRIC_FLAGS,
+    `layermem --model F --reference G --data D [--views 5] [--augment simclr|none] [--pairing views|anchor] [--norm paper|range] [--out F [--resume]] [--shard I/N --out PART] [--csv F]`,
+  description:
+    'LayerMem of every layer: SSLMem per point (how much closer the augmented views of a sample are under encoder F than under a reference G that never saw it), averaged over the points, after each layer; DeltaLayerMem is the increase over the previous layer (docs/METRICS.md). F and G must share the architecture.',
+  options: [
+    ...DATA_OPTIONS,
+    ...METRIC_OPTIONS.filter((o) => o.name !== 'layers'),
+    { name: 'model', value: 'F', help: 'the encoder measured (trained on --data) (required)' },
+    { name: 'reference', value: 'G', help: 'the same architecture trained without --data (required)' },
+    { name: 'data', value: 'D', help: 'the points F saw and G did not (required)' },
+    { name: 'views', value: 'N', help: `augmented views per point (default ${DEFAULT_LAYERMEM_VIEWS})` },
+    { name: 'augment', value: 'simclr|none', help: 'SimCLR views (default) or the images as given (needs view folders)' },
+    { name: 'pairing', value: 'views|anchor', help: 'mean distance over all pairs of views (default) or from the un-augmented image to each view' },
+    { name: 'norm', value: 'paper|range', help: 'SSLMem per point divided by SSL_f + SSL_g (default) or by the range of SSL_g - SSL_f over the points' },
+  ],
   async run(args) {
-    checkKnown(args, [...DATA_OPTIONS, 'csv', 'shard', 'resume', 'model', 'reference', 'data', 'views', 'augment', 'pairing', 'norm']);
     const model = str(args, 'model');
     const reference = str(args, 'reference');
     const data = str(args, 'data');

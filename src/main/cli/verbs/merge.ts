@@ -2,8 +2,9 @@ import { classMemCsv, layerMemCsv, unitMemCsv } from '../../engine/metrics/csv.j
 import { mergeParts } from '../../engine/metrics/merge.js';
 import type { ClassMemResult, LayerMemResult, UnitMemResult } from '../../../shared/api.js';
 import { writeFileAtomic } from '../../engine/files.js';
-import { checkKnown, str, UsageError } from '../args.js';
-import { emitResult } from '../output.js';
+import { str, UsageError } from '../args.js';
+import { CSV_OPTION } from '../metric-verb.js';
+import { emitResult, JSON_OPTION } from '../output.js';
 import type { Verb } from '../verb.js';
 
 /** A merged document as CSV, by its kind. */
@@ -17,8 +18,10 @@ export const merge: Verb = {
   name: 'merge',
   summary: 'combine the parts of unitmem/classmem/layermem --shard I/N runs into one document',
   usage: 'merge PART... --out F [--csv F] [--json]',
+  description:
+    'Combines the part files that unitmem, classmem or layermem wrote with --shard I/N (every shard of one run, each once, each finished) into the document a single run writes (docs/SCALE.md).',
+  options: [{ name: 'out', value: 'F', help: 'write the merged document (JSON) to F' }, CSV_OPTION, JSON_OPTION],
   async run(args) {
-    checkKnown(args, ['out', 'csv', 'json']);
     const parts = args.positionals;
     if (parts.length === 0 || (!str(args, 'out') && !args.options.has('json'))) throw new UsageError('needs PART... and --out F (or --json)');
     const doc = await mergeParts(parts);

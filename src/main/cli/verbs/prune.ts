@@ -1,9 +1,10 @@
 import type { PruneResult, PruneStrategy } from '../../../shared/api.js';
 import { COUPLINGS, PRUNE_DEFAULTS, PRUNE_MODES, PRUNE_SCOPES } from '../../../shared/prune-options.js';
-import { STRATEGY_NAMES } from '../../../shared/strategies.js';
+import { STRATEGIES, STRATEGY_NAMES } from '../../../shared/strategies.js';
 import { pruneModel, resultPath } from '../../engine/prune/export.js';
 import { formatCountChange } from '../../../shared/format.js';
-import { checkKnown, flag, list, num, str, UsageError, type ParsedArgs } from '../args.js';
+import { flag, list, num, str, UsageError, type ParsedArgs } from '../args.js';
+import { JSON_OPTION } from '../output.js';
 import type { Verb } from '../verb.js';
 
 function oneOf<T extends string>(args: ParsedArgs, name: string, values: readonly T[], fallback?: T): T {
@@ -44,9 +45,24 @@ export const prune: Verb = {
   usage:
     `prune MODEL --scores F --strategy ${STRATEGY_NAMES.join('|')} --ratio R --scope ${PRUNE_SCOPES.join('|')} [--mode ${PRUNE_MODES.join('|')}] ` +
     `[--seed S] [--align N (default ${PRUNE_DEFAULTS.align})] [--coupling ${COUPLINGS.join('|')}] [--keep-output] [--include A,B] [--exclude C] --out P.onnx [--json]`,
-  flags: ['keep-output'],
+  description:
+    `Removes the units a strategy picks and exports the model. Strategies: ${STRATEGIES.map((s) => `${s.name} (${s.label})`).join(', ')}; those ranking by UnitMem need --scores, a memlens.unitmem/1 document of this model. Structural mode cuts the channels out (a smaller, faster model); mask mode zeroes them and keeps the shapes. Coupled layers (residual partners) lose the same channels. Channels that reach the model output are cut too, so the embedding shrinks and the result says so, unless --keep-output masks them. Without --out it only previews.`,
+  options: [
+    JSON_OPTION,
+    { name: 'scores', value: 'F', help: `UnitMem document of this model (needed by ${STRATEGIES.filter((s) => s.needsScores).map((s) => s.name).join(' and ')})` },
+    { name: 'strategy', value: STRATEGY_NAMES.join('|'), help: 'which units to prune (required)' },
+    { name: 'ratio', value: 'R', help: 'fraction of units to prune, in [0, 1) (required)' },
+    { name: 'scope', value: PRUNE_SCOPES.join('|'), help: 'the same fraction of every layer, or ranked across layers (required)' },
+    { name: 'mode', value: PRUNE_MODES.join('|'), help: `cut the channels out or zero them (default ${PRUNE_DEFAULTS.mode})` },
+    { name: 'seed', value: 'S', help: `seed of the random strategy (default ${PRUNE_DEFAULTS.seed})` },
+    { name: 'align', value: 'N', help: `keep each cut group at a multiple of N channels, masking the rest (default ${PRUNE_DEFAULTS.align}: off)` },
+    { name: 'coupling', value: COUPLINGS.join('|'), help: `residual partners: rank them together, or cut what all of them selected (default ${PRUNE_DEFAULTS.coupling})` },
+    { name: 'keep-output', help: 'mask, instead of cutting, the channels that reach the model output (the embedding keeps its size)' },
+    { name: 'include', value: 'A,B', help: 'rank and prune only these layers' },
+    { name: 'exclude', value: 'C', help: 'never prune these layers' },
+    { name: 'out', value: 'P.onnx', help: 'where to write the pruned model; its result document goes beside it' },
+  ],
   async run(args) {
-    checkKnown(args, ['scores', 'strategy', 'ratio', 'scope', 'mode', 'seed', 'align', 'coupling', 'keep-output', 'include', 'exclude', 'out', 'json']);
     const [model, ...extra] = args.positionals;
     if (!model || extra.length) throw new UsageError('expects one MODEL');
     const ratio = num(args, 'ratio');

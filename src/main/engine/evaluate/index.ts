@@ -17,7 +17,7 @@
  * - `listSweeps(project)`: the sweeps compare kept with `project` (in .memlens-sweeps beside the
  *   project file), newest first, for reopening.
  * - `runPaperExperiment(projectPath, { seeds?, views?, out?, limit? }, ctl?)` and `paperTable(result)` —
- *   the METRICS.md table (none / high / random / low x per layer 10%, 20%, global 10%) with
+ *   the docs/METRICS.md "Pruning and fine-tuning" table (none / high / random / low x per layer 10%, 20%, global 10%) with
  *   intervals, and per paper claim holds / reversed / not significant.
  * Errors (MemLensError, one line): BAD_DATA (no labels, one class), MISMATCH (test classes absent from
  * training), BAD_MODEL (output not one vector per image), BAD_INPUT (strategies, ratios, seeds, k),

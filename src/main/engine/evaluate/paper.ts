@@ -1,4 +1,4 @@
-// The paper's pruning experiment (METRICS.md "Pruning and fine-tuning"; Wang et al. 2024, Table 2)
+// The paper's pruning experiment (docs/METRICS.md "Pruning and fine-tuning"; Wang et al. 2024, Table 2)
 // on a project: UnitMem on the candidates, prune 10% and 20% of units per layer and 10% globally by
 // highest / random / lowest UnitMem, linear-probe accuracy of each pruned encoder with its interval,
 // memorization measured on it, and per claim of the paper whether it holds here (docs/compare.md).
@@ -70,7 +70,7 @@ export function claimOutcome(verdict: CompareTest['verdict'], expected: 'lower' 
 }
 
 /**
- * The METRICS.md table (rows none / high / random / low, columns the paper grid; accuracy % with
+ * The docs/METRICS.md "Pruning and fine-tuning" table (rows none / high / random / low, columns the paper grid; accuracy % with
  * its 95% interval), then per claim and cell: holds, reversed or not significant, with the numbers.
  */
 export function paperTable(r: CompareResult): string {

@@ -1,5 +1,5 @@
 // memlens finetune: the selected layers plus a linear head, against the head alone (the baseline)
-// on the same batches, then the fine-tuned encoder exported (DESIGN.md "Fine-tuning runs on onnxruntime").
+// on the same batches, then the fine-tuned encoder exported (docs/ARCHITECTURE.md "Decisions": fine-tuning runs on onnxruntime).
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import type { FinetuneRequest, FinetuneResult, JobControl } from '../../../shared/api.js';
@@ -29,7 +29,7 @@ export function resultPath(out: string): string {
   return out.replace(/(\.onnx)?$/i, '.finetune.json');
 }
 export const DEFAULT_FINETUNE_BATCH = 64;
-const DEFAULT_LR = { adamw: 1e-3, sgd: 1e-2 } as const;
+export const DEFAULT_LR = { adamw: 1e-3, sgd: 1e-2 } as const;
 
 // Supervised fine-tuning uses the usual light augmentation (crop and flip), not the SimCLR recipe
 // the encoder was pre-trained with: colour jitter and grayscale only slow a linear head down.

@@ -1,6 +1,6 @@
 // An encoder ready to measure: its layers, its input, and a session on a copy of the graph whose
 // extra outputs are the taps (per-unit means and/or per-sample Gram matrices), all computed by
-// onnxruntime inside the graph (DESIGN.md: reductions go into the graph).
+// onnxruntime inside the graph (docs/ARCHITECTURE.md "Decisions": reductions go into the graph).
 import type { ActivationPolicy, LayerInfo } from '../../../shared/api.js';
 import { MemLensError } from '../errors.js';
 import { addOutputs, encodeModel, indexModel, type ModelProto, type OnnxModel, type Tap } from '../onnx/index.js';

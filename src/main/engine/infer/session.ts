@@ -1,7 +1,7 @@
 // onnxruntime-node sessions, each in its own worker thread: onnxruntime-node's run() executes on the
 // calling JS thread (inside a setImmediate), so a session on the main thread would stop data
 // preparation while it runs. In a worker, batch k+1 is decoded and augmented while batch k runs.
-// CUDA when its provider library is installed and starts, else CPU (DESIGN.md "infer/").
+// CUDA when its provider library is installed and starts, else CPU (docs/ARCHITECTURE.md "Decisions": execution providers).
 import { Worker } from 'node:worker_threads';
 import { MemLensError } from '../errors.js';
 import { ortModulePath, providerOrder, sessionOptions, sessionThreads, type Provider, type RuntimeOptions } from './providers.js';

@@ -1,4 +1,4 @@
-// computeClassMem: class means of un-augmented activations (METRICS.md "ClassMem"); a shard of the
+// computeClassMem: class means of un-augmented activations (docs/METRICS.md "ClassMem"); a shard of the
 // candidates as a part for `memlens merge` (docs/SCALE.md).
 import type { ActivationPolicy, ClassMemRequest, ClassMemResult, JobControl, LayerInfo } from '../../../shared/api.js';
 import { openSource } from '../data/source.js';

@@ -1,4 +1,4 @@
-// ClassMem per unit (METRICS.md "ClassMem"): the UnitMem contrast over class means of
+// ClassMem per unit (docs/METRICS.md "ClassMem"): the UnitMem contrast over class means of
 // un-augmented activations, rest = mean of the other classes.
 import { contrast, maxAndRest } from './contrast.js';
 import { packF64, packI32, unpackF64, unpackI32, type Packed } from './packed.js';

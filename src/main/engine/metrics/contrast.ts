@@ -1,4 +1,4 @@
-// The contrast both UnitMem and ClassMem use (METRICS.md, UnitMem step 5 and ClassMem).
+// The contrast both UnitMem and ClassMem use (docs/METRICS.md, UnitMem step 5 and ClassMem).
 
 /** (max - rest) / (max + rest); 0 where the denominator is 0 (a dead unit). */
 export function contrast(max: number, rest: number): number {

@@ -1,5 +1,5 @@
 /**
- * The memorization metrics (METRICS.md): engine entry points for every host, and the streaming
+ * The memorization metrics (docs/METRICS.md): engine entry points for every host, and the streaming
  * accumulators behind them.
  *
  * Entry points (request/result types in src/shared/api.ts; `ctl` carries an AbortSignal, checked

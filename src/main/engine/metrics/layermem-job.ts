@@ -1,5 +1,5 @@
 // computeLayerMem: SSLMem per point and LayerMem per layer of f against the reference g
-// (METRICS.md "LayerMem"). Views are seeded per (sample, view), so every encoder measured on the
+// (docs/METRICS.md "SSLMem, LayerMem and DeltaLayerMem"). Views are seeded per (sample, view), so every encoder measured on the
 // same settings sees the same views, in one pass (f and g) or in separate ones (outputLayerMem).
 import type { JobControl, LayerInfo, LayerMemRequest, LayerMemResult } from '../../../shared/api.js';
 import { DEFAULT_LAYERMEM_VIEWS } from '../../../shared/metric-defaults.js';

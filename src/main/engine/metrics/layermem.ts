@@ -1,4 +1,4 @@
-// LayerMem (METRICS.md "LayerMem"), from per-sample Gram matrices of a layer's flattened output.
+// LayerMem (docs/METRICS.md "SSLMem, LayerMem and DeltaLayerMem"), from per-sample Gram matrices of a layer's flattened output.
 //
 // Distance choice: the L2 distance (not squared) between L2-normalized representations, as the
 // authors' code does. Pairwise L2 distances are not a streaming sum, so the tapped graph returns,

@@ -1,5 +1,5 @@
 // Settings shared by the metric jobs: request values, else the project beside the model, else the
-// defaults (DESIGN.md: normalization from the project, else 0.5/0.5). Every value that changes
+// defaults (docs/DATA.md "Preprocessing": normalization from the project, else 0.5/0.5). Every value that changes
 // the numbers ends up in the result's `settings` and in the cache key.
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -9,8 +9,8 @@ import type { DataSource } from '../data/source.js';
 import { resolveAugment } from '../data/views.js';
 import { loadProject } from '../project/project.js';
 
-const DEFAULT_BATCH = 256;
-const DEFAULT_SEED = 0;
+export const DEFAULT_BATCH = 256;
+export const DEFAULT_SEED = 0;
 
 export interface DataSettings {
   data: string;

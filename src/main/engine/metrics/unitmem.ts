@@ -1,4 +1,4 @@
-// UnitMem per unit (METRICS.md "UnitMem"): per-sample view means, folded into per-unit statistics
+// UnitMem per unit (docs/METRICS.md "UnitMem"): per-sample view means, folded into per-unit statistics
 // as soon as a sample's views are complete, then max vs rest (docs/SCALE.md "Memory").
 import { contrast, medianInPlace } from './contrast.js';
 import { packF64, packI32, unpackF64, unpackI32, type Packed } from './packed.js';
@@ -154,7 +154,7 @@ export class UnitStats {
   }
 
   /**
-   * UnitMem (METRICS.md steps 3-5). `medianRest[j]`: unit j's median of every mean but the argmax
+   * UnitMem (docs/METRICS.md "UnitMem", steps 3-5). `medianRest[j]`: unit j's median of every mean but the argmax
    * sample's (from the spilled means); without it the rest is the mean of the others.
    */
   scores(medianRest?: Float64Array): UnitMemScores {

@@ -1,4 +1,4 @@
-// The per-channel chain after a layer (METRICS.md "activation"): bias/scale by a constant,
+// The per-channel chain after a layer (docs/METRICS.md "Layers and activations"): bias/scale by a constant,
 // BatchNormalization, then the nonlinearity — including the multi-node forms exporters emit for
 // Gelu (x * 0.5 * (1 + erf(x / sqrt 2))) and SiLU (x * sigmoid(x)). The activation tensor is the
 // end of that chain: what the paper calls the layer's output.

@@ -1,6 +1,6 @@
 // Layer and unit discovery: the rows every metric is computed on, in forward (topological) order.
 // Prunable rows are the weight layers; extra rows (residual adds, ViT sublayer outputs, pools) are
-// measured for LayerMem only (METRICS.md).
+// measured for LayerMem only (docs/METRICS.md "Layers and activations").
 import type { LayerInfo, LayerKind } from '../../../shared/api.js';
 import { indexModel, type GraphIndex, type ModelProto, type NodeProto } from '../onnx/index.js';
 import { opTraits } from '../onnx/op-traits.js';

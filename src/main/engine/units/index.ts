@@ -1,5 +1,5 @@
 /**
- * Layer and unit discovery (METRICS.md "Layer", "activation").
+ * Layer and unit discovery (docs/METRICS.md "Layers and activations").
  * - `discoverLayers(model: { proto }, index?) -> LayerInfo[]`: every Conv/Gemm/MatMul with a constant
  *   weight (prunable: true) with kind (conv, depthwise-conv, linear, attention-proj, mlp-fc1, mlp-fc2),
  *   units, params (weight + bias), activation tensor (after bias/BN/activation, Gelu and SiLU patterns

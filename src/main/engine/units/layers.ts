@@ -1,4 +1,4 @@
-// Measurable layers (METRICS.md): every Conv, Gemm and MatMul whose weight is a constant. Its units
+// Measurable layers (docs/METRICS.md "Layers and activations"): every Conv, Gemm and MatMul whose weight is a constant. Its units
 // are output channels (Conv: weight dim 0) or output features (Gemm: dim 0 with transB, else dim 1;
 // MatMul: the weight's last dim).
 import { attrInt, elementCount, type GraphIndex, type NodeProto, type TensorProto } from '../onnx/index.js';
