@@ -9,6 +9,7 @@
 // CPU time per step (less sensitive to that other work). Prints a table and writes out/bench/finetune.json.
 //   node scripts/bench/finetune-bench.js [--cases demo,resnet50] [--layers all|last:K|NAMES] [--threads 2] [--rounds 3]
 //        [--model M --batch 64 --steps 20]   (the demo case on another model, batch or step count)
+//        [--profile]   onnxruntime side only, with its profiler on: kernel time per op and the slowest nodes
 import { bundleNode } from '../build-cli.js';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
@@ -27,6 +28,7 @@ const { values: o } = parseArgs({
     threads: { type: 'string', default: '2' },
     device: { type: 'string', default: 'cpu' },
     rounds: { type: 'string', default: '3' },
+    profile: { type: 'boolean', default: false },
   },
 });
 
@@ -59,6 +61,12 @@ const reports = [];
 for (const name of o.cases.split(',')) {
   if (!CASES[name]) throw new Error(`unknown case '${name}' (one of ${Object.keys(CASES).join(', ')})`);
   const c = CASES[name]();
+  if (o.profile) {
+    console.log(`${c.name}, batch ${c.batch}, ${o.threads} threads, kernel time per step:`);
+    const args = [entry, c.model, o.layers, c.batch, c.steps, o.threads, c.warmup, join(outDir, 'finetune-profile')];
+    spawnSync(process.execPath, args, { env: { ...process.env, MEMLENS_THREADS: o.threads }, stdio: ['ignore', 'inherit', 'inherit'] });
+    continue;
+  }
   const ortRuns = [];
   const torchRuns = [];
   for (let r = 0; r < Number(o.rounds); r++) {
@@ -92,4 +100,4 @@ for (const name of o.cases.split(',')) {
   }
   console.log(`  onnxruntime / pytorch: ${pct(report.ratio)} (per round: ${report.rounds.map((r) => pct(r.ratio)).join(' ')}); CPU per step: ${pct(report.cpuRatio)}`);
 }
-writeFileSync(join(outDir, 'finetune.json'), JSON.stringify(reports, null, 2) + '\n');
+if (!o.profile) writeFileSync(join(outDir, 'finetune.json'), JSON.stringify(reports, null, 2) + '\n');

@@ -1,7 +1,7 @@
 // onnxruntime side of the fine-tuning benchmark (bundled and run by finetune-bench.js): the training
 // graph of the chosen layers + head, fed one fixed random batch per step, AdamW in JS.
 //   finetune-ort.mjs MODEL LAYERS BATCH STEPS THREADS WARMUP  ->  one JSON line
-//   finetune-ort.mjs MODEL LAYERS BATCH STEPS THREADS WARMUP PROFILE  ->  per-op time table (finetune-profile.js)
+//   finetune-ort.mjs MODEL LAYERS BATCH STEPS THREADS WARMUP PROFILE  ->  per-op time table (finetune-bench.js --profile)
 import { trainingModels } from '../../src/main/engine/finetune/training.js';
 import { Optimizer, DEFAULT_OPTIMIZER } from '../../src/main/engine/finetune/optim.js';
 import { ortSession } from '../../src/main/engine/finetune/runtime.js';
