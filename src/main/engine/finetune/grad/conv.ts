@@ -76,6 +76,11 @@ function weightGradByTaps(e: Emitter, x: string, g: string, geo: ConvGeometry, i
     ? e.op('Pad', [channelsLast, e.ints([0, ...geo.padBegin, 0, 0, ...geo.padEnd, 0])])
     : channelsLast;
   const rows = e.reshape(padded, [-1, inChannels]);
+  const dy = e.reshape(e.transpose(g, [1, 0, ...spatial]), [outChannels, -1]);
+  // A 1x1 stride-1 unpadded conv (ResNet's bottlenecks) reads the whole input through its one tap.
+  if (geo.kernel.every((k, i) => k === 1 && geo.strides[i] === 1 && geo.padBegin[i] === 0 && geo.outSize[i] === geo.inSize[i])) {
+    return e.reshape(e.op('MatMul', [dy, rows]), [outChannels, inChannels, ...geo.kernel]);
+  }
   const paddedSize = geo.inSize.map((s, i) => s + geo.padBegin[i] + geo.padEnd[i]);
   const perImage = paddedSize.reduce((a, b) => a * b, 1);
   // Row of each sample's first padded position: 0, P, 2P, ... as [1, N, 1].
@@ -86,7 +91,6 @@ function weightGradByTaps(e: Emitter, x: string, g: string, geo: ConvGeometry, i
   // Row, within a padded image, of the input each output position reads through each tap.
   const rowOf = (t: number[], o: number[]) => o.reduce((acc, oa, a) => acc * paddedSize[a] + oa * geo.strides[a] + t[a] * geo.dilations[a], 0);
   const perGather = Math.max(1, Math.floor(WINDOW_BYTES_PER_IMAGE / (outPositions.length * inChannels * 4)));
-  const dy = e.reshape(e.transpose(g, [1, 0, ...spatial]), [outChannels, -1]);
   const parts: string[] = [];
   for (let from = 0; from < kernelTaps.length; from += perGather) {
     const group = kernelTaps.slice(from, from + perGather);
