@@ -1,7 +1,8 @@
-// The Conv weight gradient on a layer whose tap windows outgrow one Gather (32 channels of 64x64
-// per image: 16 MB of windows, 4 MB per Gather), against the sum that defines it, computed in JS:
+// The Conv weight gradient both ways it is built (one Gather of every tap's window where they fit in
+// 1 MB per image, one Slice per tap beyond), against the sum that defines it, computed in JS:
 // dW[m, c, i, j] = sum over samples and output positions of dY[n, m, p] * x[n, c, p + (i, j) - pad].
-// The batch fed differs from the one the graph was built with, so the sample offsets must follow it.
+// The batch fed differs from the ones the graph was probed with, so the Gather's sample offsets
+// must follow it.
 import * as ort from 'onnxruntime-node';
 import { expect, test } from 'vitest';
 import { encodeModel } from '../../../src/main/engine/onnx/codec.js';
@@ -11,9 +12,9 @@ import { gradientModel } from '../../../src/main/engine/finetune/gradient.js';
 import { probeShapes } from '../../../src/main/engine/finetune/probe.js';
 import { node, uniform } from './fd.js';
 
-const [C, M, S] = [32, 4, 64];
+const [C, M] = [32, 4];
 
-function model(stride: number) {
+function model(S: number, stride: number) {
   const out = Math.floor((S + 2 - 3) / stride) + 1;
   const dy = tensorProto('dy', DataType.FLOAT, [1, M, out, out], uniform(M * out * out, 5));
   return {
@@ -38,7 +39,7 @@ function model(stride: number) {
   };
 }
 
-function reference(x: Float32Array, dy: number[], n: number, out: number, stride: number): Float64Array {
+function reference(x: Float32Array, dy: number[], n: number, S: number, out: number, stride: number): Float64Array {
   const dw = new Float64Array(M * C * 9);
   for (let b = 0; b < n; b++)
     for (let m = 0; m < M; m++)
@@ -59,8 +60,13 @@ function reference(x: Float32Array, dy: number[], n: number, out: number, stride
   return dw;
 }
 
-test.each([1, 2])('stride %i: the weight gradient gathered in several parts matches its definition', async (stride) => {
-  const { proto, out, dy } = model(stride);
+test.each([
+  { S: 16, stride: 1, op: 'Gather', count: 1 }, // 0.3 MB of windows per image
+  { S: 16, stride: 2, op: 'Gather', count: 1 },
+  { S: 64, stride: 1, op: 'Slice', count: 8 }, // 4.7 MB: the centre tap's window is the input itself
+  { S: 64, stride: 2, op: 'Slice', count: 9 },
+])('$S x $S, stride $stride: the weight gradient by $op matches its definition', async ({ S, stride, op, count }) => {
+  const { proto, out, dy } = model(S, stride);
   const w = Float32Array.from(uniform(M * C * 9, 3));
   const feeds = (n: number) => ({
     x: new ort.Tensor('float32', Float32Array.from(uniform(n * C * S * S, 7 + n)), [n, C, S, S]),
@@ -68,14 +74,13 @@ test.each([1, 2])('stride %i: the weight gradient gathered in several parts matc
   });
   const shapes = await probeShapes(proto, [feeds(1), feeds(2)]);
   const { model: train, grads } = gradientModel(proto, 'loss', ['w'], shapes, 'conv');
-  const gathers = train.graph!.node.filter((n) => n.op_type === 'Gather').length;
-  expect(gathers).toBe(stride === 1 ? 2 : 1); // 4 MB per Gather: 8 + 1 taps at 64x64, all 9 at 32x32
+  expect(train.graph!.node.filter((n) => n.op_type === op).length).toBe(count);
   const session = await ort.InferenceSession.create(encodeModel(train), { intraOpNumThreads: 1 });
   try {
     const n = 3;
     const x = feeds(n);
     const got = (await session.run(x))[grads.get('w')!].data as Float32Array;
-    const want = reference(x.x.data as Float32Array, Array.from(new Float32Array(dy.raw_data.slice().buffer)), n, out, stride);
+    const want = reference(x.x.data as Float32Array, Array.from(new Float32Array(dy.raw_data.slice().buffer)), n, S, out, stride);
     let err = 0;
     let norm = 0;
     for (let k = 0; k < want.length; k++) {

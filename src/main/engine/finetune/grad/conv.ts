@@ -1,7 +1,7 @@
 // Conv with groups, strides, pads (explicit or auto_pad), dilations, any spatial rank.
 //   dX = ConvTranspose(dY, W) with the forward geometry and an output_padding that restores X's
 //        size; for stride 1 a Conv with the flipped kernel (faster in onnxruntime).
-//   dW = one GEMM per kernel tap, batched over the taps (ungrouped), or a Conv of X by dY with batch and channel axes
+//   dW = one GEMM per kernel tap (ungrouped), or a Conv of X by dY with batch and channel axes
 //        swapped (strides and dilations trade places), grouped like the forward Conv, cropped to
 //        the kernel size.
 //   dB = dY summed over batch and spatial axes.
@@ -58,48 +58,50 @@ function taps(kernel: number[]): number[][] {
   return kernel.reduce<number[][]>((acc, k) => acc.flatMap((t) => range(0, k).map((i) => [...t, i])), [[]]);
 }
 
-// Bytes of one image's tap windows gathered at once; more taps than fit go in several Gathers.
-// The demo CNN's largest layer needs 0.45 MB per image (one Gather), ResNet-50's 56x56 ones 7.2 MB
-// (two), so a batch of 64 holds at most ~256 MB of windows at a time.
-const WINDOW_BYTES_PER_IMAGE = 4 << 20;
-
 // Ungrouped convs: dW[:, :, tap] = dY (as [M, N*Ho*Wo]) x the input window the tap reads (as
-// [N*Ho*Wo, C]). The windows of every tap come from one Gather of rows of the padded channels-last
-// input, indices [tap, sample, position] (the sample offsets follow the run's batch size), and one
-// MatMul broadcasts dY over the taps. onnxruntime runs Gather and batched MatMul on every intra-op
-// thread, where the Slice per tap it replaces ran on one (docs/FINETUNE.md has the figures).
+// [N*Ho*Wo, C]), from the padded channels-last input. Two ways to get the windows, measured
+// (docs/FINETUNE.md): where one image's windows of all taps fit in GATHER_BYTES_PER_IMAGE, one Gather
+// of rows (indices tap x sample x position; the sample offsets follow the run's batch size) and one
+// MatMul broadcast over the taps: onnxruntime runs both on every intra-op thread (the demo CNN's
+// step 1.09x faster with 2 threads). Larger windows (ResNet-50 at 224: 0.9-7.4 MB per image), where
+// the gathered tensor outgrows the caches, take one strided Slice and one MatMul per tap, each window
+// used while it is fresh (the Gather ran 0.63-0.92x as fast there).
+const GATHER_BYTES_PER_IMAGE = 1 << 20;
+
 function weightGradByTaps(e: Emitter, x: string, g: string, geo: ConvGeometry, inChannels: number, outChannels: number): string {
   const r = geo.kernel.length;
   const spatial = range(2, 2 + r);
+  // Channels last before padding: a tap whose window is the unpadded input (the centre of a "same"
+  // 3x3, a 1x1) then needs no copy of its own.
   const channelsLast = e.transpose(x, [0, ...spatial, 1]);
   const padded = [...geo.padBegin, ...geo.padEnd].some((p) => p > 0)
     ? e.op('Pad', [channelsLast, e.ints([0, ...geo.padBegin, 0, 0, ...geo.padEnd, 0])])
     : channelsLast;
-  const rows = e.reshape(padded, [-1, inChannels]);
   const dy = e.reshape(e.transpose(g, [1, 0, ...spatial]), [outChannels, -1]);
-  // A 1x1 stride-1 unpadded conv (ResNet's bottlenecks) reads the whole input through its one tap.
-  if (geo.kernel.every((k, i) => k === 1 && geo.strides[i] === 1 && geo.padBegin[i] === 0 && geo.outSize[i] === geo.inSize[i])) {
-    return e.reshape(e.op('MatMul', [dy, rows]), [outChannels, inChannels, ...geo.kernel]);
+  const outPositions = taps(geo.outSize);
+  const kernelTaps = taps(geo.kernel);
+  const dims = [outChannels, inChannels, ...geo.kernel];
+  if (kernelTaps.length * outPositions.length * inChannels * 4 > GATHER_BYTES_PER_IMAGE) {
+    const perTap = kernelTaps.map((t) => {
+      const starts = t.map((ti, a) => ti * geo.dilations[a]);
+      const whole = starts.every((s0, a) => s0 === geo.padBegin[a] && geo.strides[a] === 1 && geo.outSize[a] === geo.inSize[a]);
+      const ends = starts.map((s0, a) => s0 + (geo.outSize[a] - 1) * geo.strides[a] + 1);
+      const window = whole ? channelsLast : e.op('Slice', [padded, e.ints(starts), e.ints(ends), e.ints(range(1, 1 + r)), e.ints(geo.strides)]);
+      return e.unsqueeze(e.op('MatMul', [dy, e.reshape(window, [-1, inChannels])]), [2]);
+    });
+    return e.reshape(e.op('Concat', perTap, { axis: 2 }), dims);
   }
   const paddedSize = geo.inSize.map((s, i) => s + geo.padBegin[i] + geo.padEnd[i]);
   const perImage = paddedSize.reduce((a, b) => a * b, 1);
   // Row of each sample's first padded position: 0, P, 2P, ... as [1, N, 1].
   const batch = e.reshape(e.op('Shape', [x], { start: 0, end: 1 }), []);
   const sampleRows = e.reshape(e.op('Range', [e.ints([0], []), e.op('Mul', [batch, e.ints([perImage], [])]), e.ints([perImage], [])]), [1, -1, 1]);
-  const outPositions = taps(geo.outSize);
-  const kernelTaps = taps(geo.kernel);
   // Row, within a padded image, of the input each output position reads through each tap.
   const rowOf = (t: number[], o: number[]) => o.reduce((acc, oa, a) => acc * paddedSize[a] + oa * geo.strides[a] + t[a] * geo.dilations[a], 0);
-  const perGather = Math.max(1, Math.floor(WINDOW_BYTES_PER_IMAGE / (outPositions.length * inChannels * 4)));
-  const parts: string[] = [];
-  for (let from = 0; from < kernelTaps.length; from += perGather) {
-    const group = kernelTaps.slice(from, from + perGather);
-    const within = e.ints(group.flatMap((t) => outPositions.map((o) => rowOf(t, o))), [group.length, 1, outPositions.length]);
-    const windows = e.op('Gather', [rows, e.op('Add', [within, sampleRows])], { axis: 0 });
-    parts.push(e.op('MatMul', [dy, e.reshape(windows, [group.length, -1, inChannels])]));
-  }
-  const perTap = parts.length === 1 ? parts[0] : e.op('Concat', parts, { axis: 0 });
-  return e.reshape(e.transpose(perTap, [1, 2, 0]), [outChannels, inChannels, ...geo.kernel]);
+  const within = e.ints(kernelTaps.flatMap((t) => outPositions.map((o) => rowOf(t, o))), [kernelTaps.length, 1, outPositions.length]);
+  const windows = e.op('Gather', [e.reshape(padded, [-1, inChannels]), e.op('Add', [within, sampleRows])], { axis: 0 });
+  const perTap = e.op('MatMul', [dy, e.reshape(windows, [kernelTaps.length, -1, inChannels])]);
+  return e.reshape(e.transpose(perTap, [1, 2, 0]), dims);
 }
 
 function weightGrad(e: Emitter, x: string, g: string, geo: ConvGeometry, inChannels: number, group: number): string {
