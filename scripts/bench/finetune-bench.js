@@ -1,12 +1,18 @@
-// Fine-tuning benchmark (issue 7): training images/s on the demo CNN, MemLens's onnxruntime training
-// graph (forward + backward of the chosen layers and the head, AdamW in JS) next to PyTorch eager on
-// the same model, batch, trainable set and thread count. Data preparation is left out of both.
-// The two alternate for --rounds rounds; each is reported by its fastest round (other work on a
-// shared machine only ever slows a round down), with the per-round ratios beside it. Prints a table and writes out/bench/finetune.json.
-//   node scripts/bench/finetune-bench.js [--model M] [--layers all|last:K|NAMES] [--batch 64] [--steps 20] [--threads 2] [--rounds 3]
+// Fine-tuning benchmark (issue 18): a training step of MemLens's onnxruntime training graph
+// (forward + backward of the chosen layers and the head, AdamW in JS) next to PyTorch eager on the
+// same model, batch, trainable set and thread count. Data preparation is left out of both. Two cases:
+//   demo      the demo CNN (28x28), every layer trainable + head, batch 64: images/s
+//   resnet50  torchvision ResNet-50 at 224 (seeded weights, exported on first use), every layer
+//             trainable + head, batch 8: seconds per step
+// The sides alternate for --rounds rounds; each is reported by its fastest round (other work on a
+// shared machine only ever slows a round down), with the per-round ratios beside it, and the process
+// CPU time per step (less sensitive to that other work). Prints a table and writes out/bench/finetune.json.
+//   node scripts/bench/finetune-bench.js [--cases demo,resnet50] [--layers all|last:K|NAMES] [--threads 2] [--rounds 3]
+//        [--model M --batch 64 --steps 20]   (the demo case on another model, batch or step count)
+//        [--profile]   onnxruntime side only, with its profiler on: kernel time per op and the slowest nodes
 import { bundleNode } from '../build-cli.js';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -14,6 +20,7 @@ import { parseArgs } from 'node:util';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const { values: o } = parseArgs({
   options: {
+    cases: { type: 'string', default: 'demo,resnet50' },
     model: { type: 'string', default: join(root, 'resources/demo/ssl-cnn-f.onnx') },
     layers: { type: 'string', default: 'all' },
     batch: { type: 'string', default: '64' },
@@ -21,6 +28,7 @@ const { values: o } = parseArgs({
     threads: { type: 'string', default: '2' },
     device: { type: 'string', default: 'cpu' },
     rounds: { type: 'string', default: '3' },
+    profile: { type: 'boolean', default: false },
   },
 });
 
@@ -29,33 +37,67 @@ mkdirSync(outDir, { recursive: true });
 const entry = join(outDir, 'finetune-ort.mjs');
 await bundleNode(join(root, 'scripts/bench/finetune-ort.js'), entry);
 
-function run(cmd, args) {
+function resnet50() {
+  const path = join(root, 'out', 'zoo224', 'resnet50.onnx');
+  if (!existsSync(path)) run('/usr/bin/python3', [join(root, 'scripts/zoo/make-zoo.py'), dirname(path), 'resnet50', '--size', '224'], false);
+  return path;
+}
+
+const CASES = {
+  demo: () => ({ name: 'demo CNN', model: o.model, batch: o.batch, steps: o.steps, warmup: '3' }),
+  // ~1-2 s per step on an idle 2-core machine: few steps, one warm-up.
+  resnet50: () => ({ name: 'ResNet-50 224', model: resnet50(), batch: '8', steps: '2', warmup: '1' }),
+};
+
+function run(cmd, args, json = true) {
   const r = spawnSync(cmd, args, { env: { ...process.env, MEMLENS_THREADS: o.threads }, encoding: 'utf8', maxBuffer: 1 << 26 });
   if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed:\n${r.stderr}`);
-  return JSON.parse(r.stdout.trim().split('\n').pop());
+  return json ? JSON.parse(r.stdout.trim().split('\n').pop()) : undefined;
 }
 const fastest = (runs) => runs.reduce((a, b) => (b.imagesPerSec > a.imagesPerSec ? b : a));
-const ortRuns = [];
-const torchRuns = [];
-for (let r = 0; r < Number(o.rounds); r++) {
-  ortRuns.push(run(process.execPath, [entry, o.model, o.layers, o.batch, o.steps, o.threads]));
-  const params = ortRuns[0].params.join(',');
-  torchRuns.push(run('/usr/bin/python3', [join(root, 'scripts/bench/finetune-torch.py'), o.model, params, o.batch, o.steps, o.threads, o.device]));
+const pct = (r) => `${(r * 100).toFixed(0)}%`;
+
+const reports = [];
+for (const name of o.cases.split(',')) {
+  if (!CASES[name]) throw new Error(`unknown case '${name}' (one of ${Object.keys(CASES).join(', ')})`);
+  const c = CASES[name]();
+  if (o.profile) {
+    console.log(`${c.name}, batch ${c.batch}, ${o.threads} threads, kernel time per step:`);
+    const args = [entry, c.model, o.layers, c.batch, c.steps, o.threads, c.warmup, join(outDir, 'finetune-profile')];
+    spawnSync(process.execPath, args, { env: { ...process.env, MEMLENS_THREADS: o.threads }, stdio: ['ignore', 'inherit', 'inherit'] });
+    continue;
+  }
+  const ortRuns = [];
+  const torchRuns = [];
+  for (let r = 0; r < Number(o.rounds); r++) {
+    ortRuns.push(run(process.execPath, [entry, c.model, o.layers, c.batch, c.steps, o.threads, c.warmup]));
+    const params = ortRuns[0].params.join(',');
+    const torch = join(root, 'scripts/bench/finetune-torch.py');
+    torchRuns.push(run('/usr/bin/python3', [torch, c.model, params, c.batch, c.steps, o.threads, o.device, c.warmup]));
+  }
+  const [ortRun, torchRun] = [fastest(ortRuns), fastest(torchRuns)];
+  const cpu = (runs) => Math.min(...runs.map((r) => r.cpuSeconds / r.steps));
+  const report = {
+    case: c.name,
+    model: c.model,
+    layers: o.layers,
+    trainableTensors: ortRun.params.length,
+    batch: Number(c.batch),
+    threads: Number(o.threads),
+    rounds: ortRuns.map((r, i) => ({ onnxruntime: r.imagesPerSec, pytorch: torchRuns[i].imagesPerSec, ratio: r.imagesPerSec / torchRuns[i].imagesPerSec })),
+    onnxruntime: ortRun,
+    pytorch: torchRun,
+    ratio: ortRun.imagesPerSec / torchRun.imagesPerSec,
+    // CPU seconds per step, fewest of the rounds; PyTorch / onnxruntime (above 1: MemLens does less work)
+    cpuPerStep: { onnxruntime: cpu(ortRuns), pytorch: cpu(torchRuns) },
+    cpuRatio: cpu(torchRuns) / cpu(ortRuns),
+  };
+  reports.push(report);
+  console.log(`${c.name}: fine-tuning ${c.model} (${o.layers}: ${ortRun.params.length} tensors + head), batch ${c.batch}, ${o.threads} threads, fastest of ${o.rounds} rounds`);
+  for (const r of [ortRun, torchRun]) {
+    const step = r.seconds / r.steps;
+    console.log(`  ${r.impl.padEnd(24)} ${r.imagesPerSec.toFixed(1).padStart(9)} images/s  ${step.toFixed(3).padStart(7)} s/step  ${(r.cpuSeconds / r.steps).toFixed(3).padStart(7)} CPU s/step`);
+  }
+  console.log(`  onnxruntime / pytorch: ${pct(report.ratio)} (per round: ${report.rounds.map((r) => pct(r.ratio)).join(' ')}); CPU per step: ${pct(report.cpuRatio)}`);
 }
-const [ortRun, torchRun] = [fastest(ortRuns), fastest(torchRuns)];
-const ratio = ortRun.imagesPerSec / torchRun.imagesPerSec;
-const report = {
-  model: o.model,
-  layers: o.layers,
-  trainableTensors: ortRun.params.length,
-  batch: Number(o.batch),
-  threads: Number(o.threads),
-  rounds: ortRuns.map((r, i) => ({ onnxruntime: r.imagesPerSec, pytorch: torchRuns[i].imagesPerSec, ratio: r.imagesPerSec / torchRuns[i].imagesPerSec })),
-  onnxruntime: ortRun,
-  pytorch: torchRun,
-  ratio,
-};
-writeFileSync(join(outDir, 'finetune.json'), JSON.stringify(report, null, 2) + '\n');
-console.log(`fine-tuning ${o.model} (${o.layers}: ${ortRun.params.length} tensors + head), batch ${o.batch}, ${o.threads} threads, fastest of ${o.rounds} rounds`);
-for (const r of [ortRun, torchRun]) console.log(`  ${r.impl.padEnd(24)} ${r.imagesPerSec.toFixed(1).padStart(9)} images/s`);
-console.log(`  onnxruntime / pytorch: ${(ratio * 100).toFixed(0)}% (per round: ${report.rounds.map((r) => `${(r.ratio * 100).toFixed(0)}%`).join(' ')})`);
+if (!o.profile) writeFileSync(join(outDir, 'finetune.json'), JSON.stringify(reports, null, 2) + '\n');

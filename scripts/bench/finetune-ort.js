@@ -1,16 +1,23 @@
 // onnxruntime side of the fine-tuning benchmark (bundled and run by finetune-bench.js): the training
 // graph of the chosen layers + head, fed one fixed random batch per step, AdamW in JS.
-//   finetune-ort.mjs MODEL LAYERS BATCH STEPS THREADS  ->  one JSON line
+//   finetune-ort.mjs MODEL LAYERS BATCH STEPS THREADS WARMUP  ->  one JSON line
+//   finetune-ort.mjs MODEL LAYERS BATCH STEPS THREADS WARMUP PROFILE  ->  per-op time table (finetune-bench.js --profile)
 import { trainingModels } from '../../src/main/engine/finetune/training.js';
 import { Optimizer, DEFAULT_OPTIMIZER } from '../../src/main/engine/finetune/optim.js';
 import { ortSession } from '../../src/main/engine/finetune/runtime.js';
+import { blockedConvs, nchwcBlockSize } from '../../src/main/engine/finetune/nchwc.js';
+import { sessionOptions } from '../../src/main/engine/infer/providers.js';
+import { encodeModel } from '../../src/main/engine/onnx/codec.js';
+import { readdirSync, readFileSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import { selectLayers } from '../../src/main/engine/finetune/select.js';
 import { LABELS, LOSS, HEAD_WEIGHT, HEAD_BIAS } from '../../src/main/engine/finetune/training.js';
 import { modelInput } from '../../src/main/engine/infer/input.js';
 import { loadModel, tensorToFloat32 } from '../../src/main/engine/onnx/index.js';
 import * as ort from 'onnxruntime-node';
 
-const [path, layerSpec, batchArg, stepsArg, threadsArg] = process.argv.slice(2);
+const [path, layerSpec, batchArg, stepsArg, threadsArg, warmupArg, profile] = process.argv.slice(2);
+const warmup = Number(warmupArg);
 const batch = Number(batchArg);
 const steps = Number(stepsArg);
 const classes = 10;
@@ -20,7 +27,14 @@ const layers = await selectLayers(model, layerSpec, {});
 const names = layers.flatMap((l) => l.params);
 const chw = [input.channels, input.height, input.width];
 const models = await trainingModels(model.proto, { input: input.name, chw, classes, trainable: names }, path);
-const { session, provider } = await ortSession(models.train, 'training graph', { threads: Number(threadsArg) });
+// Profiling opens the CPU session as runtime.ts does, with onnxruntime's profiler on.
+async function profiledSession() {
+  const block = await nchwcBlockSize();
+  const options = { ...sessionOptions(Number(threadsArg), 'cpu', true), enableProfiling: true, profileFilePrefix: profile };
+  const session = await ort.InferenceSession.create(encodeModel(block ? blockedConvs(models.train, block) : models.train), options);
+  return { session, provider: 'cpu' };
+}
+const { session, provider } = profile ? await profiledSession() : await ortSession(models.train, 'training graph', { threads: Number(threadsArg) });
 const inits = new Map(model.proto.graph.initializer.map((t) => [t.name, t]));
 const params = [
   ...names.map((n) => ({ name: n, dims: inits.get(n).dims.map(Number), data: tensorToFloat32(inits.get(n)).slice() })),
@@ -40,8 +54,36 @@ async function step() {
   const out = await session.run(feeds, [LOSS, ...models.grads]);
   opt.step(models.grads.map((g) => out[g].data), 1e-3);
 }
-for (let i = 0; i < 3; i++) await step(); // warm-up: allocations, kernel selection
+for (let i = 0; i < warmup; i++) await step(); // allocations, kernel selection
+const cpu0 = process.cpuUsage();
 const t0 = performance.now();
 for (let i = 0; i < steps; i++) await step();
 const seconds = (performance.now() - t0) / 1000;
-console.log(JSON.stringify({ impl: `onnxruntime-${provider}`, params: names, batch, steps, seconds, imagesPerSec: (batch * steps) / seconds }));
+const cpu = process.cpuUsage(cpu0);
+const cpuSeconds = (cpu.user + cpu.system) / 1e6;
+if (profile) {
+  // Kernel events of the timed steps (the warm-up's are in the file too: skip those runs).
+  // onnxruntime-node's endProfiling does not return the file's name: the newest with the prefix.
+  session.endProfiling();
+  const files = readdirSync(dirname(profile)).filter((f) => f.startsWith(basename(profile)) && f.endsWith('.json'));
+  const events = JSON.parse(readFileSync(join(dirname(profile), files.sort().pop()), 'utf8'));
+  const runs = events.filter((ev) => ev.name === 'model_run');
+  const from = runs[warmup]?.ts ?? 0;
+  const byOp = new Map();
+  const byNode = new Map();
+  for (const ev of events) {
+    if (ev.cat !== 'Node' || !ev.name.endsWith('_kernel_time') || ev.ts < from) continue;
+    const op = ev.args.op_name;
+    byOp.set(op, (byOp.get(op) ?? 0) + ev.dur);
+    const node = ev.name.slice(0, -'_kernel_time'.length);
+    byNode.set(node, { op, us: (byNode.get(node)?.us ?? 0) + ev.dur });
+  }
+  const ms = (us) => (us / 1000 / steps).toFixed(2).padStart(8);
+  const total = [...byOp.values()].reduce((a, b) => a + b, 0);
+  console.log(`step ${((seconds * 1000) / steps).toFixed(1)} ms wall, ${ms(total).trim()} ms in kernels`);
+  for (const [op, us] of [...byOp].sort((a, b) => b[1] - a[1])) console.log(`  ${op.padEnd(20)}${ms(us)} ms`);
+  console.log('slowest nodes:');
+  for (const [node, v] of [...byNode].sort((a, b) => b[1].us - a[1].us).slice(0, 40)) console.log(`  ${v.op.padEnd(16)}${ms(v.us)} ms  ${node}`);
+  process.exit(0);
+}
+console.log(JSON.stringify({ impl: `onnxruntime-${provider}`, params: names, batch, steps, seconds, cpuSeconds, imagesPerSec: (batch * steps) / seconds }));

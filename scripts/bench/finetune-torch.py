@@ -4,7 +4,7 @@
 The same work per step as finetune-ort.js: the ONNX encoder's nodes as torch ops (the interpreter of
 scripts/torch-grad-reference.py, float32), a linear head, mean cross-entropy, backward for the given
 parameters and the head, torch.optim.AdamW. Prints one JSON line.
-  finetune-torch.py MODEL PARAMS(comma-separated) BATCH STEPS THREADS [cpu|cuda]
+  finetune-torch.py MODEL PARAMS(comma-separated) BATCH STEPS THREADS [cpu|cuda] [WARMUP]
 """
 import importlib.util
 import json
@@ -20,7 +20,7 @@ ref = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(ref)
 
 
-def main(path, names, batch, steps, threads, device='cpu'):
+def main(path, names, batch, steps, threads, device='cpu', warmup='3'):
     torch.set_num_threads(int(threads))
     batch, steps = int(batch), int(steps)
     net = ref.TorchGraph(path, dtype=torch.float32)
@@ -40,17 +40,19 @@ def main(path, names, batch, steps, threads, device='cpu'):
         loss.backward()
         opt.step()
 
-    for _ in range(3):
+    for _ in range(int(warmup)):
         step()
     if device == 'cuda':
         torch.cuda.synchronize()
     t0 = time.perf_counter()
+    c0 = time.process_time()
     for _ in range(steps):
         step()
     if device == 'cuda':
         torch.cuda.synchronize()
     sec = time.perf_counter() - t0
-    print(json.dumps({'impl': f'pytorch-eager-{device}', 'batch': batch, 'steps': steps, 'seconds': sec, 'imagesPerSec': batch * steps / sec}))
+    cpu = time.process_time() - c0
+    print(json.dumps({'impl': f'pytorch-eager-{device}', 'batch': batch, 'steps': steps, 'seconds': sec, 'cpuSeconds': cpu, 'imagesPerSec': batch * steps / sec}))
 
 
 if __name__ == '__main__':

@@ -67,6 +67,26 @@ const CASES: Record<string, Case> = {
     inputs: { x: [2, 2, 6, 5], w: [3, 2, 3, 2], b: [3] },
     ...F32_LINEAR,
   },
+  'Conv (1x1, bias: the window is the whole input)': {
+    nodes: [node('Conv', ['x', 'w', 'b'], ['y'])],
+    inputs: { x: [2, 3, 3, 4], w: [5, 3, 1, 1], b: [5] },
+    ...F32_LINEAR,
+  },
+  'Conv (1x1, stride 2)': {
+    nodes: [node('Conv', ['x', 'w'], ['y'], { strides: [2, 2] })],
+    inputs: { x: [2, 3, 5, 4], w: [2, 3, 1, 1] },
+    ...F32_LINEAR,
+  },
+  'Conv (1-D, stride 2, pads 1/2)': {
+    nodes: [node('Conv', ['x', 'w', 'b'], ['y'], { strides: [2], pads: [1, 2] })],
+    inputs: { x: [2, 3, 9], w: [4, 3, 3], b: [4] },
+    ...F32_LINEAR,
+  },
+  'Conv (3-D, 2x3x2 kernel, pad 1 on the middle axis)': {
+    nodes: [node('Conv', ['x', 'w'], ['y'], { pads: [0, 1, 0, 0, 1, 0] })],
+    inputs: { x: [2, 2, 3, 4, 3], w: [3, 2, 2, 3, 2] },
+    ...F32_LINEAR,
+  },
   'Conv (groups 2)': {
     nodes: [node('Conv', ['x', 'w', 'b'], ['y'], { group: 2, pads: [1, 1, 1, 1] })],
     inputs: { x: [2, 4, 4, 4], w: [6, 2, 3, 3], b: [6] },

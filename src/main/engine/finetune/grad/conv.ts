@@ -59,26 +59,49 @@ function taps(kernel: number[]): number[][] {
 }
 
 // Ungrouped convs: dW[:, :, tap] = dY (as [M, N*Ho*Wo]) x the input window the tap reads (as
-// [N*Ho*Wo, C]), one GEMM per tap. On the five layer shapes of the demo CNN (batch 64, 2 threads)
-// these GEMMs took 0.5-0.65x the time of onnxruntime's Conv with the swapped Ho x Wo kernel.
+// [N*Ho*Wo, C]), from the padded channels-last input. Two ways to get the windows, measured
+// (docs/FINETUNE.md): where one image's windows of all taps fit in GATHER_BYTES_PER_IMAGE, one Gather
+// of rows (indices tap x sample x position; the sample offsets follow the run's batch size) and one
+// MatMul broadcast over the taps: onnxruntime runs both on every intra-op thread (the demo CNN's
+// step 1.09x faster with 2 threads). Larger windows (ResNet-50 at 224: 0.9-7.4 MB per image), where
+// the gathered tensor outgrows the caches, take one strided Slice and one MatMul per tap, each window
+// used while it is fresh (the Gather ran 0.63-0.92x as fast there).
+const GATHER_BYTES_PER_IMAGE = 1 << 20;
+
 function weightGradByTaps(e: Emitter, x: string, g: string, geo: ConvGeometry, inChannels: number, outChannels: number): string {
   const r = geo.kernel.length;
-  const spatial = range(1, 1 + r);
-  // Channels last before padding: the tap whose window is the unpadded input (the centre of a
-  // "same" 3x3) then needs no copy of its own, one strided Slice fewer per layer.
-  const channelsLast = e.transpose(x, [0, ...range(2, 2 + r), 1]);
+  const spatial = range(2, 2 + r);
+  // Channels last before padding: a tap whose window is the unpadded input (the centre of a "same"
+  // 3x3, a 1x1) then needs no copy of its own.
+  const channelsLast = e.transpose(x, [0, ...spatial, 1]);
   const padded = [...geo.padBegin, ...geo.padEnd].some((p) => p > 0)
     ? e.op('Pad', [channelsLast, e.ints([0, ...geo.padBegin, 0, 0, ...geo.padEnd, 0])])
     : channelsLast;
-  const dy = e.reshape(e.transpose(g, [1, 0, ...range(2, 2 + r)]), [outChannels, -1]);
-  const perTap = taps(geo.kernel).map((t) => {
-    const starts = t.map((ti, a) => ti * geo.dilations[a]);
-    const whole = starts.every((s0, a) => s0 === geo.padBegin[a] && geo.strides[a] === 1 && geo.outSize[a] === geo.inSize[a]);
-    const ends = starts.map((s0, a) => s0 + (geo.outSize[a] - 1) * geo.strides[a] + 1);
-    const window = whole ? channelsLast : e.op('Slice', [padded, e.ints(starts), e.ints(ends), e.ints(spatial), e.ints(geo.strides)]);
-    return e.unsqueeze(e.op('MatMul', [dy, e.reshape(window, [-1, inChannels])]), [2]);
-  });
-  return e.reshape(e.op('Concat', perTap, { axis: 2 }), [outChannels, inChannels, ...geo.kernel]);
+  const dy = e.reshape(e.transpose(g, [1, 0, ...spatial]), [outChannels, -1]);
+  const outPositions = taps(geo.outSize);
+  const kernelTaps = taps(geo.kernel);
+  const dims = [outChannels, inChannels, ...geo.kernel];
+  if (kernelTaps.length * outPositions.length * inChannels * 4 > GATHER_BYTES_PER_IMAGE) {
+    const perTap = kernelTaps.map((t) => {
+      const starts = t.map((ti, a) => ti * geo.dilations[a]);
+      const whole = starts.every((s0, a) => s0 === geo.padBegin[a] && geo.strides[a] === 1 && geo.outSize[a] === geo.inSize[a]);
+      const ends = starts.map((s0, a) => s0 + (geo.outSize[a] - 1) * geo.strides[a] + 1);
+      const window = whole ? channelsLast : e.op('Slice', [padded, e.ints(starts), e.ints(ends), e.ints(range(1, 1 + r)), e.ints(geo.strides)]);
+      return e.unsqueeze(e.op('MatMul', [dy, e.reshape(window, [-1, inChannels])]), [2]);
+    });
+    return e.reshape(e.op('Concat', perTap, { axis: 2 }), dims);
+  }
+  const paddedSize = geo.inSize.map((s, i) => s + geo.padBegin[i] + geo.padEnd[i]);
+  const perImage = paddedSize.reduce((a, b) => a * b, 1);
+  // Row of each sample's first padded position: 0, P, 2P, ... as [1, N, 1].
+  const batch = e.reshape(e.op('Shape', [x], { start: 0, end: 1 }), []);
+  const sampleRows = e.reshape(e.op('Range', [e.ints([0], []), e.op('Mul', [batch, e.ints([perImage], [])]), e.ints([perImage], [])]), [1, -1, 1]);
+  // Row, within a padded image, of the input each output position reads through each tap.
+  const rowOf = (t: number[], o: number[]) => o.reduce((acc, oa, a) => acc * paddedSize[a] + oa * geo.strides[a] + t[a] * geo.dilations[a], 0);
+  const within = e.ints(kernelTaps.flatMap((t) => outPositions.map((o) => rowOf(t, o))), [kernelTaps.length, 1, outPositions.length]);
+  const windows = e.op('Gather', [e.reshape(padded, [-1, inChannels]), e.op('Add', [within, sampleRows])], { axis: 0 });
+  const perTap = e.op('MatMul', [dy, e.reshape(windows, [kernelTaps.length, -1, inChannels])]);
+  return e.reshape(e.transpose(perTap, [1, 2, 0]), dims);
 }
 
 function weightGrad(e: Emitter, x: string, g: string, geo: ConvGeometry, inChannels: number, group: number): string {

@@ -1,0 +1,94 @@
+// The Conv weight gradient both ways it is built (one Gather of every tap's window where they fit in
+// 1 MB per image, one Slice per tap beyond), against the sum that defines it, computed in JS:
+// dW[m, c, i, j] = sum over samples and output positions of dY[n, m, p] * x[n, c, p + (i, j) - pad].
+// The batch fed differs from the ones the graph was probed with, so the Gather's sample offsets
+// must follow it.
+import * as ort from 'onnxruntime-node';
+import { expect, test } from 'vitest';
+import { encodeModel } from '../../../src/main/engine/onnx/codec.js';
+import { create, DataType } from '../../../src/main/engine/onnx/schema.js';
+import { floatInput, tensorProto } from '../../../src/main/engine/finetune/emit.js';
+import { gradientModel } from '../../../src/main/engine/finetune/gradient.js';
+import { probeShapes } from '../../../src/main/engine/finetune/probe.js';
+import { node, uniform } from './fd.js';
+
+const [C, M] = [32, 4];
+
+function model(S: number, stride: number) {
+  const out = Math.floor((S + 2 - 3) / stride) + 1;
+  const dy = tensorProto('dy', DataType.FLOAT, [1, M, out, out], uniform(M * out * out, 5));
+  return {
+    out,
+    dy,
+    proto: create('ModelProto', {
+      ir_version: 8,
+      opset_import: [create('OperatorSetIdProto', { domain: '', version: 17 })],
+      graph: create('GraphProto', {
+        name: 'conv',
+        // loss = sum(y * dy): dY is dy for every sample (broadcast over the batch)
+        node: [
+          node('Conv', ['x', 'w'], ['y'], { kernel_shape: [3, 3], pads: [1, 1, 1, 1], strides: [stride, stride] }),
+          node('Mul', ['y', 'dy'], ['weighted']),
+          node('ReduceSum', ['weighted'], ['loss'], { keepdims: 0 }),
+        ],
+        initializer: [dy],
+        input: [floatInput('x', ['batch', C, S, S]), floatInput('w', [M, C, 3, 3])],
+        output: [create('ValueInfoProto', { name: 'loss' })],
+      }),
+    }),
+  };
+}
+
+function reference(x: Float32Array, dy: number[], n: number, S: number, out: number, stride: number): Float64Array {
+  const dw = new Float64Array(M * C * 9);
+  for (let b = 0; b < n; b++)
+    for (let m = 0; m < M; m++)
+      for (let c = 0; c < C; c++)
+        for (let i = 0; i < 3; i++)
+          for (let j = 0; j < 3; j++) {
+            let sum = 0;
+            for (let oy = 0; oy < out; oy++) {
+              const iy = oy * stride + i - 1;
+              if (iy < 0 || iy >= S) continue;
+              for (let ox = 0; ox < out; ox++) {
+                const ix = ox * stride + j - 1;
+                if (ix >= 0 && ix < S) sum += dy[(m * out + oy) * out + ox] * x[((b * C + c) * S + iy) * S + ix];
+              }
+            }
+            dw[(m * C + c) * 9 + i * 3 + j] += sum;
+          }
+  return dw;
+}
+
+test.each([
+  { S: 16, stride: 1, op: 'Gather', count: 1 }, // 0.3 MB of windows per image
+  { S: 16, stride: 2, op: 'Gather', count: 1 },
+  { S: 64, stride: 1, op: 'Slice', count: 8 }, // 4.7 MB: the centre tap's window is the input itself
+  { S: 64, stride: 2, op: 'Slice', count: 9 },
+])('$S x $S, stride $stride: the weight gradient by $op matches its definition', async ({ S, stride, op, count }) => {
+  const { proto, out, dy } = model(S, stride);
+  const w = Float32Array.from(uniform(M * C * 9, 3));
+  const feeds = (n: number) => ({
+    x: new ort.Tensor('float32', Float32Array.from(uniform(n * C * S * S, 7 + n)), [n, C, S, S]),
+    w: new ort.Tensor('float32', w, [M, C, 3, 3]),
+  });
+  const shapes = await probeShapes(proto, [feeds(1), feeds(2)]);
+  const { model: train, grads } = gradientModel(proto, 'loss', ['w'], shapes, 'conv');
+  expect(train.graph!.node.filter((n) => n.op_type === op).length).toBe(count);
+  const session = await ort.InferenceSession.create(encodeModel(train), { intraOpNumThreads: 1 });
+  try {
+    const n = 3;
+    const x = feeds(n);
+    const got = (await session.run(x))[grads.get('w')!].data as Float32Array;
+    const want = reference(x.x.data as Float32Array, Array.from(new Float32Array(dy.raw_data.slice().buffer)), n, S, out, stride);
+    let err = 0;
+    let norm = 0;
+    for (let k = 0; k < want.length; k++) {
+      err += (got[k] - want[k]) ** 2;
+      norm += want[k] ** 2;
+    }
+    expect(Math.sqrt(err / norm)).toBeLessThan(1e-5);
+  } finally {
+    await session.release();
+  }
+});
