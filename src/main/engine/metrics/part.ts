@@ -102,11 +102,11 @@ export async function resumeFrom<S>(cp: Checkpoint | undefined, expect: Pick<Par
 }
 
 /**
- * Writes the checkpoint after a completed batch, at most once per `everyMs` (state can be
- * megabytes); `durable` runs first so what the checkpoint counts as done is on disk.
+ * Writes the checkpoint after the first completed batch, then at most once per `everyMs` (state
+ * can be megabytes); `durable` runs first so what the checkpoint counts as done is on disk.
  */
 export function checkpointer(cp: Checkpoint | undefined, everyMs = 1000) {
-  let last = Date.now();
+  let last = -Infinity;
   return async <S>(doc: () => PartDoc<S>, durable?: () => Promise<void> | void): Promise<void> => {
     if (!cp || Date.now() - last < everyMs) return;
     await durable?.();
