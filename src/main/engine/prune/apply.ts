@@ -73,7 +73,7 @@ export function planPrune(groups: Group[], layers: LayerNode[], selection: Map<s
       if (opts.mode === 'mask') return undefined;
       if (blocked) return blocked;
       if (c !== undefined && agreedSet.has(c)) return `kept (zeroed) so the group keeps a multiple of ${align} channels for onnxruntime's fast conv kernels`;
-      return `a channel is cut only when every coupled source layer (${g.sources.map((s) => s.layer.name).join(', ')}) selects it`;
+      return `a channel is cut only when every coupled source layer (${[...new Set(g.sources.map((s) => s.layer.name))].join(', ')}) selects it`;
     };
     const leftovers = new Map<string | undefined, { layers: Set<string>; units: number }>();
     // A layer may be several members (a fused q/k/v layer is three): its cut units are all of theirs.

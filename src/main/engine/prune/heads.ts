@@ -88,10 +88,14 @@ function headShapes(index: GraphIndex, region: Set<NodeProto>, proj: LayerNode, 
   const counts = [...arithmetic]
     .filter((n) => n.op_type === 'Mul' || n.op_type === 'Concat')
     .flatMap((n) => n.input.filter((i) => index.producer(i)?.op_type === 'Constant' && scalar(i) === count));
-  // The Reshape that makes the output projection's input: its last entry is the attention width.
+  // A head count read outside these shapes too would change there: not rewritten, not recognized.
+  if (!counts.length || counts.some((c) => index.consumers(c).some((n) => !arithmetic.has(n)))) return undefined;
+  // The Reshape that makes the output projection's input: its last entry, read from the stream, is
+  // the attention width; it becomes -1, so no other entry may be.
   const last = targets.find((r) => r.output[0] === proj.node.input[0]);
   const concat = last && index.producer(last.input[1]);
-  if (!counts.length || concat?.op_type !== 'Concat') return undefined;
+  if (concat?.op_type !== 'Concat' || concat.input.some((i) => index.constantTensor(i) && tensorToInts(index.constantTensor(i)!).includes(-1))) return undefined;
+  if (index.constantTensor(concat.input[concat.input.length - 1])) return undefined;
   return { count, counts: [...new Set(counts)], widths: [{ node: concat, input: concat.input.length - 1 }] };
 }
 
