@@ -134,7 +134,7 @@ function roundingNotes(ranked: ScoredLayer[], req: PruneRequest): string[] {
   if (req.scope !== 'layer') return [];
   return ranked.flatMap((l) => {
     const share = req.ratio * l.units;
-    const n = Math.min(perLayerCount(l, req.ratio), l.units - 1);
+    const n = perLayerCount(l, req.ratio);
     if (!l.whole || share === n) return [];
     return [`${l.name}: ${req.ratio} of ${l.units} ${l.whole} is ${+share.toFixed(3)}, rounded to ${n} (whole ${l.whole} only)`];
   });
