@@ -34,8 +34,12 @@ const EXPECTED: Record<string, (cut: Cut, before: number) => number> = {
     return conv(p, 1) + conv(a, p) + conv(r1, a) + conv(a, r1) + conv(b, a) + conv(c, b) + conv(r2, c) + conv(c, r2);
   },
   'ssl-vit-f': (cut, before) => {
-    // each MLP neuron: a column of 64 in fc1 + its bias, a row of 64 in fc2
-    return before - 129 * [0, 1, 2].reduce((n, b) => n + cut(128, `/blocks/blocks.${b}/fc1/MatMul`), 0);
+    // each MLP neuron: a column of 64 in fc1 + its bias, a row of 64 in fc2; each attention head (4
+    // of 16): its 3 x 16 qkv columns of 64 + their biases, 16 rows of 64 in proj
+    const blocks = [0, 1, 2];
+    const mlp = blocks.reduce((n, b) => n + cut(128, `/blocks/blocks.${b}/fc1/MatMul`), 0);
+    const heads = blocks.reduce((n, b) => n + cut(192, `/blocks/blocks.${b}/attn/qkv/MatMul`) / 48, 0);
+    return before - 129 * mlp - (48 * 64 + 48 + 16 * 64) * heads;
   },
 };
 const STRATEGIES: PruneStrategy[] = ['high', 'low', 'random', 'l1'];
@@ -93,7 +97,7 @@ describe('pruning the demo encoders with real UnitMem scores', () => {
     }
   });
 
-  it('high/layer removes exactly the top floor(0.3 * units) units by UnitMem in each measured layer (partners: mean)', () => {
+  it('high/layer removes exactly the top floor(0.3 * units) units by UnitMem in each measured layer (partners: mean; qkv: round(0.3 * 4) heads)', () => {
     for (const r of runs.filter((x) => x.label.endsWith('high layer'))) {
       const doc = JSON.parse(readFileSync(join(dir, `${r.model}.unitmem.json`), 'utf8')) as UnitMemResult;
       const measured = doc.layers.filter((l) => l.unitmem.length > 0 && !['residual-add', 'sublayer-output', 'pool'].includes(l.kind));
@@ -103,8 +107,15 @@ describe('pruning the demo encoders with real UnitMem scores', () => {
         // Partners rank on their mean UnitMem per channel.
         const partners = PARTNERS[r.model].find((ls) => ls.includes(l.name)) ?? [l.name];
         const score = l.unitmem.map((_, u) => partners.reduce((n, p) => n + byName.get(p)![u], 0) / partners.length);
-        const top = score.map((v, u) => [v, u]).sort((a, b) => b[0] - a[0] || a[1] - b[1]).slice(0, Math.floor(RATIO * l.units));
-        expect(r.structural.removed[l.name] ?? [], l.name).toEqual(top.map((p) => p[1]).sort((a, b) => a - b));
+        const top = (v: number[], n: number) => v.map((x, u) => [x, u]).sort((a, b) => b[0] - a[0] || a[1] - b[1]).slice(0, n).map((p) => p[1]);
+        let expected = top(score, Math.floor(RATIO * l.units));
+        if (l.name.includes('/attn/qkv/')) {
+          // 4 heads of 16: head h is units s*64 + 16h + j (s = q, k, v), ranked on their mean
+          const units = (h: number) => [0, 64, 128].flatMap((o) => Array.from({ length: 16 }, (_, j) => o + 16 * h + j));
+          const heads = [0, 1, 2, 3].map((h) => units(h).reduce((n, u) => n + score[u], 0) / 48);
+          expected = top(heads, Math.round(RATIO * 4)).flatMap(units);
+        }
+        expect(r.structural.removed[l.name] ?? [], l.name).toEqual(expected.sort((a, b) => a - b));
       }
     }
   });

@@ -29,9 +29,10 @@ const KEPT: { model: ZooName; max?: number; torchPruning?: number; layerNorm?: b
   { model: 'efficientnet_b0', max: 0.7 },
   { model: 'densenet121', max: 0.66, torchPruning: 0.63 },
   { model: 'convnext_tiny', max: 0.7, layerNorm: true, strategy: 'l1' },
-  // No bound yet: its MLP hidden units are cut, its attention heads and embedding width are not
-  // (docs/PRUNING.md); issue 13 asks for at most 0.80.
-  { model: 'vit_small' },
+  // MLP hidden units and one of 6 heads per layer (20% of 6 heads, 1.2, rounds to 1) are cut; the
+  // embedding width stays (docs/PRUNING.md). 1 head: 0.820 by hand from the weight shapes; issue 13
+  // asks for 0.80, which whole heads reach only by cutting 2 of 6 (33%) per layer.
+  { model: 'vit_small', max: 0.82 },
 ];
 const BATCH = 4;
 
@@ -106,6 +107,20 @@ describe.skipIf(missing('torch', 'torchvision', 'onnx'))('the torchvision zoo pr
     expect(r.notes).toContain('/features/features.0/features.0.1/LayerNormalization now normalizes over 77 of its 96 channels');
     const stem = r.layers.find((l) => l.name === '/features/features.0/features.0.0/Conv')!;
     expect(stem).toMatchObject({ units: 96, selected: 19, cut: 19, masked: 0 });
+  });
+
+  test('the ViT loses one whole head per layer (the rounding said in the notes): its q, k and v units', () => {
+    const r = runs.get('vit_small')!.structural;
+    for (let b = 0; b < 4; b++) {
+      const qkv = `/encoder/layers/encoder_layer_${b}/self_attention/MatMul`;
+      expect(r.notes).toContain(`${qkv}: 0.2 of 6 attention heads is 1.2, rounded to 1 (whole attention heads only)`);
+      expect(r.notes).toContain(`${qkv} loses 1 of its 6 attention heads`);
+      // q, k and v of one head: 3 x 64 of the 1152 units, 64 apart from each other's by 384.
+      const units = r.removed[qkv];
+      expect(r.layers.find((l) => l.name === qkv)).toMatchObject({ units: 1152, selected: 192, cut: 192, masked: 0 });
+      expect(units.slice(64).map((u, i) => u - units[i % 64] - 384 * (1 + Math.floor(i / 64)))).toEqual(new Array(128).fill(0));
+      expect(units[0] % 64).toBe(0);
+    }
   });
 
   test('parameters kept match Torch-Pruning at the same ratio', () => {

@@ -56,7 +56,7 @@ describe('dependency groups', () => {
     expect(by('/conv5/Conv').blocked).toBeUndefined();
   });
 
-  it('vit: MLP fc1 neurons are fc2 input rows; the residual stream passes LayerNorms but not the class-token Gather', async () => {
+  it('vit: MLP fc1 neurons are fc2 input rows, qkv has heads; the residual stream passes LayerNorms but not the class-token Gather', async () => {
     const { by, slices } = await groupsOf('vit');
     for (const b of [0, 1]) {
       const fc1 = by(`/blocks/blocks.${b}/fc1/MatMul`);
@@ -69,7 +69,8 @@ describe('dependency groups', () => {
       for (const l of ['fc2', 'attn/proj']) {
         expect(by(`/blocks/blocks.${b}/${l}/MatMul`).blocked).toBe('Gather /Gather_1 (Gather is not a per-channel op the pruner can follow)');
       }
-      expect(by(`/blocks/blocks.${b}/attn/qkv/MatMul`).blocked).toMatch(/Reshape .* reshapes the channels/);
+      // The fused qkv layer's channels are its 2 heads (heads.test.ts).
+      expect(by(`/blocks/blocks.${b}/attn/qkv/MatMul`)).toMatchObject({ channels: 2, heads: { count: 2 } });
     }
   });
 });

@@ -55,6 +55,16 @@ describe('selectUnits', () => {
     expect(Object.fromEntries(selectUnits(layers, { strategy: 'high', ratio: 0.25, scope: 'global' }))).toEqual({ a: [0], b: [0] });
   });
 
+  it('whole heads: scope layer rounds the share to the nearest (a plain layer floors it), keeping one', () => {
+    const heads = (units: number): ScoredLayer => ({ name: 'h', units, unitmem: Array.from({ length: units }, (_, u) => u), whole: 'attention heads' });
+    const count = (l: ScoredLayer, ratio: number) => selectUnits([l], { strategy: 'high', ratio, scope: 'layer' }).get(l.name)?.length ?? 0;
+    // 6 heads: 0.2 -> 1.2 -> 1; 0.25 -> 1.5 -> 2; 0.1 -> 0.6 -> 1 (a floor would cut none); 2 heads at 0.9 -> 1.8, one kept
+    expect([0.2, 0.25, 0.1].map((r) => count(heads(6), r))).toEqual([1, 2, 1]);
+    expect(count(heads(2), 0.9)).toBe(1);
+    expect(count({ ...heads(6), whole: undefined }, 0.1)).toBe(0);
+    expect(selectUnits([heads(6)], { strategy: 'high', ratio: 0.25, scope: 'layer' }).get('h')).toEqual([4, 5]);
+  });
+
   it('keeps at least one unit per layer in both scopes', () => {
     const tiny: ScoredLayer[] = [
       { name: 'x', units: 2, unitmem: [1, 1] },

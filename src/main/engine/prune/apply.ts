@@ -61,7 +61,8 @@ export function planPrune(groups: Group[], layers: LayerNode[], selection: Map<s
     if (agreed.length > channels.length) plan.zeroed.push({ group: g, channels: agreed.slice(channels.length) });
     if (channels.length) {
       plan.cuts.push({ group: g, channels });
-      plan.report.push({ layers: members.map((m) => m.layer.name), units: channels.length, mode: 'structural' });
+      plan.report.push({ layers: [...new Set(members.map((m) => m.layer.name))], units: channels.length, mode: 'structural' });
+      if (g.heads) plan.notes.push(`${g.sources[0].layer.name} loses ${channels.length} of its ${g.channels} attention heads`);
       for (const n of g.norms) plan.notes.push(`${n} now normalizes over ${g.channels - channels.length} of its ${g.channels} channels`);
       for (const o of g.outputs) plan.outputs.push({ name: o.name, removed: channels.flatMap((c) => unitsOf(o.map, c)).sort((a, b) => a - b) });
       for (const o of g.outputs) plan.notes.push(`the model output ${o.name} loses ${channels.length} of its ${o.width} channels: the embedding dimension changes (keep output masks them instead)`);
@@ -72,11 +73,12 @@ export function planPrune(groups: Group[], layers: LayerNode[], selection: Map<s
       if (opts.mode === 'mask') return undefined;
       if (blocked) return blocked;
       if (c !== undefined && agreedSet.has(c)) return `kept (zeroed) so the group keeps a multiple of ${align} channels for onnxruntime's fast conv kernels`;
-      return `a channel is cut only when every coupled source layer (${g.sources.map((s) => s.layer.name).join(', ')}) selects it`;
+      return `a channel is cut only when every coupled source layer (${[...new Set(g.sources.map((s) => s.layer.name))].join(', ')}) selects it`;
     };
     const leftovers = new Map<string | undefined, { layers: Set<string>; units: number }>();
-    for (const m of members) {
-      const cut = new Set(channels.flatMap((c) => unitsOf(m.map, c)));
+    // A layer may be several members (a fused q/k/v layer is three): its cut units are all of theirs.
+    for (const m of members.filter((x, i) => members.findIndex((y) => y.layer === x.layer) === i)) {
+      const cut = new Set(members.filter((x) => x.layer === m.layer).flatMap((x) => channels.flatMap((c) => unitsOf(x.map, c))));
       const units = [...chosen(m.layer.name)].filter((u) => !cut.has(u)).sort((a, b) => a - b);
       if (!units.length) continue;
       plan.masks.push({ layer: m.layer, units });
@@ -154,6 +156,17 @@ export function applyPlan(proto: ModelProto, index: GraphIndex, plan: PrunePlan)
       params.set(r.param, int64Tensor(r.param, [target.length], target));
     }
   }
+  const widths = new Map<NodeProto, Set<number>>();
+  for (const { group, channels } of plan.cuts) {
+    if (!group.heads) continue;
+    // Heads kept go into the shape arithmetic; the attention width before the output projection is
+    // inferred (-1), since the graph reads it from the unchanged stream (heads.ts).
+    for (const name of group.heads.counts) {
+      params.set(name, int64Tensor(name, paramTensor(index, name)!.dims.map(Number), [group.channels - channels.length]));
+    }
+    for (const w of group.heads.widths) widths.set(w.node, (widths.get(w.node) ?? new Set()).add(w.input));
+  }
+  const inferred = [...widths.keys()].map((node) => int64Tensor(`${node.output[0]}_inferred`, [1], [-1]));
   const groupAttrs = new Map<NodeProto, number>();
   for (const { group, channels } of plan.cuts) {
     for (const a of group.groupAttrs) groupAttrs.set(a.node, (groupAttrs.get(a.node) ?? attrInt(a.node, 'group', 1)) - channels.length * a.map.block);
@@ -162,8 +175,8 @@ export function applyPlan(proto: ModelProto, index: GraphIndex, plan: PrunePlan)
   // A changed parameter read through an Identity of a shared initializer gets its own initializer.
   const unshared = new Set(index.graph.node.filter((n) => n.op_type === 'Identity' && params.has(n.output[0])));
   const edited = editGraph(proto, (d) => {
-    d.initializer = [...d.initializer.map((t) => params.get(t.name) ?? t), ...[...unshared].map((n) => params.get(n.output[0])!)];
-    d.node = d.node.filter((n) => !unshared.has(n)).map((n) => withParams(n, params, groupAttrs.get(n)));
+    d.initializer = [...d.initializer.map((t) => params.get(t.name) ?? t), ...[...unshared].map((n) => params.get(n.output[0])!), ...inferred];
+    d.node = d.node.filter((n) => !unshared.has(n)).map((n) => withInputs(withParams(n, params, groupAttrs.get(n)), widths.get(n)));
     // Shapes of cut activations changed: drop their value_info (optional; checkers re-infer it).
     d.value_info = d.value_info.filter((v) => !touched.has(v.name));
     d.output = d.output.map((o) => {
@@ -218,6 +231,12 @@ function withParams(n: NodeProto, params: Map<string, TensorProto>, group: numbe
     attribute.splice(0, attribute.length, create('AttributeProto', { name: 'value', type: AttributeType.TENSOR, t: value }));
   }
   return copyMessage(n, { attribute });
+}
+
+/** A Concat with the shape entries at `inputs` replaced by -1 (the `_inferred` initializer). */
+function withInputs(n: NodeProto, inputs: Set<number> | undefined): NodeProto {
+  if (!inputs) return n;
+  return copyMessage(n, { input: n.input.map((i, k) => (inputs.has(k) ? `${n.output[0]}_inferred` : i)) });
 }
 
 /** A graph output whose channel axis lost `cuts` channels (of `width`, each `size / width` wide). */

@@ -3,7 +3,7 @@
 // channel, so they select the same channels and the whole selection is cut (Torch-Pruning ranks
 // groups the same way). With 'intersection' each layer is ranked on its own and a channel is cut only
 // where all sources selected it (apply.ts); the rest of the selection is masked.
-import type { Group } from './groups.js';
+import { channelIndices, type Group } from './groups.js';
 import type { ScoredLayer } from './select.js';
 
 export interface Coupled {
@@ -25,10 +25,21 @@ export function rankCoupledTogether(layers: ScoredLayer[], groups: Group[]): Cou
     if (partners.length < 2 || !plain || g.blocked || partners.some((p) => !p)) continue;
     members.set(partners[0]!.name, partners as ScoredLayer[]);
   }
+  // A fused q/k/v layer ranks its heads (heads.ts): each on the mean score of its q, k and v units.
+  const heads = new Map<string, Group>();
+  for (const g of groups) {
+    const name = g.heads && g.sources[0].layer.name;
+    if (name && byName.has(name)) heads.set(name, g);
+  }
   const merged = new Map<string, ScoredLayer[]>();
   const skip = new Set([...members.values()].flatMap((ps) => ps.slice(1).map((p) => p.name)));
   const out = layers.flatMap((l): ScoredLayer[] => {
     if (skip.has(l.name)) return [];
+    const g = heads.get(l.name);
+    if (g) {
+      const perHead = (v?: ArrayLike<number>) => v && Array.from({ length: g.channels }, (_, c) => mean(g.sources.flatMap((s) => channelIndices(s.map, c).map((u) => v[u]))));
+      return [{ name: l.name, units: g.channels, layers: l.units / g.channels, unitmem: perHead(l.unitmem), norm: perHead(l.norm), whole: 'attention heads' }];
+    }
     const ps = members.get(l.name);
     if (!ps) return [l];
     const name = ps.map((p) => p.name).join('+');
@@ -39,7 +50,11 @@ export function rankCoupledTogether(layers: ScoredLayer[], groups: Group[]): Cou
     layers: out,
     expand(selection) {
       const full = new Map<string, number[]>();
-      for (const [name, units] of selection) for (const p of merged.get(name) ?? [{ name }]) full.set(p.name, units);
+      for (const [name, units] of selection) {
+        const g = heads.get(name);
+        if (g) full.set(name, units.flatMap((c) => g.sources.flatMap((s) => channelIndices(s.map, c))).sort((a, b) => a - b));
+        else for (const p of merged.get(name) ?? [{ name }]) full.set(p.name, units);
+      }
       return full;
     },
   };
@@ -49,6 +64,10 @@ export function rankCoupledTogether(layers: ScoredLayer[], groups: Group[]): Cou
 function meanOf(scores: (ArrayLike<number> | undefined)[]): number[] | undefined {
   if (scores.some((s) => !s)) return undefined;
   return Array.from({ length: scores[0]!.length }, (_, u) => scores.reduce((sum, s) => sum + s![u], 0) / scores.length);
+}
+
+function mean(v: number[]): number {
+  return v.reduce((a, b) => a + b, 0) / v.length;
 }
 
 /** Weight norms over their layer's mean, so partners of different scale weigh the same. */

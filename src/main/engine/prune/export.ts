@@ -13,7 +13,7 @@ import { applyPlan, planPrune, type PrunePlan } from './apply.js';
 import { modelCost } from './cost.js';
 import { buildGroups } from './groups.js';
 import { findLayers, paramTensor, type LayerNode } from './layers.js';
-import { checkRatio, layersInScope, normPerUnit, selectUnits, type ScoredLayer } from './select.js';
+import { checkRatio, layersInScope, normPerUnit, perLayerCount, selectUnits, type ScoredLayer } from './select.js';
 import { rankCoupledTogether } from './coupling.js';
 import { weightValues } from './weights.js';
 
@@ -88,7 +88,7 @@ export async function pruneModel(req: PruneRequest, ctl: JobControl = {}): Promi
     bytes: { before: model.bytes, after: 0 },
     groups: plan.report,
     outputs: plan.outputs,
-    notes: [...outcomeNotes(mode, perLayer), ...plan.notes],
+    notes: [...outcomeNotes(mode, perLayer), ...roundingNotes(coupled?.layers ?? [], req), ...plan.notes],
     provenance,
   };
   stage(2, 'write');
@@ -127,6 +127,17 @@ function outcomeNotes(mode: string, layers: PruneLayerReport[]): string[] {
   const cut = layers.reduce((n, l) => n + l.cut, 0);
   if (mode !== 'structural' || selected === 0 || cut > 0) return [];
   return [`structural pruning cut nothing: all ${selected} selected units were masked (zeroed), so the model keeps its size; the groups say why`];
+}
+
+/** Where scope `layer` rounded a share of whole structures (attention heads) to the nearest. */
+function roundingNotes(ranked: ScoredLayer[], req: PruneRequest): string[] {
+  if (req.scope !== 'layer') return [];
+  return ranked.flatMap((l) => {
+    const share = req.ratio * l.units;
+    const n = perLayerCount(l, req.ratio);
+    if (!l.whole || share === n) return [];
+    return [`${l.name}: ${req.ratio} of ${l.units} ${l.whole} is ${+share.toFixed(3)}, rounded to ${n} (whole ${l.whole} only)`];
+  });
 }
 
 /** The p of the weight norm a strategy ranks by, if it ranks by one. */

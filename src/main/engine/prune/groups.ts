@@ -8,6 +8,7 @@
 // reason; the pruner then masks instead of cutting. A new architecture pattern is a new rule here
 // (docs/PRUNING.md lists the rules per op).
 import { attrInt, attrInts, tensorToInts, type GraphIndex, type NodeProto } from '../onnx/index.js';
+import { buildHeadGroups, type HeadShapes } from './heads.js';
 import { asLayer, CHANNEL_PARAMS, CHANNELWISE, ELEMENTWISE, paramTensor, perChannelAxis, type LayerNode } from './layers.js';
 
 /**
@@ -47,6 +48,8 @@ export interface Group {
   outputs: { name: string; map: ChannelMap; axis: number; width: number }[];
   /** Why the channels cannot be removed structurally; the group is masked instead. */
   blocked?: string;
+  /** Attention heads (heads.ts): the channels are heads, and cutting them rewrites these shapes. */
+  heads?: HeadShapes;
 }
 
 /** How a tensor of the space is laid out: which axis holds the channels and where this space sits in it. */
@@ -63,8 +66,8 @@ interface Member {
 
 /** One group per channel space, in the order of the layers that start them; each layer in one group. */
 export function buildGroups(index: GraphIndex, layers: LayerNode[]): Group[] {
-  const groups: Group[] = [];
-  const seen = new Set<NodeProto>();
+  const groups = buildHeadGroups(index, layers);
+  const seen = new Set(groups.flatMap((g) => g.sources.map((s) => s.layer.node)));
   const byNode = new Map(layers.map((l) => [l.node, l]));
   for (const layer of layers) {
     if (seen.has(layer.node) || layer.depthwise) continue;

@@ -17,6 +17,8 @@ export interface ScoredLayer {
   norm?: ArrayLike<number>;
   /** Layers this entry stands for (coupled layers ranked as one, coupling.ts); 1 when absent. */
   layers?: number;
+  /** Its units are whole structures (attention heads): scope `layer` rounds their share to the nearest. */
+  whole?: string;
 }
 
 export interface SelectOptions {
@@ -105,7 +107,16 @@ function ranked(p: Float64Array): number[] {
 }
 
 function perLayer(layers: ScoredLayer[], priority: Float64Array[], ratio: number): number[][] {
-  return layers.map((l, i) => ranked(priority[i]).slice(0, Math.min(Math.floor(ratio * l.units), l.units - 1)));
+  return layers.map((l, i) => ranked(priority[i]).slice(0, perLayerCount(l, ratio)));
+}
+
+/**
+ * Units scope `layer` takes from a layer, leaving at least one: floor(ratio * units), or the nearest
+ * whole number of heads (issue 13: 20% of 6 heads is 1.2; a floor would never cut a head of a
+ * layer with fewer than 1 / ratio heads).
+ */
+export function perLayerCount(l: ScoredLayer, ratio: number): number {
+  return Math.min(l.whole ? Math.round(ratio * l.units) : Math.floor(ratio * l.units), l.units - 1);
 }
 
 function global(layers: ScoredLayer[], priority: Float64Array[], ratio: number): number[][] {

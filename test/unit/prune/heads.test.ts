@@ -1,0 +1,75 @@
+// Attention heads of the fixture ViT (scripts/make-prune-fixtures.py: 2 blocks, width 16, 2 heads of
+// 8, fused qkv Linear): cutting a head equals masking it, and the mask zeroes exactly its q/k/v rows
+// and the output projection's columns that read it.
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { indexModel, loadModel, tensorToFloat32 } from '../../../src/main/engine/onnx/index.js';
+import { pruneModel } from '../../../src/main/engine/prune/export.js';
+import { buildGroups } from '../../../src/main/engine/prune/groups.js';
+import { findLayers, paramTensor } from '../../../src/main/engine/prune/layers.js';
+import { embed, fashionBatch, fixture, handScores, maxAbsDiff } from './support.js';
+
+const QKV = (b: number) => `/blocks/blocks.${b}/attn/qkv/MatMul`;
+const PROJ = (b: number) => `/blocks/blocks.${b}/attn/proj/MatMul`;
+
+async function layersOf(path: string) {
+  const model = await loadModel(path);
+  const index = indexModel(model.proto);
+  return { model, index, layers: findLayers(model, index) };
+}
+
+describe('attention heads of the fixture ViT', () => {
+  it('a fused qkv layer is a group of 2 heads: q, k and v rows of 8 units each, and 8 rows of the output projection', async () => {
+    const { index, layers } = await layersOf(fixture('vit'));
+    const groups = buildGroups(index, layers);
+    for (const b of [0, 1]) {
+      const g = groups.find((x) => x.heads && x.sources[0].layer.name === QKV(b))!;
+      expect(g.blocked).toBeUndefined();
+      expect(g.channels).toBe(2);
+      expect(g.sources.map((s) => s.map)).toEqual([0, 16, 32].map((offset) => ({ offset, block: 8, inner: 1 })));
+      const proj = layers.find((l) => l.name === PROJ(b))!;
+      expect(g.slices.filter((s) => s.param === proj.weight)).toEqual([{ param: proj.weight, axis: 0, offset: 0, block: 8, inner: 1 }]);
+      expect(g.slices.filter((s) => s.param === `blocks.${b}.attn.qkv.bias`).map((s) => s.offset)).toEqual([0, 16, 32]);
+      expect(g.heads!.count).toBe(2);
+      expect(g.heads!.counts).toEqual([`/blocks/blocks.${b}/attn/Constant_5_output_0`]);
+    }
+  });
+
+  it('cutting a head (50%, high) embeds like masking it (1e-4); the mask zeroes its q/k/v rows and projection columns', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'memlens-heads-'));
+    const { layers } = await layersOf(fixture('vit'));
+    const scores = await handScores(fixture('vit'), layers);
+    // Only the attention layers: the heads alone are cut.
+    const req = { model: fixture('vit'), scores, strategy: 'high' as const, scope: 'layer' as const, ratio: 0.5, include: [QKV(0), QKV(1)] };
+    const files = [join(dir, 's.onnx'), join(dir, 'm.onnx')];
+    const s = await pruneModel({ ...req, out: files[0] });
+    await pruneModel({ ...req, mode: 'mask', out: files[1] });
+    expect(s.groups.filter((g) => g.mode === 'mask')).toEqual([]);
+    expect(s.notes).toEqual([`${QKV(0)} loses 1 of its 2 attention heads`, `${QKV(1)} loses 1 of its 2 attention heads`]);
+    expect(s.layers.map((l) => [l.name, l.selected, l.cut])).toEqual([[QKV(0), 24, 24], [QKV(1), 24, 24]]);
+    // Each block loses a head: 24 qkv columns of 16 weights and 24 biases, 8 rows of 16 in proj.
+    expect(s.params.before - s.params.after).toBe(2 * (24 * 16 + 24 + 8 * 16));
+
+    const x = fashionBatch(6);
+    const [cut, masked, original] = [await embed(files[0], x), await embed(files[1], x), await embed(fixture('vit'), x)];
+    expect(maxAbsDiff(cut, masked)).toBeLessThan(1e-4);
+    expect(maxAbsDiff(cut, original)).toBeGreaterThan(1e-3);
+
+    const m = await layersOf(files[1]);
+    for (const b of [0, 1]) {
+      const head = s.removed[QKV(b)];
+      const h = head[0] / 8; // the cut head: its q units are 8h..8h+7
+      expect(head).toEqual([0, 16, 32].flatMap((o) => Array.from({ length: 8 }, (_, j) => o + 8 * h + j)));
+      const qkv = m.layers.find((l) => l.name === QKV(b))!;
+      const w = tensorToFloat32(paramTensor(m.index, qkv.weight)!); // [16, 48]: column u is unit u
+      const proj = m.layers.find((l) => l.name === PROJ(b))!;
+      const p = tensorToFloat32(paramTensor(m.index, proj.weight)!); // [16, 16]: row r reads attention unit r
+      for (let r = 0; r < 16; r++) {
+        for (let u = 0; u < 48; u++) expect(w[r * 48 + u] === 0, `qkv ${b} [${r}, ${u}]`).toBe(head.includes(u));
+        for (let c = 0; c < 16; c++) expect(p[r * 16 + c] === 0, `proj ${b} [${r}, ${c}]`).toBe(Math.floor(r / 8) === h);
+      }
+    }
+  });
+});
