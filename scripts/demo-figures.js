@@ -21,18 +21,33 @@ const VIEWS = [undefined, 10];
 
 /** `memlens ARGS` run in the demo folder, as the README shows it; stdout (progress goes to stderr). */
 function memlens(args) {
-  return execFileSync(process.execPath, [join(ROOT, 'bin', 'memlens.js'), ...args], { cwd: DEMO, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+  return execFileSync(process.execPath, [join(ROOT, 'bin', 'memlens.js'), ...args], {
+    cwd: DEMO,
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'ignore'],
+  });
 }
 
 const rows = [];
 let example = '';
 for (const [arch, f, g] of PAIRS) {
   for (const views of VIEWS) {
-    const args = ['layermem', '--model', f, '--reference', g, '--data', 'data/candidates-images-idx3-ubyte.gz', ...(views ? ['--views', String(views)] : [])];
+    const args = [
+      'layermem',
+      '--model',
+      f,
+      '--reference',
+      g,
+      '--data',
+      'data/candidates-images-idx3-ubyte.gz',
+      ...(views ? ['--views', String(views)] : []),
+    ];
     const doc = JSON.parse(memlens([...args, '--json']));
     const last = doc.layers[doc.layers.length - 1];
     const s = doc.settings;
-    rows.push(`| ${arch} | ${doc.samples.length} x ${s.views} | ${s.pairing}, ${s.norm}, seed ${s.seed} | \`${last.name}\` | ${last.layermem.toFixed(4)} | \`memlens ${args.join(' ')}\` |`);
+    rows.push(
+      `| ${arch} | ${doc.samples.length} x ${s.views} | ${s.pairing}, ${s.norm}, seed ${s.seed} | \`${last.name}\` | ${last.layermem.toFixed(4)} | \`memlens ${args.join(' ')}\` |`,
+    );
     if (!example) example = `$ memlens ${args.join(' ')}\n${memlens(args).trimEnd()}`;
   }
 }

@@ -39,7 +39,8 @@ await bundleNode(join(root, 'scripts/bench/finetune-ort.js'), entry);
 
 function resnet50() {
   const path = join(root, 'out', 'zoo224', 'resnet50.onnx');
-  if (!existsSync(path)) run('/usr/bin/python3', [join(root, 'scripts/zoo/make-zoo.py'), dirname(path), 'resnet50', '--size', '224'], false);
+  if (!existsSync(path))
+    run('/usr/bin/python3', [join(root, 'scripts/zoo/make-zoo.py'), dirname(path), 'resnet50', '--size', '224'], false);
   return path;
 }
 
@@ -50,7 +51,11 @@ const CASES = {
 };
 
 function run(cmd, args, json = true) {
-  const r = spawnSync(cmd, args, { env: { ...process.env, MEMLENS_THREADS: o.threads }, encoding: 'utf8', maxBuffer: 1 << 26 });
+  const r = spawnSync(cmd, args, {
+    env: { ...process.env, MEMLENS_THREADS: o.threads },
+    encoding: 'utf8',
+    maxBuffer: 1 << 26,
+  });
   if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed:\n${r.stderr}`);
   return json ? JSON.parse(r.stdout.trim().split('\n').pop()) : undefined;
 }
@@ -64,7 +69,10 @@ for (const name of o.cases.split(',')) {
   if (o.profile) {
     console.log(`${c.name}, batch ${c.batch}, ${o.threads} threads, kernel time per step:`);
     const args = [entry, c.model, o.layers, c.batch, c.steps, o.threads, c.warmup, join(outDir, 'finetune-profile')];
-    spawnSync(process.execPath, args, { env: { ...process.env, MEMLENS_THREADS: o.threads }, stdio: ['ignore', 'inherit', 'inherit'] });
+    spawnSync(process.execPath, args, {
+      env: { ...process.env, MEMLENS_THREADS: o.threads },
+      stdio: ['ignore', 'inherit', 'inherit'],
+    });
     continue;
   }
   const ortRuns = [];
@@ -84,7 +92,11 @@ for (const name of o.cases.split(',')) {
     trainableTensors: ortRun.params.length,
     batch: Number(c.batch),
     threads: Number(o.threads),
-    rounds: ortRuns.map((r, i) => ({ onnxruntime: r.imagesPerSec, pytorch: torchRuns[i].imagesPerSec, ratio: r.imagesPerSec / torchRuns[i].imagesPerSec })),
+    rounds: ortRuns.map((r, i) => ({
+      onnxruntime: r.imagesPerSec,
+      pytorch: torchRuns[i].imagesPerSec,
+      ratio: r.imagesPerSec / torchRuns[i].imagesPerSec,
+    })),
     onnxruntime: ortRun,
     pytorch: torchRun,
     ratio: ortRun.imagesPerSec / torchRun.imagesPerSec,
@@ -93,11 +105,17 @@ for (const name of o.cases.split(',')) {
     cpuRatio: cpu(torchRuns) / cpu(ortRuns),
   };
   reports.push(report);
-  console.log(`${c.name}: fine-tuning ${c.model} (${o.layers}: ${ortRun.params.length} tensors + head), batch ${c.batch}, ${o.threads} threads, fastest of ${o.rounds} rounds`);
+  console.log(
+    `${c.name}: fine-tuning ${c.model} (${o.layers}: ${ortRun.params.length} tensors + head), batch ${c.batch}, ${o.threads} threads, fastest of ${o.rounds} rounds`,
+  );
   for (const r of [ortRun, torchRun]) {
     const step = r.seconds / r.steps;
-    console.log(`  ${r.impl.padEnd(24)} ${r.imagesPerSec.toFixed(1).padStart(9)} images/s  ${step.toFixed(3).padStart(7)} s/step  ${(r.cpuSeconds / r.steps).toFixed(3).padStart(7)} CPU s/step`);
+    console.log(
+      `  ${r.impl.padEnd(24)} ${r.imagesPerSec.toFixed(1).padStart(9)} images/s  ${step.toFixed(3).padStart(7)} s/step  ${(r.cpuSeconds / r.steps).toFixed(3).padStart(7)} CPU s/step`,
+    );
   }
-  console.log(`  onnxruntime / pytorch: ${pct(report.ratio)} (per round: ${report.rounds.map((r) => pct(r.ratio)).join(' ')}); CPU per step: ${pct(report.cpuRatio)}`);
+  console.log(
+    `  onnxruntime / pytorch: ${pct(report.ratio)} (per round: ${report.rounds.map((r) => pct(r.ratio)).join(' ')}); CPU per step: ${pct(report.cpuRatio)}`,
+  );
 }
 if (!o.profile) writeFileSync(join(outDir, 'finetune.json'), JSON.stringify(reports, null, 2) + '\n');

@@ -30,11 +30,20 @@ const models = await trainingModels(model.proto, { input: input.name, chw, class
 // Profiling opens the CPU session as runtime.ts does, with onnxruntime's profiler on.
 async function profiledSession() {
   const block = await nchwcBlockSize();
-  const options = { ...sessionOptions(Number(threadsArg), 'cpu', true), enableProfiling: true, profileFilePrefix: profile };
-  const session = await ort.InferenceSession.create(encodeModel(block ? blockedConvs(models.train, block) : models.train), options);
+  const options = {
+    ...sessionOptions(Number(threadsArg), 'cpu', true),
+    enableProfiling: true,
+    profileFilePrefix: profile,
+  };
+  const session = await ort.InferenceSession.create(
+    encodeModel(block ? blockedConvs(models.train, block) : models.train),
+    options,
+  );
   return { session, provider: 'cpu' };
 }
-const { session, provider } = profile ? await profiledSession() : await ortSession(models.train, 'training graph', { threads: Number(threadsArg) });
+const { session, provider } = profile
+  ? await profiledSession()
+  : await ortSession(models.train, 'training graph', { threads: Number(threadsArg) });
 const inits = new Map(model.proto.graph.initializer.map((t) => [t.name, t]));
 const params = [
   ...names.map((n) => ({ name: n, dims: inits.get(n).dims.map(Number), data: tensorToFloat32(inits.get(n)).slice() })),
@@ -44,7 +53,10 @@ const params = [
 const x = Float32Array.from({ length: batch * chw[0] * chw[1] * chw[2] }, (_, i) => Math.sin(i));
 const onehot = new Float32Array(batch * classes);
 for (let i = 0; i < batch; i++) onehot[i * classes + (i % classes)] = 1;
-const opt = new Optimizer(params.map((p) => p.data), { ...DEFAULT_OPTIMIZER, kind: 'adamw' });
+const opt = new Optimizer(
+  params.map((p) => p.data),
+  { ...DEFAULT_OPTIMIZER, kind: 'adamw' },
+);
 async function step() {
   const feeds = {
     [input.name]: new ort.Tensor('float32', x, [batch, ...chw]),
@@ -52,7 +64,10 @@ async function step() {
   };
   for (const p of params) feeds[p.name] = new ort.Tensor('float32', p.data, p.dims);
   const out = await session.run(feeds, [LOSS, ...models.grads]);
-  opt.step(models.grads.map((g) => out[g].data), 1e-3);
+  opt.step(
+    models.grads.map((g) => out[g].data),
+    1e-3,
+  );
 }
 for (let i = 0; i < warmup; i++) await step(); // allocations, kernel selection
 const cpu0 = process.cpuUsage();
@@ -83,7 +98,18 @@ if (profile) {
   console.log(`step ${((seconds * 1000) / steps).toFixed(1)} ms wall, ${ms(total).trim()} ms in kernels`);
   for (const [op, us] of [...byOp].sort((a, b) => b[1] - a[1])) console.log(`  ${op.padEnd(20)}${ms(us)} ms`);
   console.log('slowest nodes:');
-  for (const [node, v] of [...byNode].sort((a, b) => b[1].us - a[1].us).slice(0, 40)) console.log(`  ${v.op.padEnd(16)}${ms(v.us)} ms  ${node}`);
+  for (const [node, v] of [...byNode].sort((a, b) => b[1].us - a[1].us).slice(0, 40))
+    console.log(`  ${v.op.padEnd(16)}${ms(v.us)} ms  ${node}`);
   process.exit(0);
 }
-console.log(JSON.stringify({ impl: `onnxruntime-${provider}`, params: names, batch, steps, seconds, cpuSeconds, imagesPerSec: (batch * steps) / seconds }));
+console.log(
+  JSON.stringify({
+    impl: `onnxruntime-${provider}`,
+    params: names,
+    batch,
+    steps,
+    seconds,
+    cpuSeconds,
+    imagesPerSec: (batch * steps) / seconds,
+  }),
+);

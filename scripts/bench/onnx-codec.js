@@ -25,8 +25,9 @@ const size = statSync(model).size;
 
 // The MemLens side runs as its own process (like python) so its peak RSS is the codec's alone.
 const runner = join(root, 'out', 'bench', 'onnx-codec-run.mjs');
-await bundleNode({
-  contents: `
+await bundleNode(
+  {
+    contents: `
       import { open, readFile } from 'node:fs/promises';
       import { decodeModel, encodeModelChunks } from './src/main/engine/onnx/codec.ts';
       const [src, dst] = process.argv.slice(2);
@@ -40,7 +41,9 @@ await bundleNode({
       await fh.close();
       const t2 = performance.now();
       console.log(JSON.stringify({ load_s: (t1 - t0) / 1000, save_s: (t2 - t1) / 1000 }));`,
-}, runner);
+  },
+  runner,
+);
 
 /** One run under GNU time: the run's own timings (JSON on stdout) and its peak RSS in bytes. */
 function run(cmd, args) {
@@ -80,4 +83,6 @@ for (const r of rows) {
   );
 }
 const [js, pyRow] = rows;
-console.log(`memlens / python total time: ${(js.total / pyRow.total).toFixed(2)} (goal < 1); memlens peak RSS ${(js.rss / size).toFixed(2)}x model size (goal < 3)`);
+console.log(
+  `memlens / python total time: ${(js.total / pyRow.total).toFixed(2)} (goal < 1); memlens peak RSS ${(js.rss / size).toFixed(2)}x model size (goal < 3)`,
+);

@@ -48,5 +48,14 @@ const cpuSeconds = (cpu.user + cpu.system) / 1e6;
 const pred = probePredict(probe, test);
 const acc = pred.reduce((a, p, i) => a + (p === test.labels[i] ? 1 : 0), 0) / test.rows;
 console.log(
-  JSON.stringify({ rows, dim, classes, seconds: +seconds.toFixed(2), cpuSeconds: +cpuSeconds.toFixed(2), ...probe.fit, testAccuracy: acc, goalSeconds: 10 }),
+  JSON.stringify({
+    rows,
+    dim,
+    classes,
+    seconds: +seconds.toFixed(2),
+    cpuSeconds: +cpuSeconds.toFixed(2),
+    ...probe.fit,
+    testAccuracy: acc,
+    goalSeconds: 10,
+  }),
 );

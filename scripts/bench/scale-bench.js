@@ -39,14 +39,15 @@ function run(cmd, args, env = {}) {
   return { seconds: (performance.now() - t0) / 1000, stdout: r.stdout, stderr: r.stderr };
 }
 
-if (!existsSync(model)) run('/usr/bin/python3', [join(root, 'scripts/zoo/make-zoo.py'), dir, 'resnet50', '--size', '224']);
+if (!existsSync(model))
+  run('/usr/bin/python3', [join(root, 'scripts/zoo/make-zoo.py'), dir, 'resnet50', '--size', '224']);
 
 /** 400x300 photos-like enough for JPEG: smooth gradients, a few blocks, seeded noise. */
 async function makeImages() {
   mkdirSync(images, { recursive: true });
   const [w, h] = [400, 300];
   let seed = 1;
-  const rand = () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32);
+  const rand = () => (seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32;
   for (let k = 0; k < Number(o.images); k++) {
     const file = join(images, `img-${String(k).padStart(4, '0')}.jpg`);
     if (existsSync(file)) continue;
@@ -58,24 +59,55 @@ async function makeImages() {
         const i = (y * w + x) * 3;
         const inBlock = blocks.find(([bx, by, s]) => Math.abs(x - bx) < s && Math.abs(y - by) < s);
         const base = inBlock ? inBlock[3] : 255 * ((a * x) / w + (b * y) / h) * 0.5 + 60 * c;
-        for (let ch = 0; ch < 3; ch++) px[i + ch] = Math.max(0, Math.min(255, base + (ch - 1) * 30 * a + (rand() - 0.5) * 40));
+        for (let ch = 0; ch < 3; ch++)
+          px[i + ch] = Math.max(0, Math.min(255, base + (ch - 1) * 30 * a + (rand() - 0.5) * 40));
       }
     }
-    await sharp(px, { raw: { width: w, height: h, channels: 3 } }).jpeg({ quality: 90 }).toFile(file);
+    await sharp(px, { raw: { width: w, height: h, channels: 3 } })
+      .jpeg({ quality: 90 })
+      .toFile(file);
   }
 }
 await makeImages();
 
 const peak = join(dir, 'peak-rss.cjs');
-writeFileSync(peak, "process.on('exit', () => process.stderr.write(`peak-rss-kb ${process.resourceUsage().maxRSS}\\n`));\n");
+writeFileSync(
+  peak,
+  "process.on('exit', () => process.stderr.write(`peak-rss-kb ${process.resourceUsage().maxRSS}\\n`));\n",
+);
 const doc = join(dir, 'unitmem.json');
 function memlens() {
-  const args = [join(root, 'bin', 'memlens.js'), 'unitmem', model, '--data', images, '--views', o.views, '--mean', MEAN, '--std', STD, '--out', doc];
-  const r = run(process.execPath, ['--require', peak, ...args, ...(o.batch ? ['--batch', o.batch] : [])], { MEMLENS_THREADS: o.threads, MEMLENS_NO_CACHE: '1' });
+  const args = [
+    join(root, 'bin', 'memlens.js'),
+    'unitmem',
+    model,
+    '--data',
+    images,
+    '--views',
+    o.views,
+    '--mean',
+    MEAN,
+    '--std',
+    STD,
+    '--out',
+    doc,
+  ];
+  const r = run(process.execPath, ['--require', peak, ...args, ...(o.batch ? ['--batch', o.batch] : [])], {
+    MEMLENS_THREADS: o.threads,
+    MEMLENS_NO_CACHE: '1',
+  });
   const d = JSON.parse(readFileSync(doc, 'utf8'));
   const kb = Number(/peak-rss-kb (\d+)/.exec(r.stderr)[1]);
   const mean = d.layers.flatMap((l) => l.unitmem).reduce((s, v, _, all) => s + v / all.length, 0);
-  return { impl: 'memlens', batch: d.settings.batch, layers: d.layers.length, seconds: r.seconds, peakRssMB: kb / 1024, meanUnitMem: mean, names: d.layers.map((l) => l.name) };
+  return {
+    impl: 'memlens',
+    batch: d.settings.batch,
+    layers: d.layers.length,
+    seconds: r.seconds,
+    peakRssMB: kb / 1024,
+    meanUnitMem: mean,
+    names: d.layers.map((l) => l.name),
+  };
 }
 /**
  * The torch module of an exported node: its scopes name children relative to their parent, except
@@ -91,15 +123,35 @@ function moduleOf(name) {
   return path.join('.');
 }
 function torch(names) {
-  const args = [join(root, 'scripts/bench/scale-torch.py'), '--images', images, '--modules', names.map(moduleOf).join(',')];
-  const r = run('/usr/bin/python3', [...args, '--views', o.views, '--threads', o.threads, '--batch', '32', '--mean', MEAN, '--std', STD]);
+  const args = [
+    join(root, 'scripts/bench/scale-torch.py'),
+    '--images',
+    images,
+    '--modules',
+    names.map(moduleOf).join(','),
+  ];
+  const r = run('/usr/bin/python3', [
+    ...args,
+    '--views',
+    o.views,
+    '--threads',
+    o.threads,
+    '--batch',
+    '32',
+    '--mean',
+    MEAN,
+    '--std',
+    STD,
+  ]);
   return { ...JSON.parse(r.stdout.trim().split('\n').pop()), seconds: r.seconds };
 }
 
 // the data pipeline alone: decode + views, no encoder (views per second per core)
 const viewsEntry = join(root, 'out', 'bench', 'scale-views.mjs');
 await bundleNode(join(root, 'scripts/bench/scale-views.js'), viewsEntry);
-const pipeline = JSON.parse(run(process.execPath, [viewsEntry, images, o.views, '224', '16'], { UV_THREADPOOL_SIZE: o.threads }).stdout.trim());
+const pipeline = JSON.parse(
+  run(process.execPath, [viewsEntry, images, o.views, '224', '16'], { UV_THREADPOOL_SIZE: o.threads }).stdout.trim(),
+);
 
 const rounds = [];
 let names;
@@ -124,12 +176,25 @@ const summary = {
   pipeline,
   speedup: t.seconds / m.seconds,
   rssRatio: m.peakRssMB / t.peakRssMB,
-  rounds: rounds.map((r) => ({ memlensSeconds: r.memlens.seconds, pytorchSeconds: r.pytorch.seconds, speedup: r.pytorch.seconds / r.memlens.seconds })),
+  rounds: rounds.map((r) => ({
+    memlensSeconds: r.memlens.seconds,
+    pytorchSeconds: r.pytorch.seconds,
+    speedup: r.pytorch.seconds / r.memlens.seconds,
+  })),
 };
 writeFileSync(join(root, 'out', 'bench', 'scale.json'), JSON.stringify(summary, null, 2) + '\n');
-console.log(`Scale bench: ResNet-50 224x224, ${o.images} JPEGs 400x300 x ${o.views} views, ${m.layers} layers, ${o.threads} threads, fastest of ${o.rounds} rounds`);
+console.log(
+  `Scale bench: ResNet-50 224x224, ${o.images} JPEGs 400x300 x ${o.views} views, ${m.layers} layers, ${o.threads} threads, fastest of ${o.rounds} rounds`,
+);
 console.log('impl             batch   wall s   peak RSS MB');
-for (const r of [m, t]) console.log(`${r.impl.padEnd(16)} ${String(r.batch).padStart(5)} ${r.seconds.toFixed(1).padStart(8)} ${r.peakRssMB.toFixed(0).padStart(13)}`);
-console.log(`data pipeline alone (decode + views, no encoder): ${pipeline.viewsPerSec.toFixed(0)} views/s, ${pipeline.viewsPerCoreSec.toFixed(0)} views per CPU-second`);
+for (const r of [m, t])
+  console.log(
+    `${r.impl.padEnd(16)} ${String(r.batch).padStart(5)} ${r.seconds.toFixed(1).padStart(8)} ${r.peakRssMB.toFixed(0).padStart(13)}`,
+  );
+console.log(
+  `data pipeline alone (decode + views, no encoder): ${pipeline.viewsPerSec.toFixed(0)} views/s, ${pipeline.viewsPerCoreSec.toFixed(0)} views per CPU-second`,
+);
 console.log(`per round MemLens speed-up: ${summary.rounds.map((r) => r.speedup.toFixed(2) + 'x').join(', ')}`);
-console.log(`MemLens vs PyTorch eager: ${summary.speedup.toFixed(2)}x faster (goal >= 1.5x), peak RSS ${summary.rssRatio.toFixed(2)}x (goal <= 1.5x)`);
+console.log(
+  `MemLens vs PyTorch eager: ${summary.speedup.toFixed(2)}x faster (goal >= 1.5x), peak RSS ${summary.rssRatio.toFixed(2)}x (goal <= 1.5x)`,
+);

@@ -23,4 +23,12 @@ const seconds = (performance.now() - t0) / 1000;
 const cpu = process.cpuUsage(cpu0);
 const cpuSeconds = (cpu.user + cpu.system) / 1e6;
 const total = source.count * views;
-console.log(JSON.stringify({ views: total, seconds, cpuSeconds, viewsPerSec: total / seconds, viewsPerCoreSec: total / cpuSeconds }));
+console.log(
+  JSON.stringify({
+    views: total,
+    seconds,
+    cpuSeconds,
+    viewsPerSec: total / seconds,
+    viewsPerCoreSec: total / cpuSeconds,
+  }),
+);

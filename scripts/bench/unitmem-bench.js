@@ -67,7 +67,9 @@ const summary = {
   rounds: rounds.map(([m, r, t]) => ({ memlens: m.imagesPerSec, ortRaw: r.imagesPerSec, pytorch: t.imagesPerSec })),
 };
 writeFileSync(join(outDir, 'unitmem.json'), JSON.stringify(summary, null, 2) + '\n');
-console.log(`UnitMem bench: ${o.samples} samples x ${o.views} views, ${taps.length} layers, batch ${o.batch}, ${o.threads} threads, fastest of ${o.rounds} rounds`);
+console.log(
+  `UnitMem bench: ${o.samples} samples x ${o.views} views, ${taps.length} layers, batch ${o.batch}, ${o.threads} threads, fastest of ${o.rounds} rounds`,
+);
 console.log('impl              samples/s   images/s   images/CPU-s   peak RSS MB');
 for (const r of rows) {
   const perCpu = (r.samples * r.views) / r.cpuSeconds;
@@ -76,8 +78,18 @@ for (const r of rows) {
   );
 }
 const pct = (x) => `${(100 * x).toFixed(0)}%`;
-console.log(`MemLens / PyTorch eager: ${summary.memlensVsPytorch.toFixed(2)}x wall, ${summary.cpuMemlensVsPytorch.toFixed(2)}x CPU (goal >= 2x)`);
-console.log(`MemLens / onnxruntime raw: ${pct(summary.memlensVsOrtRaw)} wall, ${pct(summary.cpuMemlensVsOrtRaw)} CPU (goal >= 75%)`);
+console.log(
+  `MemLens / PyTorch eager: ${summary.memlensVsPytorch.toFixed(2)}x wall, ${summary.cpuMemlensVsPytorch.toFixed(2)}x CPU (goal >= 2x)`,
+);
+console.log(
+  `MemLens / onnxruntime raw: ${pct(summary.memlensVsOrtRaw)} wall, ${pct(summary.cpuMemlensVsOrtRaw)} CPU (goal >= 75%)`,
+);
 const perRound = (f) => summary.rounds.map(f).join(' ');
-console.log(`per round: MemLens / PyTorch ${perRound((r) => `${(r.memlens / r.pytorch).toFixed(2)}x`)}; MemLens / raw ${perRound((r) => pct(r.memlens / r.ortRaw))}`);
-console.log(`load average during the run: ${loadavg().map((x) => x.toFixed(1)).join(' ')} on ${availableParallelism()} cores`);
+console.log(
+  `per round: MemLens / PyTorch ${perRound((r) => `${(r.memlens / r.pytorch).toFixed(2)}x`)}; MemLens / raw ${perRound((r) => pct(r.memlens / r.ortRaw))}`,
+);
+console.log(
+  `load average during the run: ${loadavg()
+    .map((x) => x.toFixed(1))
+    .join(' ')} on ${availableParallelism()} cores`,
+);

@@ -30,7 +30,11 @@ async function memlensMode() {
   const r = await computeUnitMem({ model: modelPath, data, limit: samples, views, batch, ...norm });
   const sec = (performance.now() - t0) / 1000;
   const all = r.layers.flatMap((l) => l.unitmem);
-  report('memlens', sec, { cpuSeconds: cpuSince(cpu0), meanUnitMem: all.reduce((a, x) => a + x, 0) / all.length, units: all.length });
+  report('memlens', sec, {
+    cpuSeconds: cpuSince(cpu0),
+    meanUnitMem: all.reduce((a, x) => a + x, 0) / all.length,
+    units: all.length,
+  });
 }
 
 async function ortMode() {
@@ -50,7 +54,10 @@ async function ortMode() {
   }
   const outputs = tapOutputs(enc);
   // plain onnxruntime on the JS thread, the session options MemLens uses
-  const session = await ort.InferenceSession.create(encodeModel(enc.proto), sessionOptions(Number(process.env.MEMLENS_THREADS), 'cpu'));
+  const session = await ort.InferenceSession.create(
+    encodeModel(enc.proto),
+    sessionOptions(Number(process.env.MEMLENS_THREADS), 'cpu'),
+  );
   const run = (x) => session.run({ [enc.input.name]: x }, outputs);
   await run(inputs[0]); // warm-up, not timed
   const cpu0 = process.cpuUsage();

@@ -175,6 +175,4 @@ export const HOST_METHODS: readonly (keyof HostDialogs)[] = ['chooseFile'] as co
 
 /** Menu commands the desktop host sends to the renderer (channel `memlens:menu`). */
 export type MenuCommand =
-  | { command: 'open-project'; path: string }
-  | { command: 'open-model'; path: string }
-  | { command: 'export' };
+  { command: 'open-project'; path: string } | { command: 'open-model'; path: string } | { command: 'export' };

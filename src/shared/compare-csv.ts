@@ -30,5 +30,9 @@ function cell(v: unknown): string {
 }
 
 export function compareCsv(r: Pick<CompareResult, 'points'>): string {
-  return [COLUMNS.map(([name]) => name).join(','), ...r.points.map((p) => COLUMNS.map(([, get]) => cell(get(p))).join(',')), ''].join('\n');
+  return [
+    COLUMNS.map(([name]) => name).join(','),
+    ...r.points.map((p) => COLUMNS.map(([, get]) => cell(get(p))).join(',')),
+    '',
+  ].join('\n');
 }

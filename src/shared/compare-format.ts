@@ -32,7 +32,10 @@ const METRIC_NAMES: Record<CompareTest['metric'], string> = { accuracy: 'accurac
 
 /** "high vs random, layer 10%, accuracy: -3.20 [-5.10, -1.30] points, p 0.002, lower". */
 export function testLine(t: CompareTest): string {
-  const diff = t.metric === 'accuracy' ? `${percentWithInterval(t.difference, t.ci95)} points` : signedWithInterval(t.difference, t.ci95);
+  const diff =
+    t.metric === 'accuracy'
+      ? `${percentWithInterval(t.difference, t.ci95)} points`
+      : signedWithInterval(t.difference, t.ci95);
   return `${t.a} vs ${t.b}, ${t.scope} ${percent(t.ratio, 0)}%, ${METRIC_NAMES[t.metric]}: ${diff}, p ${pValue(t.pValue)}, ${t.verdict}`;
 }
 
@@ -45,7 +48,9 @@ export function settingsLines(r: CompareResult): string[] {
     `probe: ${s.probe}${s.probe === 'knn' ? ` (k ${s.k})` : ''}, trained on ${s.train}, tested on ${s.test}`,
     `memorization on ${s.data}: ${s.views} views per point${ssl?.reference ? `; SSLMem against ${ssl.reference.path}, control ${ssl.control}` : '; no reference encoder (no SSLMem)'}`,
     `seeds ${JSON.stringify(s.seeds)} (random strategy; the others use the first)`,
-    boot ? `95% intervals: bootstrap, ${boot.resamples} resamples, seed ${boot.seed}; tests: paired bootstrap against random, p < 0.05` : 'no intervals (version 1 file)',
+    boot
+      ? `95% intervals: bootstrap, ${boot.resamples} resamples, seed ${boot.seed}; tests: paired bootstrap against random, p < 0.05`
+      : 'no intervals (version 1 file)',
     `latency: ${s.latency}`,
   ];
 }

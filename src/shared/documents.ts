@@ -180,7 +180,15 @@ export interface ClassMemResult {
   model: ModelRef;
   settings: Record<string, unknown>;
   classes: string[];
-  layers: { name: string; kind: LayerKind; units: number; classmem: number[]; argmaxClass: number[]; read?: UnitRead; reason?: string }[];
+  layers: {
+    name: string;
+    kind: LayerKind;
+    units: number;
+    classmem: number[];
+    argmaxClass: number[];
+    read?: UnitRead;
+    reason?: string;
+  }[];
 }
 
 export interface LayerMemRequest extends DataOptions {

@@ -13,8 +13,9 @@ export function probeText(p: NonNullable<FinetuneResult['probe']>): string {
 
 /** "memorization (candidates): UnitMem 0.5243 -> 0.5101; SSLMem gap +0.0429 [...] -> +0.0311 [...]". */
 export function memorizationLine(m: NonNullable<FinetuneResult['memorization']>): string {
-  const ssl = m.before.sslmem && m.after.sslmem
-    ? `; SSLMem gap ${signedWithInterval(m.before.sslmem.gap, m.before.sslmem.ci95)} -> ${signedWithInterval(m.after.sslmem.gap, m.after.sslmem.ci95)}`
-    : '; no SSLMem gap (needs a reference and a control set)';
+  const ssl =
+    m.before.sslmem && m.after.sslmem
+      ? `; SSLMem gap ${signedWithInterval(m.before.sslmem.gap, m.before.sslmem.ci95)} -> ${signedWithInterval(m.after.sslmem.gap, m.after.sslmem.ci95)}`
+      : '; no SSLMem gap (needs a reference and a control set)';
   return `memorization on ${m.candidates}: mean UnitMem ${formatFixed(m.before.unitmem.mean, 4)} -> ${formatFixed(m.after.unitmem.mean, 4)}${ssl}`;
 }

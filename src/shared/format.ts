@@ -39,7 +39,8 @@ export function formatCountChange(before: number, after: number, arrow = '->'): 
 
 const NORMALIZATION_SOURCES: Record<Exclude<NormalizationSource, 'request'>, string> = {
   project: 'from project.memlens.json beside the model',
-  default: 'DEFAULT: none given and no project.memlens.json beside the model; pass the one the encoder was trained with',
+  default:
+    'DEFAULT: none given and no project.memlens.json beside the model; pass the one the encoder was trained with',
 };
 
 /**
@@ -48,7 +49,11 @@ const NORMALIZATION_SOURCES: Record<Exclude<NormalizationSource, 'request'>, str
  * (the CLI's options, the app's project). Undefined for settings without a normalization.
  */
 export function formatNormalization(settings: Record<string, unknown>, given: string): string | undefined {
-  const { mean, std, normalizationFrom: from } = settings as { mean?: number[]; std?: number[]; normalizationFrom?: NormalizationSource };
+  const {
+    mean,
+    std,
+    normalizationFrom: from,
+  } = settings as { mean?: number[]; std?: number[]; normalizationFrom?: NormalizationSource };
   if (!mean || !std) return undefined;
   const source = from === undefined ? undefined : from === 'request' ? given : NORMALIZATION_SOURCES[from];
   return `mean ${mean.join(',')} std ${std.join(',')}${source ? ` (${source})` : ''}`;

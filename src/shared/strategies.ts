@@ -26,11 +26,46 @@ export interface StrategyInfo {
 }
 
 export const STRATEGIES = [
-  { name: 'high', label: 'highest UnitMem', needsScores: true, ranks: { by: 'unitmem', order: 'desc' }, color: '#d62728', compareByDefault: true },
-  { name: 'low', label: 'lowest UnitMem', needsScores: true, ranks: { by: 'unitmem', order: 'asc' }, color: '#2ca02c', compareByDefault: true },
-  { name: 'random', label: 'random units', needsScores: false, ranks: { by: 'random' }, color: '#7f7f7f', compareByDefault: true },
-  { name: 'l1', label: 'smallest L1 weight norm', needsScores: false, ranks: { by: 'weight-norm', p: 1 }, color: '#1f77b4', compareByDefault: false },
-  { name: 'magnitude-l2', label: 'smallest L2 weight norm', needsScores: false, ranks: { by: 'weight-norm', p: 2 }, color: '#9467bd', compareByDefault: false },
+  {
+    name: 'high',
+    label: 'highest UnitMem',
+    needsScores: true,
+    ranks: { by: 'unitmem', order: 'desc' },
+    color: '#d62728',
+    compareByDefault: true,
+  },
+  {
+    name: 'low',
+    label: 'lowest UnitMem',
+    needsScores: true,
+    ranks: { by: 'unitmem', order: 'asc' },
+    color: '#2ca02c',
+    compareByDefault: true,
+  },
+  {
+    name: 'random',
+    label: 'random units',
+    needsScores: false,
+    ranks: { by: 'random' },
+    color: '#7f7f7f',
+    compareByDefault: true,
+  },
+  {
+    name: 'l1',
+    label: 'smallest L1 weight norm',
+    needsScores: false,
+    ranks: { by: 'weight-norm', p: 1 },
+    color: '#1f77b4',
+    compareByDefault: false,
+  },
+  {
+    name: 'magnitude-l2',
+    label: 'smallest L2 weight norm',
+    needsScores: false,
+    ranks: { by: 'weight-norm', p: 2 },
+    color: '#9467bd',
+    compareByDefault: false,
+  },
 ] as const satisfies readonly StrategyInfo[];
 
 export type PruneStrategy = (typeof STRATEGIES)[number]['name'];

@@ -32,10 +32,14 @@ export async function openWorkbench(): Promise<Workbench> {
   const build = spawnSync(process.execPath, [join(ROOT, 'scripts', 'build-cli.js')], { cwd: ROOT, stdio: 'inherit' });
   if (build.status !== 0) throw new Error('building the CLI failed');
   const dir = mkdtempSync(join(tmpdir(), 'memlens-e2e-'));
-  const server = spawn(process.execPath, [join(ROOT, 'bin', 'memlens.js'), 'serve', '--state-dir', join(dir, 'state')], {
-    cwd: ROOT,
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const server = spawn(
+    process.execPath,
+    [join(ROOT, 'bin', 'memlens.js'), 'serve', '--state-dir', join(dir, 'state')],
+    {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
   // Building the app page on a first run takes ~20 s; two minutes is far beyond it.
   const url = await firstLine(server, 120_000, 'memlens serve');
   const context: BrowserContext = await chromium.launchPersistentContext(join(dir, 'chromium'), {

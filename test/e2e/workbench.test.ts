@@ -17,13 +17,15 @@ const shot = async (name: string) => {
   await wb.page.waitForTimeout(CHART_SETTLE_MS);
   await wb.page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
 };
-const screen = (label: string) => wb.page.getByRole('navigation').getByRole('button', { name: label, exact: true }).click();
+const screen = (label: string) =>
+  wb.page.getByRole('navigation').getByRole('button', { name: label, exact: true }).click();
 const alert = () => wb.page.getByRole('alert');
 /** Waits for `testId` to show; an error message in the window fails at once, with its text. */
 async function expectShown(testId: string, timeout: number) {
   const shown = wb.page.getByTestId(testId);
   await shown.or(alert()).first().waitFor({ timeout });
-  if (!(await shown.isVisible())) throw new Error(`instead of ${testId} the window says: ${await alert().first().textContent()}`);
+  if (!(await shown.isVisible()))
+    throw new Error(`instead of ${testId} the window says: ${await alert().first().textContent()}`);
 }
 
 beforeAll(async () => {
@@ -42,22 +44,30 @@ describe('the four user jobs on the demo project', () => {
     await shot('project');
   });
 
-  it('computes UnitMem and LayerMem and shows them per layer', async () => {
-    await screen('Layers');
-    await wb.page.locator('input[name=unitmem-views]').fill('4');
-    await wb.page.locator('input[name=layermem-views]').fill('4');
-    await wb.page.getByRole('button', { name: 'Compute UnitMem' }).click();
-    await expectShown('layer-table', LONG);
-    await wb.page.getByRole('button', { name: 'Compute LayerMem' }).click();
-    await expect.poll(() => wb.page.getByTestId('layer-table').textContent(), { timeout: LONG }).toMatch(/\d\.\d{4}\s*-?\d\.\d{4}\s*$/m);
-    expect(await alert().count()).toBe(0);
-    // Each figure carries its settings: the project's normalization, named as the project's.
-    expect(await wb.page.getByTestId('layermem-settings').textContent()).toMatch(/× 4 views · augment simclr · pairing views · norm paper · seed 0 · normalization mean 0\.286 std 0\.353 \(the project\)/);
-    // Layer labels are short names; the table keeps the full name as the cell's title.
-    const first = wb.page.getByTestId('layer-table').locator('tbody tr td').first();
-    expect([await first.textContent(), await first.getAttribute('title')]).toEqual(['prep.0', '/prep/prep.0/Conv']);
-    await shot('layers');
-  }, LONG);
+  it(
+    'computes UnitMem and LayerMem and shows them per layer',
+    async () => {
+      await screen('Layers');
+      await wb.page.locator('input[name=unitmem-views]').fill('4');
+      await wb.page.locator('input[name=layermem-views]').fill('4');
+      await wb.page.getByRole('button', { name: 'Compute UnitMem' }).click();
+      await expectShown('layer-table', LONG);
+      await wb.page.getByRole('button', { name: 'Compute LayerMem' }).click();
+      await expect
+        .poll(() => wb.page.getByTestId('layer-table').textContent(), { timeout: LONG })
+        .toMatch(/\d\.\d{4}\s*-?\d\.\d{4}\s*$/m);
+      expect(await alert().count()).toBe(0);
+      // Each figure carries its settings: the project's normalization, named as the project's.
+      expect(await wb.page.getByTestId('layermem-settings').textContent()).toMatch(
+        /× 4 views · augment simclr · pairing views · norm paper · seed 0 · normalization mean 0\.286 std 0\.353 \(the project\)/,
+      );
+      // Layer labels are short names; the table keeps the full name as the cell's title.
+      const first = wb.page.getByTestId('layer-table').locator('tbody tr td').first();
+      expect([await first.textContent(), await first.getAttribute('title')]).toEqual(['prep.0', '/prep/prep.0/Conv']);
+      await shot('layers');
+    },
+    LONG,
+  );
 
   it('shows the image a unit memorizes and its top images with their mu', async () => {
     await screen('Units');
@@ -78,7 +88,9 @@ describe('the four user jobs on the demo project', () => {
     // The layer filter lists short names; picking one keeps only its units, labelled the same way.
     const filter = wb.page.getByTestId('unit-filter');
     await filter.locator('select[name=unit-layer]').selectOption({ label: 'res2/block2.0' });
-    await expect.poll(() => wb.page.getByTestId('unit-count').textContent()).toMatch(/100 of 128 units shown \(560 in all\)/);
+    await expect
+      .poll(() => wb.page.getByTestId('unit-count').textContent())
+      .toMatch(/100 of 128 units shown \(560 in all\)/);
     const layers = await wb.page.getByTestId('unit-table').locator('tbody tr td:first-child').allTextContents();
     expect(new Set(layers)).toEqual(new Set(['res2/block2.0']));
     expect(await wb.page.getByTestId('unit-page').textContent()).toBe('page 1 of 2');
@@ -87,32 +99,40 @@ describe('the four user jobs on the demo project', () => {
     // Search over every layer: the short name finds the layer's units.
     await filter.locator('select[name=unit-layer]').selectOption({ label: 'all layers' });
     await filter.locator('input[name=unit-search]').fill('res1/block1');
-    await expect.poll(() => wb.page.getByTestId('unit-count').textContent()).toMatch(/32 of 32 units shown \(560 in all\)/);
+    await expect
+      .poll(() => wb.page.getByTestId('unit-count').textContent())
+      .toMatch(/32 of 32 units shown \(560 in all\)/);
     await shot('units');
   });
 
-  it('prunes the lowest UnitMem, 20% per layer, and exports a model onnxruntime loads', async () => {
-    await screen('Prune');
-    await wb.page.locator('select[name=strategy]').selectOption('low');
-    await wb.page.locator('select[name=scope]').selectOption('layer');
-    await wb.page.locator('input[name=ratio]').fill('0.2');
-    await expect.poll(() => wb.page.getByTestId('prune-preview').textContent(), { timeout: 60_000 }).toContain('Parameters');
-    // The default options cut: the preview shows a smaller model, not the same one with zeros in it.
-    expect(await wb.page.getByTestId('prune-preview').textContent()).toMatch(/Parameters [\d,]+ → [\d,]+ \(-\d/);
-    const out = join(wb.dir, 'pruned-low-20.onnx');
-    await wb.page.locator('input[name=prune-out]').fill(out);
-    await wb.page.getByRole('button', { name: 'Prune and export' }).click();
-    await expect.poll(() => wb.page.getByTestId('prune-result').textContent(), { timeout: 120_000 }).toContain(out);
-    await shot('prune');
+  it(
+    'prunes the lowest UnitMem, 20% per layer, and exports a model onnxruntime loads',
+    async () => {
+      await screen('Prune');
+      await wb.page.locator('select[name=strategy]').selectOption('low');
+      await wb.page.locator('select[name=scope]').selectOption('layer');
+      await wb.page.locator('input[name=ratio]').fill('0.2');
+      await expect
+        .poll(() => wb.page.getByTestId('prune-preview').textContent(), { timeout: 60_000 })
+        .toContain('Parameters');
+      // The default options cut: the preview shows a smaller model, not the same one with zeros in it.
+      expect(await wb.page.getByTestId('prune-preview').textContent()).toMatch(/Parameters [\d,]+ → [\d,]+ \(-\d/);
+      const out = join(wb.dir, 'pruned-low-20.onnx');
+      await wb.page.locator('input[name=prune-out]').fill(out);
+      await wb.page.getByRole('button', { name: 'Prune and export' }).click();
+      await expect.poll(() => wb.page.getByTestId('prune-result').textContent(), { timeout: 120_000 }).toContain(out);
+      await shot('prune');
 
-    expect(existsSync(out)).toBe(true);
-    const session = await ort.InferenceSession.create(out);
-    const input = new ort.Tensor('float32', new Float32Array(2 * 28 * 28), [2, 1, 28, 28]);
-    const result = await session.run({ [session.inputNames[0]]: input });
-    const embedding = result[session.outputNames[0]];
-    expect(embedding.dims[0]).toBe(2);
-    expect(embedding.dims.length).toBe(2);
-  }, LONG);
+      expect(existsSync(out)).toBe(true);
+      const session = await ort.InferenceSession.create(out);
+      const input = new ort.Tensor('float32', new Float32Array(2 * 28 * 28), [2, 1, 28, 28]);
+      const result = await session.run({ [session.inputNames[0]]: input });
+      const embedding = result[session.outputNames[0]];
+      expect(embedding.dims[0]).toBe(2);
+      expect(embedding.dims.length).toBe(2);
+    },
+    LONG,
+  );
 
   it('compares high against random with intervals and tests, exports the CSV, and reopens the sweep after a reload', async () => {
     await screen('Compare');
@@ -127,18 +147,30 @@ describe('the four user jobs on the demo project', () => {
     // Each series twice: its line and its error bars.
     expect([...new Set(lines!.split(','))].sort()).toEqual(['high', 'random']);
     const table = wb.page.getByTestId('compare-table');
-    const rows = async () => (await table.locator('tbody tr').allTextContents()).map((t) => t.replace(/\s+/g, ' ').trim());
+    const rows = async () =>
+      (await table.locator('tbody tr').allTextContents()).map((t) => t.replace(/\s+/g, ' ').trim());
     const shown = await rows();
     expect(shown).toHaveLength(3); // none, high, random (seeds 0 and 1 pooled)
     // Accuracy in percent with its interval; the demo project has a reference and a control set: the SSLMem gap.
-    for (const r of shown) expect(r).toMatch(/\d\d\.\d\d \[\d\d\.\d\d, \d\d\.\d\d\].*[-+]\d\.\d{4} \[[-+]\d\.\d{4}, [-+]\d\.\d{4}\]/);
+    for (const r of shown)
+      expect(r).toMatch(/\d\d\.\d\d \[\d\d\.\d\d, \d\d\.\d\d\].*[-+]\d\.\d{4} \[[-+]\d\.\d{4}, [-+]\d\.\d{4}\]/);
     expect(await table.locator('th').allTextContents()).toContain('SSLMem gap [95% CI]');
     const tests = await wb.page.getByTestId('compare-tests').locator('tbody tr').allTextContents();
     expect(tests).toHaveLength(2);
     for (const t of tests) expect(t).toMatch(/^high vs random.*(higher|lower|not significant)$/);
-    expect(await wb.page.getByTestId('compare-settings').textContent()).toMatch(/probe: linear.*2 views per point; SSLMem against .*ssl-cnn-g\.onnx, control .*control-images/s);
+    expect(await wb.page.getByTestId('compare-settings').textContent()).toMatch(
+      /probe: linear.*2 views per point; SSLMem against .*ssl-cnn-g\.onnx, control .*control-images/s,
+    );
     // One colour per strategy, the one strategies.ts gives: the swatches of the table's rows.
-    const swatches = await table.locator('tbody tr .swatch').evaluateAll((els) => els.map((e) => (globalThis as unknown as { getComputedStyle(x: unknown): { backgroundColor: string } }).getComputedStyle(e).backgroundColor));
+    const swatches = await table
+      .locator('tbody tr .swatch')
+      .evaluateAll((els) =>
+        els.map(
+          (e) =>
+            (globalThis as unknown as { getComputedStyle(x: unknown): { backgroundColor: string } }).getComputedStyle(e)
+              .backgroundColor,
+        ),
+      );
     expect(swatches).toEqual(['rgb(68, 68, 68)', 'rgb(214, 39, 40)', 'rgb(127, 127, 127)']);
     await shot('compare');
     const base = join(wb.dir, 'sweep');
@@ -154,9 +186,13 @@ describe('the four user jobs on the demo project', () => {
     await screen('Compare');
     const list = wb.page.getByTestId('sweep-list');
     await list.waitFor({ timeout: 30_000 });
-    expect(await list.locator('li').first().textContent()).toMatch(/high, random at 20% · linear probe · 2 views · seeds 0, 1 · SSLMem gap/);
+    expect(await list.locator('li').first().textContent()).toMatch(
+      /high, random at 20% · linear probe · 2 views · seeds 0, 1 · SSLMem gap/,
+    );
     await list.getByRole('button', { name: 'Open' }).first().click();
-    await expect.poll(() => wb.page.getByTestId('compare-source').textContent(), { timeout: 10_000 }).toContain('.memlens-sweeps');
+    await expect
+      .poll(() => wb.page.getByTestId('compare-source').textContent(), { timeout: 10_000 })
+      .toContain('.memlens-sweeps');
     expect(await rows()).toEqual(shown);
     await shot('compare-reopened');
   }, 600_000);
@@ -165,11 +201,33 @@ describe('the four user jobs on the demo project', () => {
     const folder = join(wb.dir, 'saved-sweep');
     mkdirSync(folder);
     const point = (strategy: string, scope: string, ratio: number, accuracy: number) => ({
-      strategy, scope, ratio, seed: 0, accuracy, meanUnitMem: 0.4 + ratio / 10, params: 1e5, flops: 1e7, latencyMs: 0.4,
+      strategy,
+      scope,
+      ratio,
+      seed: 0,
+      accuracy,
+      meanUnitMem: 0.4 + ratio / 10,
+      params: 1e5,
+      flops: 1e7,
+      latencyMs: 0.4,
     });
-    const points = [point('none', 'layer', 0, 0.79), point('low', 'layer', 0.1, 0.78), point('low', 'layer', 0.2, 0.77), point('high', 'layer', 0.2, 0.74), point('low', 'global', 0.1, 0.76)];
+    const points = [
+      point('none', 'layer', 0, 0.79),
+      point('low', 'layer', 0.1, 0.78),
+      point('low', 'layer', 0.2, 0.77),
+      point('high', 'layer', 0.2, 0.74),
+      point('low', 'global', 0.1, 0.76),
+    ];
     const model = join(ROOT, 'resources', 'demo', 'ssl-cnn-f.onnx');
-    writeFileSync(join(folder, 'compare.json'), JSON.stringify({ schema: 'memlens.compare/1', model: { path: model, sha256: '0'.repeat(64) }, settings: {}, points }));
+    writeFileSync(
+      join(folder, 'compare.json'),
+      JSON.stringify({
+        schema: 'memlens.compare/1',
+        model: { path: model, sha256: '0'.repeat(64) },
+        settings: {},
+        points,
+      }),
+    );
     await screen('Compare');
     await wb.page.locator('input[name=compare-saved]').fill(folder);
     await wb.page.getByRole('button', { name: 'Open saved sweep' }).click();
@@ -178,30 +236,38 @@ describe('the four user jobs on the demo project', () => {
     const rows = wb.page.getByTestId('compare-table').locator('tbody tr');
     expect(await rows.count()).toBe(points.length);
     // Percent, no interval (version 1 has none), and UnitMem marked as not re-measured.
-    expect(await rows.locator('td:nth-child(5)').allTextContents()).toEqual(points.map((p) => (100 * p.accuracy).toFixed(2)));
+    expect(await rows.locator('td:nth-child(5)').allTextContents()).toEqual(
+      points.map((p) => (100 * p.accuracy).toFixed(2)),
+    );
     expect(await rows.locator('td:nth-child(6)').first().textContent()).toBe('0.4000 (not re-measured)');
     const lines = await wb.page.getByRole('img', { name: 'Accuracy vs pruned fraction' }).getAttribute('data-series');
     expect([...new Set(lines!.split(','))].sort()).toEqual(['high', 'low', 'low (global)']);
     await shot('compare-saved');
   });
 
-  it('fine-tunes the layers ranked by DeltaLayerMem (auto choice pre-selected) and exports the model', async () => {
-    await screen('Fine-tune');
-    const boxes = wb.page.getByTestId('finetune-layers').locator('input[type=checkbox]');
-    await boxes.first().waitFor();
-    const checked = await boxes.evaluateAll((els) => els.map((e) => (e as unknown as { checked: boolean }).checked));
-    // auto = the three layers with the highest DeltaLayerMem, which the table lists first
-    expect(checked).toEqual(checked.map((_, i) => i < 3));
-    const out = join(wb.dir, 'finetuned.onnx');
-    await wb.page.locator('input[name=epochs]').fill('2');
-    await wb.page.locator('input[name=finetune-out]').fill(out);
-    await wb.page.getByRole('button', { name: 'Fine-tune and export' }).click();
-    await expect.poll(() => wb.page.getByTestId('finetune-result').textContent(), { timeout: LONG }).toContain(out);
-    expect(await wb.page.getByRole('img', { name: 'Fine-tuning loss and accuracy per epoch' }).getAttribute('data-series')).toBe('loss,accuracy');
-    await shot('finetune');
-    const session = await ort.InferenceSession.create(out);
-    expect(session.inputNames).toHaveLength(1);
-  }, LONG);
+  it(
+    'fine-tunes the layers ranked by DeltaLayerMem (auto choice pre-selected) and exports the model',
+    async () => {
+      await screen('Fine-tune');
+      const boxes = wb.page.getByTestId('finetune-layers').locator('input[type=checkbox]');
+      await boxes.first().waitFor();
+      const checked = await boxes.evaluateAll((els) => els.map((e) => (e as unknown as { checked: boolean }).checked));
+      // auto = the three layers with the highest DeltaLayerMem, which the table lists first
+      expect(checked).toEqual(checked.map((_, i) => i < 3));
+      const out = join(wb.dir, 'finetuned.onnx');
+      await wb.page.locator('input[name=epochs]').fill('2');
+      await wb.page.locator('input[name=finetune-out]').fill(out);
+      await wb.page.getByRole('button', { name: 'Fine-tune and export' }).click();
+      await expect.poll(() => wb.page.getByTestId('finetune-result').textContent(), { timeout: LONG }).toContain(out);
+      expect(
+        await wb.page.getByRole('img', { name: 'Fine-tuning loss and accuracy per epoch' }).getAttribute('data-series'),
+      ).toBe('loss,accuracy');
+      await shot('finetune');
+      const session = await ort.InferenceSession.create(out);
+      expect(session.inputNames).toHaveLength(1);
+    },
+    LONG,
+  );
 });
 
 describe('bad input through the UI', () => {
@@ -235,12 +301,18 @@ describe('bad input through the UI', () => {
     await screen('Project');
     await wb.page.locator('input[name=project-path]').fill(model);
     await wb.page.getByRole('button', { name: 'Open', exact: true }).click();
-    await expect.poll(() => wb.page.getByTestId('model-as-project').textContent(), { timeout: 10_000 }).toContain(`${model} is an ONNX model, not a project file`);
+    await expect
+      .poll(() => wb.page.getByTestId('model-as-project').textContent(), { timeout: 10_000 })
+      .toContain(`${model} is an ONNX model, not a project file`);
     expect(await wb.page.locator('input[name=new-model]').inputValue()).toBe(model);
     expect(await wb.page.locator('input[name=new-file]').inputValue()).toBe(join(wb.dir, 'encoder.memlens.json'));
-    await wb.page.locator('input[name=new-candidates]').fill(join(ROOT, 'resources', 'demo', 'data', 'candidates-images-idx3-ubyte.gz'));
+    await wb.page
+      .locator('input[name=new-candidates]')
+      .fill(join(ROOT, 'resources', 'demo', 'data', 'candidates-images-idx3-ubyte.gz'));
     await wb.page.getByRole('button', { name: 'Create and open' }).click();
-    await expect.poll(() => wb.page.getByTestId('project-summary').textContent(), { timeout: 60_000 }).toContain(join(wb.dir, 'encoder.memlens.json'));
+    await expect
+      .poll(() => wb.page.getByTestId('project-summary').textContent(), { timeout: 60_000 })
+      .toContain(join(wb.dir, 'encoder.memlens.json'));
     expect(await alert().count()).toBe(0);
     await reopenDemo();
   });
@@ -262,17 +334,23 @@ describe('bad input through the UI', () => {
     await screen('Compare');
     await wb.page.locator('input[name=compare-saved]').fill(file);
     await wb.page.getByRole('button', { name: 'Open saved sweep' }).click();
-    await expect.poll(() => alert().textContent(), { timeout: 10_000 }).toContain(`saved comparison ${file}: not a MemLens comparison`);
+    await expect
+      .poll(() => alert().textContent(), { timeout: 10_000 })
+      .toContain(`saved comparison ${file}: not a MemLens comparison`);
   });
 
-  it('cancelling a running job says so and leaves the app usable', async () => {
-    await screen('Layers');
-    await wb.page.locator('input[name=unitmem-views]').fill('32');
-    await wb.page.getByRole('button', { name: 'Compute UnitMem' }).click();
-    await wb.page.getByRole('status').getByRole('button', { name: 'Cancel' }).click({ timeout: 30_000 });
-    await expect.poll(() => alert().textContent(), { timeout: 60_000 }).toContain('cancelled');
-    await shot('cancelled');
-    await screen('Project');
-    expect(await wb.page.getByTestId('project-summary').textContent()).toContain('resources/demo');
-  }, LONG);
+  it(
+    'cancelling a running job says so and leaves the app usable',
+    async () => {
+      await screen('Layers');
+      await wb.page.locator('input[name=unitmem-views]').fill('32');
+      await wb.page.getByRole('button', { name: 'Compute UnitMem' }).click();
+      await wb.page.getByRole('status').getByRole('button', { name: 'Cancel' }).click({ timeout: 30_000 });
+      await expect.poll(() => alert().textContent(), { timeout: 60_000 }).toContain('cancelled');
+      await shot('cancelled');
+      await screen('Project');
+      expect(await wb.page.getByTestId('project-summary').textContent()).toContain('resources/demo');
+    },
+    LONG,
+  );
 });

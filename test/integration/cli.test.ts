@@ -5,7 +5,19 @@ describe('memlens CLI contract', () => {
   it('--help lists every verb of the contract', () => {
     const r = memlens(['--help']);
     expect(r.code).toBe(0);
-    for (const v of ['inspect', 'convert', 'unitmem', 'classmem', 'layermem', 'prune', 'evaluate', 'compare', 'finetune', 'demo', 'serve']) {
+    for (const v of [
+      'inspect',
+      'convert',
+      'unitmem',
+      'classmem',
+      'layermem',
+      'prune',
+      'evaluate',
+      'compare',
+      'finetune',
+      'demo',
+      'serve',
+    ]) {
       expect(r.stdout).toMatch(new RegExp(`^  ${v} `, 'm'));
     }
   });
@@ -15,5 +27,4 @@ describe('memlens CLI contract', () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toContain("unknown verb 'frobnicate'");
   });
-
 });

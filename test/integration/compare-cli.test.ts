@@ -15,14 +15,32 @@ let dir: string;
 beforeAll(async () => {
   // Copies, so caches land in the temp folder; the demo's normalization is passed explicitly.
   dir = await mkdtemp(join(tmpdir(), 'memlens-compare-cli-'));
-  for (const m of ['ssl-cnn-f', 'ssl-cnn-g', 'ssl-vit-g']) await copyFile(join(DEMO, `${m}.onnx`), join(dir, `${m}.onnx`));
+  for (const m of ['ssl-cnn-f', 'ssl-cnn-g', 'ssl-vit-g'])
+    await copyFile(join(DEMO, `${m}.onnx`), join(dir, `${m}.onnx`));
 });
 afterAll(() => rm(dir, { recursive: true, force: true }));
 
 const args = (reference: string, out: string, control = ['--control', data('control')]) => [
-  'compare', join(dir, 'ssl-cnn-f.onnx'), '--reference', join(dir, reference), ...control,
-  '--data', data('candidates'), '--train', data('train'), '--test', data('test'),
-  '--strategies', 'high,random', '--ratios', '0.2', '--seeds', '0,1', ...SETTINGS, '--out', join(dir, out),
+  'compare',
+  join(dir, 'ssl-cnn-f.onnx'),
+  '--reference',
+  join(dir, reference),
+  ...control,
+  '--data',
+  data('candidates'),
+  '--train',
+  data('train'),
+  '--test',
+  data('test'),
+  '--strategies',
+  'high,random',
+  '--ratios',
+  '0.2',
+  '--seeds',
+  '0,1',
+  ...SETTINGS,
+  '--out',
+  join(dir, out),
 ];
 
 describe('memlens compare --reference --control', () => {
@@ -34,23 +52,42 @@ describe('memlens compare --reference --control', () => {
     expect(r.code).toBe(0);
     doc = JSON.parse(await readFile(join(dir, 'ok', 'compare.json'), 'utf8'));
     expect(doc.schema).toBe('memlens.compare/2');
-    const printed = [...r.stdout.matchAll(/^\s+(none|high|random)\b.* acc (\d+\.\d\d) \[(\d+\.\d\d), (\d+\.\d\d)\].*SSLMem gap ([-+]\d\.\d{4})/gm)];
+    const printed = [
+      ...r.stdout.matchAll(
+        /^\s+(none|high|random)\b.* acc (\d+\.\d\d) \[(\d+\.\d\d), (\d+\.\d\d)\].*SSLMem gap ([-+]\d\.\d{4})/gm,
+      ),
+    ];
     expect(printed.map((m) => m[1])).toEqual(['none', 'high', 'random']);
     // The printed figures are the document's, rounded.
     printed.forEach((m, i) => {
       const p = doc.points[i];
-      expect([Number(m[2]), Number(m[3]), Number(m[4])]).toEqual([p.accuracy.mean, ...p.accuracy.ci95!].map((v) => Number((100 * v).toFixed(2))));
+      expect([Number(m[2]), Number(m[3]), Number(m[4])]).toEqual(
+        [p.accuracy.mean, ...p.accuracy.ci95!].map((v) => Number((100 * v).toFixed(2))),
+      );
       expect(Number(m[5])).toBeCloseTo(p.memorization.sslmem!.gap, 4);
     });
-    expect(r.stdout).toMatch(/^ {2}high vs random, layer 20%, accuracy: .* points, p .*, (higher|lower|not significant)$/m);
+    expect(r.stdout).toMatch(
+      /^ {2}high vs random, layer 20%, accuracy: .* points, p .*, (higher|lower|not significant)$/m,
+    );
     expect(r.stdout).toMatch(/^ {2}high vs random, layer 20%, SSLMem gap: .*, p .*, (higher|lower|not significant)$/m);
     expect(r.stdout).toMatch(/^probe: linear, /m);
-    expect(r.stdout).toMatch(/2 views per point; SSLMem against .*ssl-cnn-g\.onnx, control .*control-images-idx3-ubyte\.gz$/m);
+    expect(r.stdout).toMatch(
+      /2 views per point; SSLMem against .*ssl-cnn-g\.onnx, control .*control-images-idx3-ubyte\.gz$/m,
+    );
   });
 
   it('re-measured UnitMem of a pruned point is `memlens unitmem` of its exported model', async () => {
     const pruned = join(dir, 'ok', 'models', 'high-layer-0.2-seed0.onnx');
-    const r = memlens(['unitmem', pruned, '--data', data('candidates'), ...SETTINGS, '--json', '--out', join(dir, 'pruned-unitmem.json')]);
+    const r = memlens([
+      'unitmem',
+      pruned,
+      '--data',
+      data('candidates'),
+      ...SETTINGS,
+      '--json',
+      '--out',
+      join(dir, 'pruned-unitmem.json'),
+    ]);
     expect(r.code).toBe(0);
     const u: UnitMemResult = JSON.parse(await readFile(join(dir, 'pruned-unitmem.json'), 'utf8'));
     const live = u.layers.map((l) => l.unitmem.filter((_, k) => l.muMax[k] !== 0));
@@ -61,10 +98,13 @@ describe('memlens compare --reference --control', () => {
     expect(high.layers!.map((l) => [l.name, l.units])).toEqual(u.layers.map((l, i) => [l.name, live[i].length]));
   });
 
-  it('the folder it wrote opens as a saved sweep (the Compare screen), with the CSV\'s figures', async () => {
+  it("the folder it wrote opens as a saved sweep (the Compare screen), with the CSV's figures", async () => {
     const saved = await openSavedSweep(join(dir, 'ok'));
     expect(saved).toEqual(doc);
-    const csv = (await readFile(join(dir, 'ok', 'compare.csv'), 'utf8')).trim().split('\n').map((l) => l.split(','));
+    const csv = (await readFile(join(dir, 'ok', 'compare.csv'), 'utf8'))
+      .trim()
+      .split('\n')
+      .map((l) => l.split(','));
     const [acc, gap] = ['accuracy', 'sslmemGap'].map((c) => csv[0].indexOf(c));
     saved.points.forEach((p, i) => {
       expect(p.accuracy.mean).toBe(Number(csv[i + 1][acc]));
@@ -75,7 +115,12 @@ describe('memlens compare --reference --control', () => {
   it('refuses a reference without a control set: exit 1, one line', () => {
     const r = memlens(args('ssl-cnn-g.onnx', 'nocontrol', []));
     expect(r.code).toBe(1);
-    expect(r.stderr.trim().split('\n').filter((l) => l.startsWith('memlens'))).toEqual([
+    expect(
+      r.stderr
+        .trim()
+        .split('\n')
+        .filter((l) => l.startsWith('memlens')),
+    ).toEqual([
       'memlens compare: the SSLMem gap needs a control set, points f and the reference both trained on: give --control D (or data.control in the project)',
     ]);
   });
@@ -83,8 +128,15 @@ describe('memlens compare --reference --control', () => {
   it('refuses a reference with another embedding: exit 1, one line', () => {
     const r = memlens(args('ssl-vit-g.onnx', 'bad'));
     expect(r.code).toBe(1);
-    const lines = r.stderr.trim().split('\n').filter((l) => l.startsWith('memlens'));
-    expect(lines).toEqual([expect.stringMatching(/^memlens compare: LayerMem compares one embedding: .*ssl-cnn-f\.onnx ends in pool .*\(128 units\), reference .*ssl-vit-g\.onnx in .*\(64 units\)$/)]);
+    const lines = r.stderr
+      .trim()
+      .split('\n')
+      .filter((l) => l.startsWith('memlens'));
+    expect(lines).toEqual([
+      expect.stringMatching(
+        /^memlens compare: LayerMem compares one embedding: .*ssl-cnn-f\.onnx ends in pool .*\(128 units\), reference .*ssl-vit-g\.onnx in .*\(64 units\)$/,
+      ),
+    ]);
   });
 });
 
@@ -99,7 +151,11 @@ describe('memlens demo', () => {
       expect(r.stdout).toMatch(new RegExp(`^${row} +${interval} +${interval} +${interval}$`, 'm'));
     }
     expect(r.stdout).toMatch(/^SSLMem gap at the embedding \(candidates minus control\)/m);
-    const claims = [...r.stdout.matchAll(/^ {2}(holds|reversed|not significant) +(highest|lowest) UnitMem pruned: (lower|higher) accuracy than random, (per layer 10%|per layer 20%|global 10%): (high|low) - random -?\d+\.\d\d \[.*\] points, p [<\d. ]+$/gm)];
+    const claims = [
+      ...r.stdout.matchAll(
+        /^ {2}(holds|reversed|not significant) +(highest|lowest) UnitMem pruned: (lower|higher) accuracy than random, (per layer 10%|per layer 20%|global 10%): (high|low) - random -?\d+\.\d\d \[.*\] points, p [<\d. ]+$/gm,
+      ),
+    ];
     // Two claims in each of the three cells.
     expect(claims).toHaveLength(6);
   }, 600_000);

@@ -62,7 +62,11 @@ describe('demo project data', () => {
 
   it('fits the 25 MB budget', () => {
     const files = ['project.memlens.json', 'split.json', 'metrics.json', 'README.md', 'reference-embeddings.json'];
-    const paths = [...files, ...project.models!.map((m) => m.path), ...Object.values(dataFiles).flatMap((f) => [f, labelsPath(f)])];
+    const paths = [
+      ...files,
+      ...project.models!.map((m) => m.path),
+      ...Object.values(dataFiles).flatMap((f) => [f, labelsPath(f)]),
+    ];
     const bytes = paths.reduce((sum, p) => sum + statSync(join(DEMO, p)).size, 0);
     expect(bytes).toBeLessThan(25 * 1024 * 1024);
   });

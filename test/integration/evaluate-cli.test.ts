@@ -24,14 +24,31 @@ afterAll(() => rm(dir, { recursive: true, force: true }));
 function expectBadInput(args: string[], message: RegExp): void {
   const r = memlens(args);
   expect(r.code).toBe(1);
-  const lines = r.stderr.trim().split('\n').filter((l) => l.startsWith('memlens'));
+  const lines = r.stderr
+    .trim()
+    .split('\n')
+    .filter((l) => l.startsWith('memlens'));
   expect(lines).toHaveLength(1);
   expect(lines[0]).toMatch(message);
 }
 
 describe('memlens evaluate', () => {
   it('prints the accuracy, and the memlens.evaluate/1 document with --json', () => {
-    const r = memlens(['evaluate', MODEL, '--train', TRAIN, '--test', TEST, '--limit', '200', '--probe', 'knn', '--k', '10', '--json']);
+    const r = memlens([
+      'evaluate',
+      MODEL,
+      '--train',
+      TRAIN,
+      '--test',
+      TEST,
+      '--limit',
+      '200',
+      '--probe',
+      'knn',
+      '--k',
+      '10',
+      '--json',
+    ]);
     expect(r.code).toBe(0);
     const doc = JSON.parse(r.stdout);
     expect(doc).toMatchObject({ schema: 'memlens.evaluate/1', probe: 'knn', trainCount: 200, testCount: 200 });
@@ -40,7 +57,10 @@ describe('memlens evaluate', () => {
   });
 
   it('refuses a model whose output is not a vector per image', () => {
-    expectBadInput(['evaluate', join(FIXTURES, 'feature-map.onnx'), '--train', TRAIN, '--test', TEST, '--limit', '100'], /needs one vector per image/);
+    expectBadInput(
+      ['evaluate', join(FIXTURES, 'feature-map.onnx'), '--train', TRAIN, '--test', TEST, '--limit', '100'],
+      /needs one vector per image/,
+    );
   });
 
   it('refuses unlabelled training data and test classes absent from training', async () => {
@@ -48,7 +68,10 @@ describe('memlens evaluate', () => {
     const train = await classFolders(join(dir, 'train'), { cat: 2, dog: 2 });
     const test = await classFolders(join(dir, 'test'), { cat: 1, owl: 1 });
     expectBadInput(['evaluate', MODEL, '--train', flat, '--test', test], /training data .* has no labels/);
-    expectBadInput(['evaluate', MODEL, '--train', train, '--test', test], /classes absent from the training data .*: owl$/);
+    expectBadInput(
+      ['evaluate', MODEL, '--train', train, '--test', test],
+      /classes absent from the training data .*: owl$/,
+    );
   });
 
   it('is a usage error (exit 2) without --test', () => {
@@ -61,7 +84,22 @@ describe('memlens evaluate', () => {
 describe('memlens compare', () => {
   it('refuses a ratio outside (0, 1)', () => {
     expectBadInput(
-      ['compare', MODEL, '--data', TEST, '--train', TRAIN, '--test', TEST, '--strategies', 'high', '--ratios', '1.2', '--out', join(dir, 'c')],
+      [
+        'compare',
+        MODEL,
+        '--data',
+        TEST,
+        '--train',
+        TRAIN,
+        '--test',
+        TEST,
+        '--strategies',
+        'high',
+        '--ratios',
+        '1.2',
+        '--out',
+        join(dir, 'c'),
+      ],
       /pruning ratios must be in \(0, 1\), got 1.2/,
     );
   });

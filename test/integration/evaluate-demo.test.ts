@@ -11,14 +11,23 @@ const ref = JSON.parse(readFileSync(join(ROOT, 'test/unit/evaluate/fixtures/demo
 
 describe('demo project', () => {
   it('linear probe on the SSL CNN embeddings is within 1 point of scikit-learn', () => {
-    const sha = createHash('sha256').update(readFileSync(join(ROOT, ref.model))).digest('hex');
+    const sha = createHash('sha256')
+      .update(readFileSync(join(ROOT, ref.model)))
+      .digest('hex');
     // A retrained demo model needs a new reference: rerun the fixture's generator command.
     expect(sha, `${ref.model} changed since demo-reference.json was made`).toBe(ref.sha256);
     const r = memlens([
-      'evaluate', join(ROOT, ref.model),
-      '--train', join(DEMO, 'data/train-images-idx3-ubyte.gz'),
-      '--test', join(DEMO, 'data/test-images-idx3-ubyte.gz'),
-      '--mean', String(ref.mean), '--std', String(ref.std), '--json',
+      'evaluate',
+      join(ROOT, ref.model),
+      '--train',
+      join(DEMO, 'data/train-images-idx3-ubyte.gz'),
+      '--test',
+      join(DEMO, 'data/test-images-idx3-ubyte.gz'),
+      '--mean',
+      String(ref.mean),
+      '--std',
+      String(ref.std),
+      '--json',
     ]);
     expect(r.code, r.stderr).toBe(0);
     const doc = JSON.parse(r.stdout);

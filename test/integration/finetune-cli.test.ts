@@ -14,7 +14,9 @@ const TEST = join(DEMO, 'data', 'test-images-idx3-ubyte.gz');
 const EPOCHS = '2';
 
 function finetune(layers: string[]): FinetuneResult {
-  const r = memlens(['finetune', F, '--train', TRAIN, '--test', TEST, ...layers, '--epochs', EPOCHS, '--json'], { timeout: 600_000 });
+  const r = memlens(['finetune', F, '--train', TRAIN, '--test', TEST, ...layers, '--epochs', EPOCHS, '--json'], {
+    timeout: 600_000,
+  });
   if (r.code !== 0) throw new Error(`memlens finetune failed (${r.code}): ${r.stderr}`);
   return JSON.parse(r.stdout) as FinetuneResult;
 }

@@ -22,10 +22,14 @@ beforeAll(() => {
 
 describe('a fresh clone', () => {
   it('memlens serve builds the app page on first run and answers it with 200', async () => {
-    const server = spawn(process.execPath, [join(clone, 'bin', 'memlens.js'), 'serve', '--state-dir', join(dir, 'state')], {
-      cwd: clone,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const server = spawn(
+      process.execPath,
+      [join(clone, 'bin', 'memlens.js'), 'serve', '--state-dir', join(dir, 'state')],
+      {
+        cwd: clone,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     let stderr = '';
     server.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
     try {

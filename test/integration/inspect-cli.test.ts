@@ -46,7 +46,10 @@ describe.skipIf(missing('onnx'))('inspect on valid models that are not encoders'
   it('onnxruntime runs each model (they are valid, not just well-formed)', async () => {
     const feeds: Record<string, Record<string, ort.Tensor>> = {
       fill: { x: new ort.Tensor('float32', new Float32Array(48).fill(1), [1, 3, 4, 4]) },
-      empty: { x: new ort.Tensor('float32', new Float32Array(2 * 3 * 64), [2, 3, 8, 8]), sizes: new ort.Tensor('int64', BigInt64Array.from([2n, 3n, 4n, 4n]), [4]) },
+      empty: {
+        x: new ort.Tensor('float32', new Float32Array(2 * 3 * 64), [2, 3, 8, 8]),
+        sizes: new ort.Tensor('int64', BigInt64Array.from([2n, 3n, 4n, 4n]), [4]),
+      },
       constants: {},
     };
     const expected = { fill: [48, 1.5], empty: [96, 0], constants: [2, 4] };
@@ -70,7 +73,9 @@ describe.skipIf(missing('onnx'))('inspect on valid models that are not encoders'
     expect(r.code, r.stderr).toBe(0);
     const doc = JSON.parse(r.stdout);
     expect([doc.params, doc.layers, doc.output.shape]).toEqual([0, [], ['N', 3, 'H', 'W']]);
-    expect(memlens(['inspect', model('empty')]).stdout).toContain('\nno encoder layers found (no Conv, Gemm or MatMul with a constant weight)\n');
+    expect(memlens(['inspect', model('empty')]).stdout).toContain(
+      '\nno encoder layers found (no Conv, Gemm or MatMul with a constant weight)\n',
+    );
   });
 
   it('no input: inspect says so in its output, and a verb that runs images says what it needs', () => {
@@ -81,7 +86,10 @@ describe.skipIf(missing('onnx'))('inspect on valid models that are not encoders'
     expect('input' in doc).toBe(false);
     const data = (split: string) => join(DEMO, 'data', `${split}-images-idx3-ubyte.gz`);
     const run = memlens(['evaluate', model('constants'), '--train', data('train'), '--test', data('test')]);
-    expect([run.code, run.stderr]).toEqual([1, `memlens evaluate: ${model('constants')}: the graph has no input; MemLens needs an image input [N, C, H, W]\n`]);
+    expect([run.code, run.stderr]).toEqual([
+      1,
+      `memlens evaluate: ${model('constants')}: the graph has no input; MemLens needs an image input [N, C, H, W]\n`,
+    ]);
   });
 
   it.each(['fill', 'empty', 'constants'])('%s: convert round-trips byte for byte', (name) => {

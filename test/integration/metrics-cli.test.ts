@@ -22,12 +22,31 @@ beforeAll(async () => {
 });
 afterAll(() => rm(dir, { recursive: true, force: true }));
 
-const one = (s: string) => s.trim().split('\n').filter((l) => !l.endsWith('...')).join('\n');
+const one = (s: string) =>
+  s
+    .trim()
+    .split('\n')
+    .filter((l) => !l.endsWith('...'))
+    .join('\n');
 
 describe('memlens unitmem / classmem / layermem', () => {
   it('unitmem --json --csv: the document, undecodable files skipped and listed, a CSV row per unit', () => {
     const csv = join(dir, 'u.csv');
-    const r = memlens(['unitmem', join(dir, 'enc.onnx'), '--data', join(dir, 'imgs'), '--augment', 'none', '--mean', '0', '--std', '1', '--json', '--csv', csv]);
+    const r = memlens([
+      'unitmem',
+      join(dir, 'enc.onnx'),
+      '--data',
+      join(dir, 'imgs'),
+      '--augment',
+      'none',
+      '--mean',
+      '0',
+      '--std',
+      '1',
+      '--json',
+      '--csv',
+      csv,
+    ]);
     expect(r.code).toBe(0);
     const doc = JSON.parse(r.stdout);
     expect(doc.schema).toBe('memlens.unitmem/1');
@@ -44,7 +63,19 @@ describe('memlens unitmem / classmem / layermem', () => {
   });
 
   it('unitmem --top K keeps the K highest-mu samples per unit; a bad K is exit 1', () => {
-    const args = ['unitmem', join(dir, 'enc.onnx'), '--data', join(dir, 'imgs'), '--augment', 'none', '--mean', '0', '--std', '1', '--json'];
+    const args = [
+      'unitmem',
+      join(dir, 'enc.onnx'),
+      '--data',
+      join(dir, 'imgs'),
+      '--augment',
+      'none',
+      '--mean',
+      '0',
+      '--std',
+      '1',
+      '--json',
+    ];
     const r = memlens([...args, '--top', '2']);
     expect(r.code).toBe(0);
     // unit 0 = pixel value: 1 (0.png), .6 (1.png), .2, 0
@@ -70,7 +101,15 @@ describe('memlens unitmem / classmem / layermem', () => {
   });
 
   it('layermem with a reference of another architecture: exit 1, MISMATCH line', () => {
-    const r = memlens(['layermem', '--model', join(dir, 'enc.onnx'), '--reference', join(dir, 'wide.onnx'), '--data', join(dir, 'imgs')]);
+    const r = memlens([
+      'layermem',
+      '--model',
+      join(dir, 'enc.onnx'),
+      '--reference',
+      join(dir, 'wide.onnx'),
+      '--data',
+      join(dir, 'imgs'),
+    ]);
     expect(r.code).toBe(1);
     expect(one(r.stderr)).toMatch(/reference .*wide\.onnx has a different architecture than .*enc\.onnx/);
   });
@@ -94,10 +133,21 @@ describe('memlens unitmem / classmem / layermem', () => {
 
   it('Ctrl-C during a run: stops between batches, exit 1 "cancelled", no output file', async () => {
     const out = join(dir, 'cancelled.json');
-    const child = spawn(process.execPath, [
-      join(ROOT, 'bin', 'memlens.js'),
-      ...['unitmem', join(DEMO, 'ssl-cnn-f.onnx'), '--data', join(DEMO, 'data', 'train-images-idx3-ubyte.gz'), '--out', out],
-    ], { env: { ...process.env, MEMLENS_NO_CACHE: '1' } });
+    const child = spawn(
+      process.execPath,
+      [
+        join(ROOT, 'bin', 'memlens.js'),
+        ...[
+          'unitmem',
+          join(DEMO, 'ssl-cnn-f.onnx'),
+          '--data',
+          join(DEMO, 'data', 'train-images-idx3-ubyte.gz'),
+          '--out',
+          out,
+        ],
+      ],
+      { env: { ...process.env, MEMLENS_NO_CACHE: '1' } },
+    );
     let stderr = '';
     const exited = new Promise<number | null>((ok) => child.on('exit', (code) => ok(code)));
     // A run that dies before its first progress line fails here with its stderr, not at the runner's timeout.
@@ -106,7 +156,9 @@ describe('memlens unitmem / classmem / layermem', () => {
         stderr += d.toString();
         if (stderr.includes('unitmem...')) ok();
       });
-      child.on('exit', (code) => fail(new Error(`memlens unitmem exited with ${code} before its progress line: ${stderr}`)));
+      child.on('exit', (code) =>
+        fail(new Error(`memlens unitmem exited with ${code} before its progress line: ${stderr}`)),
+      );
     });
     await within(started, 60_000, 'progress line from memlens unitmem');
     child.kill('SIGINT');

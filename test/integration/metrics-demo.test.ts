@@ -26,7 +26,7 @@ function spearman(a: number[], b: number[]): number {
   const rank = (v: number[]) => {
     const order = v.map((x, i) => [x, i] as const).sort((p, q) => p[0] - q[0]);
     const r = new Array<number>(v.length);
-    for (let i = 0; i < order.length; ) {
+    for (let i = 0; i < order.length;) {
       let j = i;
       while (j + 1 < order.length && order[j + 1][0] === order[i][0]) j++;
       for (let k = i; k <= j; k++) r[order[k][1]] = (i + j) / 2;
@@ -82,7 +82,10 @@ beforeAll(() => {
   layer = json(['layermem', '--model', F, '--reference', G, '--data', CANDIDATES]);
   // SSLMem at the last row (the embedding, after global average pooling) ranks the candidates.
   const ranking = layer.layers[layer.layers.length - 1].sslmem;
-  const order = ranking.map((v, i) => [v, i] as const).sort((a, b) => b[0] - a[0]).map(([, i]) => i);
+  const order = ranking
+    .map((v, i) => [v, i] as const)
+    .sort((a, b) => b[0] - a[0])
+    .map(([, i]) => i);
   top = order.slice(0, K);
   bottom = order.slice(-K);
   subsets = mkdtempSync(join(tmpdir(), 'memlens-facts-'));

@@ -7,7 +7,8 @@ import { describe, expect, it } from 'vitest';
 import { DEMO, memlens } from '../support/cli.js';
 
 const data = (split: string) => join(DEMO, 'data', `${split}-images-idx3-ubyte.gz`);
-const unitmem = (model: string, ...extra: string[]) => memlens(['unitmem', model, '--data', data('candidates'), '--limit', '20', '--views', '2', ...extra]);
+const unitmem = (model: string, ...extra: string[]) =>
+  memlens(['unitmem', model, '--data', data('candidates'), '--limit', '20', '--views', '2', ...extra]);
 const lastLine = (s: string) => s.trimEnd().split('\n').pop();
 
 describe('normalization in summaries and results', () => {
@@ -38,13 +39,27 @@ describe('normalization in summaries and results', () => {
   });
 
   it('evaluate records where its normalization came from too', () => {
-    const r = memlens(['evaluate', join(DEMO, 'ssl-cnn-f.onnx'), '--train', data('train'), '--test', data('test'), '--limit', '200', '--probe', 'knn']);
+    const r = memlens([
+      'evaluate',
+      join(DEMO, 'ssl-cnn-f.onnx'),
+      '--train',
+      data('train'),
+      '--test',
+      data('test'),
+      '--limit',
+      '200',
+      '--probe',
+      'knn',
+    ]);
     expect(r.code, r.stderr).toBe(0);
     expect(lastLine(r.stdout)).toBe('normalization mean 0.286 std 0.353 (from project.memlens.json beside the model)');
   });
 
   it('--mean without --std is refused: it would mix given values with the fallback', () => {
     const r = unitmem(join(DEMO, 'ssl-cnn-f.onnx'), '--mean', '0.2');
-    expect([r.code, r.stderr.split('\n')[0]]).toEqual([2, 'memlens unitmem: --mean and --std go together (one value per channel, or one for all)']);
+    expect([r.code, r.stderr.split('\n')[0]]).toEqual([
+      2,
+      'memlens unitmem: --mean and --std go together (one value per channel, or one for all)',
+    ]);
   });
 });

@@ -26,7 +26,8 @@ const tmp = () => mkdtempSync(join(tmpdir(), 'memlens-onnx-cli-'));
  * back into the file.
  */
 function checkModel(path: string): string {
-  const code = 'import onnx, sys\ntry:\n onnx.checker.check_model(onnx.load(sys.argv[1]), full_check=True)\nexcept Exception as e:\n print(e)';
+  const code =
+    'import onnx, sys\ntry:\n onnx.checker.check_model(onnx.load(sys.argv[1]), full_check=True)\nexcept Exception as e:\n print(e)';
   const r = spawnSync(PYTHON, ['-c', code, path], { encoding: 'utf8' });
   return (r.stdout + (r.status === 0 ? '' : r.stderr)).trim();
 }
@@ -49,7 +50,8 @@ function images(n: number, [c, h, w]: number[]): Float32Array {
 }
 
 async function outputs(model: string | Uint8Array): Promise<Buffer> {
-  const s = typeof model === 'string' ? await ort.InferenceSession.create(model) : await ort.InferenceSession.create(model);
+  const s =
+    typeof model === 'string' ? await ort.InferenceSession.create(model) : await ort.InferenceSession.create(model);
   const input = s.inputNames[0];
   const meta = s.inputMetadata[0] as { shape?: (number | string)[] };
   const chw = (meta.shape ?? []).slice(1).map(Number);
@@ -115,8 +117,16 @@ describe('inspect --json', () => {
     const rows = inspect(join(FIX, 'vit-opset13.onnx')).layers.filter((l: { block?: number }) => l.block !== undefined);
     const attn = (b: number, n: number) => new Array(n).fill(['attention-proj', b]);
     expect(rows.map((l: { kind: string; block: number }) => [l.kind, l.block])).toEqual([
-      ...attn(0, 2), ['sublayer-output', 0], ['mlp-fc1', 0], ['mlp-fc2', 0], ['sublayer-output', 0],
-      ...attn(1, 4), ['sublayer-output', 1], ['mlp-fc1', 1], ['mlp-fc2', 1], ['sublayer-output', 1],
+      ...attn(0, 2),
+      ['sublayer-output', 0],
+      ['mlp-fc1', 0],
+      ['mlp-fc2', 0],
+      ['sublayer-output', 0],
+      ...attn(1, 4),
+      ['sublayer-output', 1],
+      ['mlp-fc1', 1],
+      ['mlp-fc2', 1],
+      ['sublayer-output', 1],
     ]);
   });
 
@@ -128,7 +138,9 @@ describe('inspect --json', () => {
   });
 
   it('the demo ViT: per block qkv, proj, fc1, fc2 (dim 64, depth 3, mlp ratio 2)', () => {
-    const rows = inspect(demo('ssl-vit-f.onnx')).layers.filter((l: { block?: number; prunable: boolean }) => l.block !== undefined && l.prunable);
+    const rows = inspect(demo('ssl-vit-f.onnx')).layers.filter(
+      (l: { block?: number; prunable: boolean }) => l.block !== undefined && l.prunable,
+    );
     const want = [0, 1, 2].flatMap((b) => [
       ['attention-proj', 192, b],
       ['attention-proj', 64, b],
@@ -149,18 +161,37 @@ describe('bad input: one line naming the file, exit 1, no output left', () => {
   // Each bad input and the exact error the user sees (after "memlens <verb>: ").
   const cases: [string, () => string, RegExp][] = [
     ['empty file', () => write('empty.onnx', ''), /empty\.onnx: file is empty, not an ONNX model$/],
-    ['random bytes', () => write('random.onnx', Buffer.from('ffffffffffffffff0102030405', 'hex')), /random\.onnx: not a valid ONNX model \(corrupt protobuf: .*\)$/],
-    ['truncated model', () => write('truncated.onnx', readFileSync(join(FIX, 'vit-opset13.onnx')).subarray(0, 30000)), /truncated\.onnx: not a valid ONNX model \(truncated or corrupt protobuf: .*\)$/],
+    [
+      'random bytes',
+      () => write('random.onnx', Buffer.from('ffffffffffffffff0102030405', 'hex')),
+      /random\.onnx: not a valid ONNX model \(corrupt protobuf: .*\)$/,
+    ],
+    [
+      'truncated model',
+      () => write('truncated.onnx', readFileSync(join(FIX, 'vit-opset13.onnx')).subarray(0, 30000)),
+      /truncated\.onnx: not a valid ONNX model \(truncated or corrupt protobuf: .*\)$/,
+    ],
     ['directory', () => FIX, /model .*fixtures\/onnx is not a file$/],
-    ['non-ONNX protobuf', () => write('entry.onnx', Buffer.from('0a0161120162', 'hex')), /entry\.onnx: not an ONNX model \(protobuf has no graph\)$/],
-    ['missing external data', () => {
-      mkdirSync(join(dir, 'ext'), { recursive: true });
-      return write('ext/model.onnx', readFileSync(join(FIX, 'cnn-external', 'model.onnx')));
-    }, /model\.onnx: external data file .*ext\/weights\.bin for tensor \S+ is missing$/],
+    [
+      'non-ONNX protobuf',
+      () => write('entry.onnx', Buffer.from('0a0161120162', 'hex')),
+      /entry\.onnx: not an ONNX model \(protobuf has no graph\)$/,
+    ],
+    [
+      'missing external data',
+      () => {
+        mkdirSync(join(dir, 'ext'), { recursive: true });
+        return write('ext/model.onnx', readFileSync(join(FIX, 'cnn-external', 'model.onnx')));
+      },
+      /model\.onnx: external data file .*ext\/weights\.bin for tensor \S+ is missing$/,
+    ],
   ];
   it.each(cases)('%s', (_what, make, message) => {
     const input = make();
-    for (const verb of [['convert', input, join(dir, 'out.onnx')], ['inspect', input]]) {
+    for (const verb of [
+      ['convert', input, join(dir, 'out.onnx')],
+      ['inspect', input],
+    ]) {
       const r = memlens(verb);
       expect(r.code).toBe(1);
       expect(r.stderr.trim().split('\n')).toHaveLength(1);

@@ -47,19 +47,34 @@ const RATIO = 0.3;
 
 describe('pruning the demo encoders with real UnitMem scores', () => {
   const dir = mkdtempSync(join(tmpdir(), 'memlens-prune-demo-'));
-  const runs: { model: string; label: string; structural: PruneResult; mask: PruneResult; files: [string, string] }[] = [];
+  const runs: { model: string; label: string; structural: PruneResult; mask: PruneResult; files: [string, string] }[] =
+    [];
   const images = fashionBatch(16);
 
   beforeAll(async () => {
     for (const model of Object.keys(EXPECTED)) {
       const path = join(DEMO, `${model}.onnx`);
       const scores = join(dir, `${model}.unitmem.json`);
-      const u = memlens(['unitmem', path, '--data', join(DEMO, 'data', 'candidates-images-idx3-ubyte.gz'), '--limit', '32', '--views', '2', '--out', scores]);
+      const u = memlens([
+        'unitmem',
+        path,
+        '--data',
+        join(DEMO, 'data', 'candidates-images-idx3-ubyte.gz'),
+        '--limit',
+        '32',
+        '--views',
+        '2',
+        '--out',
+        scores,
+      ]);
       expect(u.code, u.stderr).toBe(0);
       for (const strategy of STRATEGIES) {
         for (const scope of ['layer', 'global'] as const) {
           const label = `${model} ${strategy} ${scope}`;
-          const files: [string, string] = [join(dir, `${model}-${strategy}-${scope}-s.onnx`), join(dir, `${model}-${strategy}-${scope}-m.onnx`)];
+          const files: [string, string] = [
+            join(dir, `${model}-${strategy}-${scope}-s.onnx`),
+            join(dir, `${model}-${strategy}-${scope}-m.onnx`),
+          ];
           const req = { model: path, scores, strategy, scope, ratio: RATIO, seed: 1 };
           const structural = await pruneModel({ ...req, out: files[0] });
           const mask = await pruneModel({ ...req, mode: 'mask', out: files[1] });
@@ -85,7 +100,8 @@ describe('pruning the demo encoders with real UnitMem scores', () => {
         return sel(layers[0]).length;
       };
       expect(r.structural.params.after, r.label).toBe(EXPECTED[r.model](cut, r.structural.params.before));
-      if (r.label.endsWith('layer')) expect(r.structural.params.after, r.label).toBeLessThan(r.structural.params.before);
+      if (r.label.endsWith('layer'))
+        expect(r.structural.params.after, r.label).toBeLessThan(r.structural.params.before);
     }
   });
 
@@ -93,25 +109,43 @@ describe('pruning the demo encoders with real UnitMem scores', () => {
     for (const r of runs) {
       const [s, m] = [await embed(r.files[0], images), await embed(r.files[1], images)];
       // The structural export lost the embedding dimensions the mask export zeroes.
-      expect(maxAbsDiff(s, withoutColumns(m, 16, r.structural.outputs.flatMap((o) => o.removed))), r.label).toBeLessThan(1e-4);
+      expect(
+        maxAbsDiff(
+          s,
+          withoutColumns(
+            m,
+            16,
+            r.structural.outputs.flatMap((o) => o.removed),
+          ),
+        ),
+        r.label,
+      ).toBeLessThan(1e-4);
     }
   });
 
   it('high/layer removes exactly the top floor(0.3 * units) units by UnitMem in each measured layer (partners: mean; qkv: round(0.3 * 4) heads)', () => {
     for (const r of runs.filter((x) => x.label.endsWith('high layer'))) {
       const doc = JSON.parse(readFileSync(join(dir, `${r.model}.unitmem.json`), 'utf8')) as UnitMemResult;
-      const measured = doc.layers.filter((l) => l.unitmem.length > 0 && !['residual-add', 'sublayer-output', 'pool'].includes(l.kind));
+      const measured = doc.layers.filter(
+        (l) => l.unitmem.length > 0 && !['residual-add', 'sublayer-output', 'pool'].includes(l.kind),
+      );
       expect(measured.length).toBeGreaterThan(0);
       const byName = new Map(doc.layers.map((l) => [l.name, l.unitmem]));
       for (const l of measured) {
         // Partners rank on their mean UnitMem per channel.
         const partners = PARTNERS[r.model].find((ls) => ls.includes(l.name)) ?? [l.name];
         const score = l.unitmem.map((_, u) => partners.reduce((n, p) => n + byName.get(p)![u], 0) / partners.length);
-        const top = (v: number[], n: number) => v.map((x, u) => [x, u]).sort((a, b) => b[0] - a[0] || a[1] - b[1]).slice(0, n).map((p) => p[1]);
+        const top = (v: number[], n: number) =>
+          v
+            .map((x, u) => [x, u])
+            .sort((a, b) => b[0] - a[0] || a[1] - b[1])
+            .slice(0, n)
+            .map((p) => p[1]);
         let expected = top(score, Math.floor(RATIO * l.units));
         if (l.name.includes('/attn/qkv/')) {
           // 4 heads of 16: head h is units s*64 + 16h + j (s = q, k, v), ranked on their mean
-          const units = (h: number) => [0, 64, 128].flatMap((o) => Array.from({ length: 16 }, (_, j) => o + 16 * h + j));
+          const units = (h: number) =>
+            [0, 64, 128].flatMap((o) => Array.from({ length: 16 }, (_, j) => o + 16 * h + j));
           const heads = [0, 1, 2, 3].map((h) => units(h).reduce((n, u) => n + score[u], 0) / 48);
           expected = top(heads, Math.round(RATIO * 4)).flatMap(units);
         }
@@ -133,7 +167,9 @@ describe('the demo CNN at 10% per layer with the default options', () => {
   it('exports a measurably smaller model: fewer parameters and fewer bytes, every selected unit cut', () => {
     expect(r.settings).toMatchObject({ mode: 'structural', coupling: 'group', align: 1 });
     // 16/32/32/32/64/128/128/128 channels: floor(0.1 * units) each, all cut, none masked
-    expect(r.layers.map((l) => [l.selected, l.cut, l.masked])).toEqual([1, 3, 3, 3, 6, 12, 12, 12].map((n) => [n, n, 0]));
+    expect(r.layers.map((l) => [l.selected, l.cut, l.masked])).toEqual(
+      [1, 3, 3, 3, 6, 12, 12, 12].map((n) => [n, n, 0]),
+    );
     expect(r.params.after).toBeLessThan(0.92 * r.params.before);
     expect(r.bytes).toEqual({ before: statSync(model).size, after: statSync(out).size });
     expect(r.bytes.after).toBeLessThan(0.92 * r.bytes.before);

@@ -31,19 +31,43 @@ print(json.dumps(out))
 }
 
 describe('magnitude-l2', () => {
-  test.skipIf(missing('onnx', 'numpy'))('selects the smallest-L2-norm channels of every layer, as numpy ranks them', async () => {
-    // Each layer ranked on its own (coupling intersection): numpy ranks each Conv alone.
-    const result = await pruneModel({ model: MODEL, strategy: 'magnitude-l2', ratio: RATIO, scope: 'layer', mode: 'mask', coupling: 'intersection' });
-    const l2 = numpySmallest(2);
-    expect(Object.keys(l2)).toHaveLength(8);
-    expect(result.removed).toEqual(l2);
-    // A ranking of its own: somewhere it picks other channels than the L1 norm does.
-    expect(numpySmallest(1)).not.toEqual(l2);
-    expect(result.settings.strategy).toBe('magnitude-l2');
-  });
+  test.skipIf(missing('onnx', 'numpy'))(
+    'selects the smallest-L2-norm channels of every layer, as numpy ranks them',
+    async () => {
+      // Each layer ranked on its own (coupling intersection): numpy ranks each Conv alone.
+      const result = await pruneModel({
+        model: MODEL,
+        strategy: 'magnitude-l2',
+        ratio: RATIO,
+        scope: 'layer',
+        mode: 'mask',
+        coupling: 'intersection',
+      });
+      const l2 = numpySmallest(2);
+      expect(Object.keys(l2)).toHaveLength(8);
+      expect(result.removed).toEqual(l2);
+      // A ranking of its own: somewhere it picks other channels than the L1 norm does.
+      expect(numpySmallest(1)).not.toEqual(l2);
+      expect(result.settings.strategy).toBe('magnitude-l2');
+    },
+  );
 
   test('the CLI offers it and runs it without UnitMem scores, globally too', () => {
-    const r = memlens(['prune', MODEL, '--strategy', 'magnitude-l2', '--ratio', String(RATIO), '--scope', 'global', '--mode', 'mask', '--coupling', 'intersection', '--json']);
+    const r = memlens([
+      'prune',
+      MODEL,
+      '--strategy',
+      'magnitude-l2',
+      '--ratio',
+      String(RATIO),
+      '--scope',
+      'global',
+      '--mode',
+      'mask',
+      '--coupling',
+      'intersection',
+      '--json',
+    ]);
     expect(r.stderr).toBe('');
     const doc = JSON.parse(r.stdout) as PruneResult;
     // The demo CNN's 8 Convs have 560 output channels in all: floor(0.25 * 560) go.

@@ -43,7 +43,9 @@ async function candidates(dir: string): Promise<string> {
   for (let i = 0; i < 16; i++) {
     const px = Buffer.alloc(64 * 64 * 3);
     for (let k = 0; k < px.length; k++) px[k] = (s = (s * 1103515245 + 12345) % 2 ** 31) >> 16;
-    await sharp(px, { raw: { width: 64, height: 64, channels: 3 } }).png().toFile(join(dir, `${i}.png`));
+    await sharp(px, { raw: { width: 64, height: 64, channels: 3 } })
+      .png()
+      .toFile(join(dir, `${i}.png`));
   }
   return dir;
 }
@@ -54,82 +56,97 @@ function images(): ort.Tensor {
   return new ort.Tensor('float32', x, [BATCH, 3, 64, 64]);
 }
 
-describe.skipIf(missing('torch', 'torchvision', 'onnx'))('the torchvision zoo pruned 20% per layer by high, default options', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'memlens-prune-zoo-'));
-  const runs = new Map<ZooName, { structural: PruneResult; files: [string, string] }>();
-  let checked: Record<string, number | string> = {};
+describe.skipIf(missing('torch', 'torchvision', 'onnx'))(
+  'the torchvision zoo pruned 20% per layer by high, default options',
+  () => {
+    const dir = mkdtempSync(join(tmpdir(), 'memlens-prune-zoo-'));
+    const runs = new Map<ZooName, { structural: PruneResult; files: [string, string] }>();
+    let checked: Record<string, number | string> = {};
 
-  beforeAll(async () => {
-    const data = await candidates(join(dir, 'candidates'));
-    for (const { model, strategy } of KEPT) {
-      const path = zooModel(model);
-      const scores = join(dir, `${model}.unitmem.json`);
-      if (!strategy) {
-        const u = memlens(['unitmem', path, '--data', data, '--views', '2', '--out', scores]);
-        expect(u.code, u.stderr).toBe(0);
+    beforeAll(async () => {
+      const data = await candidates(join(dir, 'candidates'));
+      for (const { model, strategy } of KEPT) {
+        const path = zooModel(model);
+        const scores = join(dir, `${model}.unitmem.json`);
+        if (!strategy) {
+          const u = memlens(['unitmem', path, '--data', data, '--views', '2', '--out', scores]);
+          expect(u.code, u.stderr).toBe(0);
+        }
+        const files: [string, string] = [join(dir, `${model}-s.onnx`), join(dir, `${model}-m.onnx`)];
+        const req = strategy
+          ? { model: path, strategy, ratio: 0.2, scope: 'layer' as const }
+          : { model: path, scores, strategy: 'high' as const, ratio: 0.2, scope: 'layer' as const };
+        const structural = await pruneModel({ ...req, out: files[0] });
+        await pruneModel({ ...req, mode: 'mask', out: files[1] });
+        runs.set(model, { structural, files });
       }
-      const files: [string, string] = [join(dir, `${model}-s.onnx`), join(dir, `${model}-m.onnx`)];
-      const req = strategy
-        ? { model: path, strategy, ratio: 0.2, scope: 'layer' as const }
-        : { model: path, scores, strategy: 'high' as const, ratio: 0.2, scope: 'layer' as const };
-      const structural = await pruneModel({ ...req, out: files[0] });
-      await pruneModel({ ...req, mode: 'mask', out: files[1] });
-      runs.set(model, { structural, files });
-    }
-    checked = checkWithOnnx([...runs.values()].flatMap((r) => r.files));
-  }, 900_000);
+      checked = checkWithOnnx([...runs.values()].flatMap((r) => r.files));
+    }, 900_000);
 
-  test('every export passes onnx.checker full_check, with the parameter count we report', () => {
-    for (const [model, r] of runs) {
-      expect(checked[r.files[0]], model).toBe(r.structural.params.after);
-      expect(typeof checked[r.files[1]], `${model}: ${checked[r.files[1]]}`).toBe('number');
-    }
-  });
+    test('every export passes onnx.checker full_check, with the parameter count we report', () => {
+      for (const [model, r] of runs) {
+        expect(checked[r.files[0]], model).toBe(r.structural.params.after);
+        expect(typeof checked[r.files[1]], `${model}: ${checked[r.files[1]]}`).toBe('number');
+      }
+    });
 
-  test('every selected unit is cut (the ViT: but its blocked groups), and the export embeds like the mask export (1e-3) on the dimensions it keeps', async () => {
-    const x = images();
-    for (const { model, layerNorm } of KEPT) {
-      const r = runs.get(model)!;
-      // The ViT's stream and attention are masked (blocked groups), with their reason.
-      if (model !== 'vit_small') expect(r.structural.groups.filter((g) => g.mode === 'mask'), model).toEqual([]);
-      else expect(r.structural.groups.filter((g) => g.mode === 'mask').every((g) => g.reason), model).toBe(true);
-      const [s, m] = [await embed(r.files[0], x), await embed(r.files[1], x)];
-      const removed = r.structural.outputs.flatMap((o) => o.removed);
-      expect(s.length, model).toBe(m.length - BATCH * removed.length);
-      expect(s.every(Number.isFinite), model).toBe(true);
-      if (!layerNorm) expect(maxAbsDiff(s, withoutColumns(m, BATCH, removed)), model).toBeLessThan(1e-3);
-    }
-  });
+    test('every selected unit is cut (the ViT: but its blocked groups), and the export embeds like the mask export (1e-3) on the dimensions it keeps', async () => {
+      const x = images();
+      for (const { model, layerNorm } of KEPT) {
+        const r = runs.get(model)!;
+        // The ViT's stream and attention are masked (blocked groups), with their reason.
+        if (model !== 'vit_small')
+          expect(
+            r.structural.groups.filter((g) => g.mode === 'mask'),
+            model,
+          ).toEqual([]);
+        else
+          expect(
+            r.structural.groups.filter((g) => g.mode === 'mask').every((g) => g.reason),
+            model,
+          ).toBe(true);
+        const [s, m] = [await embed(r.files[0], x), await embed(r.files[1], x)];
+        const removed = r.structural.outputs.flatMap((o) => o.removed);
+        expect(s.length, model).toBe(m.length - BATCH * removed.length);
+        expect(s.every(Number.isFinite), model).toBe(true);
+        if (!layerNorm) expect(maxAbsDiff(s, withoutColumns(m, BATCH, removed)), model).toBeLessThan(1e-3);
+      }
+    });
 
-  test('a LayerNorm-coupled stream (ConvNeXt) is cut with the LayerNorms, which the notes say normalize over fewer channels', () => {
-    const r = runs.get('convnext_tiny')!.structural;
-    // The stem's LayerNorm2d spans stage 1's stream of 96 channels; 20% of them go: 77 remain.
-    expect(r.notes).toContain('/features/features.0/features.0.1/LayerNormalization now normalizes over 77 of its 96 channels');
-    const stem = r.layers.find((l) => l.name === '/features/features.0/features.0.0/Conv')!;
-    expect(stem).toMatchObject({ units: 96, selected: 19, cut: 19, masked: 0 });
-  });
+    test('a LayerNorm-coupled stream (ConvNeXt) is cut with the LayerNorms, which the notes say normalize over fewer channels', () => {
+      const r = runs.get('convnext_tiny')!.structural;
+      // The stem's LayerNorm2d spans stage 1's stream of 96 channels; 20% of them go: 77 remain.
+      expect(r.notes).toContain(
+        '/features/features.0/features.0.1/LayerNormalization now normalizes over 77 of its 96 channels',
+      );
+      const stem = r.layers.find((l) => l.name === '/features/features.0/features.0.0/Conv')!;
+      expect(stem).toMatchObject({ units: 96, selected: 19, cut: 19, masked: 0 });
+    });
 
-  test('the ViT loses one whole head per layer (the rounding said in the notes): its q, k and v units', () => {
-    const r = runs.get('vit_small')!.structural;
-    for (let b = 0; b < 4; b++) {
-      const qkv = `/encoder/layers/encoder_layer_${b}/self_attention/MatMul`;
-      expect(r.notes).toContain(`${qkv}: 0.2 of 6 attention heads is 1.2, rounded to 1 (whole attention heads only)`);
-      expect(r.notes).toContain(`${qkv} loses 1 of its 6 attention heads`);
-      // q, k and v of one head: 3 x 64 of the 1152 units, 64 apart from each other's by 384.
-      const units = r.removed[qkv];
-      expect(r.layers.find((l) => l.name === qkv)).toMatchObject({ units: 1152, selected: 192, cut: 192, masked: 0 });
-      expect(units.slice(64).map((u, i) => u - units[i % 64] - 384 * (1 + Math.floor(i / 64)))).toEqual(new Array(128).fill(0));
-      expect(units[0] % 64).toBe(0);
-    }
-  });
+    test('the ViT loses one whole head per layer (the rounding said in the notes): its q, k and v units', () => {
+      const r = runs.get('vit_small')!.structural;
+      for (let b = 0; b < 4; b++) {
+        const qkv = `/encoder/layers/encoder_layer_${b}/self_attention/MatMul`;
+        expect(r.notes).toContain(`${qkv}: 0.2 of 6 attention heads is 1.2, rounded to 1 (whole attention heads only)`);
+        expect(r.notes).toContain(`${qkv} loses 1 of its 6 attention heads`);
+        // q, k and v of one head: 3 x 64 of the 1152 units, 64 apart from each other's by 384.
+        const units = r.removed[qkv];
+        expect(r.layers.find((l) => l.name === qkv)).toMatchObject({ units: 1152, selected: 192, cut: 192, masked: 0 });
+        expect(units.slice(64).map((u, i) => u - units[i % 64] - 384 * (1 + Math.floor(i / 64)))).toEqual(
+          new Array(128).fill(0),
+        );
+        expect(units[0] % 64).toBe(0);
+      }
+    });
 
-  test('parameters kept match Torch-Pruning at the same ratio', () => {
-    for (const { model, max, torchPruning } of KEPT) {
-      const { params } = runs.get(model)!.structural;
-      const kept = params.after / params.before;
-      expect(kept, model).toBeLessThan(1);
-      if (max !== undefined) expect(kept, model).toBeLessThanOrEqual(max);
-      if (torchPruning !== undefined) expect(Math.abs(kept - torchPruning), model).toBeLessThanOrEqual(0.03);
-    }
-  });
-});
+    test('parameters kept match Torch-Pruning at the same ratio', () => {
+      for (const { model, max, torchPruning } of KEPT) {
+        const { params } = runs.get(model)!.structural;
+        const kept = params.after / params.before;
+        expect(kept, model).toBeLessThan(1);
+        if (max !== undefined) expect(kept, model).toBeLessThanOrEqual(max);
+        if (torchPruning !== undefined) expect(Math.abs(kept - torchPruning), model).toBeLessThanOrEqual(0.03);
+      }
+    });
+  },
+);

@@ -21,10 +21,18 @@ beforeAll(async () => {
 afterAll(() => rm(dir, { recursive: true, force: true }));
 
 const read = <T>(path: string) => JSON.parse(readFileSync(path, 'utf8')) as T;
-const one = (s: string) => s.trim().split('\n').filter((l) => !l.endsWith('...')).join('\n');
+const one = (s: string) =>
+  s
+    .trim()
+    .split('\n')
+    .filter((l) => !l.endsWith('...'))
+    .join('\n');
 
 /** Runs `args` as 3 shards and as one run; returns the merged and the single document. */
-function shardedAndSingle<T>(name: string, args: string[]): { merged: T; single: T; parts: { range: [number, number] }[] } {
+function shardedAndSingle<T>(
+  name: string,
+  args: string[],
+): { merged: T; single: T; parts: { range: [number, number] }[] } {
   const parts = [0, 1, 2].map((i) => {
     const out = join(dir, `${name}.${i}.part.json`);
     const r = memlens([...args, '--shard', `${i}/3`, '--out', out]);
@@ -61,7 +69,16 @@ function expectSameUnitMem(merged: UnitMemResult, single: UnitMemResult): void {
 describe('memlens unitmem|classmem|layermem --shard I/N and memlens merge', () => {
   for (const rest of ['mean', 'median']) {
     it(`unitmem rest ${rest}: 3 shards of unequal size (83, 83, 84) merge into the single run's document`, () => {
-      const { merged, single, parts } = shardedAndSingle<UnitMemResult>(`unitmem-${rest}`, ['unitmem', CNN, '--data', CANDIDATES, '--views', '3', '--rest', rest]);
+      const { merged, single, parts } = shardedAndSingle<UnitMemResult>(`unitmem-${rest}`, [
+        'unitmem',
+        CNN,
+        '--data',
+        CANDIDATES,
+        '--views',
+        '3',
+        '--rest',
+        rest,
+      ]);
       expect(parts.map((p) => p.range)).toEqual([
         [0, 83],
         [83, 166],
@@ -73,22 +90,49 @@ describe('memlens unitmem|classmem|layermem --shard I/N and memlens merge', () =
   }
 
   it('unitmem median with a one-sample shard (4 samples: shards of 1, 1 and 2)', () => {
-    const { merged, single, parts } = shardedAndSingle<UnitMemResult>('unitmem-one', ['unitmem', CNN, '--data', CANDIDATES, '--limit', '4', '--views', '2', '--rest', 'median']);
+    const { merged, single, parts } = shardedAndSingle<UnitMemResult>('unitmem-one', [
+      'unitmem',
+      CNN,
+      '--data',
+      CANDIDATES,
+      '--limit',
+      '4',
+      '--views',
+      '2',
+      '--rest',
+      'median',
+    ]);
     expect(parts.map((p) => p.range[1] - p.range[0])).toEqual([1, 1, 2]);
     expectSameUnitMem(merged, single);
   });
 
-  it('classmem: merged class sums give the single run\'s ClassMem', () => {
+  it("classmem: merged class sums give the single run's ClassMem", () => {
     const { merged, single } = shardedAndSingle<ClassMemResult>('classmem', ['classmem', CNN, '--data', CANDIDATES]);
     expect(merged.classes).toEqual(single.classes);
     merged.layers.forEach((m, i) => {
       expect(m.argmaxClass).toEqual(single.layers[i].argmaxClass);
-      expect(Math.max(...m.classmem.map((v, k) => Math.abs(v - single.layers[i].classmem[k])))).toBeLessThanOrEqual(1e-6);
+      expect(Math.max(...m.classmem.map((v, k) => Math.abs(v - single.layers[i].classmem[k])))).toBeLessThanOrEqual(
+        1e-6,
+      );
     });
   });
 
   it('layermem norm range: per-point SSLMem joined, then normalized over every candidate as one run does', () => {
-    const { merged, single } = shardedAndSingle<LayerMemResult>('layermem', ['layermem', '--model', CNN, '--reference', CNN_G, '--data', CANDIDATES, '--limit', '40', '--views', '2', '--norm', 'range']);
+    const { merged, single } = shardedAndSingle<LayerMemResult>('layermem', [
+      'layermem',
+      '--model',
+      CNN,
+      '--reference',
+      CNN_G,
+      '--data',
+      CANDIDATES,
+      '--limit',
+      '40',
+      '--views',
+      '2',
+      '--norm',
+      'range',
+    ]);
     merged.layers.forEach((m, i) => {
       expect(m.sslmem).toHaveLength(40);
       expect(Math.max(...m.sslmem.map((v, k) => Math.abs(v - single.layers[i].sslmem[k])))).toBeLessThanOrEqual(1e-6);
@@ -101,7 +145,14 @@ describe('memlens unitmem|classmem|layermem --shard I/N and memlens merge', () =
     const missing = memlens(['merge', p('unitmem-mean', 0), p('unitmem-mean', 2), '--out', join(dir, 'never.json')]);
     expect(missing.code).toBe(1);
     expect(one(missing.stderr)).toBe('memlens merge: shards 1/3 are missing');
-    const mixed = memlens(['merge', p('unitmem-mean', 0), p('unitmem-median', 1), p('unitmem-mean', 2), '--out', join(dir, 'never.json')]);
+    const mixed = memlens([
+      'merge',
+      p('unitmem-mean', 0),
+      p('unitmem-median', 1),
+      p('unitmem-mean', 2),
+      '--out',
+      join(dir, 'never.json'),
+    ]);
     expect(mixed.code).toBe(1);
     expect(one(mixed.stderr)).toBe(
       `memlens merge: ${p('unitmem-median', 1)} is not a shard of the same run as ${p('unitmem-mean', 0)} (metric, model, settings, data or shard count differ)`,
@@ -111,17 +162,34 @@ describe('memlens unitmem|classmem|layermem --shard I/N and memlens merge', () =
     const absent = memlens(['merge', join(dir, 'nothing.json'), '--out', join(dir, 'never.json')]);
     expect(one(absent.stderr)).toBe(`memlens merge: part ${join(dir, 'nothing.json')} does not exist`);
     const notPart = memlens(['merge', join(dir, 'unitmem-mean.single.json'), '--out', join(dir, 'never.json')]);
-    expect(one(notPart.stderr)).toBe(`memlens merge: part ${join(dir, 'unitmem-mean.single.json')} is not a memlens part (from --shard or a checkpoint)`);
+    expect(one(notPart.stderr)).toBe(
+      `memlens merge: part ${join(dir, 'unitmem-mean.single.json')} is not a memlens part (from --shard or a checkpoint)`,
+    );
     expect(existsSync(join(dir, 'never.json'))).toBe(false);
 
-    const empty = memlens(['unitmem', CNN, '--data', CANDIDATES, '--limit', '2', '--shard', '0/3', '--out', join(dir, 'never.json')]);
+    const empty = memlens([
+      'unitmem',
+      CNN,
+      '--data',
+      CANDIDATES,
+      '--limit',
+      '2',
+      '--shard',
+      '0/3',
+      '--out',
+      join(dir, 'never.json'),
+    ]);
     expect(empty.code).toBe(1);
     expect(one(empty.stderr)).toBe('memlens unitmem: shard 0/3 has no samples: there are only 2');
     const bad = memlens(['unitmem', CNN, '--data', CANDIDATES, '--shard', '3/3', '--out', join(dir, 'never.json')]);
-    expect(one(bad.stderr)).toBe("memlens unitmem: shard must be I/N with 0 <= I < N (I as Slurm's array task id), got '3/3'");
+    expect(one(bad.stderr)).toBe(
+      "memlens unitmem: shard must be I/N with 0 <= I < N (I as Slurm's array task id), got '3/3'",
+    );
     const noOut = memlens(['unitmem', CNN, '--data', CANDIDATES, '--shard', '0/3']);
     expect(noOut.code).toBe(2);
-    expect(noOut.stderr.split('\n')[0]).toBe('memlens unitmem: --shard needs --out PART (the part file memlens merge reads)');
+    expect(noOut.stderr.split('\n')[0]).toBe(
+      'memlens unitmem: --shard needs --out PART (the part file memlens merge reads)',
+    );
   });
 });
 
@@ -130,7 +198,9 @@ describe('memlens unitmem --resume', () => {
     const args = ['unitmem', CNN, '--data', CANDIDATES, '--views', '4', '--batch', '8', '--rest', 'median'];
     const out = join(dir, 'resumed.json');
     const checkpoint = `${out}.partial`;
-    const child = spawn(process.execPath, [join(ROOT, 'bin', 'memlens.js'), ...args, '--out', out], { stdio: 'ignore' });
+    const child = spawn(process.execPath, [join(ROOT, 'bin', 'memlens.js'), ...args, '--out', out], {
+      stdio: 'ignore',
+    });
     const exited = new Promise<void>((ok) => child.on('exit', () => ok()));
     // the checkpoint is written about once a second; kill the run as soon as there is one
     const deadline = Date.now() + 60_000;
@@ -148,7 +218,9 @@ describe('memlens unitmem --resume', () => {
 
     const again = memlens([...args, '--out', out]);
     expect(again.code).toBe(1);
-    expect(one(again.stderr)).toBe(`memlens unitmem: checkpoint ${checkpoint} is left from an unfinished run: pass --resume to continue it, or remove it`);
+    expect(one(again.stderr)).toBe(
+      `memlens unitmem: checkpoint ${checkpoint} is left from an unfinished run: pass --resume to continue it, or remove it`,
+    );
     const resumed = memlens([...args, '--out', out, '--resume']);
     expect(resumed.code, resumed.stderr).toBe(0);
     expect(existsSync(checkpoint)).toBe(false);
@@ -160,6 +232,8 @@ describe('memlens unitmem --resume', () => {
     writeFileSync(checkpoint, text);
     const other = memlens([...args.slice(0, -2), '--rest', 'mean', '--out', out, '--resume']);
     expect(other.code).toBe(1);
-    expect(one(other.stderr)).toBe(`memlens unitmem: checkpoint ${checkpoint} is of another run (metric, model, settings, data or shard differ); remove it to start over`);
+    expect(one(other.stderr)).toBe(
+      `memlens unitmem: checkpoint ${checkpoint} is of another run (metric, model, settings, data or shard differ); remove it to start over`,
+    );
   });
 });

@@ -22,28 +22,42 @@ afterAll(async () => {
 });
 
 describe.skipIf(missingSlurm())('deploy/slurm/submit.sh on a one-node Slurm', () => {
-  it('3 array tasks and a dependent merge give the single run\'s UnitMem', async () => {
+  it("3 array tasks and a dependent merge give the single run's UnitMem", async () => {
     dir = await mkdtemp(join(tmpdir(), 'memlens-slurm-'));
     slurm = await startSlurm(dir);
     const out = join(dir, 'unitmem.json');
     const args = ['unitmem', CNN, '--data', CANDIDATES, '--views', '3', '--rest', 'median'];
-    const env = { ...slurm.env, MEMLENS: `${process.execPath} ${join(ROOT, 'bin', 'memlens.js')}`, MEMLENS_NO_CACHE: '1' };
-    const submit = spawnSync(join(ROOT, 'deploy', 'slurm', 'submit.sh'), ['3', out, '--', ...args], { encoding: 'utf8', env, timeout: 60_000 });
+    const env = {
+      ...slurm.env,
+      MEMLENS: `${process.execPath} ${join(ROOT, 'bin', 'memlens.js')}`,
+      MEMLENS_NO_CACHE: '1',
+    };
+    const submit = spawnSync(join(ROOT, 'deploy', 'slurm', 'submit.sh'), ['3', out, '--', ...args], {
+      encoding: 'utf8',
+      env,
+      timeout: 60_000,
+    });
     expect(submit.status, submit.stderr).toBe(0);
     expect(submit.stdout.trim()).toMatch(/^\d+ \d+$/);
     const deadline = Date.now() + 240_000;
     while (slurm.busy()) {
-      if (Date.now() > deadline) throw new Error(`the jobs did not finish within 240 s: ${spawnSync('squeue', { encoding: 'utf8', env }).stdout}`);
+      if (Date.now() > deadline)
+        throw new Error(
+          `the jobs did not finish within 240 s: ${spawnSync('squeue', { encoding: 'utf8', env }).stdout}`,
+        );
       await new Promise((ok) => setTimeout(ok, 500));
     }
-    const log = (name: string) => (existsSync(join(`${out}.parts`, name)) ? readFileSync(join(`${out}.parts`, name), 'utf8') : '(no log)');
+    const log = (name: string) =>
+      existsSync(join(`${out}.parts`, name)) ? readFileSync(join(`${out}.parts`, name), 'utf8') : '(no log)';
     expect(existsSync(out), `merge log: ${log('merge.log')} shard 0 log: ${log('shard-0.log')}`).toBe(true);
     for (const i of [0, 1, 2]) expect(existsSync(join(`${out}.parts`, `part-${i}.json`))).toBe(true);
 
     process.env.MEMLENS_NO_CACHE = '1';
     const single = memlens([...args, '--out', join(dir, 'single.json')]);
     expect(single.code, single.stderr).toBe(0);
-    const [merged, one] = [out, join(dir, 'single.json')].map((p) => JSON.parse(readFileSync(p, 'utf8')) as UnitMemResult);
+    const [merged, one] = [out, join(dir, 'single.json')].map(
+      (p) => JSON.parse(readFileSync(p, 'utf8')) as UnitMemResult,
+    );
     expect(merged.samples).toEqual(one.samples);
     merged.layers.forEach((m, i) => {
       const s = one.layers[i];

@@ -56,24 +56,41 @@ function unitmem(model: string, out: string, extra: string[]): UnitMemResult {
 }
 
 describe.skipIf(SKIP)('zoo encoders under the rate policy', () => {
-  it.each(ZOO)('%s: UnitMem in [0, 1], units = weight output dims, prune takes the scores', (name: ZooName) => {
-    const model = zooModel(name);
-    const scores = join(dir, `${name}.unitmem.json`);
-    const doc = unitmem(model, scores, ['--views', '2']);
-    expect(doc.settings.activation).toBe('rate');
-    const dims = weightOutputs(model);
-    expect(doc.layers.map((l) => l.name).sort()).toEqual(Object.keys(dims).sort());
-    for (const l of doc.layers) {
-      expect(l.units, l.name).toBe(dims[l.name]);
-      expect(l.unitmem, l.name).toHaveLength(l.units);
-      const outside = l.unitmem.filter((u) => !(u >= 0 && u <= 1));
-      expect(outside, `${l.name} read at ${JSON.stringify(l.read)}`).toEqual([]);
-      expect(l.signed).toBe(false);
-    }
-    const out = join(dir, `${name}.pruned.onnx`);
-    const p = memlens(['prune', model, '--scores', scores, '--strategy', 'high', '--ratio', '0.1', '--scope', 'layer', '--out', out]);
-    expect(p.code, p.stderr).toBe(0);
-  }, 300_000);
+  it.each(ZOO)(
+    '%s: UnitMem in [0, 1], units = weight output dims, prune takes the scores',
+    (name: ZooName) => {
+      const model = zooModel(name);
+      const scores = join(dir, `${name}.unitmem.json`);
+      const doc = unitmem(model, scores, ['--views', '2']);
+      expect(doc.settings.activation).toBe('rate');
+      const dims = weightOutputs(model);
+      expect(doc.layers.map((l) => l.name).sort()).toEqual(Object.keys(dims).sort());
+      for (const l of doc.layers) {
+        expect(l.units, l.name).toBe(dims[l.name]);
+        expect(l.unitmem, l.name).toHaveLength(l.units);
+        const outside = l.unitmem.filter((u) => !(u >= 0 && u <= 1));
+        expect(outside, `${l.name} read at ${JSON.stringify(l.read)}`).toEqual([]);
+        expect(l.signed).toBe(false);
+      }
+      const out = join(dir, `${name}.pruned.onnx`);
+      const p = memlens([
+        'prune',
+        model,
+        '--scores',
+        scores,
+        '--strategy',
+        'high',
+        '--ratio',
+        '0.1',
+        '--scope',
+        'layer',
+        '--out',
+        out,
+      ]);
+      expect(p.code, p.stderr).toBe(0);
+    },
+    300_000,
+  );
 });
 
 describe.skipIf(SKIP)('rates and UnitMem against PyTorch forward hooks', () => {
@@ -83,54 +100,79 @@ describe.skipIf(SKIP)('rates and UnitMem against PyTorch forward hooks', () => {
     const out = new Float32Array(files.length * 3 * 64 * 64);
     for (const [i, f] of files.entries()) {
       const px = await sharp(join(images, f)).raw().toBuffer();
-      for (let p = 0; p < 64 * 64; p++) for (let c = 0; c < 3; c++) out[((i * 3 + c) * 64 * 64) + p] = (px[3 * p + c] / 255 - 0.5) / 0.5;
+      for (let p = 0; p < 64 * 64; p++)
+        for (let c = 0; c < 3; c++) out[(i * 3 + c) * 64 * 64 + p] = (px[3 * p + c] / 255 - 0.5) / 0.5;
     }
     return out;
   }
 
-  it.each(['resnet18', 'mobilenet_v2', 'vit_small'] as const)('%s: per-unit rates and UnitMem within 1e-4', async (name) => {
-    const path = zooModel(name);
-    const x = await pixels();
-    const file = join(dir, `${name}.pixels.f32`);
-    writeFileSync(file, x);
-    const refFile = join(dir, `${name}.reference.json`);
-    const py = spawnSync(PYTHON, [join(ROOT, 'scripts/zoo/unitmem-reference.py'), name, '--pixels', file, '--count', String(IMAGES), '--out', refFile], {
-      encoding: 'utf8',
-    });
-    expect(py.status, py.stderr).toBe(0);
-    const ref = JSON.parse(readFileSync(refFile, 'utf8')).layers as Record<string, { mu: number[][]; unitmem: number[] }>;
+  it.each(['resnet18', 'mobilenet_v2', 'vit_small'] as const)(
+    '%s: per-unit rates and UnitMem within 1e-4',
+    async (name) => {
+      const path = zooModel(name);
+      const x = await pixels();
+      const file = join(dir, `${name}.pixels.f32`);
+      writeFileSync(file, x);
+      const refFile = join(dir, `${name}.reference.json`);
+      const py = spawnSync(
+        PYTHON,
+        [
+          join(ROOT, 'scripts/zoo/unitmem-reference.py'),
+          name,
+          '--pixels',
+          file,
+          '--count',
+          String(IMAGES),
+          '--out',
+          refFile,
+        ],
+        {
+          encoding: 'utf8',
+        },
+      );
+      expect(py.status, py.stderr).toBe(0);
+      const ref = JSON.parse(readFileSync(refFile, 'utf8')).layers as Record<
+        string,
+        { mu: number[][]; unitmem: number[] }
+      >;
 
-    // The rates MemLens's tapped graph computes for these pixels.
-    const model = await loadModel(path);
-    const layers = selectLayers(model, undefined, false);
-    expect(layers.map((l) => l.name).sort()).toEqual(Object.keys(ref).sort());
-    const enc = await tapEncoder(model, layers, { means: true, activation: 'rate' });
-    const rateDiff = new Map<string, number>();
-    try {
-      const out = await enc.session.run(enc.input.name, { data: x, dims: [IMAGES, 3, 64, 64] }, tapOutputs(enc));
-      for (const l of enc.layers) {
-        const got = out[l.mean!];
-        const want = ref[l.info.name].mu;
-        expect(got.dims, l.info.name).toEqual([IMAGES, want[0].length]);
-        let diff = 0;
-        want.forEach((row, i) => row.forEach((v, u) => (diff = Math.max(diff, Math.abs(v - got.data[i * row.length + u])))));
-        expect(diff, l.info.name).toBeLessThanOrEqual(1e-4);
-        rateDiff.set(l.info.name, diff);
+      // The rates MemLens's tapped graph computes for these pixels.
+      const model = await loadModel(path);
+      const layers = selectLayers(model, undefined, false);
+      expect(layers.map((l) => l.name).sort()).toEqual(Object.keys(ref).sort());
+      const enc = await tapEncoder(model, layers, { means: true, activation: 'rate' });
+      const rateDiff = new Map<string, number>();
+      try {
+        const out = await enc.session.run(enc.input.name, { data: x, dims: [IMAGES, 3, 64, 64] }, tapOutputs(enc));
+        for (const l of enc.layers) {
+          const got = out[l.mean!];
+          const want = ref[l.info.name].mu;
+          expect(got.dims, l.info.name).toEqual([IMAGES, want[0].length]);
+          let diff = 0;
+          want.forEach((row, i) =>
+            row.forEach((v, u) => (diff = Math.max(diff, Math.abs(v - got.data[i * row.length + u])))),
+          );
+          expect(diff, l.info.name).toBeLessThanOrEqual(1e-4);
+          rateDiff.set(l.info.name, diff);
+        }
+      } finally {
+        await enc.session.release();
       }
-    } finally {
-      await enc.session.release();
-    }
 
-    // UnitMem through the CLI's own data path: one un-augmented view per image.
-    const doc = unitmem(path, join(dir, `${name}.one-view.json`), ['--augment', 'none', '--views', '1']);
-    for (const l of doc.layers) {
-      const want = ref[l.name].unitmem;
-      l.unitmem.forEach((u, k) => {
-        // UnitMem is a ratio: rates off by d move it by at most 2d / (max + rest). That stays under
-        // 1e-4 except for nearly dead units (max + rest ~1e-5, where float32 noise is relatively large).
-        const den = l.muMax[k] + l.muRest[k];
-        expect(Math.abs(u - want[k]), `${l.name} unit ${k}`).toBeLessThanOrEqual(Math.max(1e-4, (2 * rateDiff.get(l.name)!) / den));
-      });
-    }
-  }, 300_000);
+      // UnitMem through the CLI's own data path: one un-augmented view per image.
+      const doc = unitmem(path, join(dir, `${name}.one-view.json`), ['--augment', 'none', '--views', '1']);
+      for (const l of doc.layers) {
+        const want = ref[l.name].unitmem;
+        l.unitmem.forEach((u, k) => {
+          // UnitMem is a ratio: rates off by d move it by at most 2d / (max + rest). That stays under
+          // 1e-4 except for nearly dead units (max + rest ~1e-5, where float32 noise is relatively large).
+          const den = l.muMax[k] + l.muRest[k];
+          expect(Math.abs(u - want[k]), `${l.name} unit ${k}`).toBeLessThanOrEqual(
+            Math.max(1e-4, (2 * rateDiff.get(l.name)!) / den),
+          );
+        });
+      }
+    },
+    300_000,
+  );
 });

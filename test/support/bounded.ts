@@ -17,12 +17,19 @@ export interface BoundedRun {
  * Runs the built CLI with a deadline (the process is killed past it, and the run says so) and
  * reports its peak resident memory (max-rss.mjs): what a hostile input cost, not only what it said.
  */
-export function memlensBounded(args: string[], opts: { timeoutMs?: number; env?: Record<string, string>; cwd?: string } = {}): Promise<BoundedRun> {
+export function memlensBounded(
+  args: string[],
+  opts: { timeoutMs?: number; env?: Record<string, string>; cwd?: string } = {},
+): Promise<BoundedRun> {
   const started = Date.now();
-  const child = spawn(process.execPath, ['--import', join(ROOT, 'test', 'support', 'max-rss.mjs'), join(ROOT, 'bin', 'memlens.js'), ...args], {
-    cwd: opts.cwd ?? ROOT,
-    env: { ...process.env, ...opts.env },
-  });
+  const child = spawn(
+    process.execPath,
+    ['--import', join(ROOT, 'test', 'support', 'max-rss.mjs'), join(ROOT, 'bin', 'memlens.js'), ...args],
+    {
+      cwd: opts.cwd ?? ROOT,
+      env: { ...process.env, ...opts.env },
+    },
+  );
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (c) => (stdout += c));
@@ -32,7 +39,14 @@ export function memlensBounded(args: string[], opts: { timeoutMs?: number; env?:
     child.on('close', (code, signal) => {
       clearTimeout(timer);
       const m = /\n@max-rss-kb (\d+)\n$/.exec(stderr);
-      ok({ code, signal, stdout, stderr: m ? stderr.slice(0, m.index) : stderr, maxRss: m ? Number(m[1]) * 1024 : undefined, ms: Date.now() - started });
+      ok({
+        code,
+        signal,
+        stdout,
+        stderr: m ? stderr.slice(0, m.index) : stderr,
+        maxRss: m ? Number(m[1]) * 1024 : undefined,
+        ms: Date.now() - started,
+      });
     }),
   );
 }

@@ -9,7 +9,9 @@ export async function classFolders(root: string, counts: Record<string, number>)
     await mkdir(d, { recursive: true });
     for (let i = 0; i < n; i++) {
       const px = Buffer.alloc(28 * 28, (i * 40 + cls.length * 90) % 256);
-      await sharp(px, { raw: { width: 28, height: 28, channels: 1 } }).png().toFile(join(d, `${i}.png`));
+      await sharp(px, { raw: { width: 28, height: 28, channels: 1 } })
+        .png()
+        .toFile(join(d, `${i}.png`));
     }
   }
   return root;

@@ -17,7 +17,8 @@ const found = new Map<Reference, boolean>();
 function importable(module: Reference): boolean {
   if (!found.has(module)) {
     const ok =
-      existsSync(PYTHON) && spawnSync(PYTHON, ['-c', `import ${module}`], { encoding: 'utf8', timeout: 60_000 }).status === 0;
+      existsSync(PYTHON) &&
+      spawnSync(PYTHON, ['-c', `import ${module}`], { encoding: 'utf8', timeout: 60_000 }).status === 0;
     found.set(module, ok);
   }
   return found.get(module)!;
@@ -42,7 +43,13 @@ function skipOrFail(reason: string): string {
 }
 
 /** What a one-node Slurm needs (test/support/slurm.ts): the Debian daemons, and root to run them. */
-export const SLURM_PROGRAMS = ['/usr/sbin/munged', '/usr/sbin/slurmctld', '/usr/sbin/slurmd', '/usr/bin/sbatch', '/usr/sbin/runuser'];
+export const SLURM_PROGRAMS = [
+  '/usr/sbin/munged',
+  '/usr/sbin/slurmctld',
+  '/usr/sbin/slurmd',
+  '/usr/bin/sbatch',
+  '/usr/sbin/runuser',
+];
 
 /** Like `missing`, for the Slurm test: why it cannot start a cluster here, or undefined. */
 export function missingSlurm(): string | undefined {
@@ -53,5 +60,11 @@ export function missingSlurm(): string | undefined {
 }
 
 function debianPackage(m: Reference): string {
-  return { torch: 'python3-torch', torchvision: 'python3-torchvision', onnx: 'python3-onnx', sklearn: 'python3-sklearn', numpy: 'python3-numpy' }[m];
+  return {
+    torch: 'python3-torch',
+    torchvision: 'python3-torchvision',
+    onnx: 'python3-onnx',
+    sklearn: 'python3-sklearn',
+    numpy: 'python3-numpy',
+  }[m];
 }

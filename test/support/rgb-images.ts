@@ -24,7 +24,9 @@ export async function rgbImages(dir: string, n: number, size = 64): Promise<stri
       rgb[3 * p + 1] = 255 - gray[p];
       rgb[3 * p + 2] = 64 + (gray[p] >> 1);
     }
-    await sharp(rgb, { raw: { width: size, height: size, channels: 3 } }).png().toFile(join(dir, `img${String(i).padStart(3, '0')}.png`));
+    await sharp(rgb, { raw: { width: size, height: size, channels: 3 } })
+      .png()
+      .toFile(join(dir, `img${String(i).padStart(3, '0')}.png`));
   }
   return dir;
 }

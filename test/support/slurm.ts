@@ -79,17 +79,28 @@ export async function startSlurm(dir: string): Promise<Slurm> {
   chownSync(key, uid, gid);
   for (const d of ['state', 'spool']) mkdirSync(join(dir, d));
   const socket = join(munge, 'munge.socket');
-  const mungeArgs = [`--socket=${socket}`, `--key-file=${key}`, `--log-file=${join(munge, 'munged.log')}`, `--pid-file=${join(munge, 'munged.pid')}`, `--seed-file=${join(munge, 'munged.seed')}`];
+  const mungeArgs = [
+    `--socket=${socket}`,
+    `--key-file=${key}`,
+    `--log-file=${join(munge, 'munged.log')}`,
+    `--pid-file=${join(munge, 'munged.pid')}`,
+    `--seed-file=${join(munge, 'munged.seed')}`,
+  ];
   run('runuser', ['-u', 'munge', '--', 'munged', ...mungeArgs]);
   const file = join(dir, 'slurm.conf');
   writeFileSync(file, conf(dir, 20000 + Math.floor(Math.random() * 20000)));
   const env = { ...process.env, SLURM_CONF: file };
-  const pidOf = (name: string) => (existsSync(join(dir, name)) ? Number(readFileSync(join(dir, name), 'utf8').trim()) : undefined);
+  const pidOf = (name: string) =>
+    existsSync(join(dir, name)) ? Number(readFileSync(join(dir, name), 'utf8').trim()) : undefined;
   const stop = () => {
     spawnSync('scontrol', ['shutdown'], { env, timeout: 30_000 });
     for (const name of ['slurmd.pid', 'slurmctld.pid']) {
       const pid = pidOf(name);
-      if (pid) spawnSync('sh', ['-c', `for i in $(seq 50); do kill -0 ${pid} 2>/dev/null || exit 0; sleep 0.2; done; kill -9 ${pid}`]);
+      if (pid)
+        spawnSync('sh', [
+          '-c',
+          `for i in $(seq 50); do kill -0 ${pid} 2>/dev/null || exit 0; sleep 0.2; done; kill -9 ${pid}`,
+        ]);
     }
     spawnSync('runuser', ['-u', 'munge', '--', 'munged', '-s', `--socket=${socket}`], { timeout: 30_000 });
   };

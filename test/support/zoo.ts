@@ -5,7 +5,15 @@ import { ROOT } from './cli.js';
 import { PYTHON } from './references.js';
 
 /** The torchvision encoders of scripts/zoo/make-zoo.py (seeded, 3x64x64 unless a size is given). */
-export const ZOO = ['resnet18', 'resnet50', 'mobilenet_v2', 'efficientnet_b0', 'densenet121', 'convnext_tiny', 'vit_small'] as const;
+export const ZOO = [
+  'resnet18',
+  'resnet50',
+  'mobilenet_v2',
+  'efficientnet_b0',
+  'densenet121',
+  'convnext_tiny',
+  'vit_small',
+] as const;
 export type ZooName = (typeof ZOO)[number];
 
 /**

@@ -12,7 +12,12 @@ export function nativeDialogs(win: () => BrowserWindow | undefined): HostDialogs
         const r = parent ? await dialog.showSaveDialog(parent, opts) : await dialog.showSaveDialog(opts);
         return r.canceled || !r.filePath ? null : r.filePath;
       }
-      const opts = { title: req.title, defaultPath: req.defaultPath, filters, properties: [req.folder ? ('openDirectory' as const) : ('openFile' as const)] };
+      const opts = {
+        title: req.title,
+        defaultPath: req.defaultPath,
+        filters,
+        properties: [req.folder ? ('openDirectory' as const) : ('openFile' as const)],
+      };
       const r = parent ? await dialog.showOpenDialog(parent, opts) : await dialog.showOpenDialog(opts);
       return r.canceled ? null : (r.filePaths[0] ?? null);
     },

@@ -20,7 +20,9 @@ const outDir = join(mainDir, '..');
 
 app.enableSandbox();
 // Before ready: the app's scheme behaves like https (an origin of its own, secure context, fetch).
-protocol.registerSchemesAsPrivileged([{ scheme: APP_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true } }]);
+protocol.registerSchemesAsPrivileged([
+  { scheme: APP_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true } },
+]);
 app.whenReady().then(async () => {
   const rendererDir = join(outDir, 'renderer');
   protocol.handle(APP_SCHEME, (req) => appAsset(rendererDir, req.url));

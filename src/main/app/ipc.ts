@@ -25,10 +25,17 @@ const DIALOG_SPEC: Spec = {
  * Registers one handler per method. `trusted` says whether a frame URL is the app's own page:
  * a navigated-away or injected frame gets an error, not the engine.
  */
-export function registerIpc(ipc: IpcMainLike, engine: MemLensApi, dialogs: HostDialogs, trusted: (url: string) => boolean): void {
+export function registerIpc(
+  ipc: IpcMainLike,
+  engine: MemLensApi,
+  dialogs: HostDialogs,
+  trusted: (url: string) => boolean,
+): void {
   const guard = (method: string, event: IpcEventLike, args: unknown[]) => {
-    if (!trusted(event.senderFrame?.url ?? '')) throw new MemLensError('BAD_INPUT', `${method}: call from an untrusted frame`);
-    if (args.length > 1) throw new MemLensError('BAD_INPUT', `${method}: takes one request argument, got ${args.length}`);
+    if (!trusted(event.senderFrame?.url ?? ''))
+      throw new MemLensError('BAD_INPUT', `${method}: call from an untrusted frame`);
+    if (args.length > 1)
+      throw new MemLensError('BAD_INPUT', `${method}: takes one request argument, got ${args.length}`);
   };
   for (const method of API_METHODS) {
     ipc.handle(channelOf(method), (event, ...args) =>

@@ -14,12 +14,24 @@ export function installMenu(win: BrowserWindow, dialogs: HostDialogs, recent: st
     {
       label: 'File',
       submenu: [
-        { label: 'Open Project…', accelerator: 'CmdOrCtrl+O', click: () => pick('Open project', ['json'], 'open-project') },
-        { label: 'Open Model…', accelerator: 'CmdOrCtrl+Shift+O', click: () => pick('Open ONNX model', ['onnx'], 'open-model') },
+        {
+          label: 'Open Project…',
+          accelerator: 'CmdOrCtrl+O',
+          click: () => pick('Open project', ['json'], 'open-project'),
+        },
+        {
+          label: 'Open Model…',
+          accelerator: 'CmdOrCtrl+Shift+O',
+          click: () => pick('Open ONNX model', ['onnx'], 'open-model'),
+        },
         {
           label: 'Open Recent',
           submenu: recent.length
-            ? recent.map((path) => ({ label: basename(path), sublabel: path, click: () => send({ command: 'open-project', path }) }))
+            ? recent.map((path) => ({
+                label: basename(path),
+                sublabel: path,
+                click: () => send({ command: 'open-project', path }),
+              }))
             : [{ label: 'No recent projects', enabled: false }],
         },
         { type: 'separator' },

@@ -15,11 +15,15 @@ export async function appAsset(rendererDir: string, url: string): Promise<Respon
   const parsed = URL.canParse(url) ? new URL(url) : undefined;
   let pathname: string | undefined;
   try {
-    pathname = parsed?.protocol === `${APP_SCHEME}:` && parsed.host === APP_HOST ? decodeURIComponent(parsed.pathname) : undefined;
+    pathname =
+      parsed?.protocol === `${APP_SCHEME}:` && parsed.host === APP_HOST
+        ? decodeURIComponent(parsed.pathname)
+        : undefined;
   } catch {
     pathname = undefined; // a malformed escape names no file
   }
   const asset = pathname === undefined ? undefined : await rendererAsset(rendererDir, pathname);
-  if (!asset) return new Response('not found', { status: 404, headers: { 'Content-Type': 'text/plain; charset=utf-8' } });
+  if (!asset)
+    return new Response('not found', { status: 404, headers: { 'Content-Type': 'text/plain; charset=utf-8' } });
   return new Response(await readFile(asset.file), { status: 200, headers: asset.headers });
 }

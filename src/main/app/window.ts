@@ -7,7 +7,8 @@ import { loadBounds, saveBounds, type Bounds } from './window-state.js';
 function onScreen(b: Bounds): Bounds {
   if (b.x === undefined || b.y === undefined) return b;
   const area = screen.getDisplayMatching({ x: b.x, y: b.y, width: b.width, height: b.height }).workArea;
-  const visible = b.x < area.x + area.width && b.y < area.y + area.height && b.x + b.width > area.x && b.y + b.height > area.y;
+  const visible =
+    b.x < area.x + area.width && b.y < area.y + area.height && b.x + b.width > area.x && b.y + b.height > area.y;
   return visible ? b : { width: b.width, height: b.height };
 }
 

@@ -51,7 +51,12 @@ export function workerApi(start: () => PortLike, onProgress: (p: Progress) => vo
       if (current === worker) current = undefined;
       for (const call of pending.values()) {
         const why = reason ?? `exit code ${code}`;
-        call.fail(new ApiError(`${call.method}: the engine stopped (${why}); it restarts with the next call, run ${call.method} again`, 'ENGINE_STOPPED'));
+        call.fail(
+          new ApiError(
+            `${call.method}: the engine stopped (${why}); it restarts with the next call, run ${call.method} again`,
+            'ENGINE_STOPPED',
+          ),
+        );
       }
       pending.clear();
     });

@@ -23,7 +23,8 @@ export function parseArgs(argv: string[], flags: readonly string[] = []): Parsed
       else if (flags.includes(name)) options.set(name, true);
       else {
         const v = argv[i + 1];
-        if (v === undefined || (v.startsWith('--') && v.length > 2)) throw new UsageError(`option --${name} needs a value`);
+        if (v === undefined || (v.startsWith('--') && v.length > 2))
+          throw new UsageError(`option --${name} needs a value`);
         options.set(name, v);
         i++;
       }
@@ -53,7 +54,12 @@ export function num(args: ParsedArgs, name: string): number | undefined {
 
 export function list(args: ParsedArgs, name: string): string[] | undefined {
   const v = str(args, name);
-  return v === undefined ? undefined : v.split(',').map((s) => s.trim()).filter(Boolean);
+  return v === undefined
+    ? undefined
+    : v
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean);
 }
 
 export function numList(args: ParsedArgs, name: string): number[] | undefined {

@@ -4,14 +4,30 @@ import { DEFAULT_SEED } from '../engine/metrics/settings.js';
 import { num, numList, str, UsageError, type ParsedArgs } from './args.js';
 import type { Option } from './verb.js';
 
-export const LIMIT_OPTION: Option = { name: 'limit', value: 'N', help: 'use only the first N samples of each data set' };
+export const LIMIT_OPTION: Option = {
+  name: 'limit',
+  value: 'N',
+  help: 'use only the first N samples of each data set',
+};
 
 /** Options every data-reading verb takes (docs/DATA.md: normalization and input size). */
 export const DATA_OPTIONS: readonly Option[] = [
-  { name: 'mean', value: 'M[,M,M]', help: 'normalization mean per channel, pixels scaled to [0, 1] first (default: the project file beside the model, else 0.5)' },
-  { name: 'std', value: 'S[,S,S]', help: 'normalization std per channel (default: the project file beside the model, else 0.5)' },
+  {
+    name: 'mean',
+    value: 'M[,M,M]',
+    help: 'normalization mean per channel, pixels scaled to [0, 1] first (default: the project file beside the model, else 0.5)',
+  },
+  {
+    name: 'std',
+    value: 'S[,S,S]',
+    help: 'normalization std per channel (default: the project file beside the model, else 0.5)',
+  },
   { name: 'size', value: 'HxW', help: "resize images to HxW (default: the model's input size)" },
-  { name: 'batch', value: 'N', help: `images per inference batch (default: as many as fit the memory budget MEMLENS_MEMORY_MB, at most ${MAX_AUTO_BATCH}; docs/SCALE.md)` },
+  {
+    name: 'batch',
+    value: 'N',
+    help: `images per inference batch (default: as many as fit the memory budget MEMLENS_MEMORY_MB, at most ${MAX_AUTO_BATCH}; docs/SCALE.md)`,
+  },
   { name: 'seed', value: 'S', help: `seed of the random views (default ${DEFAULT_SEED})` },
   LIMIT_OPTION,
 ];

@@ -26,7 +26,9 @@ export function verbHelp(verb: Verb): string {
     `usage: memlens ${verb.usage}`,
     '',
     ...wrap(verb.description, 100),
-    ...(verb.options.length ? ['', 'options:', ...verb.options.map((o, i) => `  ${names[i].padEnd(w)}  ${o.help}`)] : []),
+    ...(verb.options.length
+      ? ['', 'options:', ...verb.options.map((o, i) => `  ${names[i].padEnd(w)}  ${o.help}`)]
+      : []),
   ].join('\n');
 }
 

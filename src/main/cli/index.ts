@@ -24,8 +24,14 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   }
   try {
-    const args = parseArgs(rest, verb.options.filter((o) => !o.value).map((o) => o.name));
-    checkKnown(args, verb.options.map((o) => o.name));
+    const args = parseArgs(
+      rest,
+      verb.options.filter((o) => !o.value).map((o) => o.name),
+    );
+    checkKnown(
+      args,
+      verb.options.map((o) => o.name),
+    );
     return await verb.run(args);
   } catch (e) {
     if (e instanceof UsageError) {

@@ -17,8 +17,16 @@ export const METRIC_OPTIONS: readonly Option[] = [
   JSON_OPTION,
   OUT_OPTION,
   CSV_OPTION,
-  { name: 'layers', value: 'A,B', help: 'measure only these layers (names as `memlens inspect` lists them; default: every prunable layer)' },
-  { name: 'shard', value: 'I/N', help: 'compute shard I of N (0-based, as a Slurm array task id) of the candidates and write a part to --out PART; combine the parts with `memlens merge` (docs/SCALE.md)' },
+  {
+    name: 'layers',
+    value: 'A,B',
+    help: 'measure only these layers (names as `memlens inspect` lists them; default: every prunable layer)',
+  },
+  {
+    name: 'shard',
+    value: 'I/N',
+    help: 'compute shard I of N (0-based, as a Slurm array task id) of the candidates and write a part to --out PART; combine the parts with `memlens merge` (docs/SCALE.md)',
+  },
   { name: 'resume', help: 'continue a killed run from the checkpoint F.partial that --out F keeps (docs/SCALE.md)' },
 ];
 
@@ -38,7 +46,8 @@ export function activationOption(args: ParsedArgs): ActivationPolicy | undefined
 
 export function choice<T extends string>(args: ParsedArgs, name: string, values: readonly T[]): T | undefined {
   const v = str(args, name);
-  if (v !== undefined && !values.includes(v as T)) throw new UsageError(`--${name} must be one of ${values.join('|')}, got '${v}'`);
+  if (v !== undefined && !values.includes(v as T))
+    throw new UsageError(`--${name} must be one of ${values.join('|')}, got '${v}'`);
   return v as T | undefined;
 }
 
@@ -50,12 +59,18 @@ function runScope(args: ParsedArgs): RunScope & { shard?: Shard } {
   const out = str(args, 'out');
   const shardText = str(args, 'shard');
   const resume = flag(args, 'resume');
-  if (shardText !== undefined && !out) throw new UsageError('--shard needs --out PART (the part file memlens merge reads)');
-  if (shardText !== undefined && str(args, 'csv')) throw new UsageError('--csv is for whole documents; merge the parts first');
+  if (shardText !== undefined && !out)
+    throw new UsageError('--shard needs --out PART (the part file memlens merge reads)');
+  if (shardText !== undefined && str(args, 'csv'))
+    throw new UsageError('--csv is for whole documents; merge the parts first');
   if (resume && !out) throw new UsageError('--resume needs --out F (the checkpoint is F.partial)');
   if (!out) return {};
   const shard = shardText === undefined ? undefined : parseShard(shardText);
-  return { shard, checkpoint: { path: `${out}.partial`, resume }, spill: shard ? `${out}.means` : `${out}.partial.means` };
+  return {
+    shard,
+    checkpoint: { path: `${out}.partial`, resume },
+    spill: shard ? `${out}.means` : `${out}.partial.means`,
+  };
 }
 
 export interface MetricWork<T extends { settings: Record<string, unknown> }> {
@@ -92,7 +107,10 @@ export async function runMetricVerb<T>(
 }
 
 /** runMetricVerb for the measuring verbs: the whole document, or with --shard one shard's part. */
-export async function runMeasureVerb<T extends { settings: Record<string, unknown> }>(args: ParsedArgs, work: MetricWork<T>): Promise<number> {
+export async function runMeasureVerb<T extends { settings: Record<string, unknown> }>(
+  args: ParsedArgs,
+  work: MetricWork<T>,
+): Promise<number> {
   const scope = runScope(args);
   if (!scope.shard) return runMetricVerb(args, (ctl) => work.run(ctl, scope), work.csv, work.summary);
   const job = cliJob();
@@ -103,7 +121,12 @@ export async function runMeasureVerb<T extends { settings: Record<string, unknow
     job.dispose();
   }
   const [start, end] = part.range;
-  await emitResult(args, part, () => `shard ${part.shard.index}/${part.shard.count}: samples ${start}..${end - 1} (combine all parts with memlens merge)`);
+  await emitResult(
+    args,
+    part,
+    () =>
+      `shard ${part.shard.index}/${part.shard.count}: samples ${start}..${end - 1} (combine all parts with memlens merge)`,
+  );
   return 0;
 }
 

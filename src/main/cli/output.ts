@@ -4,7 +4,10 @@ import { flag, str, type ParsedArgs } from './args.js';
 import type { Option } from './verb.js';
 
 /** The options emitResult reads. */
-export const JSON_OPTION: Option = { name: 'json', help: 'print the result document (JSON) on stdout instead of the summary' };
+export const JSON_OPTION: Option = {
+  name: 'json',
+  help: 'print the result document (JSON) on stdout instead of the summary',
+};
 export const OUT_OPTION: Option = { name: 'out', value: 'F', help: 'write the result document (JSON) to F' };
 
 /** The summary line saying which normalization a result used: a wrong one changes every number. */

@@ -17,7 +17,8 @@ export interface Field {
 export type Spec = Record<string, Field> | null;
 
 /** Exactly one Field per request key: tsc flags a spec that drifts from src/shared/api.ts. */
-type SpecOf<M extends ApiMethod> = Parameters<MemLensApi[M]> extends [] ? null : { [K in keyof Parameters<MemLensApi[M]>[0]]-?: Field };
+type SpecOf<M extends ApiMethod> =
+  Parameters<MemLensApi[M]> extends [] ? null : { [K in keyof Parameters<MemLensApi[M]>[0]]-?: Field };
 
 const need = (kind: Kind, oneOf?: readonly string[]): Field => ({ kind, oneOf });
 const opt = (kind: Kind, oneOf?: readonly string[]): Field => ({ kind, optional: true, oneOf });
@@ -51,7 +52,13 @@ export const API_SPECS: { [M in ApiMethod]: SpecOf<M> } = {
     layers: opt('strings'),
     top: opt('number'),
   },
-  classmem: { ...DATA, model: need('string'), data: need('string'), activation: opt('string', ACTIVATION_POLICIES), layers: opt('strings') },
+  classmem: {
+    ...DATA,
+    model: need('string'),
+    data: need('string'),
+    activation: opt('string', ACTIVATION_POLICIES),
+    layers: opt('strings'),
+  },
   layermem: {
     ...DATA,
     model: need('string'),
@@ -78,7 +85,14 @@ export const API_SPECS: { [M in ApiMethod]: SpecOf<M> } = {
     keepOutput: opt('boolean'),
     out: opt('string'),
   },
-  evaluate: { ...DATA, model: need('string'), train: need('string'), test: need('string'), probe: opt('string', PROBES), k: opt('number') },
+  evaluate: {
+    ...DATA,
+    model: need('string'),
+    train: need('string'),
+    test: need('string'),
+    probe: opt('string', PROBES),
+    k: opt('number'),
+  },
   compare: {
     ...DATA,
     model: need('string'),

@@ -34,7 +34,8 @@ async function removeOrphans(dir: string, name: string): Promise<void> {
   const entries = await readdir(dir).catch(() => []);
   for (const entry of entries) {
     const m = TEMP_NAME.exec(entry);
-    if (m && m[1] === name && Number(m[2]) !== process.pid && !alive(Number(m[2]))) await rm(join(dir, entry), { force: true });
+    if (m && m[1] === name && Number(m[2]) !== process.pid && !alive(Number(m[2])))
+      await rm(join(dir, entry), { force: true });
   }
 }
 
@@ -101,7 +102,11 @@ export async function requireFile(path: string, what = 'file'): Promise<void> {
  * handle, so a FIFO (which would wait forever for a writer), a device such as /dev/zero (endless) or a
  * link to either is refused before anything is read, and no swap between check and read can slip one in.
  */
-export async function readRegularFile(path: string, what: string, maxBytes: number = limit('fileBytes')): Promise<Buffer> {
+export async function readRegularFile(
+  path: string,
+  what: string,
+  maxBytes: number = limit('fileBytes'),
+): Promise<Buffer> {
   const fh = await open(path, constants.O_RDONLY | constants.O_NONBLOCK).catch((e: NodeJS.ErrnoException) => {
     if (e.code === 'ENOENT') throw new MemLensError('NOT_FOUND', `${what} ${path} does not exist`);
     throw new MemLensError('IO', `cannot read ${what} ${path}: ${WRITE_ERRORS[e.code ?? ''] ?? e.message}`);

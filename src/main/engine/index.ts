@@ -74,11 +74,15 @@ export function createEngine(opts: EngineOptions): Engine {
     openCompare: (req) => openSavedSweep(req.path),
     listSweeps: (req) => listSweeps(req.project),
     finetune: (req) => job(req, finetune),
-    sampleImage: async (req) => `data:image/png;base64,${(await samplePng(await source(req.data), req.id)).toString('base64')}`,
+    sampleImage: async (req) =>
+      `data:image/png;base64,${(await samplePng(await source(req.data), req.id)).toString('base64')}`,
     saveExport: async (req) => {
       const ext = extname(req.path).toLowerCase();
       if (!EXPORT_EXTENSIONS.includes(ext)) {
-        throw new MemLensError('BAD_INPUT', `export ${req.path}: extension must be one of ${EXPORT_EXTENSIONS.join(' ')}`);
+        throw new MemLensError(
+          'BAD_INPUT',
+          `export ${req.path}: extension must be one of ${EXPORT_EXTENSIONS.join(' ')}`,
+        );
       }
       await writeFileAtomic(req.path, Buffer.from(req.content, req.encoding));
       return req.path;

@@ -20,7 +20,8 @@ export function limit(name: LimitName): number {
   const raw = process.env[env];
   if (raw === undefined || raw === '') return fallback;
   const n = Number(raw);
-  if (!Number.isSafeInteger(n) || n < 1) throw new MemLensError('BAD_INPUT', `${env} must be a positive integer, got '${raw}'`);
+  if (!Number.isSafeInteger(n) || n < 1)
+    throw new MemLensError('BAD_INPUT', `${env} must be a positive integer, got '${raw}'`);
   return n;
 }
 

@@ -49,7 +49,11 @@ class Refusal extends Error {
 function checkHost(req: IncomingMessage, port: number): string {
   const host = req.headers.host ?? '';
   const m = /^(\[[0-9a-fA-F:.]+\]|[0-9.]+|localhost):(\d+)$/i.exec(host);
-  if (!m || Number(m[2]) !== port || (m[1].startsWith('[') ? !isIP(m[1].slice(1, -1)) : m[1] !== 'localhost' && !isIP(m[1]))) {
+  if (
+    !m ||
+    Number(m[2]) !== port ||
+    (m[1].startsWith('[') ? !isIP(m[1].slice(1, -1)) : m[1] !== 'localhost' && !isIP(m[1]))
+  ) {
     throw new Refusal(403, 'forbidden host: open the URL memlens serve printed');
   }
   return host;
@@ -86,8 +90,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
         // An unread body (413) is not drained: the connection ends with the answer.
         if (e.status === 413) res.setHeader('Connection', 'close');
         reply(res, e.status, 'text/plain', e.message);
-      }
-      else reply(res, 500, 'text/plain', `internal error: ${(e as Error).message}`);
+      } else reply(res, 500, 'text/plain', `internal error: ${(e as Error).message}`);
     });
   });
   server.maxConnections = MAX_CONNECTIONS;
@@ -98,22 +101,34 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     const { pathname, query } = pathOf(req);
     if (pathname.startsWith('/api/')) {
       // The API needs the header (not the cookie): another site's page cannot set it without a CORS preflight.
-      if (!sameToken(header(req, TOKEN_HEADER))) return reply(res, 401, 'application/json', JSON.stringify({ error: 'missing or wrong token' }));
+      if (!sameToken(header(req, TOKEN_HEADER)))
+        return reply(res, 401, 'application/json', JSON.stringify({ error: 'missing or wrong token' }));
       if (req.method !== 'POST') return reply(res, 405, 'text/plain', 'POST only');
       const body = await readBody(req);
       let parsed: unknown;
       try {
         parsed = body.length ? JSON.parse(body) : undefined;
       } catch {
-        return reply(res, 400, 'application/json', JSON.stringify({ error: 'request body is not valid JSON', code: 'BAD_INPUT' }));
+        return reply(
+          res,
+          400,
+          'application/json',
+          JSON.stringify({ error: 'request body is not valid JSON', code: 'BAD_INPUT' }),
+        );
       }
       const env = await dispatch(opts.engine, pathname.slice(5), parsed);
       // JSON drops an undefined member: a void result (cancel) must still arrive as { result: null }.
-      return reply(res, 200, 'application/json', JSON.stringify('result' in env ? { result: env.result ?? null } : env));
+      return reply(
+        res,
+        200,
+        'application/json',
+        JSON.stringify('result' in env ? { result: env.result ?? null } : env),
+      );
     }
     if (req.method !== 'GET' && req.method !== 'HEAD') return reply(res, 405, 'text/plain', 'GET only');
     const fromQuery = query.get('token') ?? undefined;
-    if (!sameToken(fromQuery) && !sameToken(cookie(req, cookieName))) return reply(res, 401, 'text/plain', 'missing or wrong token: open the URL memlens serve printed');
+    if (!sameToken(fromQuery) && !sameToken(cookie(req, cookieName)))
+      return reply(res, 401, 'text/plain', 'missing or wrong token: open the URL memlens serve printed');
     // The page's own assets cannot carry the query token, so the first visit leaves it in a strict cookie.
     if (sameToken(fromQuery)) res.setHeader('Set-Cookie', `${cookieName}=${token}; HttpOnly; SameSite=Strict; Path=/`);
     return serveStatic(opts.rendererDir, pathname, req, res);
@@ -130,7 +145,8 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     } catch (e) {
       return refuse(e instanceof Refusal && e.status === 400 ? '400 Bad Request' : '403 Forbidden');
     }
-    if (!(sameToken(query.get('token') ?? undefined) || sameToken(cookie(req, cookieName)))) return refuse('401 Unauthorized');
+    if (!(sameToken(query.get('token') ?? undefined) || sameToken(cookie(req, cookieName))))
+      return refuse('401 Unauthorized');
     if (peers.size >= MAX_SOCKETS) return refuse('503 Service Unavailable');
     let unsubscribe = () => {};
     const peer = acceptWebSocket(req, socket, () => {
@@ -167,7 +183,11 @@ export function isLoopback(host: string): boolean {
 }
 
 function reply(res: ServerResponse, status: number, type: string, body: string) {
-  res.writeHead(status, { 'Content-Type': `${type}; charset=utf-8`, 'X-Content-Type-Options': 'nosniff', 'Cache-Control': 'no-store' });
+  res.writeHead(status, {
+    'Content-Type': `${type}; charset=utf-8`,
+    'X-Content-Type-Options': 'nosniff',
+    'Cache-Control': 'no-store',
+  });
   res.end(body);
 }
 

@@ -33,7 +33,10 @@ export const CSP = [
 ].join('; ');
 
 /** A file of the built renderer at a decoded URL path, or undefined: never a path outside `root`. */
-export async function rendererAsset(root: string, pathname: string): Promise<{ file: string; size: number; headers: Record<string, string> } | undefined> {
+export async function rendererAsset(
+  root: string,
+  pathname: string,
+): Promise<{ file: string; size: number; headers: Record<string, string> } | undefined> {
   const base = resolve(root);
   const file = resolve(join(base, pathname === '/' ? '/index.html' : pathname));
   const info = file.startsWith(base + sep) ? await stat(file).catch(() => undefined) : undefined;
@@ -48,7 +51,12 @@ export async function rendererAsset(root: string, pathname: string): Promise<{ f
 }
 
 /** Serves a file of the built renderer. `pathname` is already decoded (server.ts), never decoded twice. */
-export async function serveStatic(root: string, pathname: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
+export async function serveStatic(
+  root: string,
+  pathname: string,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<void> {
   const asset = await rendererAsset(root, pathname);
   if (!asset) {
     res.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8' });

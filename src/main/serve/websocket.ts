@@ -10,7 +10,9 @@ const OP_CLOSE = 0x8;
 
 /** Sec-WebSocket-Accept for a client's Sec-WebSocket-Key (RFC 6455 section 4.2.2). */
 export function acceptKey(key: string): string {
-  return createHash('sha1').update(key + GUID).digest('base64');
+  return createHash('sha1')
+    .update(key + GUID)
+    .digest('base64');
 }
 
 /** One final, unmasked frame (servers never mask, section 5.1) with the 7/16/64-bit length forms. */

@@ -7,7 +7,9 @@ import { STRATEGY_NAMES } from '../../../src/shared/strategies.js';
 /** An API whose every method records its request and answers 'ok'. */
 function fakeApi() {
   const calls: [string, unknown][] = [];
-  const api = Object.fromEntries(API_METHODS.map((m) => [m, async (req: unknown) => (calls.push([m, req]), 'ok')])) as unknown as MemLensApi;
+  const api = Object.fromEntries(
+    API_METHODS.map((m) => [m, async (req: unknown) => (calls.push([m, req]), 'ok')]),
+  ) as unknown as MemLensApi;
   return { api, calls };
 }
 
@@ -18,7 +20,15 @@ describe('dispatch (the boundary for untrusted callers)', () => {
 
   it('passes a well-formed call through and wraps the result', async () => {
     const { api, calls } = fakeApi();
-    const req = { model: '/m.onnx', data: '/d', views: 3, augment: 'none', layers: ['conv1'], jobId: 'j', size: [28, 28] };
+    const req = {
+      model: '/m.onnx',
+      data: '/d',
+      views: 3,
+      augment: 'none',
+      layers: ['conv1'],
+      jobId: 'j',
+      size: [28, 28],
+    };
     expect(await dispatch(api, 'unitmem', req)).toEqual({ result: 'ok' });
     expect(calls).toEqual([['unitmem', req]]);
     expect(await dispatch(api, 'demoProject', undefined)).toEqual({ result: 'ok' });
@@ -33,11 +43,27 @@ describe('dispatch (the boundary for untrusted callers)', () => {
     ['openProject', {}, "openProject: missing field 'path'"],
     ['openProject', { path: 3 }, "openProject: field 'path' must be a string"],
     ['openProject', { path: '/p', extra: 1 }, "openProject: unknown field 'extra'"],
-    ['prune', { model: 'm', strategy: 'biggest', ratio: 0.2, scope: 'layer' }, `prune: field 'strategy' must be one of ${STRATEGY_NAMES.join(', ')}`],
-    ['prune', { model: 'm', strategy: 'low', ratio: Number.NaN, scope: 'layer' }, "prune: field 'ratio' must be a finite number"],
-    ['compare', { model: 'm', data: 'd', train: 't', test: 't', strategies: ['low', 'x'], ratios: [0.1] }, `compare: field 'strategies' must be one of ${STRATEGY_NAMES.join(', ')}`],
+    [
+      'prune',
+      { model: 'm', strategy: 'biggest', ratio: 0.2, scope: 'layer' },
+      `prune: field 'strategy' must be one of ${STRATEGY_NAMES.join(', ')}`,
+    ],
+    [
+      'prune',
+      { model: 'm', strategy: 'low', ratio: Number.NaN, scope: 'layer' },
+      "prune: field 'ratio' must be a finite number",
+    ],
+    [
+      'compare',
+      { model: 'm', data: 'd', train: 't', test: 't', strategies: ['low', 'x'], ratios: [0.1] },
+      `compare: field 'strategies' must be one of ${STRATEGY_NAMES.join(', ')}`,
+    ],
     ['unitmem', { model: 'm', data: 'd', augment: 'heavy' }, "unitmem: field 'augment' must be one of simclr, none"],
-    ['saveExport', { path: 'a.png', content: 'x', encoding: 'hex' }, "saveExport: field 'encoding' must be one of utf8, base64"],
+    [
+      'saveExport',
+      { path: 'a.png', content: 'x', encoding: 'hex' },
+      "saveExport: field 'encoding' must be one of utf8, base64",
+    ],
     ['demoProject', { path: 'x' }, 'demoProject: takes no request'],
   ])('rejects %s %j with a one-line BAD_INPUT', async (method, req, message) => {
     const { api, calls } = fakeApi();
@@ -54,7 +80,10 @@ describe('dispatch (the boundary for untrusted callers)', () => {
         throw new TypeError('boom');
       }),
     } as unknown as MemLensApi;
-    expect(await dispatch(api, 'inspect', { model: '/x.onnx' })).toEqual({ error: 'model /x.onnx is not an ONNX file', code: 'BAD_MODEL' });
+    expect(await dispatch(api, 'inspect', { model: '/x.onnx' })).toEqual({
+      error: 'model /x.onnx is not an ONNX file',
+      code: 'BAD_MODEL',
+    });
     expect(await dispatch(api, 'openProject', { path: '/p' })).toEqual({ error: 'boom' });
   });
 });

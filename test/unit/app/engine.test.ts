@@ -9,7 +9,13 @@ function setup() {
   const dir = mkdtempSync(join(tmpdir(), 'memlens-engine-'));
   mkdirSync(join(dir, 'resources', 'demo'), { recursive: true });
   writeFileSync(join(dir, 'resources', 'demo', 'enc.onnx'), 'x');
-  const project = { schema: 'memlens.project/1', name: 'demo', model: 'enc.onnx', data: { candidates: 'c' }, normalization: { mean: [0.5], std: [0.5] } };
+  const project = {
+    schema: 'memlens.project/1',
+    name: 'demo',
+    model: 'enc.onnx',
+    data: { candidates: 'c' },
+    normalization: { mean: [0.5], std: [0.5] },
+  };
   writeFileSync(join(dir, 'resources', 'demo', 'project.memlens.json'), JSON.stringify(project));
   return { dir, engine: createEngine({ resourcesDir: join(dir, 'resources'), stateDir: join(dir, 'state') }) };
 }
@@ -26,7 +32,11 @@ describe('createEngine (the facade)', () => {
   it('saveExport writes text and decoded base64, and only to export file types', async () => {
     const { dir, engine } = setup();
     await engine.saveExport({ path: join(dir, 'a.csv'), content: 'x,y\n', encoding: 'utf8' });
-    await engine.saveExport({ path: join(dir, 'a.png'), content: Buffer.from([0x89, 0x50, 0x4e, 0x47]).toString('base64'), encoding: 'base64' });
+    await engine.saveExport({
+      path: join(dir, 'a.png'),
+      content: Buffer.from([0x89, 0x50, 0x4e, 0x47]).toString('base64'),
+      encoding: 'base64',
+    });
     expect(readFileSync(join(dir, 'a.csv'), 'utf8')).toBe('x,y\n');
     expect([...readFileSync(join(dir, 'a.png'))]).toEqual([0x89, 0x50, 0x4e, 0x47]);
     await expect(engine.saveExport({ path: join(dir, 'enc.onnx'), content: '', encoding: 'utf8' })).rejects.toThrow(

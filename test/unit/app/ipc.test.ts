@@ -9,10 +9,13 @@ function setup() {
   const handlers = new Map<string, (event: IpcEventLike, ...args: unknown[]) => Promise<unknown>>();
   const ipc: IpcMainLike = { handle: (channel, listener) => void handlers.set(channel, listener) };
   const calls: [string, unknown][] = [];
-  const engine = Object.fromEntries(API_METHODS.map((m) => [m, async (req: unknown) => (calls.push([m, req]), `${m} done`)])) as unknown as MemLensApi;
+  const engine = Object.fromEntries(
+    API_METHODS.map((m) => [m, async (req: unknown) => (calls.push([m, req]), `${m} done`)]),
+  ) as unknown as MemLensApi;
   const dialogs: HostDialogs = { chooseFile: async (req) => (calls.push(['chooseFile', req]), '/chosen.onnx') };
   registerIpc(ipc, engine, dialogs, (url) => url === PAGE);
-  const invoke = (method: string, event: IpcEventLike, ...args: unknown[]) => handlers.get(channelOf(method))!(event, ...args);
+  const invoke = (method: string, event: IpcEventLike, ...args: unknown[]) =>
+    handlers.get(channelOf(method))!(event, ...args);
   return { handlers, calls, invoke };
 }
 const fromPage: IpcEventLike = { senderFrame: { url: PAGE } };
@@ -26,7 +29,9 @@ describe('registerIpc (main-process handlers)', () => {
   it('answers a valid call from the app page with the result envelope', async () => {
     const { invoke, calls } = setup();
     expect(await invoke('openProject', fromPage, { path: '/p.memlens.json' })).toEqual({ result: 'openProject done' });
-    expect(await invoke('chooseFile', fromPage, { title: 'Open', extensions: ['onnx'] })).toEqual({ result: '/chosen.onnx' });
+    expect(await invoke('chooseFile', fromPage, { title: 'Open', extensions: ['onnx'] })).toEqual({
+      result: '/chosen.onnx',
+    });
     expect(calls).toEqual([
       ['openProject', { path: '/p.memlens.json' }],
       ['chooseFile', { title: 'Open', extensions: ['onnx'] }],
@@ -36,7 +41,11 @@ describe('registerIpc (main-process handlers)', () => {
   it.each([
     ['openProject', [{ path: 1 }], "openProject: field 'path' must be a string"],
     ['openProject', [{ path: '/a' }, 'extra'], 'openProject: takes one request argument, got 2'],
-    ['prune', [{ model: 'm', strategy: 'low', ratio: '0.2', scope: 'layer' }], "prune: field 'ratio' must be a finite number"],
+    [
+      'prune',
+      [{ model: 'm', strategy: 'low', ratio: '0.2', scope: 'layer' }],
+      "prune: field 'ratio' must be a finite number",
+    ],
     ['cancel', [null], 'cancel: the request must be a plain object'],
     ['chooseFile', [{ title: 'x', save: 'yes' }], "chooseFile: field 'save' must be true or false"],
     ['chooseFile', [{ title: 'x', extensions: 'onnx' }], "chooseFile: field 'extensions' must be a list of strings"],

@@ -50,7 +50,9 @@ describe('JobRegistry', () => {
     await expect(jobs.run('x', async () => 1)).rejects.toThrow('job x is already running');
     release();
     await first;
-    await expect(jobs.run('x', async () => Promise.reject(new MemLensError('BAD_DATA', 'boom')))).rejects.toThrow('boom');
+    await expect(jobs.run('x', async () => Promise.reject(new MemLensError('BAD_DATA', 'boom')))).rejects.toThrow(
+      'boom',
+    );
     await expect(jobs.run('x', async () => 2)).resolves.toBe(2);
   });
 });

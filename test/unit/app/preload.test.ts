@@ -29,7 +29,10 @@ describe('preload', () => {
     await expect(api.openProject({ path: '/p' })).resolves.toEqual({ name: 'demo' });
     expect(ipcRenderer.invoke).toHaveBeenLastCalledWith(channelOf('openProject'), { path: '/p' });
     ipcRenderer.invoke.mockResolvedValueOnce({ error: 'model /m.onnx is not an ONNX file', code: 'BAD_MODEL' });
-    await expect(api.inspect({ model: '/m.onnx' })).rejects.toMatchObject({ message: 'model /m.onnx is not an ONNX file', code: 'BAD_MODEL' });
+    await expect(api.inspect({ model: '/m.onnx' })).rejects.toMatchObject({
+      message: 'model /m.onnx is not an ONNX file',
+      code: 'BAD_MODEL',
+    });
   });
 
   it('onProgress hands the renderer the event only (not the IPC event) and unsubscribes', () => {

@@ -29,7 +29,10 @@ describe('project files', () => {
     writeFileSync(file, JSON.stringify(doc({ augment: { flipP: 0 } })));
     const info = await loadProject(file);
     expect(info.model).toBe(join(dir, 'models', 'f.onnx'));
-    expect(info.data).toEqual({ candidates: join(dir, 'data', 'c-images-idx3-ubyte.gz'), train: join(dir, 'data', 'train') });
+    expect(info.data).toEqual({
+      candidates: join(dir, 'data', 'c-images-idx3-ubyte.gz'),
+      train: join(dir, 'data', 'train'),
+    });
     expect(info.augment.flipP).toBe(0);
     expect(info.augment.kind).toBe('simclr');
   });
@@ -43,7 +46,10 @@ describe('project files', () => {
 
   it.each([
     ['{oops', /is not valid JSON/],
-    [JSON.stringify(doc({ schema: 'memlens.project/9' })), /schema must be 'memlens.project\/1', got "memlens.project\/9"/],
+    [
+      JSON.stringify(doc({ schema: 'memlens.project/9' })),
+      /schema must be 'memlens.project\/1', got "memlens.project\/9"/,
+    ],
     [JSON.stringify(doc({ model: '' })), /'model' must be a non-empty string/],
     [JSON.stringify(doc({ data: {} })), /'data.candidates' must be a non-empty string/],
     [JSON.stringify(doc({ normalization: { mean: [0.5], std: [0] } })), /'normalization.std' values must be positive/],
@@ -73,7 +79,10 @@ describe('project files', () => {
   it('createProject stores paths relative to the project file', async () => {
     const file = join(dir, 'sub', 'new.memlens.json');
     mkdirSync(join(dir, 'sub'));
-    const p = doc({ model: join(dir, 'models', 'f.onnx'), data: { candidates: join(dir, 'data', 'c') } }) as unknown as ProjectFile;
+    const p = doc({
+      model: join(dir, 'models', 'f.onnx'),
+      data: { candidates: join(dir, 'data', 'c') },
+    }) as unknown as ProjectFile;
     const info = await createProject(file, p);
     const written = JSON.parse(await readFile(file, 'utf8'));
     expect(written.model).toBe(join('..', 'models', 'f.onnx'));

@@ -14,15 +14,33 @@ writeFileSync(join(root, 'secret.txt'), 'secret');
 describe('app:// (the app page without file://)', () => {
   it('serves the page and its assets with the CSP as a header', async () => {
     const page = await appAsset(renderer, APP_PAGE);
-    expect([page.status, await page.text(), page.headers.get('content-type')]).toEqual([200, '<p>app</p>', 'text/html; charset=utf-8']);
+    expect([page.status, await page.text(), page.headers.get('content-type')]).toEqual([
+      200,
+      '<p>app</p>',
+      'text/html; charset=utf-8',
+    ]);
     const csp = page.headers.get('content-security-policy')!;
-    for (const rule of ["script-src 'self'", "style-src 'self'", "base-uri 'none'", "form-action 'none'", "object-src 'none'", "frame-ancestors 'none'"]) expect(csp).toContain(rule);
+    for (const rule of [
+      "script-src 'self'",
+      "style-src 'self'",
+      "base-uri 'none'",
+      "form-action 'none'",
+      "object-src 'none'",
+      "frame-ancestors 'none'",
+    ])
+      expect(csp).toContain(rule);
     expect(csp).not.toMatch(/style-src [^;]*unsafe-inline/);
     expect(await (await appAsset(renderer, 'app://memlens/assets/app.js')).text()).toBe('ok()');
   });
 
   it('answers 404 outside the renderer folder, on another host and for malformed escapes', async () => {
-    for (const url of ['app://memlens/../secret.txt', 'app://memlens/%2e%2e/secret.txt', 'app://other/index.html', 'app://memlens/%', 'file:///etc/passwd']) {
+    for (const url of [
+      'app://memlens/../secret.txt',
+      'app://memlens/%2e%2e/secret.txt',
+      'app://other/index.html',
+      'app://memlens/%',
+      'file:///etc/passwd',
+    ]) {
       const r = await appAsset(renderer, url);
       expect([url, r.status, await r.text()]).toEqual([url, 404, 'not found']);
     }

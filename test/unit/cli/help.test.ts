@@ -23,7 +23,8 @@ describe('CLI help', () => {
     for (const verb of VERBS) {
       const names = verb.options.map((o) => o.name);
       expect(new Set(names).size, verb.name).toBe(names.length);
-      for (const [, used] of verb.usage.matchAll(/--([a-z-]+)/g)) expect(names, `${verb.name} --${used}`).toContain(used);
+      for (const [, used] of verb.usage.matchAll(/--([a-z-]+)/g))
+        expect(names, `${verb.name} --${used}`).toContain(used);
       for (const o of verb.options) expect(o.help.length, `${verb.name} --${o.name}`).toBeGreaterThan(10);
     }
   });

@@ -18,12 +18,18 @@ beforeAll(async () => {
   await writeFile(join(dir, 'c10', 'data_batch_1.bin'), Buffer.concat([record([3], 0), record([9], 1)]));
   await writeFile(join(dir, 'c10', 'data_batch_2.bin'), record([0], 2));
   await writeFile(join(dir, 'c10', 'test_batch.bin'), record([5], 3));
-  await writeFile(join(dir, 'c10', 'batches.meta.txt'), 'airplane\nautomobile\nbird\ncat\ndeer\ndog\nfrog\nhorse\nship\ntruck\n\n');
+  await writeFile(
+    join(dir, 'c10', 'batches.meta.txt'),
+    'airplane\nautomobile\nbird\ncat\ndeer\ndog\nfrog\nhorse\nship\ntruck\n\n',
+  );
   await mkdir(join(dir, 'c100'));
   await writeFile(join(dir, 'c100', 'train.bin'), Buffer.concat([record([4, 77], 0), record([1, 12], 1)]));
   await writeFile(join(dir, 'cut.bin'), record([1], 0).subarray(0, 2000));
   await mkdir(join(dir, 'cut10'));
-  await writeFile(join(dir, 'cut10', 'data_batch_1.bin'), Buffer.concat([record([1], 0), record([2], 0).subarray(0, 100)]));
+  await writeFile(
+    join(dir, 'cut10', 'data_batch_1.bin'),
+    Buffer.concat([record([1], 0), record([2], 0).subarray(0, 100)]),
+  );
 });
 afterAll(() => rm(dir, { recursive: true, force: true }));
 
@@ -57,7 +63,9 @@ describe('CIFAR source', () => {
 
   it('rejects a file that is not a whole number of records', async () => {
     await expect(openSource(join(dir, 'cut.bin'))).rejects.toThrow(/cut.bin is not a CIFAR binary batch \(size 2000/);
-    await expect(openSource(join(dir, 'cut10'))).rejects.toThrow(/data_batch_1.bin is not a CIFAR binary batch \(size 3173 /);
+    await expect(openSource(join(dir, 'cut10'))).rejects.toThrow(
+      /data_batch_1.bin is not a CIFAR binary batch \(size 3173 /,
+    );
     await expect(openSource(join(dir, 'c10'), { limit: 3 })).resolves.toMatchObject({ count: 3, ids: ['0', '1', '2'] });
   });
 });

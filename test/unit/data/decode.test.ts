@@ -7,14 +7,25 @@ import { decodeFiles, decodeImage } from '../../../src/main/engine/data/decode.j
 
 let dir: string;
 const raw = (w: number, h: number, channels: 1 | 3, f: (i: number) => number) =>
-  sharp(Buffer.from(Array.from({ length: w * h * channels }, (_, i) => f(i))), { raw: { width: w, height: h, channels } });
+  sharp(Buffer.from(Array.from({ length: w * h * channels }, (_, i) => f(i))), {
+    raw: { width: w, height: h, channels },
+  });
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'memlens-decode-'));
-  await raw(4, 3, 1, () => 77).toColourspace('b-w').jpeg({ quality: 100 }).toFile(join(dir, 'gray.jpg'));
-  await raw(4, 3, 3, (i) => [200, 100, 50][i % 3]).webp({ lossless: true }).toFile(join(dir, 'rgb.webp'));
-  await raw(4, 3, 3, (i) => (i * 7) % 256).png().toFile(join(dir, 'a.png'));
-  await raw(4, 3, 3, (i) => (i * 11) % 256).png().toFile(join(dir, 'b.png'));
+  await raw(4, 3, 1, () => 77)
+    .toColourspace('b-w')
+    .jpeg({ quality: 100 })
+    .toFile(join(dir, 'gray.jpg'));
+  await raw(4, 3, 3, (i) => [200, 100, 50][i % 3])
+    .webp({ lossless: true })
+    .toFile(join(dir, 'rgb.webp'));
+  await raw(4, 3, 3, (i) => (i * 7) % 256)
+    .png()
+    .toFile(join(dir, 'a.png'));
+  await raw(4, 3, 3, (i) => (i * 11) % 256)
+    .png()
+    .toFile(join(dir, 'b.png'));
   await writeFile(join(dir, 'bad.png'), 'not a png');
 });
 afterAll(() => rm(dir, { recursive: true, force: true }));
@@ -43,7 +54,9 @@ describe('decodeFiles', () => {
 
   it('decodes again beyond the cache budget, with a one-line error when the file went away', async () => {
     const path = join(dir, 'gone.png');
-    await raw(2, 2, 3, (i) => i).png().toFile(path);
+    await raw(2, 2, 3, (i) => i)
+      .png()
+      .toFile(path);
     const set = await decodeFiles([join(dir, 'a.png'), path], Infinity, 0);
     expect(Array.from((await set.get(0)).data)).toEqual(Array.from({ length: 36 }, (_, i) => (i * 7) % 256));
     await rm(path);

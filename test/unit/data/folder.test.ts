@@ -55,7 +55,15 @@ describe('image folder source', () => {
   it('labels by first-level sub-folder, sorts classes and files, ignores hidden files, lists undecodable ones', async () => {
     const s = await openSource(join(dir, 'classes'));
     expect(s.kind).toBe('folder');
-    expect(s.ids).toEqual(['cat/deep/y.png', 'cat/x.png', 'cat/z.png', 'dog/a.png', 'dog/b.png', 'dog/c.png', 'dog/d.png']);
+    expect(s.ids).toEqual([
+      'cat/deep/y.png',
+      'cat/x.png',
+      'cat/z.png',
+      'dog/a.png',
+      'dog/b.png',
+      'dog/c.png',
+      'dog/d.png',
+    ]);
     expect(s.count).toBe(7);
     expect(s.classes).toEqual(['cat', 'dog']);
     expect(Array.from(s.labels ?? [])).toEqual([0, 0, 0, 1, 1, 1, 1]);

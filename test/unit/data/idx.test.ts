@@ -66,9 +66,15 @@ describe('IDX source', () => {
     await expect(openSource(join(dir, 'short-images-idx3-ubyte'))).rejects.toThrow(
       `${join(dir, 'short-images-idx3-ubyte')} is truncated: header says 3x2x3 but it holds 10 bytes`,
     );
-    await expect(openSource(join(dir, 'bad-images-idx3-ubyte'))).rejects.toThrow(/bad-images-idx3-ubyte is not an unsigned-byte IDX file/);
-    await expect(openSource(join(dir, 'odd-images-idx3-ubyte'))).rejects.toThrow(/odd-labels-idx1-ubyte has 3 labels but .* has 2 images/);
-    await expect(openSource(join(dir, 'train-images-idx3-ubyte'), { limit: 0 })).rejects.toThrow('limit must be a positive integer, got 0');
+    await expect(openSource(join(dir, 'bad-images-idx3-ubyte'))).rejects.toThrow(
+      /bad-images-idx3-ubyte is not an unsigned-byte IDX file/,
+    );
+    await expect(openSource(join(dir, 'odd-images-idx3-ubyte'))).rejects.toThrow(
+      /odd-labels-idx1-ubyte has 3 labels but .* has 2 images/,
+    );
+    await expect(openSource(join(dir, 'train-images-idx3-ubyte'), { limit: 0 })).rejects.toThrow(
+      'limit must be a positive integer, got 0',
+    );
   });
 
   it('asks for the images file when given the folder', async () => {

@@ -28,7 +28,12 @@ describe('samplePng', () => {
     const { data, info } = await sharp(png).toColourspace('b-w').raw().toBuffer({ resolveWithObject: true });
     expect([info.width, info.height]).toEqual([112, 112]);
     // Output pixel (X, Y) comes from source (floor(X/4), floor(Y/4)).
-    for (const [X, Y] of [[0, 0], [5, 9], [111, 111], [50, 3]]) {
+    for (const [X, Y] of [
+      [0, 0],
+      [5, 9],
+      [111, 111],
+      [50, 3],
+    ]) {
       expect(data[Y * 112 * info.channels + X * info.channels]).toBe(Math.floor(X / 4) + Math.floor(Y / 4));
     }
   });

@@ -4,13 +4,26 @@ import type { RawImage } from '../../../src/main/engine/data/image.js';
 import { toTensor } from '../../../src/main/engine/data/preprocess.js';
 import { MemLensError } from '../../../src/main/engine/errors.js';
 
-const fixture = JSON.parse(readFileSync(new URL('../../fixtures/data/torchvision_views.json', import.meta.url), 'utf8'));
+const fixture = JSON.parse(
+  readFileSync(new URL('../../fixtures/data/torchvision_views.json', import.meta.url), 'utf8'),
+);
 const fixtureImage = (name: string): RawImage => {
   const i = fixture.images[name];
   return { width: i.width, height: i.height, channels: i.channels, data: Uint8Array.from(i.data) };
 };
-const gray = (width: number, height: number, data: number[]): RawImage => ({ width, height, channels: 1, data: Uint8Array.from(data) });
-const identity = (channels: number, height: number, width: number) => ({ channels, height, width, mean: [0], std: [1] });
+const gray = (width: number, height: number, data: number[]): RawImage => ({
+  width,
+  height,
+  channels: 1,
+  data: Uint8Array.from(data),
+});
+const identity = (channels: number, height: number, width: number) => ({
+  channels,
+  height,
+  width,
+  mean: [0],
+  std: [1],
+});
 
 describe('toTensor', () => {
   it('scales to [0,1] and applies per-channel mean/std in CHW order', () => {
@@ -72,7 +85,8 @@ describe('toTensor', () => {
 
   it('rejects mean/std that do not match the channels, and non-positive std', () => {
     const img = gray(1, 1, [0]);
-    const bad = (mean: number[], std: number[]) => () => toTensor([img], { channels: 3, height: 1, width: 1, mean, std });
+    const bad = (mean: number[], std: number[]) => () =>
+      toTensor([img], { channels: 3, height: 1, width: 1, mean, std });
     expect(bad([0.5, 0.5], [0.5])).toThrow(MemLensError);
     expect(bad([0.5, 0.5], [0.5])).toThrow('mean has 2 values but the model takes 3 channels');
     expect(bad([0.5], [1, 1])).toThrow('std has 2 values but the model takes 3 channels');

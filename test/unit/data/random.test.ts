@@ -8,7 +8,13 @@ describe('Random', () => {
   it('replays the same stream for the same keys and a different one for any other key', () => {
     const a = draws(new Random(42, 3, 1), 50);
     expect(draws(new Random(42, 3, 1), 50)).toEqual(a);
-    for (const keys of [[42, 3, 2], [42, 1, 3], [43, 3, 1], [42, 3], [42 + 2 ** 32, 3, 1]]) {
+    for (const keys of [
+      [42, 3, 2],
+      [42, 1, 3],
+      [43, 3, 1],
+      [42, 3],
+      [42 + 2 ** 32, 3, 1],
+    ]) {
       expect(draws(new Random(...keys), 50)).not.toEqual(a);
     }
     const r = new Random(0);
@@ -63,7 +69,11 @@ describe('shuffle and permutation', () => {
 
   it('puts each element at each position about equally often', () => {
     // 3 elements, 6000 shuffles: each (element, position) ~ 2000, sd ~ 37.
-    const counts = [[0, 0, 0], [0, 0, 0], [0, 0, 0]];
+    const counts = [
+      [0, 0, 0],
+      [0, 0, 0],
+      [0, 0, 0],
+    ];
     const r = new Random(11);
     for (let t = 0; t < 6000; t++) permutation(3, r).forEach((e, pos) => counts[e][pos]++);
     for (const row of counts) for (const c of row) expect(Math.abs(c - 2000)).toBeLessThan(160);
@@ -74,7 +84,11 @@ describe('batches', () => {
   it('covers 0..count-1 in ranges of at most batchSize and stops when aborted', async () => {
     const ranges: { start: number; end: number }[] = [];
     for await (const r of batches({ count: 7 }, 3)) ranges.push(r);
-    expect(ranges).toEqual([{ start: 0, end: 3 }, { start: 3, end: 6 }, { start: 6, end: 7 }]);
+    expect(ranges).toEqual([
+      { start: 0, end: 3 },
+      { start: 3, end: 6 },
+      { start: 6, end: 7 },
+    ]);
     const ac = new AbortController();
     const seen: { start: number; end: number }[] = [];
     const run = async () => {

@@ -16,7 +16,9 @@ import {
   type ViewParams,
 } from '../../../src/main/engine/data/views.js';
 
-const fixture = JSON.parse(readFileSync(new URL('../../fixtures/data/torchvision_views.json', import.meta.url), 'utf8'));
+const fixture = JSON.parse(
+  readFileSync(new URL('../../fixtures/data/torchvision_views.json', import.meta.url), 'utf8'),
+);
 const fixtureImage = (name: string): RawImage => {
   const i = fixture.images[name];
   return { width: i.width, height: i.height, channels: i.channels, data: Uint8Array.from(i.data) };
@@ -139,8 +141,16 @@ describe('viewsToTensor', () => {
     const per = 3 * 8 * 8;
     const whole = viewsToTensor(images, keys, DEFAULT_AUGMENT, 5, spec(3, 8));
     const order = [4, 1, 5, 0, 3, 2];
-    const shuffled = viewsToTensor(order.map((i) => images[i]), order.map((i) => keys[i]), DEFAULT_AUGMENT, 5, spec(3, 8));
-    order.forEach((i, k) => expect(shuffled.subarray(k * per, (k + 1) * per)).toEqual(whole.subarray(i * per, (i + 1) * per)));
+    const shuffled = viewsToTensor(
+      order.map((i) => images[i]),
+      order.map((i) => keys[i]),
+      DEFAULT_AUGMENT,
+      5,
+      spec(3, 8),
+    );
+    order.forEach((i, k) =>
+      expect(shuffled.subarray(k * per, (k + 1) * per)).toEqual(whole.subarray(i * per, (i + 1) * per)),
+    );
     const single = viewsToTensor([images[3]], [keys[3]], DEFAULT_AUGMENT, 5, spec(3, 8));
     expect(single).toEqual(whole.subarray(3 * per, 4 * per));
   });
@@ -155,7 +165,10 @@ describe('viewsToTensor', () => {
 
   it('renders gray sources for RGB models and RGB sources for gray models', () => {
     const grayImgs = randomImages(2, 9, 9, 1);
-    const k2 = [{ sample: 0, view: 0 }, { sample: 1, view: 3 }];
+    const k2 = [
+      { sample: 0, view: 0 },
+      { sample: 1, view: 3 },
+    ];
     const asRgb = viewsToTensor(grayImgs, k2, DEFAULT_AUGMENT, 2, spec(3, 5));
     const asGray = viewsToTensor(grayImgs, k2, DEFAULT_AUGMENT, 2, spec(1, 5));
     for (let n = 0; n < 2; n++) {
@@ -202,8 +215,12 @@ describe('resolveAugment', () => {
     const s = resolveAugment({ flipP: 0, jitter: { brightness: 0.8 } as AugmentSettings['jitter'] });
     expect(s.flipP).toBe(0);
     expect(s.jitter).toEqual({ brightness: 0.8, contrast: 0.4, saturation: 0.4, hue: 0.1 });
-    expect(() => resolveAugment({ cropScale: [0.5, 0.2] })).toThrow('crop scale must satisfy 0 < min <= max <= 1, got [0.5, 0.2]');
+    expect(() => resolveAugment({ cropScale: [0.5, 0.2] })).toThrow(
+      'crop scale must satisfy 0 < min <= max <= 1, got [0.5, 0.2]',
+    );
     expect(() => resolveAugment({ grayscaleP: 2 })).toThrow('grayscale probability must be in [0, 1], got 2');
-    expect(() => resolveAugment({ jitter: { ...DEFAULT_AUGMENT.jitter, hue: 0.7 } })).toThrow(/hue must be >= 0 and <= 0.5/);
+    expect(() => resolveAugment({ jitter: { ...DEFAULT_AUGMENT.jitter, hue: 0.7 } })).toThrow(
+      /hue must be >= 0 and <= 0.5/,
+    );
   });
 });

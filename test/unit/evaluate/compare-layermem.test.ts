@@ -28,15 +28,38 @@ describe('LayerMem of one embedding against a reference', () => {
   it('refuses an encoder whose embedding width differs from the reference, in one line', async () => {
     // Cutting the output layer itself (include) changes the embedding: 10 -> 8 features.
     const narrow = join(dir, 'narrow.onnx');
-    await pruneModel({ model: join(dir, 'cnn.onnx'), strategy: 'l1', ratio: 0.2, scope: 'layer', include: ['/fc/Gemm'], out: narrow });
+    await pruneModel({
+      model: join(dir, 'cnn.onnx'),
+      strategy: 'l1',
+      ratio: 0.2,
+      scope: 'layer',
+      include: ['/fc/Gemm'],
+      out: narrow,
+    });
     expect(await outputWidth(narrow)).toBe(8);
-    const layerMemOf = await outputLayerMem({ model: join(dir, 'cnn.onnx'), reference: join(dir, 'cnn.onnx'), data: TEST, limit: 4, views: 2 });
+    const layerMemOf = await outputLayerMem({
+      model: join(dir, 'cnn.onnx'),
+      reference: join(dir, 'cnn.onnx'),
+      data: TEST,
+      limit: 4,
+      views: 2,
+    });
     expect((await layerMemOf.measure(await loadModel(join(dir, 'cnn.onnx')))).layermem).toBe(0);
-    const oneLine = /^LayerMem compares one embedding: .*narrow\.onnx ends in linear \/fc\/Gemm \(8 units\), reference .*cnn\.onnx in linear \/fc\/Gemm \(10 units\)$/;
+    const oneLine =
+      /^LayerMem compares one embedding: .*narrow\.onnx ends in linear \/fc\/Gemm \(8 units\), reference .*cnn\.onnx in linear \/fc\/Gemm \(10 units\)$/;
     await expect(layerMemOf.measure(await loadModel(narrow))).rejects.toThrow(oneLine);
     // compare checks the model against the reference before measuring anything.
     await expect(
-      compare({ model: narrow, reference: join(dir, 'cnn.onnx'), control: TEST, data: TEST, train: TEST, test: TEST, strategies: ['l1'], ratios: [0.1] }),
+      compare({
+        model: narrow,
+        reference: join(dir, 'cnn.onnx'),
+        control: TEST,
+        data: TEST,
+        train: TEST,
+        test: TEST,
+        strategies: ['l1'],
+        ratios: [0.1],
+      }),
     ).rejects.toThrow(oneLine);
   });
 });

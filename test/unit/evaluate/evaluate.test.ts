@@ -54,20 +54,26 @@ describe('evaluate', () => {
   });
 
   it('refuses a model whose output is a feature map', async () => {
-    await expect(evaluate({ model: join(FIXTURES, 'feature-map.onnx'), train: TRAIN, test: TEST, limit: 100 })).rejects.toThrow(
+    await expect(
+      evaluate({ model: join(FIXTURES, 'feature-map.onnx'), train: TRAIN, test: TEST, limit: 100 }),
+    ).rejects.toThrow(
       /output embedding has shape \[1, 2, 26, 26\] for one image; evaluation needs one vector per image/,
     );
   });
 
   it('refuses training data without labels', async () => {
     const flat = await classFolders(join(dir, 'flat'), { '': 3 });
-    await expect(evaluate({ model, train: flat, test: TEST, limit: 10 })).rejects.toThrow(/training data .*flat has no labels/);
+    await expect(evaluate({ model, train: flat, test: TEST, limit: 10 })).rejects.toThrow(
+      /training data .*flat has no labels/,
+    );
   });
 
   it('refuses test classes that the training data lacks, naming them', async () => {
     const train = await classFolders(join(dir, 'train'), { cat: 2, dog: 2 });
     const test = await classFolders(join(dir, 'test'), { cat: 1, bird: 1, fish: 1 });
-    await expect(evaluate({ model, train, test })).rejects.toThrow(/test data .*test has classes absent from the training data .*train: bird, fish/);
+    await expect(evaluate({ model, train, test })).rejects.toThrow(
+      /test data .*test has classes absent from the training data .*train: bird, fish/,
+    );
   });
 
   it('refuses training data with a single class', async () => {

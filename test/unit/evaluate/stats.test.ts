@@ -34,7 +34,14 @@ describe('bootstrap', () => {
   });
 
   it('resamples rows (seeds) too: two constant rows 0 and 1 give replicates 0, 0.5 and 1 at 1/4, 1/2, 1/4', () => {
-    const e = bootstrap([[0, 0, 0], [1, 1, 1]], undefined, many);
+    const e = bootstrap(
+      [
+        [0, 0, 0],
+        [1, 1, 1],
+      ],
+      undefined,
+      many,
+    );
     expect(e.estimate).toBe(0.5);
     expect(e.ci95).toEqual([0, 1]);
     // Replicates at 0 have probability 1/4: p = 2 * 1/4.
@@ -56,9 +63,15 @@ describe('bootstrap', () => {
 
 describe('points and tests from runs', () => {
   const run = (strategy: Run['strategy'], seed: number, correct: number[], gap: number): Run => ({
-    strategy, scope: 'layer', ratio: strategy === 'none' ? 0 : 0.1, seed, correct: Uint8Array.from(correct),
+    strategy,
+    scope: 'layer',
+    ratio: strategy === 'none' ? 0 : 0.1,
+    seed,
+    correct: Uint8Array.from(correct),
     memorization: { unitmem: [{ name: 'a', scores: [0.2, 0.4] }], sslmem: { candidates: [gap, gap], control: [0, 0] } },
-    params: 10, flops: 20, latencyMs: 1,
+    params: 10,
+    flops: 20,
+    latencyMs: 1,
   });
 
   it('pools seeds into one point and tests each strategy against random on the same items', () => {
@@ -69,12 +82,18 @@ describe('points and tests from runs', () => {
       run('random', 1, [1, 1, 0, 1], 0.2),
     ];
     const points = comparePoints(runs, { resamples: 500, seed: 0 });
-    expect(points.map((p) => [p.strategy, p.seeds])).toEqual([['none', [0]], ['high', [0]], ['random', [0, 1]]]);
+    expect(points.map((p) => [p.strategy, p.seeds])).toEqual([
+      ['none', [0]],
+      ['high', [0]],
+      ['random', [0, 1]],
+    ]);
     const random = points[2];
     expect(random.accuracy.perSeed).toEqual([0.75, 0.75]);
     expect(random.accuracy.mean).toBe(0.75);
     expect(random.memorization.unitmem).toMatchObject({ mean: 0.30000000000000004, measured: true });
-    expect(random.memorization.unitmem.layers).toEqual([{ name: 'a', units: 2, mean: 0.30000000000000004, quartiles: [0.2, 0.2, 0.30000000000000004, 0.4, 0.4] }]);
+    expect(random.memorization.unitmem.layers).toEqual([
+      { name: 'a', units: 2, mean: 0.30000000000000004, quartiles: [0.2, 0.2, 0.30000000000000004, 0.4, 0.4] },
+    ]);
     expect(random.memorization.sslmem).toMatchObject({ candidates: 0.2, control: 0, gap: 0.2 });
     for (const p of points) {
       expect(p.accuracy.ci95![0]).toBeLessThanOrEqual(p.accuracy.mean);

@@ -26,14 +26,26 @@ beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'memlens-compare-'));
   await copyFile(join(DEMO, 'ssl-cnn-f.onnx'), f());
   await copyFile(join(DEMO, 'ssl-cnn-g.onnx'), g());
-  r = await compare({ ...base(), reference: g(), control: data('control'), strategies: ['high', 'random'], ratios: [0.2], seeds: [0, 1], out: join(dir, 'out') });
+  r = await compare({
+    ...base(),
+    reference: g(),
+    control: data('control'),
+    strategies: ['high', 'random'],
+    ratios: [0.2],
+    seeds: [0, 1],
+    out: join(dir, 'out'),
+  });
 }, 600_000);
 afterAll(() => rm(dir, { recursive: true, force: true }));
 
 describe('compare with a reference and a control set', () => {
   it('writes memlens.compare/2 with every field, intervals around their means', async () => {
     expect(r.schema).toBe('memlens.compare/2');
-    expect(r.points.map((p) => [p.strategy, p.scope, p.ratio, p.seeds])).toEqual([['none', 'layer', 0, [0]], ['high', 'layer', 0.2, [0]], ['random', 'layer', 0.2, [0, 1]]]);
+    expect(r.points.map((p) => [p.strategy, p.scope, p.ratio, p.seeds])).toEqual([
+      ['none', 'layer', 0, [0]],
+      ['high', 'layer', 0.2, [0]],
+      ['random', 'layer', 0.2, [0, 1]],
+    ]);
     for (const p of r.points) {
       const [lo, hi] = p.accuracy.ci95!;
       expect(lo).toBeLessThanOrEqual(p.accuracy.mean);
@@ -55,7 +67,9 @@ describe('compare with a reference and a control set', () => {
     }
     // Per layer 20% cuts units: the pruned encoders are smaller and their UnitMem layers narrower.
     expect(r.points[1].params).toBeLessThan(r.points[0].params);
-    expect(r.points[1].memorization.unitmem.layers![0].units).toBeLessThan(r.points[0].memorization.unitmem.layers![0].units);
+    expect(r.points[1].memorization.unitmem.layers![0].units).toBeLessThan(
+      r.points[0].memorization.unitmem.layers![0].units,
+    );
     expect(r.tests.map((t) => [t.a, t.b, t.scope, t.ratio, t.metric])).toEqual([
       ['high', 'random', 'layer', 0.2, 'accuracy'],
       ['high', 'random', 'layer', 0.2, 'sslmemGap'],
@@ -67,7 +81,12 @@ describe('compare with a reference and a control set', () => {
     }
     // The accuracy test's difference is high's accuracy minus random's mean over seeds.
     expect(r.tests[0].difference).toBeCloseTo(r.points[1].accuracy.mean - r.points[2].accuracy.mean, 12);
-    expect(r.settings).toMatchObject({ probe: 'linear', views: 2, seeds: [0, 1], bootstrap: { resamples: 2000, seed: 0 } });
+    expect(r.settings).toMatchObject({
+      probe: 'linear',
+      views: 2,
+      seeds: [0, 1],
+      bootstrap: { resamples: 2000, seed: 0 },
+    });
     expect(JSON.parse(await readFile(join(dir, 'out', 'compare.json'), 'utf8'))).toEqual(JSON.parse(JSON.stringify(r)));
   });
 
@@ -81,8 +100,12 @@ describe('compare with a reference and a control set', () => {
     expect(none.control).toBeCloseTo(await layermem('control'), 10);
   });
 
-  it("re-measures UnitMem on each pruned encoder: computeUnitMem of the exported model, over its live units", async () => {
-    const pruned = await computeUnitMem({ model: join(dir, 'out', 'models', 'high-layer-0.2-seed0.onnx'), data: data('candidates'), ...settings });
+  it('re-measures UnitMem on each pruned encoder: computeUnitMem of the exported model, over its live units', async () => {
+    const pruned = await computeUnitMem({
+      model: join(dir, 'out', 'models', 'high-layer-0.2-seed0.onnx'),
+      data: data('candidates'),
+      ...settings,
+    });
     const live = pruned.layers.flatMap((l) => l.unitmem.filter((_, u) => l.muMax[u] !== 0));
     const high = r.points[1].memorization.unitmem;
     expect(high.mean).toBeCloseTo(live.reduce((a, b) => a + b, 0) / live.length, 12);
@@ -112,19 +135,45 @@ describe('compare refuses', () => {
 
   it('bad strategies, ratios and seeds before any work', async () => {
     const b = { ...base(), ratios: [0.1] };
-    await expect(compare({ ...b, strategies: ['best' as 'high'] })).rejects.toThrow(`strategies must be some of ${STRATEGY_NAMES.join(', ')}; got best`);
-    await expect(compare({ ...b, strategies: ['high'], ratios: [1.5] })).rejects.toThrow(/^pruning ratios must be in \(0, 1\), got 1.5$/);
-    await expect(compare({ ...b, strategies: ['random'], seeds: [0.5] })).rejects.toThrow(/^seeds must be integers, got 0.5$/);
+    await expect(compare({ ...b, strategies: ['best' as 'high'] })).rejects.toThrow(
+      `strategies must be some of ${STRATEGY_NAMES.join(', ')}; got best`,
+    );
+    await expect(compare({ ...b, strategies: ['high'], ratios: [1.5] })).rejects.toThrow(
+      /^pruning ratios must be in \(0, 1\), got 1.5$/,
+    );
+    await expect(compare({ ...b, strategies: ['random'], seeds: [0.5] })).rejects.toThrow(
+      /^seeds must be integers, got 0.5$/,
+    );
   });
 });
 
 describe('compare.csv', () => {
   it('writes a row per point in column order, empty cells where there is no interval or SSLMem', () => {
-    const point = { strategy: 'low' as const, scope: 'layer' as const, ratio: 0.1, seeds: [3], params: 100, flops: 1000, latencyMs: 1 };
+    const point = {
+      strategy: 'low' as const,
+      scope: 'layer' as const,
+      ratio: 0.1,
+      seeds: [3],
+      params: 100,
+      flops: 1000,
+      latencyMs: 1,
+    };
     const csv = compareCsv({
       points: [
-        { ...point, accuracy: { mean: 0.25, ci95: null, perSeed: [0.25] }, memorization: { unitmem: { mean: 0.5, measured: false } } },
-        { ...point, seeds: [0, 1], accuracy: { mean: 0.5, ci95: [0.25, 0.75], perSeed: [0.5, 0.5] }, memorization: { unitmem: { mean: 0.5, measured: true }, sslmem: { candidates: 0.125, control: 0, gap: 0.125, ci95: [0, 0.25] } } },
+        {
+          ...point,
+          accuracy: { mean: 0.25, ci95: null, perSeed: [0.25] },
+          memorization: { unitmem: { mean: 0.5, measured: false } },
+        },
+        {
+          ...point,
+          seeds: [0, 1],
+          accuracy: { mean: 0.5, ci95: [0.25, 0.75], perSeed: [0.5, 0.5] },
+          memorization: {
+            unitmem: { mean: 0.5, measured: true },
+            sslmem: { candidates: 0.125, control: 0, gap: 0.125, ci95: [0, 0.25] },
+          },
+        },
       ],
     });
     expect(csv).toBe(

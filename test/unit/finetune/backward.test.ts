@@ -22,11 +22,17 @@ function backward(nodes: ReturnType<typeof node>[], wrt: string[]) {
 describe('buildBackward', () => {
   test('an op without a rule on the path from a parameter to the loss is an error naming op and node', () => {
     const nodes = [node('MatMul', ['x', 'w'], ['h']), node('Celu', ['h'], ['c']), node('ReduceSum', ['c'], ['loss'])];
-    expect(() => backward(nodes, ['w'])).toThrow('no gradient rule for op Celu (node Celu_c) on the path from trainable parameter w to the loss');
+    expect(() => backward(nodes, ['w'])).toThrow(
+      'no gradient rule for op Celu (node Celu_c) on the path from trainable parameter w to the loss',
+    );
   });
 
   test('an op without a rule off the path (before the first parameter) is fine', () => {
-    const nodes = [node('Celu', ['x'], ['c']), node('MatMul', ['c', 'w'], ['h']), node('ReduceSum', ['h'], ['loss'], { keepdims: 0 })];
+    const nodes = [
+      node('Celu', ['x'], ['c']),
+      node('MatMul', ['c', 'w'], ['h']),
+      node('ReduceSum', ['h'], ['loss'], { keepdims: 0 }),
+    ];
     const { grads, ops } = backward(nodes, ['w']);
     expect(grads.has('w')).toBe(true);
     // d loss / d c is never built: the only MatMul is the one computing dW = c^T dH.
@@ -46,12 +52,15 @@ describe('buildBackward', () => {
 });
 
 describe('trainingOpset', () => {
-  const model = (version: number) => create('ModelProto', { ir_version: 7, opset_import: [create('OperatorSetIdProto', { domain: '', version })] });
+  const model = (version: number) =>
+    create('ModelProto', { ir_version: 7, opset_import: [create('OperatorSetIdProto', { domain: '', version })] });
   test('opsets 13-15 are raised to 16, later ones kept', () => {
     expect(trainingOpset(model(13), 'm.onnx')).toBe(16);
     expect(trainingOpset(model(17), 'm.onnx')).toBe(17);
   });
   test('before 13 (axes as attributes) is refused with the reason', () => {
-    expect(() => trainingOpset(model(11), 'm.onnx')).toThrow('m.onnx: opset 11 is too old to fine-tune (need 13 or newer; re-export the model)');
+    expect(() => trainingOpset(model(11), 'm.onnx')).toThrow(
+      'm.onnx: opset 11 is too old to fine-tune (need 13 or newer; re-export the model)',
+    );
   });
 });

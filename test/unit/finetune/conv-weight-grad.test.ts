@@ -80,7 +80,14 @@ test.each([
     const n = 3;
     const x = feeds(n);
     const got = (await session.run(x))[grads.get('w')!].data as Float32Array;
-    const want = reference(x.x.data as Float32Array, Array.from(new Float32Array(dy.raw_data.slice().buffer)), n, S, out, stride);
+    const want = reference(
+      x.x.data as Float32Array,
+      Array.from(new Float32Array(dy.raw_data.slice().buffer)),
+      n,
+      S,
+      out,
+      stride,
+    );
     let err = 0;
     let norm = 0;
     for (let k = 0; k < want.length; k++) {

@@ -70,7 +70,9 @@ export async function gradientError(c: Case): Promise<Record<string, number>> {
         input: names.map((n) =>
           create('ValueInfoProto', {
             name: n,
-            type: create('TypeProto', { tensor_type: { elem_type: dataType, shape: { dim: c.inputs[n].map((d) => ({ dim_value: d })) } } }),
+            type: create('TypeProto', {
+              tensor_type: { elem_type: dataType, shape: { dim: c.inputs[n].map((d) => ({ dim_value: d })) } },
+            }),
           }),
         ),
         output: outputs.map((name) => create('ValueInfoProto', { name })),
@@ -79,7 +81,10 @@ export async function gradientError(c: Case): Promise<Record<string, number>> {
   const forward = graph(c.nodes, c.constants ?? [], [y]);
   const yDims = (await probeShapes(forward, [feeds()])).get(y)! as number[];
   const weights = tensorProto('loss_weights', dataType, yDims, uniform(size(yDims), 7));
-  const lossNodes = [node('Mul', [y, 'loss_weights'], ['weighted']), node('ReduceSum', ['weighted'], ['loss'], { keepdims: 0 })];
+  const lossNodes = [
+    node('Mul', [y, 'loss_weights'], ['weighted']),
+    node('ReduceSum', ['weighted'], ['loss'], { keepdims: 0 }),
+  ];
   const withLoss = graph([...c.nodes, ...lossNodes], [...(c.constants ?? []), weights], ['loss']);
   const shapes = await probeShapes(withLoss, [feeds()]);
   const { model, grads } = gradientModel(withLoss, 'loss', names, shapes, 'case');

@@ -42,14 +42,17 @@ describe('finetune job', () => {
     expect(m.before.unitmem.mean).toBeCloseTo(live.reduce((a, b) => a + b, 0) / live.length, 12);
     expect(m.after.unitmem.measured).toBe(true);
     // conv2 was trained, so its units respond differently: UnitMem moves.
-    expect(m.after.unitmem.layers!.find((l) => l.name === m.before.unitmem.layers![1].name)!.mean).not.toBe(m.before.unitmem.layers![1].mean);
+    expect(m.after.unitmem.layers!.find((l) => l.name === m.before.unitmem.layers![1].name)!.mean).not.toBe(
+      m.before.unitmem.layers![1].mean,
+    );
     expect(m.before.sslmem).toBeUndefined();
     // Dark vs bright: a trained head separates them on any encoder.
     expect(r.finetuned.accuracy).toBeGreaterThan(0.9);
     expect(r.epochs[2].loss).toBeLessThan(r.epochs[0].loss);
 
     const [before, after] = await Promise.all([loadModel(model), loadModel(out)]);
-    const values = (m: typeof before, name: string) => Array.from(tensorToFloat32(m.proto.graph!.initializer.find((t) => t.name === name)!));
+    const values = (m: typeof before, name: string) =>
+      Array.from(tensorToFloat32(m.proto.graph!.initializer.find((t) => t.name === name)!));
     expect(values(after, 'conv1.weight')).toEqual(values(before, 'conv1.weight'));
     expect(values(after, 'conv2.weight')).not.toEqual(values(before, 'conv2.weight'));
     expect(after.proto.graph!.output.map((o) => o.name)).toEqual(['embedding', 'logits']);
@@ -59,7 +62,7 @@ describe('finetune job', () => {
     expect(existsSync(join(dir, 'tuned.finetune.json'))).toBe(true);
   });
 
-  test('the same seed gives the same run, and each epoch\'s figures arrive as progress while it runs', async () => {
+  test("the same seed gives the same run, and each epoch's figures arrive as progress while it runs", async () => {
     const seen: { stage: string; metrics: Record<string, number> }[] = [];
     const a = await finetune(
       { ...base(), epochs: 1, layers: 'last:1' },
@@ -86,7 +89,10 @@ describe('finetune job', () => {
   test('cancel stops the run and writes nothing', async () => {
     const ctrl = new AbortController();
     const out = join(dir, 'cancelled.onnx');
-    const run = finetune({ ...base(), layers: 'all', out }, { signal: ctrl.signal, onProgress: (done) => done >= 2 && ctrl.abort() });
+    const run = finetune(
+      { ...base(), layers: 'all', out },
+      { signal: ctrl.signal, onProgress: (done) => done >= 2 && ctrl.abort() },
+    );
     await expect(run).rejects.toThrow('cancelled');
     expect(existsSync(out)).toBe(false);
   });
@@ -94,16 +100,22 @@ describe('finetune job', () => {
 
 describe('finetune bad input', () => {
   test('unknown layer name', async () => {
-    await expect(finetune({ ...base(), layers: 'conv9' })).rejects.toThrow(`unknown layer 'conv9' in ${model} (layers: conv1, conv2)`);
+    await expect(finetune({ ...base(), layers: 'conv9' })).rejects.toThrow(
+      `unknown layer 'conv9' in ${model} (layers: conv1, conv2)`,
+    );
   });
 
   test('auto without a reference encoder', async () => {
-    await expect(finetune({ ...base(), layers: 'auto' })).rejects.toThrow('--layers auto ranks layers by DeltaLayerMem and needs --reference');
+    await expect(finetune({ ...base(), layers: 'auto' })).rejects.toThrow(
+      '--layers auto ranks layers by DeltaLayerMem and needs --reference',
+    );
   });
 
   test('data without labels', async () => {
     const unlabelled = writeTinySet(join(dir, 'nolabels'), 'x', 8, 3, false);
-    await expect(finetune({ ...base(), train: unlabelled, layers: 'conv2' })).rejects.toThrow(`finetune needs labelled data; ${unlabelled} has no labels`);
+    await expect(finetune({ ...base(), train: unlabelled, layers: 'conv2' })).rejects.toThrow(
+      `finetune needs labelled data; ${unlabelled} has no labels`,
+    );
   });
 
   test('a layer whose path to the loss crosses an op without a backward rule', async () => {

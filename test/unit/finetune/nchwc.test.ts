@@ -11,18 +11,32 @@ import { node, uniform } from './fd.js';
 
 const N = 2;
 const value = (name: string, dims: number[]) =>
-  create('ValueInfoProto', { name, type: create('TypeProto', { tensor_type: { elem_type: DataType.FLOAT, shape: { dim: dims.map((d) => ({ dim_value: d })) } } }) });
+  create('ValueInfoProto', {
+    name,
+    type: create('TypeProto', {
+      tensor_type: { elem_type: DataType.FLOAT, shape: { dim: dims.map((d) => ({ dim_value: d })) } },
+    }),
+  });
 
 function model(nodes: NodeProto[], inputs: [string, number[]][], outputs: string[], initializer: TensorProto[] = []) {
   return create('ModelProto', {
     ir_version: 8,
     opset_import: [create('OperatorSetIdProto', { domain: '', version: 17 })],
-    graph: create('GraphProto', { name: 'convs', node: nodes, initializer, input: inputs.map(([n, d]) => value(n, d)), output: outputs.map((name) => create('ValueInfoProto', { name })) }),
+    graph: create('GraphProto', {
+      name: 'convs',
+      node: nodes,
+      initializer,
+      input: inputs.map(([n, d]) => value(n, d)),
+      output: outputs.map((name) => create('ValueInfoProto', { name })),
+    }),
   });
 }
 
 async function run(m: ReturnType<typeof model>, feeds: Record<string, ort.Tensor>) {
-  const session = await ort.InferenceSession.create(encodeModel(m), { graphOptimizationLevel: 'all', intraOpNumThreads: 1 });
+  const session = await ort.InferenceSession.create(encodeModel(m), {
+    graphOptimizationLevel: 'all',
+    intraOpNumThreads: 1,
+  });
   const out = await session.run(feeds);
   await session.release();
   return out;
@@ -35,55 +49,77 @@ test('the blocked kernels are found on x64, with their channel block (8 with AVX
   else expect(await nchwcBlockSize()).toBe(0);
 });
 
-test.skipIf(!x64)('fed-weight Convs of every geometry give the plain Conv numbers; grouped, constant and unaligned ones stay plain', async () => {
-  const block = await nchwcBlockSize();
-  // 16 and 32 channels are whole blocks at 8 and at 16; 3 input channels take the unreordered-input path.
-  const inputs: [string, number[]][] = [
-    ['x', [N, 16, 9, 9]],
-    ['rgb', [N, 3, 10, 10]],
-    ['w_pad', [32, 16, 3, 3]],
-    ['b_pad', [32]],
-    ['w_stride', [16, 16, 3, 3]],
-    ['w_dil', [16, 16, 3, 2]],
-    ['w_same', [32, 16, 1, 1]],
-    ['w_rgb', [16, 3, 4, 4]],
-    ['w_group', [16, 8, 3, 3]],
-    ['w_odd', [12, 16, 3, 3]],
-  ];
-  const nodes = [
-    node('Conv', ['x', 'w_pad', 'b_pad'], ['pad'], { pads: [1, 1, 1, 1] }),
-    node('Conv', ['x', 'w_stride'], ['stride'], { strides: [2, 2], pads: [1, 0, 0, 1] }),
-    node('Conv', ['x', 'w_dil'], ['dil'], { dilations: [2, 1], pads: [2, 0, 1, 2] }),
-    node('Conv', ['x', 'w_same'], ['same'], { auto_pad: 'SAME_UPPER', strides: [2, 2] }),
-    node('Conv', ['rgb', 'w_rgb'], ['rgbout'], { strides: [2, 2] }),
-    node('Conv', ['x', 'w_group'], ['group'], { group: 2, pads: [1, 1, 1, 1] }),
-    node('Conv', ['x', 'w_odd'], ['odd'], {}),
-    node('Conv', ['x', 'w_const'], ['const'], {}),
-  ];
-  const outputs = ['pad', 'stride', 'dil', 'same', 'rgbout', 'group', 'odd', 'const'];
-  const plain = model(nodes, inputs, outputs, [tensorProto('w_const', DataType.FLOAT, [16, 16, 1, 1], uniform(256, 99))]);
-  const blocked = blockedConvs(plain, block);
+test.skipIf(!x64)(
+  'fed-weight Convs of every geometry give the plain Conv numbers; grouped, constant and unaligned ones stay plain',
+  async () => {
+    const block = await nchwcBlockSize();
+    // 16 and 32 channels are whole blocks at 8 and at 16; 3 input channels take the unreordered-input path.
+    const inputs: [string, number[]][] = [
+      ['x', [N, 16, 9, 9]],
+      ['rgb', [N, 3, 10, 10]],
+      ['w_pad', [32, 16, 3, 3]],
+      ['b_pad', [32]],
+      ['w_stride', [16, 16, 3, 3]],
+      ['w_dil', [16, 16, 3, 2]],
+      ['w_same', [32, 16, 1, 1]],
+      ['w_rgb', [16, 3, 4, 4]],
+      ['w_group', [16, 8, 3, 3]],
+      ['w_odd', [12, 16, 3, 3]],
+    ];
+    const nodes = [
+      node('Conv', ['x', 'w_pad', 'b_pad'], ['pad'], { pads: [1, 1, 1, 1] }),
+      node('Conv', ['x', 'w_stride'], ['stride'], { strides: [2, 2], pads: [1, 0, 0, 1] }),
+      node('Conv', ['x', 'w_dil'], ['dil'], { dilations: [2, 1], pads: [2, 0, 1, 2] }),
+      node('Conv', ['x', 'w_same'], ['same'], { auto_pad: 'SAME_UPPER', strides: [2, 2] }),
+      node('Conv', ['rgb', 'w_rgb'], ['rgbout'], { strides: [2, 2] }),
+      node('Conv', ['x', 'w_group'], ['group'], { group: 2, pads: [1, 1, 1, 1] }),
+      node('Conv', ['x', 'w_odd'], ['odd'], {}),
+      node('Conv', ['x', 'w_const'], ['const'], {}),
+    ];
+    const outputs = ['pad', 'stride', 'dil', 'same', 'rgbout', 'group', 'odd', 'const'];
+    const plain = model(nodes, inputs, outputs, [
+      tensorProto('w_const', DataType.FLOAT, [16, 16, 1, 1], uniform(256, 99)),
+    ]);
+    const blocked = blockedConvs(plain, block);
 
-  const convs = blocked.graph!.node.filter((n) => n.op_type === 'Conv');
-  expect(convs.filter((n) => n.domain === NCHWC_DOMAIN)).toHaveLength(5);
-  expect(convs.filter((n) => !n.domain).map((n) => n.output[0])).toEqual(['group', 'odd', 'const']);
-  expect(blocked.opset_import.find((o) => o.domain === NCHWC_DOMAIN)?.version).toBe(1);
+    const convs = blocked.graph!.node.filter((n) => n.op_type === 'Conv');
+    expect(convs.filter((n) => n.domain === NCHWC_DOMAIN)).toHaveLength(5);
+    expect(convs.filter((n) => !n.domain).map((n) => n.output[0])).toEqual(['group', 'odd', 'const']);
+    expect(blocked.opset_import.find((o) => o.domain === NCHWC_DOMAIN)?.version).toBe(1);
 
-  const feeds = Object.fromEntries(
-    inputs.map(([name, dims], i) => [name, new ort.Tensor('float32', Float32Array.from(uniform(dims.reduce((a, b) => a * b, 1), i + 1)), dims)]),
-  );
-  const [want, got] = [await run(plain, feeds), await run(blocked, feeds)];
-  for (const o of outputs) {
-    expect(got[o].dims, o).toEqual(want[o].dims);
-    const a = want[o].data as Float32Array;
-    const b = got[o].data as Float32Array;
-    const scale = Math.max(...Array.from(a, Math.abs));
-    const err = Math.max(...Array.from(a, (v, i) => Math.abs(v - b[i])));
-    expect(err / scale, o).toBeLessThan(1e-5);
-  }
-});
+    const feeds = Object.fromEntries(
+      inputs.map(([name, dims], i) => [
+        name,
+        new ort.Tensor(
+          'float32',
+          Float32Array.from(
+            uniform(
+              dims.reduce((a, b) => a * b, 1),
+              i + 1,
+            ),
+          ),
+          dims,
+        ),
+      ]),
+    );
+    const [want, got] = [await run(plain, feeds), await run(blocked, feeds)];
+    for (const o of outputs) {
+      expect(got[o].dims, o).toEqual(want[o].dims);
+      const a = want[o].data as Float32Array;
+      const b = got[o].data as Float32Array;
+      const scale = Math.max(...Array.from(a, Math.abs));
+      const err = Math.max(...Array.from(a, (v, i) => Math.abs(v - b[i])));
+      expect(err / scale, o).toBeLessThan(1e-5);
+    }
+  },
+);
 
 test.skipIf(!x64)('a graph with nothing to move comes back as the same object', async () => {
-  const plain = model([node('Conv', ['x', 'w'], ['y'], {})], [['x', [N, 16, 4, 4]]], ['y'], [tensorProto('w', DataType.FLOAT, [16, 16, 1, 1], uniform(256, 5))]);
+  const plain = model(
+    [node('Conv', ['x', 'w'], ['y'], {})],
+    [['x', [N, 16, 4, 4]]],
+    ['y'],
+    [tensorProto('w', DataType.FLOAT, [16, 16, 1, 1], uniform(256, 5))],
+  );
   expect(blockedConvs(plain, await nchwcBlockSize())).toBe(plain);
 });

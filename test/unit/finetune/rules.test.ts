@@ -10,7 +10,8 @@ import { DataType } from '../../../src/main/engine/onnx/schema.js';
 import { tensorProto } from '../../../src/main/engine/finetune/emit.js';
 import { gradientError, node, uniform, type Case } from './fd.js';
 
-const ints = (name: string, values: number[], dims = [values.length]) => tensorProto(name, DataType.INT64, dims, values);
+const ints = (name: string, values: number[], dims = [values.length]) =>
+  tensorProto(name, DataType.INT64, dims, values);
 const f64 = (name: string, dims: number[], values: number[]) => tensorProto(name, DataType.DOUBLE, dims, values);
 
 const F32_LINEAR = { type: 'float32', step: 0.1 } as const;
@@ -31,22 +32,43 @@ const CASES: Record<string, Case> = {
     range: [0.5, 2],
   },
   Relu: { nodes: [node('Relu', ['a'], ['y'])], inputs: { a: [3, 5] } },
-  LeakyRelu: { nodes: [node('LeakyRelu', ['a'], ['y'], { alpha: { float: 0.2 } })], inputs: { a: [3, 5] }, ...F32_SMOOTH },
+  LeakyRelu: {
+    nodes: [node('LeakyRelu', ['a'], ['y'], { alpha: { float: 0.2 } })],
+    inputs: { a: [3, 5] },
+    ...F32_SMOOTH,
+  },
   Sigmoid: { nodes: [node('Sigmoid', ['a'], ['y'])], inputs: { a: [3, 5] } },
   Tanh: { nodes: [node('Tanh', ['a'], ['y'])], inputs: { a: [3, 5] } },
   Exp: { nodes: [node('Exp', ['a'], ['y'])], inputs: { a: [3, 5] } },
   Erf: { nodes: [node('Erf', ['a'], ['y'])], inputs: { a: [3, 5] }, ...F32_SMOOTH },
   'Gelu (exact)': { nodes: [node('Gelu', ['a'], ['y'])], inputs: { a: [3, 5] }, opset: 20, ...F32_SMOOTH },
-  'Gelu (tanh)': { nodes: [node('Gelu', ['a'], ['y'], { approximate: 'tanh' })], inputs: { a: [3, 5] }, opset: 20, ...F32_SMOOTH },
+  'Gelu (tanh)': {
+    nodes: [node('Gelu', ['a'], ['y'], { approximate: 'tanh' })],
+    inputs: { a: [3, 5] },
+    opset: 20,
+    ...F32_SMOOTH,
+  },
   'Gemm (plain, C broadcast)': {
     nodes: [node('Gemm', ['a', 'b', 'c'], ['y'], { alpha: { float: 0.7 }, beta: { float: 1.3 } })],
     inputs: { a: [3, 4], b: [4, 5], c: [5] },
   },
-  'Gemm (transA)': { nodes: [node('Gemm', ['a', 'b', 'c'], ['y'], { transA: 1 })], inputs: { a: [4, 3], b: [4, 5], c: [3, 5] } },
-  'Gemm (transB)': { nodes: [node('Gemm', ['a', 'b', 'c'], ['y'], { transB: 1, alpha: { float: 2 } })], inputs: { a: [3, 4], b: [5, 4], c: [1, 5] } },
-  'Gemm (transA, transB)': { nodes: [node('Gemm', ['a', 'b'], ['y'], { transA: 1, transB: 1 })], inputs: { a: [4, 3], b: [5, 4] } },
+  'Gemm (transA)': {
+    nodes: [node('Gemm', ['a', 'b', 'c'], ['y'], { transA: 1 })],
+    inputs: { a: [4, 3], b: [4, 5], c: [3, 5] },
+  },
+  'Gemm (transB)': {
+    nodes: [node('Gemm', ['a', 'b', 'c'], ['y'], { transB: 1, alpha: { float: 2 } })],
+    inputs: { a: [3, 4], b: [5, 4], c: [1, 5] },
+  },
+  'Gemm (transA, transB)': {
+    nodes: [node('Gemm', ['a', 'b'], ['y'], { transA: 1, transB: 1 })],
+    inputs: { a: [4, 3], b: [5, 4] },
+  },
   'MatMul (batched x 2-D weight)': { nodes: [node('MatMul', ['a', 'b'], ['y'])], inputs: { a: [2, 3, 4], b: [4, 5] } },
-  'MatMul (broadcast batch axes)': { nodes: [node('MatMul', ['a', 'b'], ['y'])], inputs: { a: [2, 1, 3, 4], b: [3, 4, 2] } },
+  'MatMul (broadcast batch axes)': {
+    nodes: [node('MatMul', ['a', 'b'], ['y'])],
+    inputs: { a: [2, 1, 3, 4], b: [3, 4, 2] },
+  },
   'Conv (3x3, pad 1, bias)': {
     nodes: [node('Conv', ['x', 'w', 'b'], ['y'], { kernel_shape: [3, 3], pads: [1, 1, 1, 1] })],
     inputs: { x: [2, 3, 5, 5], w: [4, 3, 3, 3], b: [4] },
@@ -136,7 +158,10 @@ const CASES: Record<string, Case> = {
   'ReduceSum (all axes)': { nodes: [node('ReduceSum', ['x'], ['y'], { keepdims: 0 })], inputs: { x: [2, 3] } },
   'Softmax (axis 1)': { nodes: [node('Softmax', ['x'], ['y'], { axis: 1 })], inputs: { x: [2, 4, 3] } },
   LogSoftmax: { nodes: [node('LogSoftmax', ['x'], ['y'])], inputs: { x: [3, 5] } },
-  Flatten: { nodes: [node('Flatten', ['x'], ['f'], { axis: 1 }), node('Mul', ['f', 'f'], ['y'])], inputs: { x: [2, 3, 2] } },
+  Flatten: {
+    nodes: [node('Flatten', ['x'], ['f'], { axis: 1 }), node('Mul', ['f', 'f'], ['y'])],
+    inputs: { x: [2, 3, 2] },
+  },
   Reshape: {
     nodes: [node('Reshape', ['x', 's'], ['r']), node('Mul', ['r', 'r'], ['y'])],
     inputs: { x: [2, 6] },
@@ -147,10 +172,20 @@ const CASES: Record<string, Case> = {
     inputs: { x: [2, 3] },
     constants: [ints('ax', [1])],
   },
-  Transpose: { nodes: [node('Transpose', ['x'], ['t'], { perm: [2, 0, 1] }), node('Mul', ['t', 't'], ['y'])], inputs: { x: [2, 3, 4] } },
-  'Concat (axis 1)': { nodes: [node('Concat', ['a', 'b'], ['y'], { axis: 1 })], inputs: { a: [2, 2, 3], b: [2, 4, 3] } },
+  Transpose: {
+    nodes: [node('Transpose', ['x'], ['t'], { perm: [2, 0, 1] }), node('Mul', ['t', 't'], ['y'])],
+    inputs: { x: [2, 3, 4] },
+  },
+  'Concat (axis 1)': {
+    nodes: [node('Concat', ['a', 'b'], ['y'], { axis: 1 })],
+    inputs: { a: [2, 2, 3], b: [2, 4, 3] },
+  },
   'Split (unequal, reordered by Concat)': {
-    nodes: [node('Split', ['x', 'sizes'], ['p', 'q'], { axis: -1 }), node('Concat', ['q', 'p'], ['c'], { axis: -1 }), node('Mul', ['c', 'x'], ['y'])],
+    nodes: [
+      node('Split', ['x', 'sizes'], ['p', 'q'], { axis: -1 }),
+      node('Concat', ['q', 'p'], ['c'], { axis: -1 }),
+      node('Mul', ['c', 'x'], ['y']),
+    ],
     inputs: { x: [2, 5] },
     constants: [ints('sizes', [2, 3])],
   },

@@ -14,7 +14,17 @@ export const SIZE = 8;
 export function writeTinyCnn(path: string, extra: NodeProto[] = [], seed = 1): void {
   const f32 = (name: string, dims: number[], seed: number) => {
     const fanIn = dims.slice(1).reduce((a, b) => a * b, 1);
-    return tensorProto(name, DataType.FLOAT, dims, uniform(dims.reduce((a, b) => a * b, 1), seed, -1 / Math.sqrt(fanIn), 1 / Math.sqrt(fanIn)));
+    return tensorProto(
+      name,
+      DataType.FLOAT,
+      dims,
+      uniform(
+        dims.reduce((a, b) => a * b, 1),
+        seed,
+        -1 / Math.sqrt(fanIn),
+        1 / Math.sqrt(fanIn),
+      ),
+    );
   };
   const pooled = extra.length ? extra.at(-1)!.output[0] : 'p1';
   const nodes = [
@@ -36,11 +46,21 @@ export function writeTinyCnn(path: string, extra: NodeProto[] = [], seed = 1): v
     graph: create('GraphProto', {
       name: 'tiny',
       node: nodes,
-      initializer: [f32('conv1.weight', [4, 1, 3, 3], seed), f32('conv1.bias', [4], seed + 1), f32('conv2.weight', [8, 4, 3, 3], seed + 2), f32('conv2.bias', [8], seed + 3)],
+      initializer: [
+        f32('conv1.weight', [4, 1, 3, 3], seed),
+        f32('conv1.bias', [4], seed + 1),
+        f32('conv2.weight', [8, 4, 3, 3], seed + 2),
+        f32('conv2.bias', [8], seed + 3),
+      ],
       input: [
         create('ValueInfoProto', {
           name: 'input',
-          type: create('TypeProto', { tensor_type: { elem_type: DataType.FLOAT, shape: { dim: [{ dim_param: 'batch' }, { dim_value: 1 }, { dim_value: SIZE }, { dim_value: SIZE }] } } }),
+          type: create('TypeProto', {
+            tensor_type: {
+              elem_type: DataType.FLOAT,
+              shape: { dim: [{ dim_param: 'batch' }, { dim_value: 1 }, { dim_value: SIZE }, { dim_value: SIZE }] },
+            },
+          }),
         }),
       ],
       output: [create('ValueInfoProto', { name: 'embedding' })],

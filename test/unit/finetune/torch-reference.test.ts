@@ -17,7 +17,8 @@ import { DEMO, ROOT } from '../../support/cli.js';
 import { missing, PYTHON } from '../../support/references.js';
 
 // MEMLENS_GRAD_MODELS=a.onnx,b.onnx checks other encoders the same way.
-const MODELS = process.env.MEMLENS_GRAD_MODELS?.split(',') ?? ['ssl-cnn-f.onnx', 'ssl-vit-f.onnx'].map((m) => join(DEMO, m));
+const MODELS =
+  process.env.MEMLENS_GRAD_MODELS?.split(',') ?? ['ssl-cnn-f.onnx', 'ssl-vit-f.onnx'].map((m) => join(DEMO, m));
 const noTorch = missing('torch', 'onnx', 'numpy');
 const dir = mkdtempSync(join(tmpdir(), 'memlens-grad-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -43,37 +44,57 @@ function relativeL2(a: ArrayLike<number>, b: number[]): number {
 }
 
 for (const MODEL of MODELS) {
-  test.skipIf(noTorch || !existsSync(MODEL))(`${MODEL}: every weight and bias gradient matches PyTorch autograd`, async () => {
-    const classes = 10;
-    const batch = 8;
-    const model = await loadModel(MODEL);
-    const params = trainableLayers(model).flatMap((l) => l.params);
-    const out = join(dir, 'reference.json');
-    execFileSync(PYTHON, [join(ROOT, 'scripts', 'torch-grad-reference.py'), '--model', MODEL, '--params', params.join(','), '--classes', String(classes), '--batch', String(batch), '--out', out]);
-    const ref = JSON.parse(readFileSync(out, 'utf8')) as Reference;
+  test.skipIf(noTorch || !existsSync(MODEL))(
+    `${MODEL}: every weight and bias gradient matches PyTorch autograd`,
+    async () => {
+      const classes = 10;
+      const batch = 8;
+      const model = await loadModel(MODEL);
+      const params = trainableLayers(model).flatMap((l) => l.params);
+      const out = join(dir, 'reference.json');
+      execFileSync(PYTHON, [
+        join(ROOT, 'scripts', 'torch-grad-reference.py'),
+        '--model',
+        MODEL,
+        '--params',
+        params.join(','),
+        '--classes',
+        String(classes),
+        '--batch',
+        String(batch),
+        '--out',
+        out,
+      ]);
+      const ref = JSON.parse(readFileSync(out, 'utf8')) as Reference;
 
-    const [, c, h, w] = ref.xShape;
-    const models = await trainingModels(model.proto, { input: 'input', chw: [c, h, w], classes, trainable: params }, MODEL);
-    const { session } = await ortSession(models.train, MODEL, { threads: 1 });
-    const inits = new Map(model.proto.graph!.initializer.map((t) => [t.name, t]));
-    const onehot = new Float32Array(batch * classes);
-    ref.labels.forEach((l, i) => (onehot[i * classes + l] = 1));
-    const feeds: Record<string, ort.Tensor> = {
-      input: new ort.Tensor('float32', Float32Array.from(ref.x), ref.xShape),
-      [LABELS]: new ort.Tensor('float32', onehot, [batch, classes]),
-      [HEAD_WEIGHT]: new ort.Tensor('float32', Float32Array.from(ref.headWeight), [classes, models.features]),
-      [HEAD_BIAS]: new ort.Tensor('float32', Float32Array.from(ref.headBias), [classes]),
-    };
-    for (const p of params) feeds[p] = new ort.Tensor('float32', tensorToFloat32(inits.get(p)!), inits.get(p)!.dims.map(Number));
-    const result = await session.run(feeds);
-    await session.release();
+      const [, c, h, w] = ref.xShape;
+      const models = await trainingModels(
+        model.proto,
+        { input: 'input', chw: [c, h, w], classes, trainable: params },
+        MODEL,
+      );
+      const { session } = await ortSession(models.train, MODEL, { threads: 1 });
+      const inits = new Map(model.proto.graph!.initializer.map((t) => [t.name, t]));
+      const onehot = new Float32Array(batch * classes);
+      ref.labels.forEach((l, i) => (onehot[i * classes + l] = 1));
+      const feeds: Record<string, ort.Tensor> = {
+        input: new ort.Tensor('float32', Float32Array.from(ref.x), ref.xShape),
+        [LABELS]: new ort.Tensor('float32', onehot, [batch, classes]),
+        [HEAD_WEIGHT]: new ort.Tensor('float32', Float32Array.from(ref.headWeight), [classes, models.features]),
+        [HEAD_BIAS]: new ort.Tensor('float32', Float32Array.from(ref.headBias), [classes]),
+      };
+      for (const p of params)
+        feeds[p] = new ort.Tensor('float32', tensorToFloat32(inits.get(p)!), inits.get(p)!.dims.map(Number));
+      const result = await session.run(feeds);
+      await session.release();
 
-    expect(Number(result[LOSS].data[0])).toBeCloseTo(ref.loss, 5);
-    const names = [...params, HEAD_WEIGHT, HEAD_BIAS];
-    const torchName = (p: string) => (p === HEAD_WEIGHT ? 'head.weight' : p === HEAD_BIAS ? 'head.bias' : p);
-    names.forEach((p, k) => {
-      const err = relativeL2(result[models.grads[k]].data as Float32Array, ref.grads[torchName(p)]);
-      expect(err, `d loss / d ${p}`).toBeLessThan(1e-3);
-    });
-  });
+      expect(Number(result[LOSS].data[0])).toBeCloseTo(ref.loss, 5);
+      const names = [...params, HEAD_WEIGHT, HEAD_BIAS];
+      const torchName = (p: string) => (p === HEAD_WEIGHT ? 'head.weight' : p === HEAD_BIAS ? 'head.bias' : p);
+      names.forEach((p, k) => {
+        const err = relativeL2(result[models.grads[k]].data as Float32Array, ref.grads[torchName(p)]);
+        expect(err, `d loss / d ${p}`).toBeLessThan(1e-3);
+      });
+    },
+  );
 }

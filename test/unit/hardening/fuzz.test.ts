@@ -35,7 +35,12 @@ function random(seed: number): () => number {
 function structureBytes(bytes: Buffer): number[] {
   const weight = new Uint8Array(bytes.length);
   forEachTensor(decodeModel(bytes), (t) => {
-    if (t.raw_data.byteLength) weight.fill(1, t.raw_data.byteOffset - bytes.byteOffset, t.raw_data.byteOffset - bytes.byteOffset + t.raw_data.byteLength);
+    if (t.raw_data.byteLength)
+      weight.fill(
+        1,
+        t.raw_data.byteOffset - bytes.byteOffset,
+        t.raw_data.byteOffset - bytes.byteOffset + t.raw_data.byteLength,
+      );
   });
   const out: number[] = [];
   weight.forEach((w, i) => w || out.push(i));
@@ -47,12 +52,15 @@ type Outcome = 'ok' | 'refused';
 /** The step's result kind; throws (failing the test with the mutation named) on anything but a MemLensError. */
 async function step<T>(what: string, run: () => Promise<T>): Promise<{ outcome: Outcome; value?: T }> {
   let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<never>((_, fail) => (timer = setTimeout(() => fail(new Error(`${what}: no answer within ${STEP_MS} ms`)), STEP_MS)));
+  const deadline = new Promise<never>(
+    (_, fail) => (timer = setTimeout(() => fail(new Error(`${what}: no answer within ${STEP_MS} ms`)), STEP_MS)),
+  );
   let result: { outcome: Outcome; value?: T };
   try {
     result = { outcome: 'ok', value: await Promise.race([run(), deadline]) };
   } catch (e) {
-    if (!(e instanceof MemLensError) || e.message.includes('\n')) throw new Error(`${what}: ${(e as Error).stack ?? e}`, { cause: e });
+    if (!(e instanceof MemLensError) || e.message.includes('\n'))
+      throw new Error(`${what}: ${(e as Error).stack ?? e}`, { cause: e });
     result = { outcome: 'refused' };
   } finally {
     clearTimeout(timer);
@@ -81,10 +89,16 @@ describe('mutation fuzz of the demo encoders', () => {
       const original = readFileSync(join(DEMO, name));
       const structure = structureBytes(original);
       const next = random(0x5eed + name.length);
-      const tally = { inspect: { ok: 0, refused: 0 }, unitmem: { ok: 0, refused: 0 }, prune: { ok: 0, refused: 0 }, exports: 0 };
+      const tally = {
+        inspect: { ok: 0, refused: 0 },
+        unitmem: { ok: 0, refused: 0 },
+        prune: { ok: 0, refused: 0 },
+        exports: 0,
+      };
       for (let run = 0; run < RUNS; run++) {
         // Three in four mutations hit the structure; the rest land anywhere (weights included).
-        const at = next() < 0.75 ? structure[Math.floor(next() * structure.length)] : Math.floor(next() * original.length);
+        const at =
+          next() < 0.75 ? structure[Math.floor(next() * structure.length)] : Math.floor(next() * original.length);
         const mutated = Buffer.from(original);
         mutated[at] = (mutated[at] + 1 + Math.floor(next() * 255)) & 0xff;
         const model = join(dir, `${name}.${run}.onnx`);
@@ -96,12 +110,16 @@ describe('mutation fuzz of the demo encoders', () => {
         const um = await step(`${what}: unitmem`, () => computeUnitMem({ model, data, limit: 4, views: 2 }));
         tally.unitmem[um.outcome]++;
         const out = join(dir, `${name}.${run}.pruned.onnx`);
-        const pruned = await step(`${what}: prune`, () => pruneModel({ model, strategy: 'l1', ratio: 0.25, scope: 'global', out }));
+        const pruned = await step(`${what}: prune`, () =>
+          pruneModel({ model, strategy: 'l1', ratio: 0.25, scope: 'global', out }),
+        );
         tally.prune[pruned.outcome]++;
         if (pruned.outcome !== 'ok') continue;
-        const session = await step(`${what}: export loads`, () => ort.InferenceSession.create(out).catch((e: Error) => {
-          throw new Error(`onnxruntime refuses the export: ${e.message}`);
-        }));
+        const session = await step(`${what}: export loads`, () =>
+          ort.InferenceSession.create(out).catch((e: Error) => {
+            throw new Error(`onnxruntime refuses the export: ${e.message}`);
+          }),
+        );
         await session.value?.release();
         tally.exports++;
       }

@@ -15,7 +15,9 @@ afterEach(() => {
 describe('limits (docs/SECURITY.md)', () => {
   it('a raised limit lets the input through; a lowered one refuses it, naming the variable', async () => {
     process.env.MEMLENS_MAX_IMAGE_PIXELS = '783';
-    await expect(openSource(idx)).rejects.toThrow(`${idx} holds 28x28-pixel images, over the limit of 783 pixels (raise it with MEMLENS_MAX_IMAGE_PIXELS)`);
+    await expect(openSource(idx)).rejects.toThrow(
+      `${idx} holds 28x28-pixel images, over the limit of 783 pixels (raise it with MEMLENS_MAX_IMAGE_PIXELS)`,
+    );
     process.env.MEMLENS_MAX_IMAGE_PIXELS = '784';
     expect((await openSource(idx, { limit: 3 })).count).toBe(3);
   });
@@ -32,6 +34,8 @@ describe('limits (docs/SECURITY.md)', () => {
 
   it.each(['0', '-5', '1.5', 'lots'])('refuses %s as a limit value in one line', async (value) => {
     process.env.MEMLENS_MAX_IMAGE_PIXELS = value;
-    await expect(openSource(idx)).rejects.toThrow(`MEMLENS_MAX_IMAGE_PIXELS must be a positive integer, got '${value}'`);
+    await expect(openSource(idx)).rejects.toThrow(
+      `MEMLENS_MAX_IMAGE_PIXELS must be a positive integer, got '${value}'`,
+    );
   });
 });

@@ -5,7 +5,17 @@
 // protocol.test.ts.
 import { createHash } from 'node:crypto';
 import { execFileSync, spawn } from 'node:child_process';
-import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { deflateSync, gzipSync } from 'node:zlib';
@@ -57,7 +67,18 @@ describe('issue 17: hostile models, folders and pages', { timeout: 120_000 }, ()
     const huge = withWeightDims([1e9, 1, 3, 3]);
     writeFileSync(join(dir, 'huge.onnx'), huge.bytes);
     const before = snapshot(dir);
-    const args = (m: string) => ['prune', join(dir, m), '--strategy', 'l1', '--ratio', '0.2', '--scope', 'global', '--out', join(dir, 'out.onnx')];
+    const args = (m: string) => [
+      'prune',
+      join(dir, m),
+      '--strategy',
+      'l1',
+      '--ratio',
+      '0.2',
+      '--scope',
+      'global',
+      '--out',
+      join(dir, 'out.onnx'),
+    ];
     expectRefused(
       await memlensBounded(args('huge.onnx')),
       `memlens prune: ${join(dir, 'huge.onnx')}: tensor '${huge.weight}' declares dims [1000000000, 1, 3, 3] (36000000000 bytes), over the limit of 4294967296 bytes (raise it with MEMLENS_MAX_TENSOR_BYTES)`,
@@ -83,7 +104,9 @@ describe('issue 17: hostile models, folders and pages', { timeout: 120_000 }, ()
     execFileSync('mkfifo', [join(dir, 'fifo')]);
     symlinkSync(join(dir, 'fifo'), join(data, 'b', 'fifo.png'));
     const before = snapshot(data);
-    const r = await memlensBounded(['unitmem', MODEL, '--data', data, '--views', '2', '--json'], { env: { MEMLENS_NO_CACHE: '1' } });
+    const r = await memlensBounded(['unitmem', MODEL, '--data', data, '--views', '2', '--json'], {
+      env: { MEMLENS_NO_CACHE: '1' },
+    });
     expect([r.code, r.stderr]).toEqual([0, 'unitmem...\n']);
     expect(r.ms).toBeLessThan(60_000);
     expect(r.maxRss).toBeLessThan(GB);
@@ -104,11 +127,22 @@ describe('issue 17: hostile models, folders and pages', { timeout: 120_000 }, ()
     const b = join(dir, 'b.onnx');
     copyFileSync(MODEL, a);
     copyFileSync(join(DEMO, 'ssl-cnn-g.onnx'), b);
-    const weights = async (p: string) => createHash('sha256').update((await loadModel(p)).proto.graph!.initializer.map((t) => Buffer.from(t.raw_data).toString('hex')).join()).digest('hex');
+    const weights = async (p: string) =>
+      createHash('sha256')
+        .update(
+          (await loadModel(p)).proto.graph!.initializer.map((t) => Buffer.from(t.raw_data).toString('hex')).join(),
+        )
+        .digest('hex');
     const expected = new Set([await weights(a), await weights(b)]);
     await saveModel((await loadModel(a)).proto, out, { externalData: true });
     for (let round = 0; round < 8; round++) {
-      const child = spawn(process.execPath, [join(DEMO, '..', '..', 'bin', 'memlens.js'), 'convert', round % 2 ? a : b, out, '--external-data']);
+      const child = spawn(process.execPath, [
+        join(DEMO, '..', '..', 'bin', 'memlens.js'),
+        'convert',
+        round % 2 ? a : b,
+        out,
+        '--external-data',
+      ]);
       await new Promise((r) => setTimeout(r, 150 + round * 60));
       child.kill('SIGKILL');
       await within(new Promise((r) => child.on('close', r)), 30_000, 'exit of the killed convert');
@@ -136,7 +170,9 @@ describe('issue 17: hostile models, folders and pages', { timeout: 120_000 }, ()
     // A rewritten image one level down changes neither the data folder's stat nor its name.
     const px = Buffer.alloc(28 * 28, 7);
     const sharp = (await import('sharp')).default;
-    await sharp(px, { raw: { width: 28, height: 28, channels: 1 } }).png().toFile(join(data, 'a', '0.png'));
+    await sharp(px, { raw: { width: 28, height: 28, channels: 1 } })
+      .png()
+      .toFile(join(data, 'a', '0.png'));
     const edited = await computeUnitMem(req);
     expect(readdirSync(cache).length).toBe(2);
     expect(edited.layers).not.toEqual(first.layers);
@@ -197,7 +233,9 @@ describe('issue 17: hostile models, folders and pages', { timeout: 120_000 }, ()
       `memlens unitmem: ${bomb} declares 1000000000016 bytes of data, over the limit of 1073741824 bytes (raise it with MEMLENS_MAX_FILE_BYTES)`,
     );
     // With --limit only the kept images are inflated.
-    const limited = await memlensBounded(['unitmem', MODEL, '--data', bomb, '--views', '2', '--limit', '4', '--json'], { env: { MEMLENS_NO_CACHE: '1' } });
+    const limited = await memlensBounded(['unitmem', MODEL, '--data', bomb, '--views', '2', '--limit', '4', '--json'], {
+      env: { MEMLENS_NO_CACHE: '1' },
+    });
     expect([limited.code, limited.stderr]).toEqual([0, 'unitmem...\n']);
     expect(JSON.parse(limited.stdout).samples.length).toBe(4);
     expect(limited.maxRss).toBeLessThan(GB);
@@ -205,10 +243,15 @@ describe('issue 17: hostile models, folders and pages', { timeout: 120_000 }, ()
     const folder = join(dir, 'pngs');
     await classFolders(folder, { a: 2 });
     writeFileSync(join(folder, 'a', 'big.png'), hugePng(16000, 16000));
-    const r = await memlensBounded(['unitmem', MODEL, '--data', folder, '--views', '2', '--json'], { env: { MEMLENS_NO_CACHE: '1' } });
+    const r = await memlensBounded(['unitmem', MODEL, '--data', folder, '--views', '2', '--json'], {
+      env: { MEMLENS_NO_CACHE: '1' },
+    });
     expect([r.code, r.stderr]).toEqual([0, 'unitmem...\n']);
     expect(JSON.parse(r.stdout).skipped).toEqual([
-      { id: 'a/big.png', reason: `image ${join(folder, 'a', 'big.png')} is 16000x16000, over the limit of 40000000 pixels (raise it with MEMLENS_MAX_IMAGE_PIXELS)` },
+      {
+        id: 'a/big.png',
+        reason: `image ${join(folder, 'a', 'big.png')} is 16000x16000, over the limit of 40000000 pixels (raise it with MEMLENS_MAX_IMAGE_PIXELS)`,
+      },
     ]);
     expect(r.maxRss).toBeLessThan(GB);
     expect(snapshot(dir)).toEqual({ ...before, ...snapshot(dir) });
@@ -238,9 +281,19 @@ describe('issue 17: hostile models, folders and pages', { timeout: 120_000 }, ()
     writeFileSync(secret, 'root:$6$salt$hash:19000:0:99999:7:::\n');
     const { createEngine } = await import('../../../src/main/engine/index.js');
     const engine = createEngine({ resourcesDir: join(dir, 'res'), stateDir: join(dir, 'state') });
-    const e = await engine.openProject({ path: secret }).then(() => undefined, (x: Error) => x);
+    const e = await engine.openProject({ path: secret }).then(
+      () => undefined,
+      (x: Error) => x,
+    );
     expect(e?.message).toBe(`project file ${secret} is not valid JSON: unexpected character`);
-    const serve = spawn(process.execPath, [join(DEMO, '..', '..', 'bin', 'memlens.js'), 'serve', '--host', '0.0.0.0', '--port', '0']);
+    const serve = spawn(process.execPath, [
+      join(DEMO, '..', '..', 'bin', 'memlens.js'),
+      'serve',
+      '--host',
+      '0.0.0.0',
+      '--port',
+      '0',
+    ]);
     let out = '';
     let err = '';
     serve.stdout.on('data', (c) => (out += c));
@@ -251,8 +304,11 @@ describe('issue 17: hostile models, folders and pages', { timeout: 120_000 }, ()
     serve.kill('SIGTERM');
     await within(new Promise((r) => serve.on('close', r)), 30_000, 'exit of memlens serve after SIGTERM');
     expect(out).toMatch(/^http:\/\/0\.0\.0\.0:\d+\/\?token=[0-9a-f]{48}\n/);
-    const warning = 'memlens serve: warning: listening on 0.0.0.0, reachable from other machines; anyone with the URL can read and write files as you\n';
-    expect([warning, `memlens serve: building the app page into out/renderer (first run)...\n${warning}`]).toContain(err);
+    const warning =
+      'memlens serve: warning: listening on 0.0.0.0, reachable from other machines; anyone with the URL can read and write files as you\n';
+    expect([warning, `memlens serve: building the app page into out/renderer (first run)...\n${warning}`]).toContain(
+      err,
+    );
   }, 240_000);
 
   it('9. a 0x0-pixel IDX is refused; an export onnxruntime would refuse is never written', async () => {
@@ -272,8 +328,21 @@ describe('issue 17: hostile models, folders and pages', { timeout: 120_000 }, ()
     relu.op_type = 'Relv';
     writeFileSync(join(dir, 'odd.onnx'), encodeModel(proto));
     const before = snapshot(dir);
-    const r = await memlensBounded(['prune', join(dir, 'odd.onnx'), '--strategy', 'l1', '--ratio', '0.2', '--scope', 'global', '--out', join(dir, 'out.onnx')]);
-    expect(r.stderr).toMatch(new RegExp(`^memlens prune: cannot save ${join(dir, 'out.onnx')}: onnxruntime refuses the model: .*Relv.*\\n$`));
+    const r = await memlensBounded([
+      'prune',
+      join(dir, 'odd.onnx'),
+      '--strategy',
+      'l1',
+      '--ratio',
+      '0.2',
+      '--scope',
+      'global',
+      '--out',
+      join(dir, 'out.onnx'),
+    ]);
+    expect(r.stderr).toMatch(
+      new RegExp(`^memlens prune: cannot save ${join(dir, 'out.onnx')}: onnxruntime refuses the model: .*Relv.*\\n$`),
+    );
     expect([r.code, r.maxRss! < GB]).toEqual([1, true]);
     expect(snapshot(dir)).toEqual(before);
   });
@@ -294,7 +363,12 @@ function hugePng(width: number, height: number): Buffer {
   ihdr.writeUInt32BE(height, 4);
   ihdr[8] = 8; // bit depth; colour type 0 (gray), deflate, no filter method, no interlace
   const rows = deflateSync(Buffer.alloc((width + 1) * height), { level: 9 });
-  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', ihdr), chunk('IDAT', rows), chunk('IEND', Buffer.alloc(0))]);
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk('IHDR', ihdr),
+    chunk('IDAT', rows),
+    chunk('IEND', Buffer.alloc(0)),
+  ]);
 }
 
 /** CRC-32 as PNG chunks carry it (ISO 3309, the zlib polynomial). */

@@ -45,13 +45,22 @@ describe('autoBatch', () => {
 
   it('a bad MEMLENS_MEMORY_MB is a one-line error', () => {
     process.env.MEMLENS_MEMORY_MB = 'lots';
-    expect(() => autoBatch(model, modelInput(model, [8, 8]))).toThrow("MEMLENS_MEMORY_MB must be a positive number, got 'lots'");
+    expect(() => autoBatch(model, modelInput(model, [8, 8]))).toThrow(
+      "MEMLENS_MEMORY_MB must be a positive number, got 'lots'",
+    );
   });
 
   it('unitmem without --batch runs with the budget batch and says so in its settings; --batch wins', async () => {
     process.env.MEMLENS_NO_CACHE = '1';
     process.env.MEMLENS_MEMORY_MB = String((1536 * 7) / MiB);
-    const req = { model: join(dir, 'enc.onnx'), data: join(dir, 'imgs'), augment: 'none' as const, mean: [0], std: [1], size: [8, 8] as [number, number] };
+    const req = {
+      model: join(dir, 'enc.onnx'),
+      data: join(dir, 'imgs'),
+      augment: 'none' as const,
+      mean: [0],
+      std: [1],
+      size: [8, 8] as [number, number],
+    };
     expect((await computeUnitMem(req)).settings.batch).toBe(7);
     expect((await computeUnitMem({ ...req, batch: 2 })).settings.batch).toBe(2);
   });

@@ -4,7 +4,14 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addGramOutputs } from '../../../src/main/engine/infer/gram.js';
 import { createSession } from '../../../src/main/engine/infer/session.js';
-import { AttributeType, create, DataType, decodeModel, encodeModel, node } from '../../../src/main/engine/onnx/index.js';
+import {
+  AttributeType,
+  create,
+  DataType,
+  decodeModel,
+  encodeModel,
+  node,
+} from '../../../src/main/engine/onnx/index.js';
 import { writeConvModel } from './tiny-models.js';
 
 let dir: string;
@@ -14,7 +21,7 @@ beforeAll(async () => {
 afterAll(() => rm(dir, { recursive: true, force: true }));
 
 describe('in-graph Gram taps', () => {
-  it('returns, per sample, the dot products of its views\' flattened outputs', async () => {
+  it("returns, per sample, the dot products of its views' flattened outputs", async () => {
     // y = [p, 2p] per pixel (two channels): the flattened [2,2,2] output of image p is (p, 2p).
     await writeConvModel(join(dir, 'm.onnx'), [1, 2], [0, 0]);
     const proto = decodeModel(await readFile(join(dir, 'm.onnx')));
@@ -46,7 +53,8 @@ describe('in-graph Gram taps', () => {
     // x [N,1,2,2] -> Transpose perm [2,0,3,1] -> t [2, N, 2, 1]: each image's 4 pixels, batch on axis 1
     const t = node('Transpose', ['x'], ['t'], 'tokens_first');
     t.attribute.push(create('AttributeProto', { name: 'perm', type: AttributeType.INTS, ints: [2, 0, 3, 1] }));
-    const io = (name: string) => create('ValueInfoProto', { name, type: create('TypeProto', { tensor_type: { elem_type: DataType.FLOAT } }) });
+    const io = (name: string) =>
+      create('ValueInfoProto', { name, type: create('TypeProto', { tensor_type: { elem_type: DataType.FLOAT } }) });
     const proto = create('ModelProto', {
       ir_version: 8,
       opset_import: [create('OperatorSetIdProto', { domain: '', version: 17 })],
@@ -64,7 +72,12 @@ describe('in-graph Gram taps', () => {
     await s.release();
     // a transpose permutes each image's pixels the same way: dot products are the images' own
     const dot = (a: number[], b: number[]) => a.reduce((x, v, i) => x + v * b[i], 0);
-    const want = [0, 2].flatMap((k) => [dot(imgs[k], imgs[k]), dot(imgs[k], imgs[k + 1]), dot(imgs[k + 1], imgs[k]), dot(imgs[k + 1], imgs[k + 1])]);
+    const want = [0, 2].flatMap((k) => [
+      dot(imgs[k], imgs[k]),
+      dot(imgs[k], imgs[k + 1]),
+      dot(imgs[k + 1], imgs[k]),
+      dot(imgs[k + 1], imgs[k + 1]),
+    ]);
     expect(Array.from(out[outputs[0]].data)).toEqual(want);
   });
 });

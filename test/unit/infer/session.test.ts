@@ -26,7 +26,9 @@ describe('worker sessions', () => {
   });
 
   it('bytes onnxruntime cannot load: one BAD_MODEL line naming the model', async () => {
-    await expect(createSession(new Uint8Array([1, 2, 3]), {}, 'broken.onnx')).rejects.toThrow(/^onnxruntime cannot load broken\.onnx: [^\n]+$/);
+    await expect(createSession(new Uint8Array([1, 2, 3]), {}, 'broken.onnx')).rejects.toThrow(
+      /^onnxruntime cannot load broken\.onnx: [^\n]+$/,
+    );
   });
 });
 
@@ -47,7 +49,9 @@ describe('encoders set up in the background (startTapEncoder)', () => {
     const dropped = startTapEncoder(model, layers, { means: true, threads: 1 });
     await expect(dropped.during(Promise.reject(new Error('no such data')))).rejects.toThrow('no such data');
     const released = await dropped.ready;
-    await expect(released.session.run('x', x, [released.layers[0].mean!])).rejects.toThrow('the onnxruntime session was released');
+    await expect(released.session.run('x', x, [released.layers[0].mean!])).rejects.toThrow(
+      'the onnxruntime session was released',
+    );
   });
 
   it('a model that cannot be tapped: the failure waits for whoever awaits it, discard() swallows it', async () => {

@@ -34,8 +34,16 @@ describe('mean taps without a probe session', () => {
       expect(direct.layers.map((l) => l.units)).toEqual(probed.layers.map((l) => l.units));
 
       const x = { data: Float32Array.from({ length: 5 * c * h * w }, (_, i) => Math.sin(i / 7)), dims: [5, c, h, w] };
-      const a = await direct.session.run(input, x, direct.layers.map((l) => l.mean!));
-      const b = await session.run(input, x, probed.layers.map((l) => l.mean!));
+      const a = await direct.session.run(
+        input,
+        x,
+        direct.layers.map((l) => l.mean!),
+      );
+      const b = await session.run(
+        input,
+        x,
+        probed.layers.map((l) => l.mean!),
+      );
       await Promise.all([direct.session.release(), session.release()]);
       direct.layers.forEach((l, i) => {
         expect(a[l.mean!].dims).toEqual([5, l.units]);

@@ -17,7 +17,12 @@ export interface ConvModelOptions {
  * x [N,1,H,W] -> Conv 1x1 (one output channel per weight, bias per channel) -> Relu? -> y.
  * Unit k's activation at a pixel p is relu(w[k] * p + b[k]).
  */
-export async function writeConvModel(path: string, w: number[], b: number[], opts: ConvModelOptions = {}): Promise<void> {
+export async function writeConvModel(
+  path: string,
+  w: number[],
+  b: number[],
+  opts: ConvModelOptions = {},
+): Promise<void> {
   const size = opts.size ?? 2;
   const hw = size === 'dynamic' ? ['H', 'W'] : [size, size];
   const c = w.length;
@@ -30,7 +35,10 @@ export async function writeConvModel(path: string, w: number[], b: number[], opt
     });
   const nodes = [node('Conv', ['x', 'w', 'b'], [opts.relu ? 'conv' : 'y'], 'conv1')];
   if (opts.relu) nodes.push(node('Relu', ['conv'], ['y'], 'relu1'));
-  const initializer = [float32Tensor('w', [c, 1, 1, 1], Float32Array.from(w)), float32Tensor('b', [c], Float32Array.from(b))];
+  const initializer = [
+    float32Tensor('w', [c, 1, 1, 1], Float32Array.from(w)),
+    float32Tensor('b', [c], Float32Array.from(b)),
+  ];
   let output = create('ValueInfoProto', { name: 'y', type: dims(['N', c, ...hw]) });
   if (opts.gemmFor2x2) {
     nodes.push(node('Flatten', ['y'], ['flat'], 'flatten'), node('Gemm', ['flat', 'fc'], ['z'], 'fc', { transB: 1 }));
@@ -56,5 +64,7 @@ export async function writeConvModel(path: string, w: number[], b: number[], opt
 /** Writes a gray PNG whose pixels (row-major) are `pixels` (0..255). */
 export async function writeGray(path: string, pixels: number[], size = 2): Promise<void> {
   await mkdir(join(path, '..'), { recursive: true });
-  await sharp(Buffer.from(pixels), { raw: { width: size, height: size, channels: 1 } }).png().toFile(path);
+  await sharp(Buffer.from(pixels), { raw: { width: size, height: size, channels: 1 } })
+    .png()
+    .toFile(path);
 }

@@ -61,13 +61,19 @@ describe('computeUnitMem on given views', () => {
     expect(layer.topMu![0][1]).toBeCloseTo(0.6, 6);
     expect(layer.topMu![1][3]).toBeCloseTo(0.2, 6); // unit 1's lowest: s3, 1 - .8
     expect(layer.top![1][3]).toBe(3);
-    await expect(computeUnitMem({ model: join(dir, 'enc.onnx'), data: join(dir, 'views'), top: 0, ...plain })).rejects.toThrow(
-      /top must be a positive integer, got 0/,
-    );
+    await expect(
+      computeUnitMem({ model: join(dir, 'enc.onnx'), data: join(dir, 'views'), top: 0, ...plain }),
+    ).rejects.toThrow(/top must be a positive integer, got 0/);
   });
 
   it('rest = median: unit 0 rest = median(.6,.2,.2) = .2, unit 1 rest = median(.4,.8,.2) = .4', async () => {
-    const r = await computeUnitMem({ model: join(dir, 'enc.onnx'), data: join(dir, 'views'), views: 3, rest: 'median', ...plain });
+    const r = await computeUnitMem({
+      model: join(dir, 'enc.onnx'),
+      data: join(dir, 'views'),
+      views: 3,
+      rest: 'median',
+      ...plain,
+    });
     const [layer] = r.layers;
     expect(layer.unitmem[0]).toBeCloseTo(0.6 / 1.0, 6);
     expect(layer.unitmem[1]).toBeCloseTo(0.4 / 1.2, 6);
@@ -179,8 +185,16 @@ describe('computeLayerMem on given views', () => {
 
   it('a reference with another architecture is a one-line MISMATCH error', async () => {
     await expect(
-      computeLayerMem({ model: join(dir, 'f.onnx'), reference: join(dir, 'wide.onnx'), data: join(dir, 'lviews'), views: 3, ...plain }),
-    ).rejects.toThrow(/reference .*wide\.onnx has a different architecture than .*f\.onnx: layer 1 is conv .*2 units.* vs .*1 units/);
+      computeLayerMem({
+        model: join(dir, 'f.onnx'),
+        reference: join(dir, 'wide.onnx'),
+        data: join(dir, 'lviews'),
+        views: 3,
+        ...plain,
+      }),
+    ).rejects.toThrow(
+      /reference .*wide\.onnx has a different architecture than .*f\.onnx: layer 1 is conv .*2 units.* vs .*1 units/,
+    );
   });
 });
 
@@ -196,18 +210,24 @@ describe('bad input', () => {
       computeUnitMem({ model: join(dir, 'fc.onnx'), data: join(dir, 'views'), views: 3, ...plain, size: [3, 3] }),
     ).rejects.toThrow(/fc\.onnx cannot take 1x3x3 images: /);
     // the same model at the size its head was made for runs
-    const ok = await computeUnitMem({ model: join(dir, 'fc.onnx'), data: join(dir, 'views'), views: 3, ...plain, size: [2, 2] });
+    const ok = await computeUnitMem({
+      model: join(dir, 'fc.onnx'),
+      data: join(dir, 'views'),
+      views: 3,
+      ...plain,
+      size: [2, 2],
+    });
     expect(ok.layers.map((l) => l.kind)).toEqual(['conv', 'linear']);
   });
   it('a dynamic input size needs --size', async () => {
     await writeConvModel(join(dir, 'dyn.onnx'), [1], [0], { size: 'dynamic' });
-    await expect(computeUnitMem({ model: join(dir, 'dyn.onnx'), data: join(dir, 'views'), views: 3, ...plain })).rejects.toThrow(
-      /dyn\.onnx: input x \[\?, 1, \?, \?\] has a dynamic image size; pass --size HxW/,
-    );
+    await expect(
+      computeUnitMem({ model: join(dir, 'dyn.onnx'), data: join(dir, 'views'), views: 3, ...plain }),
+    ).rejects.toThrow(/dyn\.onnx: input x \[\?, 1, \?, \?\] has a dynamic image size; pass --size HxW/);
   });
   it('unlabelled data for classmem', async () => {
-    await expect(computeClassMem({ model: join(dir, 'enc.onnx'), data: join(dir, 'views'), mean: [0], std: [1] })).rejects.toThrow(
-      /classmem needs labelled data/,
-    );
+    await expect(
+      computeClassMem({ model: join(dir, 'enc.onnx'), data: join(dir, 'views'), mean: [0], std: [1] }),
+    ).rejects.toThrow(/classmem needs labelled data/);
   });
 });

@@ -22,7 +22,9 @@ describe('shards', () => {
   it('are written I/N with 0 <= I < N', () => {
     expect(parseShard('2/3')).toEqual({ index: 2, count: 3 });
     for (const bad of ['3/3', '1/0', '-1/3', '1', 'a/b']) {
-      expect(() => parseShard(bad)).toThrow(`shard must be I/N with 0 <= I < N (I as Slurm's array task id), got '${bad}'`);
+      expect(() => parseShard(bad)).toThrow(
+        `shard must be I/N with 0 <= I < N (I as Slurm's array task id), got '${bad}'`,
+      );
     }
   });
 });

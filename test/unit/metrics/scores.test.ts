@@ -123,7 +123,8 @@ describe('LayerMem from Gram matrices', () => {
     [1, 1],
   ];
   const gram = new Float32Array(9);
-  for (let i = 0; i < 3; i++) for (let j = 0; j < 3; j++) gram[i * 3 + j] = vecs[i][0] * vecs[j][0] + vecs[i][1] * vecs[j][1];
+  for (let i = 0; i < 3; i++)
+    for (let j = 0; j < 3; j++) gram[i * 3 + j] = vecs[i][0] * vecs[j][0] + vecs[i][1] * vecs[j][1];
   const dab = Math.SQRT2;
   const dac = Math.sqrt(2 - Math.SQRT2);
 

@@ -109,18 +109,28 @@ describe('addOutputs', () => {
     ]);
     const out = await run(tapped);
     const x = out[convTensor];
-    const positive = new ort.Tensor('float32', Float32Array.from(x.data as Float32Array, (v) => Math.max(0, v)), x.dims);
+    const positive = new ort.Tensor(
+      'float32',
+      Float32Array.from(x.data as Float32Array, (v) => Math.max(0, v)),
+      x.dims,
+    );
     const pos = mean(positive, [0, 1]);
     const plain = mean(x, [0, 1]);
     expect(out.part.dims).toEqual([2, 4]);
     // row n of 'part' is channels 3..6 of sample n, rectified
-    Array.from(out.part.data as Float32Array).forEach((v, i) => expect(v).toBeCloseTo(pos.data[Math.floor(i / 4) * 8 + 3 + (i % 4)], 5));
+    Array.from(out.part.data as Float32Array).forEach((v, i) =>
+      expect(v).toBeCloseTo(pos.data[Math.floor(i / 4) * 8 + 3 + (i % 4)], 5),
+    );
     Array.from(out.all.data as Float32Array).forEach((v, i) => expect(v).toBeCloseTo(plain.data[i], 5));
     expect(Array.from(out.again.data as Float32Array)).toEqual(Array.from(out.all.data as Float32Array));
-    expect(tapped.graph!.node.filter((n) => n.op_type === 'GlobalAveragePool' && n.name.startsWith('memlens_tap'))).toHaveLength(2);
+    expect(
+      tapped.graph!.node.filter((n) => n.op_type === 'GlobalAveragePool' && n.name.startsWith('memlens_tap')),
+    ).toHaveLength(2);
     // a rank-2 tensor: nothing to average, only the positive part
     const rows = out[tokenOf(base)];
-    Array.from(out.rows.data as Float32Array).forEach((v, i) => expect(v).toBeCloseTo(Math.max(0, (rows.data as Float32Array)[i]), 6));
+    Array.from(out.rows.data as Float32Array).forEach((v, i) =>
+      expect(v).toBeCloseTo(Math.max(0, (rows.data as Float32Array)[i]), 6),
+    );
   });
 
   it('leaves the source untouched and rejects unknown tensors', () => {
@@ -134,7 +144,11 @@ describe('addOutputs', () => {
 
 describe('sliceInitializer', () => {
   // dims [2, 3, 2], values 0..11 row-major: element (a, b, c) = 6a + 2b + c.
-  const t = float32Tensor('w', [2, 3, 2], Float32Array.from({ length: 12 }, (_, i) => i));
+  const t = float32Tensor(
+    'w',
+    [2, 3, 2],
+    Float32Array.from({ length: 12 }, (_, i) => i),
+  );
   it('keeps the given indices along an inner axis, in order', () => {
     const s = sliceInitializer(t, 1, [2, 0]);
     expect(s.dims).toEqual([2, 2, 2]);
@@ -142,7 +156,12 @@ describe('sliceInitializer', () => {
     expect(Array.from(tensorToFloat32(t))).toHaveLength(12);
   });
   it('slices the first axis and typed float_data', () => {
-    const typed = create('TensorProto', { name: 'f', dims: [3, 2], data_type: DataType.FLOAT, float_data: [1, 2, 3, 4, 5, 6] });
+    const typed = create('TensorProto', {
+      name: 'f',
+      dims: [3, 2],
+      data_type: DataType.FLOAT,
+      float_data: [1, 2, 3, 4, 5, 6],
+    });
     expect(Array.from(tensorToFloat32(sliceInitializer(typed, 0, [1])))).toEqual([3, 4]);
   });
   it('rejects out-of-range indices and axes', () => {
@@ -173,6 +192,9 @@ describe('rewire / removeNodes / removeUnused / setMetadata', () => {
   it('sets metadata, replacing existing keys', () => {
     const m = setMetadata(setMetadata(load('cnn-opset13'), { a: '1', b: '2' }), { b: '3' });
     const back = decodeModel(encodeModel(m));
-    expect(back.metadata_props.map((e) => [e.key, e.value])).toEqual([['a', '1'], ['b', '3']]);
+    expect(back.metadata_props.map((e) => [e.key, e.value])).toEqual([
+      ['a', '1'],
+      ['b', '3'],
+    ]);
   });
 });

@@ -4,10 +4,22 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { encodeMessage } from '../../../src/main/engine/onnx/encode.js';
-import { AttributeType, create, DataType, decodeModel, encodeModelChunks, messageType } from '../../../src/main/engine/onnx/index.js';
+import {
+  AttributeType,
+  create,
+  DataType,
+  decodeModel,
+  encodeModelChunks,
+  messageType,
+} from '../../../src/main/engine/onnx/index.js';
 
 const FIX = join(__dirname, '..', '..', 'fixtures', 'onnx');
-const reference = (name: Parameters<typeof messageType>[0], m: object) => Buffer.from(messageType(name).encode(m as never).finish());
+const reference = (name: Parameters<typeof messageType>[0], m: object) =>
+  Buffer.from(
+    messageType(name)
+      .encode(m as never)
+      .finish(),
+  );
 const ours = (name: Parameters<typeof messageType>[0], m: object) => Buffer.concat(encodeMessage(m, messageType(name)));
 
 describe('encodeMessage', () => {
@@ -25,8 +37,20 @@ describe('encodeMessage', () => {
       raw_data: Buffer.alloc(300, 7),
       data_location: 1,
     });
-    const attr = create('AttributeProto', { name: 'a', type: AttributeType.INTS, ints: [-1, 1], f: -2.5, i: -7, t: tensor, floats: [0.25] });
-    const node = create('NodeProto', { op_type: 'X', input: ['', 'x'], attribute: [attr, create('AttributeProto', { name: 'b', type: AttributeType.FLOAT, f: 0 })] });
+    const attr = create('AttributeProto', {
+      name: 'a',
+      type: AttributeType.INTS,
+      ints: [-1, 1],
+      f: -2.5,
+      i: -7,
+      t: tensor,
+      floats: [0.25],
+    });
+    const node = create('NodeProto', {
+      op_type: 'X',
+      input: ['', 'x'],
+      attribute: [attr, create('AttributeProto', { name: 'b', type: AttributeType.FLOAT, f: 0 })],
+    });
     expect(ours('NodeProto', node).equals(reference('NodeProto', node))).toBe(true);
     expect(ours('TensorProto', tensor).equals(reference('TensorProto', tensor))).toBe(true);
   });
@@ -46,7 +70,12 @@ describe('encodeMessage', () => {
 
   it('chunks: large weights are the tensors own buffers, and the chunks concatenate to the model', () => {
     const proto = decodeModel(readFileSync(join(FIX, 'vit-opset17.onnx')));
-    const big = create('TensorProto', { name: 'big', dims: [20000], data_type: DataType.FLOAT, raw_data: Buffer.alloc(80000, 1) });
+    const big = create('TensorProto', {
+      name: 'big',
+      dims: [20000],
+      data_type: DataType.FLOAT,
+      raw_data: Buffer.alloc(80000, 1),
+    });
     proto.graph!.initializer = [...proto.graph!.initializer, big];
     const chunks = encodeModelChunks(proto);
     expect(chunks).toContain(big.raw_data);

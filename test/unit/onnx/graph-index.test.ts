@@ -2,7 +2,14 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { copyMessage, create, decodeModel, indexModel, node, type ModelProto } from '../../../src/main/engine/onnx/index.js';
+import {
+  copyMessage,
+  create,
+  decodeModel,
+  indexModel,
+  node,
+  type ModelProto,
+} from '../../../src/main/engine/onnx/index.js';
 
 const FIX = join(__dirname, '..', '..', 'fixtures', 'onnx');
 const cnn = () => decodeModel(readFileSync(join(FIX, 'cnn-opset13.onnx')));
@@ -14,7 +21,11 @@ function graph(nodes: ReturnType<typeof node>[]): ModelProto {
     input: [create('ValueInfoProto', { name: 'x' })],
     output: [create('ValueInfoProto', { name: 'y' })],
   });
-  return create('ModelProto', { ir_version: 8, graph: g, opset_import: [create('OperatorSetIdProto', { version: 17 })] });
+  return create('ModelProto', {
+    ir_version: 8,
+    graph: g,
+    opset_import: [create('OperatorSetIdProto', { version: 17 })],
+  });
 }
 
 describe('GraphIndex', () => {
@@ -36,8 +47,16 @@ describe('GraphIndex', () => {
     const a = node('Relu', ['x'], ['a'], 'A');
     const b = node('Neg', ['a'], ['b'], 'B');
     const c = node('Add', ['a', 'b'], ['y'], 'C');
-    expect(indexModel(graph([a, b, c])).topologicalOrder().map((n) => n.name)).toEqual(['A', 'B', 'C']);
-    expect(indexModel(graph([c, b, a])).topologicalOrder().map((n) => n.name)).toEqual(['A', 'B', 'C']);
+    expect(
+      indexModel(graph([a, b, c]))
+        .topologicalOrder()
+        .map((n) => n.name),
+    ).toEqual(['A', 'B', 'C']);
+    expect(
+      indexModel(graph([c, b, a]))
+        .topologicalOrder()
+        .map((n) => n.name),
+    ).toEqual(['A', 'B', 'C']);
   });
 
   it('reports a cycle as a bad model', () => {
@@ -51,6 +70,9 @@ describe('GraphIndex', () => {
     k.attribute.push(create('AttributeProto', { name: 'value_ints', type: 7, ints: [2, -1] }));
     const withK = copyMessage(p, { graph: copyMessage(p.graph!, { node: [k, ...p.graph!.node] }) });
     const t = indexModel(withK).constantTensor('k')!;
-    expect([t.dims, Array.from(new BigInt64Array(t.raw_data.buffer, t.raw_data.byteOffset, 2))]).toEqual([[2], [2n, -1n]]);
+    expect([t.dims, Array.from(new BigInt64Array(t.raw_data.buffer, t.raw_data.byteOffset, 2))]).toEqual([
+      [2],
+      [2n, -1n],
+    ]);
   });
 });

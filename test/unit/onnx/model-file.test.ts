@@ -17,17 +17,23 @@ const FIX = join(__dirname, '..', '..', 'fixtures', 'onnx');
 const tmp = () => mkdtempSync(join(tmpdir(), 'memlens-onnx-'));
 
 async function failure(p: Promise<unknown>): Promise<MemLensError> {
-  const e = await p.then(() => undefined, (x: unknown) => x);
+  const e = await p.then(
+    () => undefined,
+    (x: unknown) => x,
+  );
   expect(e).toBeInstanceOf(MemLensError);
   return e as MemLensError;
 }
 
 describe('codec', () => {
-  it.each(['cnn-opset13', 'cnn-opset17', 'vit-opset13', 'vit-opset17', 'tvvit-opset13', 'tvvit-opset17'])('%s re-encodes to the same bytes', (name) => {
-    // torch.onnx writes fields in schema order, so a lossless codec reproduces the file exactly.
-    const bytes = readFileSync(join(FIX, `${name}.onnx`));
-    expect(Buffer.compare(Buffer.from(encodeModel(decodeModel(bytes))), bytes)).toBe(0);
-  });
+  it.each(['cnn-opset13', 'cnn-opset17', 'vit-opset13', 'vit-opset17', 'tvvit-opset13', 'tvvit-opset17'])(
+    '%s re-encodes to the same bytes',
+    (name) => {
+      // torch.onnx writes fields in schema order, so a lossless codec reproduces the file exactly.
+      const bytes = readFileSync(join(FIX, `${name}.onnx`));
+      expect(Buffer.compare(Buffer.from(encodeModel(decodeModel(bytes))), bytes)).toBe(0);
+    },
+  );
 
   it('keeps unknown fields, including unknown fields of nested messages', () => {
     const bytes = readFileSync(join(FIX, 'cnn-opset13.onnx'));
@@ -75,27 +81,51 @@ describe('loadModel', () => {
 
   const bad: [string, (dir: string) => string, RegExp][] = [
     ['an empty file', (d) => (writeFileSync(join(d, 'e.onnx'), ''), join(d, 'e.onnx')), /e\.onnx: file is empty/],
-    ['random bytes', (d) => (writeFileSync(join(d, 'r.onnx'), Buffer.from('ffffffffffffffff0102030405', 'hex')), join(d, 'r.onnx')), /r\.onnx: not a valid ONNX model/],
-    ['a truncated model', (d) => (writeFileSync(join(d, 't.onnx'), readFileSync(join(FIX, 'vit-opset13.onnx')).subarray(0, 30000)), join(d, 't.onnx')), /t\.onnx: not a valid ONNX model \(truncated/],
+    [
+      'random bytes',
+      (d) => (writeFileSync(join(d, 'r.onnx'), Buffer.from('ffffffffffffffff0102030405', 'hex')), join(d, 'r.onnx')),
+      /r\.onnx: not a valid ONNX model/,
+    ],
+    [
+      'a truncated model',
+      (d) => (
+        writeFileSync(join(d, 't.onnx'), readFileSync(join(FIX, 'vit-opset13.onnx')).subarray(0, 30000)),
+        join(d, 't.onnx')
+      ),
+      /t\.onnx: not a valid ONNX model \(truncated/,
+    ],
     ['a directory', (d) => d, /is not a file/],
     ['a missing file', (d) => join(d, 'nope.onnx'), /nope\.onnx does not exist/],
     // A protobuf that is not a model: a StringStringEntryProto (key "a", value "b").
-    ['a non-ONNX protobuf', (d) => (writeFileSync(join(d, 'p.onnx'), Buffer.from('0a0161120162', 'hex')), join(d, 'p.onnx')), /p\.onnx: not an ONNX model/],
-    ['a missing external data file', (d) => {
-      mkdirSync(join(d, 'x'));
-      writeFileSync(join(d, 'x', 'model.onnx'), readFileSync(join(FIX, 'cnn-external', 'model.onnx')));
-      return join(d, 'x', 'model.onnx');
-    }, /model\.onnx: external data file .*weights\.bin for tensor .* is missing/],
+    [
+      'a non-ONNX protobuf',
+      (d) => (writeFileSync(join(d, 'p.onnx'), Buffer.from('0a0161120162', 'hex')), join(d, 'p.onnx')),
+      /p\.onnx: not an ONNX model/,
+    ],
+    [
+      'a missing external data file',
+      (d) => {
+        mkdirSync(join(d, 'x'));
+        writeFileSync(join(d, 'x', 'model.onnx'), readFileSync(join(FIX, 'cnn-external', 'model.onnx')));
+        return join(d, 'x', 'model.onnx');
+      },
+      /model\.onnx: external data file .*weights\.bin for tensor .* is missing/,
+    ],
   ];
   it('rejects external data outside the model folder and side files too short for a tensor', async () => {
     const dir = tmp();
     const proto = decodeModel(readFileSync(join(FIX, 'cnn-external', 'model.onnx')));
-    for (const t of proto.graph!.initializer) for (const e of t.external_data) if (e.key === 'location') e.value = '../weights.bin';
+    for (const t of proto.graph!.initializer)
+      for (const e of t.external_data) if (e.key === 'location') e.value = '../weights.bin';
     writeFileSync(join(dir, 'escape.onnx'), encodeModel(proto));
-    expect((await failure(loadModel(join(dir, 'escape.onnx')))).message).toMatch(/escape\.onnx: tensor .* has external data outside the model folder \(\.\.\/weights\.bin\)/);
+    expect((await failure(loadModel(join(dir, 'escape.onnx')))).message).toMatch(
+      /escape\.onnx: tensor .* has external data outside the model folder \(\.\.\/weights\.bin\)/,
+    );
     writeFileSync(join(dir, 'short.onnx'), readFileSync(join(FIX, 'cnn-external', 'model.onnx')));
     writeFileSync(join(dir, 'weights.bin'), readFileSync(join(FIX, 'cnn-external', 'weights.bin')).subarray(0, 100));
-    expect((await failure(loadModel(join(dir, 'short.onnx')))).message).toMatch(/short\.onnx: tensor .* needs bytes \d+\.\.\d+ of .*weights\.bin, which has 100/);
+    expect((await failure(loadModel(join(dir, 'short.onnx')))).message).toMatch(
+      /short\.onnx: tensor .* needs bytes \d+\.\.\d+ of .*weights\.bin, which has 100/,
+    );
   });
 
   it.each(bad)('rejects %s with a one-line error naming the file', async (_what, make, message) => {
@@ -145,7 +175,9 @@ describe('saveModel', () => {
     expect(Buffer.compare(readFileSync(nested), readFileSync(m.path))).toBe(0);
     writeFileSync(join(dir, 'file'), 'x');
     const through = join(dir, 'file', 'out.onnx');
-    expect((await failure(saveModel(m.proto, through))).message).toBe(`cannot write ${through}: a part of its path is a file, not a folder`);
+    expect((await failure(saveModel(m.proto, through))).message).toBe(
+      `cannot write ${through}: a part of its path is a file, not a folder`,
+    );
     expect(readdirSync(dir).sort()).toEqual(['file', 'no']);
   });
 
@@ -165,7 +197,13 @@ describe('saveModel', () => {
     const w = m.proto.graph!.initializer.find((t) => t.raw_data.byteLength >= 1024)!;
     const changed = Uint8Array.from(w.raw_data);
     changed[0] ^= 0xff;
-    const proto = { ...m.proto, graph: { ...m.proto.graph!, initializer: m.proto.graph!.initializer.map((t) => (t === w ? { ...t, raw_data: changed } : t)) } };
+    const proto = {
+      ...m.proto,
+      graph: {
+        ...m.proto.graph!,
+        initializer: m.proto.graph!.initializer.map((t) => (t === w ? { ...t, raw_data: changed } : t)),
+      },
+    };
     const second = await saveModel(proto as typeof m.proto, out, { externalData: true });
     expect(second.dataPath).not.toBe(first.dataPath);
     expect(readdirSync(dir).sort()).toEqual(['blocked.onnx', 'ext.onnx', basename(second.dataPath!)]);

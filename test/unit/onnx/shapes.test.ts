@@ -21,25 +21,35 @@ import { divDims, mulDims } from '../../../src/main/engine/onnx/dims.js';
 const FIX = join(__dirname, '..', '..', 'fixtures', 'onnx');
 
 describe('inferShapes', () => {
-  it.each(['cnn-opset13', 'cnn-opset17', 'vit-opset13', 'vit-opset17', 'tvvit-opset13', 'tvvit-opset17'])('%s: every node output, as onnxruntime runs it', async (name) => {
-    const proto = decodeModel(readFileSync(join(FIX, `${name}.onnx`)));
-    const index = indexModel(proto);
-    const tensors = proto.graph!.node.flatMap((n) => n.output).filter((t) => t !== 'output');
-    const s = await ort.InferenceSession.create(encodeModel(addOutputs(proto, tensors.map((tensor) => ({ tensor, reduce: 'none' as const })))));
-    const out = await s.run({ input: new ort.Tensor('float32', new Float32Array(3 * 3 * 16 * 16), [3, 3, 16, 16]) });
-    let known = 0;
-    for (const t of [...tensors, 'output']) {
-      const inferred = index.shape(t);
-      if (!inferred) continue;
-      known++;
-      // The symbolic batch dim (and products with it) evaluated at batch = 3.
-      const concrete = inferred.map((d) => (typeof d === 'number' ? d : eval(String(d).replace(/batch/g, '3'))));
-      expect([t, concrete]).toEqual([t, out[t].dims.map(Number)]);
-    }
-    // torch exports: everything is inferred, shape subgraphs included.
-    expect(known).toBe(tensors.length + 1);
-    await s.release();
-  });
+  it.each(['cnn-opset13', 'cnn-opset17', 'vit-opset13', 'vit-opset17', 'tvvit-opset13', 'tvvit-opset17'])(
+    '%s: every node output, as onnxruntime runs it',
+    async (name) => {
+      const proto = decodeModel(readFileSync(join(FIX, `${name}.onnx`)));
+      const index = indexModel(proto);
+      const tensors = proto.graph!.node.flatMap((n) => n.output).filter((t) => t !== 'output');
+      const s = await ort.InferenceSession.create(
+        encodeModel(
+          addOutputs(
+            proto,
+            tensors.map((tensor) => ({ tensor, reduce: 'none' as const })),
+          ),
+        ),
+      );
+      const out = await s.run({ input: new ort.Tensor('float32', new Float32Array(3 * 3 * 16 * 16), [3, 3, 16, 16]) });
+      let known = 0;
+      for (const t of [...tensors, 'output']) {
+        const inferred = index.shape(t);
+        if (!inferred) continue;
+        known++;
+        // The symbolic batch dim (and products with it) evaluated at batch = 3.
+        const concrete = inferred.map((d) => (typeof d === 'number' ? d : eval(String(d).replace(/batch/g, '3'))));
+        expect([t, concrete]).toEqual([t, out[t].dims.map(Number)]);
+      }
+      // torch exports: everything is inferred, shape subgraphs included.
+      expect(known).toBe(tensors.length + 1);
+      await s.release();
+    },
+  );
 
   it('Pad, ConvTranspose, Tile and Resize on a hand-made graph, as onnxruntime runs it', async () => {
     const ints = (name: string, v: number[]) => int64Tensor(name, [v.length], v);
@@ -52,12 +62,33 @@ describe('inferShapes', () => {
     );
     const g = create('GraphProto', {
       name: 'g',
-      node: [node('Pad', ['x', 'pads'], ['p'], 'pad'), ct, node('Tile', ['ct', 'reps'], ['t'], 'tile'), node('Resize', ['t', '', 'scales'], ['y'], 'resize')],
-      initializer: [ints('pads', [0, 0, 1, 2, 0, 0, 3, 4]), w, ints('reps', [1, 2, 1, 1]), float32Tensor('scales', [4], Float32Array.from([1, 1, 0.5, 2]))],
-      input: [create('ValueInfoProto', { name: 'x', type: create('TypeProto', { tensor_type: { elem_type: DataType.FLOAT, shape: { dim: [1, 2, 5, 5].map((d) => ({ dim_value: d })) } } }) })],
+      node: [
+        node('Pad', ['x', 'pads'], ['p'], 'pad'),
+        ct,
+        node('Tile', ['ct', 'reps'], ['t'], 'tile'),
+        node('Resize', ['t', '', 'scales'], ['y'], 'resize'),
+      ],
+      initializer: [
+        ints('pads', [0, 0, 1, 2, 0, 0, 3, 4]),
+        w,
+        ints('reps', [1, 2, 1, 1]),
+        float32Tensor('scales', [4], Float32Array.from([1, 1, 0.5, 2])),
+      ],
+      input: [
+        create('ValueInfoProto', {
+          name: 'x',
+          type: create('TypeProto', {
+            tensor_type: { elem_type: DataType.FLOAT, shape: { dim: [1, 2, 5, 5].map((d) => ({ dim_value: d })) } },
+          }),
+        }),
+      ],
       output: ['p', 'ct', 't', 'y'].map((name) => create('ValueInfoProto', { name })),
     });
-    const proto = create('ModelProto', { ir_version: 8, graph: g, opset_import: [create('OperatorSetIdProto', { domain: '', version: 17 })] });
+    const proto = create('ModelProto', {
+      ir_version: 8,
+      graph: g,
+      opset_import: [create('OperatorSetIdProto', { domain: '', version: 17 })],
+    });
     const s = await ort.InferenceSession.create(encodeModel(proto));
     const out = await s.run({ x: new ort.Tensor('float32', new Float32Array(50), [1, 2, 5, 5]) });
     const index = indexModel(proto);

@@ -31,7 +31,18 @@ const EXPECTED_PARAMS: Record<string, (cut: Cut) => number> = {
     const f = 5 - cut(5, '/conv5/Conv');
     const bn = 4 * c; // weight, bias, running mean, running var
     // conv3 (consumer of grouped conv) and grouped conv are masked only
-    return (c * 9 + c) + bn + (c * 9 + c) + (A * c + A) + (B * c * 9 + B) + (6 * (A + B) * 9 + 6) + (4 * 3 * 9 + 4) + (f * 4 + f) + (6 * f * 16 + 6);
+    return (
+      c * 9 +
+      c +
+      bn +
+      (c * 9 + c) +
+      (A * c + A) +
+      (B * c * 9 + B) +
+      (6 * (A + B) * 9 + 6) +
+      (4 * 3 * 9 + 4) +
+      (f * 4 + f) +
+      (6 * f * 16 + 6)
+    );
   },
   vit: (cut) => {
     // per block, each fc1 neuron is 16 weights + 1 bias in fc1 and a row of 16 in fc2
@@ -65,10 +76,23 @@ describe('pruneModel on the fixtures: every strategy x scope x mode', () => {
       scores[model] = await handScores(fixture(model), findLayers(loaded, indexModel(loaded.proto)));
       for (const strategy of STRATEGIES) {
         for (const scope of SCOPES) {
-          const files = { structural: join(dir, `${model}-${strategy}-${scope}-s.onnx`), mask: join(dir, `${model}-${strategy}-${scope}-m.onnx`) };
+          const files = {
+            structural: join(dir, `${model}-${strategy}-${scope}-s.onnx`),
+            mask: join(dir, `${model}-${strategy}-${scope}-m.onnx`),
+          };
           // The options before the defaults changed (each layer ranked alone, the output kept): the
           // hand-written counts above are for them; the defaults are tested below.
-          const req = { model: fixture(model), scores: scores[model], strategy, scope, ratio: RATIO, seed: 5, align: 8, coupling: 'intersection' as const, keepOutput: true };
+          const req = {
+            model: fixture(model),
+            scores: scores[model],
+            strategy,
+            scope,
+            ratio: RATIO,
+            seed: 5,
+            align: 8,
+            coupling: 'intersection' as const,
+            keepOutput: true,
+          };
           const structural = await pruneModel({ ...req, mode: 'structural', out: files.structural });
           const mask = await pruneModel({ ...req, mode: 'mask', out: files.mask });
           runs.push({ model, strategy, scope, structural, mask, files });
@@ -77,13 +101,16 @@ describe('pruneModel on the fixtures: every strategy x scope x mode', () => {
     }
   }, 120_000);
 
-  it.skipIf(missing('onnx'))('every export passes onnx.checker full_check, and Python counts the parameters we report', () => {
-    const checked = checkWithOnnx(runs.flatMap((r) => [r.files.structural, r.files.mask]));
-    for (const r of runs) {
-      expect(checked[r.files.structural], r.files.structural).toBe(r.structural.params.after);
-      expect(checked[r.files.mask], r.files.mask).toBe(r.mask.params.before);
-    }
-  });
+  it.skipIf(missing('onnx'))(
+    'every export passes onnx.checker full_check, and Python counts the parameters we report',
+    () => {
+      const checked = checkWithOnnx(runs.flatMap((r) => [r.files.structural, r.files.mask]));
+      for (const r of runs) {
+        expect(checked[r.files.structural], r.files.structural).toBe(r.structural.params.after);
+        expect(checked[r.files.mask], r.files.mask).toBe(r.mask.params.before);
+      }
+    },
+  );
 
   it('structural exports lose exactly the parameters of the cut channels', () => {
     for (const r of runs) {
@@ -117,7 +144,11 @@ describe('pruneModel on the fixtures: every strategy x scope x mode', () => {
   it('high at ratio r removes exactly the top floor(r*units) UnitMem units per layer, ties by index', () => {
     for (const r of runs.filter((x) => x.strategy === 'high' && x.scope === 'layer')) {
       for (const l of scores[r.model].layers) {
-        const top = l.unitmem.map((v, u) => [v, u]).sort((a, b) => b[0] - a[0] || a[1] - b[1]).slice(0, Math.floor(RATIO * l.units)).map((p) => p[1]);
+        const top = l.unitmem
+          .map((v, u) => [v, u])
+          .sort((a, b) => b[0] - a[0] || a[1] - b[1])
+          .slice(0, Math.floor(RATIO * l.units))
+          .map((p) => p[1]);
         expect(r.structural.removed[l.name] ?? [], l.name).toEqual(top.sort((a, b) => a - b));
       }
     }
@@ -132,7 +163,9 @@ describe('pruneModel on the fixtures: every strategy x scope x mode', () => {
       expect(removed.length).toBe(Math.floor(RATIO * total));
       expect(Math.min(...removed)).toBeGreaterThanOrEqual(Math.max(...kept));
       // not the per-layer quota: some layer loses more than floor(r*units)
-      expect(layers.some((l) => (r.structural.removed[l.name] ?? []).length !== Math.floor(RATIO * l.units))).toBe(true);
+      expect(layers.some((l) => (r.structural.removed[l.name] ?? []).length !== Math.floor(RATIO * l.units))).toBe(
+        true,
+      );
     }
   });
 
@@ -141,21 +174,34 @@ describe('pruneModel on the fixtures: every strategy x scope x mode', () => {
     const head = r.structural.groups.find((g) => g.layers.includes('/head/Gemm'))!;
     expect(head.mode).toBe('mask');
     expect(head.reason).toBe('feeds the model output embedding, whose dimension was asked to stay (keep output)');
-    const cut = await pruneModel({ model: fixture('cnn'), strategy: 'random', scope: 'layer', ratio: 0.4, include: ['/head/Gemm'], out: join(dir, 'head.onnx') });
+    const cut = await pruneModel({
+      model: fixture('cnn'),
+      strategy: 'random',
+      scope: 'layer',
+      ratio: 0.4,
+      include: ['/head/Gemm'],
+      out: join(dir, 'head.onnx'),
+    });
     expect(cut.groups).toEqual([{ layers: ['/head/Gemm'], units: 2, mode: 'structural' }]);
-    expect(cut.notes).toEqual(['the model output embedding loses 2 of its 5 channels: the embedding dimension changes (keep output masks them instead)']);
+    expect(cut.notes).toEqual([
+      'the model output embedding loses 2 of its 5 channels: the embedding dimension changes (keep output masks them instead)',
+    ]);
     expect((await embed(join(dir, 'head.onnx'), x)).length).toBe(8 * 3);
     headParams = cut.params.after;
   });
 
-  it.skipIf(missing('onnx'))('the export that cuts the output layer passes onnx.checker with the parameters we report', () => {
-    expect(checkWithOnnx([join(dir, 'head.onnx')])[join(dir, 'head.onnx')]).toBe(headParams);
-  });
+  it.skipIf(missing('onnx'))(
+    'the export that cuts the output layer passes onnx.checker with the parameters we report',
+    () => {
+      expect(checkWithOnnx([join(dir, 'head.onnx')])[join(dir, 'head.onnx')]).toBe(headParams);
+    },
+  );
 });
 
 describe('random strategy', () => {
   it('is reproducible per seed and changes with the seed', async () => {
-    const run = (seed: number) => pruneModel({ model: fixture('cnn'), strategy: 'random', scope: 'global', ratio: 0.3, seed });
+    const run = (seed: number) =>
+      pruneModel({ model: fixture('cnn'), strategy: 'random', scope: 'global', ratio: 0.3, seed });
     const [a, b, c] = [await run(1), await run(1), await run(2)];
     expect(a.removed).toEqual(b.removed);
     expect(a.removed).not.toEqual(c.removed);
@@ -168,13 +214,22 @@ describe('as a job', () => {
     const dir = mkdtempSync(join(tmpdir(), 'memlens-prune-job-'));
     const stages: string[] = [];
     const ctrl = new AbortController();
-    const req = { model: fixture('cnn'), strategy: 'l1' as const, scope: 'layer' as const, ratio: 0.3, out: join(dir, 'p.onnx') };
+    const req = {
+      model: fixture('cnn'),
+      strategy: 'l1' as const,
+      scope: 'layer' as const,
+      ratio: 0.3,
+      out: join(dir, 'p.onnx'),
+    };
     await pruneModel(req, { onProgress: (_d, _t, stage) => stages.push(stage) });
     expect(stages).toEqual(['load', 'plan', 'write', 'write']);
-    const again = pruneModel({ ...req, out: join(dir, 'q.onnx') }, {
-      signal: ctrl.signal,
-      onProgress: (_d, _t, stage) => stage === 'plan' && ctrl.abort(),
-    });
+    const again = pruneModel(
+      { ...req, out: join(dir, 'q.onnx') },
+      {
+        signal: ctrl.signal,
+        onProgress: (_d, _t, stage) => stage === 'plan' && ctrl.abort(),
+      },
+    );
     await expect(again).rejects.toThrow('cancelled');
     expect(readdirSync(dir).sort()).toEqual(['p.onnx', 'p.prune.json']);
   });
@@ -190,17 +245,43 @@ describe('channel alignment', () => {
   });
 
   it('leftover selected channels are masked with the reason; align 1 (the default) cuts them all', async () => {
-    const req = { model: fixture('cnn'), strategy: 'l1' as const, scope: 'layer' as const, ratio: 0.4, include: ['/layer2/layer2.0/Conv'], align: 8 };
+    const req = {
+      model: fixture('cnn'),
+      strategy: 'l1' as const,
+      scope: 'layer' as const,
+      ratio: 0.4,
+      include: ['/layer2/layer2.0/Conv'],
+      align: 8,
+    };
     const aligned = await pruneModel(req);
     expect(aligned.groups).toEqual([
-      { layers: ['/layer2/layer2.0/Conv'], units: 3, mode: 'mask', reason: expect.stringMatching(/multiple of 8 channels/) },
+      {
+        layers: ['/layer2/layer2.0/Conv'],
+        units: 3,
+        mode: 'mask',
+        reason: expect.stringMatching(/multiple of 8 channels/),
+      },
     ]);
     expect(aligned.params.after).toBe(aligned.params.before);
-    expect(aligned.notes).toEqual([expect.stringMatching(/^structural pruning cut nothing: all 3 selected units were masked/)]);
-    expect(aligned.layers.find((l) => l.name === '/layer2/layer2.0/Conv')).toEqual({ name: '/layer2/layer2.0/Conv', units: 8, selected: 3, cut: 0, masked: 3 });
+    expect(aligned.notes).toEqual([
+      expect.stringMatching(/^structural pruning cut nothing: all 3 selected units were masked/),
+    ]);
+    expect(aligned.layers.find((l) => l.name === '/layer2/layer2.0/Conv')).toEqual({
+      name: '/layer2/layer2.0/Conv',
+      units: 8,
+      selected: 3,
+      cut: 0,
+      masked: 3,
+    });
     const exact = await pruneModel({ ...req, align: undefined });
     expect(exact.settings.align).toBe(1);
-    expect(exact.layers.find((l) => l.name === '/layer2/layer2.0/Conv')).toEqual({ name: '/layer2/layer2.0/Conv', units: 8, selected: 3, cut: 3, masked: 0 });
+    expect(exact.layers.find((l) => l.name === '/layer2/layer2.0/Conv')).toEqual({
+      name: '/layer2/layer2.0/Conv',
+      units: 8,
+      selected: 3,
+      cut: 3,
+      masked: 0,
+    });
     expect(exact.groups).toEqual([{ layers: ['/layer2/layer2.0/Conv'], units: 3, mode: 'structural' }]);
     // layer2 (8 -> 5 channels, k3 over 6 inputs + bias) and the head's 5 inputs: 3 * (6*9 + 1 + 5)
     expect(exact.params.before - exact.params.after).toBe(3 * (6 * 9 + 1 + 5));
@@ -212,14 +293,25 @@ describe('coupling group', () => {
     const model = await loadModel(fixture('cnn'));
     const scores = await handScores(fixture('cnn'), findLayers(model, indexModel(model.proto)));
     const dir = mkdtempSync(join(tmpdir(), 'memlens-prune-coupling-'));
-    const req = { model: fixture('cnn'), scores, strategy: 'high' as const, scope: 'layer' as const, ratio: 0.5, keepOutput: true };
+    const req = {
+      model: fixture('cnn'),
+      scores,
+      strategy: 'high' as const,
+      scope: 'layer' as const,
+      ratio: 0.5,
+      keepOutput: true,
+    };
     const cut = await pruneModel({ ...req, out: join(dir, 's.onnx') });
     await pruneModel({ ...req, mode: 'mask', out: join(dir, 'm.onnx') });
     // layer1 is scored layer k=1, res1.1 k=3: ((7u+3)%10 + (7u+9)%10) / 20 for u = 0..5
     // = [0.6, 0.3, 0.5, 0.2, 0.4, 0.6]: top 3 (ties by index) = 0, 5, 2
     expect(cut.removed['/layer1/layer1.0/Conv']).toEqual([0, 2, 5]);
     expect(cut.removed['/res1/res1.1/res1.1.0/Conv']).toEqual([0, 2, 5]);
-    expect(cut.groups).toContainEqual({ layers: ['/layer1/layer1.0/Conv', '/res1/res1.1/res1.1.0/Conv'], units: 3, mode: 'structural' });
+    expect(cut.groups).toContainEqual({
+      layers: ['/layer1/layer1.0/Conv', '/res1/res1.1/res1.1.0/Conv'],
+      units: 3,
+      mode: 'structural',
+    });
     expect(cut.settings.coupling).toBe('group'); // the default
     const x = fashionBatch(4);
     expect(maxAbsDiff(await embed(join(dir, 's.onnx'), x), await embed(join(dir, 'm.onnx'), x))).toBeLessThan(1e-4);

@@ -38,10 +38,16 @@ describe('dependency groups', () => {
     expect(c1.groupAttrs.map((a) => a.node.name)).toEqual(['/dw/Conv']);
     expect(new Set(slices(c1))).toEqual(
       new Set([
-        'conv1.weight@0+0x1', 'conv1.bias@0+0x1',
-        'bn1.weight@0+0x1', 'bn1.bias@0+0x1', 'bn1.running_mean@0+0x1', 'bn1.running_var@0+0x1',
-        'dw.weight@0+0x1', 'dw.bias@0+0x1',
-        'a.weight@1+0x1', 'b.weight@1+0x1',
+        'conv1.weight@0+0x1',
+        'conv1.bias@0+0x1',
+        'bn1.weight@0+0x1',
+        'bn1.bias@0+0x1',
+        'bn1.running_mean@0+0x1',
+        'bn1.running_var@0+0x1',
+        'dw.weight@0+0x1',
+        'dw.bias@0+0x1',
+        'a.weight@1+0x1',
+        'b.weight@1+0x1',
       ]),
     );
     // cat([a (4 channels), b (3)]): b's channels start at 4 in conv3's input
@@ -67,7 +73,9 @@ describe('dependency groups', () => {
       // The residual stream (the embedding width) passes the LayerNorms but reaches the class-token
       // Gather: it stays masked.
       for (const l of ['fc2', 'attn/proj']) {
-        expect(by(`/blocks/blocks.${b}/${l}/MatMul`).blocked).toBe('Gather /Gather_1 (Gather is not a per-channel op the pruner can follow)');
+        expect(by(`/blocks/blocks.${b}/${l}/MatMul`).blocked).toBe(
+          'Gather /Gather_1 (Gather is not a per-channel op the pruner can follow)',
+        );
       }
       // The fused qkv layer's channels are its 2 heads (heads.test.ts).
       expect(by(`/blocks/blocks.${b}/attn/qkv/MatMul`)).toMatchObject({ channels: 2, heads: { count: 2 } });

@@ -30,7 +30,9 @@ describe('attention heads of the fixture ViT', () => {
       expect(g.channels).toBe(2);
       expect(g.sources.map((s) => s.map)).toEqual([0, 16, 32].map((offset) => ({ offset, block: 8, inner: 1 })));
       const proj = layers.find((l) => l.name === PROJ(b))!;
-      expect(g.slices.filter((s) => s.param === proj.weight)).toEqual([{ param: proj.weight, axis: 0, offset: 0, block: 8, inner: 1 }]);
+      expect(g.slices.filter((s) => s.param === proj.weight)).toEqual([
+        { param: proj.weight, axis: 0, offset: 0, block: 8, inner: 1 },
+      ]);
       expect(g.slices.filter((s) => s.param === `blocks.${b}.attn.qkv.bias`).map((s) => s.offset)).toEqual([0, 16, 32]);
       expect(g.heads!.count).toBe(2);
       expect(g.heads!.counts).toEqual([`/blocks/blocks.${b}/attn/Constant_5_output_0`]);
@@ -42,18 +44,35 @@ describe('attention heads of the fixture ViT', () => {
     const { layers } = await layersOf(fixture('vit'));
     const scores = await handScores(fixture('vit'), layers);
     // Only the attention layers: the heads alone are cut.
-    const req = { model: fixture('vit'), scores, strategy: 'high' as const, scope: 'layer' as const, ratio: 0.5, include: [QKV(0), QKV(1)] };
+    const req = {
+      model: fixture('vit'),
+      scores,
+      strategy: 'high' as const,
+      scope: 'layer' as const,
+      ratio: 0.5,
+      include: [QKV(0), QKV(1)],
+    };
     const files = [join(dir, 's.onnx'), join(dir, 'm.onnx')];
     const s = await pruneModel({ ...req, out: files[0] });
     await pruneModel({ ...req, mode: 'mask', out: files[1] });
     expect(s.groups.filter((g) => g.mode === 'mask')).toEqual([]);
-    expect(s.notes).toEqual([`${QKV(0)} loses 1 of its 2 attention heads`, `${QKV(1)} loses 1 of its 2 attention heads`]);
-    expect(s.layers.map((l) => [l.name, l.selected, l.cut])).toEqual([[QKV(0), 24, 24], [QKV(1), 24, 24]]);
+    expect(s.notes).toEqual([
+      `${QKV(0)} loses 1 of its 2 attention heads`,
+      `${QKV(1)} loses 1 of its 2 attention heads`,
+    ]);
+    expect(s.layers.map((l) => [l.name, l.selected, l.cut])).toEqual([
+      [QKV(0), 24, 24],
+      [QKV(1), 24, 24],
+    ]);
     // Each block loses a head: 24 qkv columns of 16 weights and 24 biases, 8 rows of 16 in proj.
     expect(s.params.before - s.params.after).toBe(2 * (24 * 16 + 24 + 8 * 16));
 
     const x = fashionBatch(6);
-    const [cut, masked, original] = [await embed(files[0], x), await embed(files[1], x), await embed(fixture('vit'), x)];
+    const [cut, masked, original] = [
+      await embed(files[0], x),
+      await embed(files[1], x),
+      await embed(fixture('vit'), x),
+    ];
     expect(maxAbsDiff(cut, masked)).toBeLessThan(1e-4);
     expect(maxAbsDiff(cut, original)).toBeGreaterThan(1e-3);
 
@@ -68,7 +87,8 @@ describe('attention heads of the fixture ViT', () => {
       const p = tensorToFloat32(paramTensor(m.index, proj.weight)!); // [16, 16]: row r reads attention unit r
       for (let r = 0; r < 16; r++) {
         for (let u = 0; u < 48; u++) expect(w[r * 48 + u] === 0, `qkv ${b} [${r}, ${u}]`).toBe(head.includes(u));
-        for (let c = 0; c < 16; c++) expect(p[r * 16 + c] === 0, `proj ${b} [${r}, ${c}]`).toBe(Math.floor(r / 8) === h);
+        for (let c = 0; c < 16; c++)
+          expect(p[r * 16 + c] === 0, `proj ${b} [${r}, ${c}]`).toBe(Math.floor(r / 8) === h);
       }
     }
   });

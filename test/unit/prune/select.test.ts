@@ -52,12 +52,21 @@ describe('selectUnits', () => {
       { name: 'a', units: 4, layers: 2, unitmem: [0.9, 0.8, 0.1, 0.2] },
       { name: 'b', units: 4, unitmem: [0.7, 0.6, 0.5, 0.4] },
     ];
-    expect(Object.fromEntries(selectUnits(layers, { strategy: 'high', ratio: 0.25, scope: 'global' }))).toEqual({ a: [0], b: [0] });
+    expect(Object.fromEntries(selectUnits(layers, { strategy: 'high', ratio: 0.25, scope: 'global' }))).toEqual({
+      a: [0],
+      b: [0],
+    });
   });
 
   it('whole heads: scope layer rounds the share to the nearest (a plain layer floors it), keeping one', () => {
-    const heads = (units: number): ScoredLayer => ({ name: 'h', units, unitmem: Array.from({ length: units }, (_, u) => u), whole: 'attention heads' });
-    const count = (l: ScoredLayer, ratio: number) => selectUnits([l], { strategy: 'high', ratio, scope: 'layer' }).get(l.name)?.length ?? 0;
+    const heads = (units: number): ScoredLayer => ({
+      name: 'h',
+      units,
+      unitmem: Array.from({ length: units }, (_, u) => u),
+      whole: 'attention heads',
+    });
+    const count = (l: ScoredLayer, ratio: number) =>
+      selectUnits([l], { strategy: 'high', ratio, scope: 'layer' }).get(l.name)?.length ?? 0;
     // 6 heads: 0.2 -> 1.2 -> 1; 0.25 -> 1.5 -> 2; 0.1 -> 0.6 -> 1 (a floor would cut none); 2 heads at 0.9 -> 1.8, one kept
     expect([0.2, 0.25, 0.1].map((r) => count(heads(6), r))).toEqual([1, 2, 1]);
     expect(count(heads(2), 0.9)).toBe(1);
@@ -98,9 +107,9 @@ describe('selectUnits', () => {
   });
 
   it('rejects scores whose length does not match the layer', () => {
-    expect(() => selectUnits([{ name: 'q', units: 3, unitmem: [1, 2] }], { strategy: 'high', ratio: 0.5, scope: 'layer' })).toThrow(
-      /layer q: 2 unitmem scores for 3 units/,
-    );
+    expect(() =>
+      selectUnits([{ name: 'q', units: 3, unitmem: [1, 2] }], { strategy: 'high', ratio: 0.5, scope: 'layer' }),
+    ).toThrow(/layer q: 2 unitmem scores for 3 units/);
   });
 });
 

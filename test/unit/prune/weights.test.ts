@@ -20,7 +20,9 @@ describe('sliceAxes', () => {
 
   it('copies runs of consecutive kept indices, on the first axis alone too', () => {
     // axis 1 keep [0, 1] (one run) of a [2,3,2]: (0,0..1,*) = 0..3, (1,0..1,*) = 6..9
-    expect(Array.from(sliceAxes(t(), [2, 3, 2], [undefined, [0, 1], undefined]).data)).toEqual([0, 1, 2, 3, 6, 7, 8, 9]);
+    expect(Array.from(sliceAxes(t(), [2, 3, 2], [undefined, [0, 1], undefined]).data)).toEqual([
+      0, 1, 2, 3, 6, 7, 8, 9,
+    ]);
     // axis 0 keep [1] only: the second half
     expect(Array.from(sliceAxes(t(), [2, 3, 2], [[1], undefined, undefined]).data)).toEqual([6, 7, 8, 9, 10, 11]);
     // 100 values on one axis, keep two runs of which one is >= 64 long (copied with set)

@@ -12,7 +12,12 @@ class FakeSocket {
 
 function client(reply: { status: number; body: unknown }) {
   const fetch = vi.fn(async () => ({ status: reply.status, json: async () => reply.body }) as Response);
-  const api = httpClient({ origin: 'http://127.0.0.1:5000', token: 'tok', fetch: fetch as unknown as typeof globalThis.fetch, WebSocket: FakeSocket as unknown as typeof WebSocket });
+  const api = httpClient({
+    origin: 'http://127.0.0.1:5000',
+    token: 'tok',
+    fetch: fetch as unknown as typeof globalThis.fetch,
+    WebSocket: FakeSocket as unknown as typeof WebSocket,
+  });
   return { api, fetch };
 }
 
@@ -29,7 +34,10 @@ describe('HTTP transport (browser host)', () => {
 
   it("re-throws the engine's message and code", async () => {
     const { api } = client({ status: 200, body: { error: 'data folder /d is empty', code: 'BAD_DATA' } });
-    await expect(api.unitmem({ model: 'm', data: '/d' })).rejects.toMatchObject({ message: 'data folder /d is empty', code: 'BAD_DATA' });
+    await expect(api.unitmem({ model: 'm', data: '/d' })).rejects.toMatchObject({
+      message: 'data folder /d is empty',
+      code: 'BAD_DATA',
+    });
   });
 
   it('explains a refused token', async () => {

@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import type { ComparePoint, LayerMemResult, PruneResult, UnitMemResult } from '../../../src/shared/api.js';
-import { accuracySeries, chartOption, memorizationSeries, savedSweepLabel } from '../../../src/renderer/src/lib/compare.js';
+import {
+  accuracySeries,
+  chartOption,
+  memorizationSeries,
+  savedSweepLabel,
+} from '../../../src/renderer/src/lib/compare.js';
 import { BASELINE_COLOR, STRATEGIES } from '../../../src/shared/strategies.js';
 import { exportPaths } from '../../../src/renderer/src/lib/exports.js';
 import { autoChoice, rankLayers } from '../../../src/renderer/src/lib/finetune.js';
@@ -17,16 +22,58 @@ const unitmem = {
   settings: {},
   samples: ['s0', 's1', 's2'],
   layers: [
-    { name: 'conv1', op: 'Conv', kind: 'conv', tensor: 't1', units: 2, unitmem: [0.1, 0.5], muMax: [1, 2], muRest: [0.9, 1], argmaxSample: [2, 0],
-      top: [[2, 0], [0, 2]], topMu: [[1, 0.5], [2, 1.5]] },
-    { name: 'fc', op: 'Gemm', kind: 'linear', tensor: 't2', units: 3, unitmem: [0.3, 0.9, 0.6], muMax: [3, 4, 5], muRest: [1, 1, 1], argmaxSample: [1, 1, 0] },
+    {
+      name: 'conv1',
+      op: 'Conv',
+      kind: 'conv',
+      tensor: 't1',
+      units: 2,
+      unitmem: [0.1, 0.5],
+      muMax: [1, 2],
+      muRest: [0.9, 1],
+      argmaxSample: [2, 0],
+      top: [
+        [2, 0],
+        [0, 2],
+      ],
+      topMu: [
+        [1, 0.5],
+        [2, 1.5],
+      ],
+    },
+    {
+      name: 'fc',
+      op: 'Gemm',
+      kind: 'linear',
+      tensor: 't2',
+      units: 3,
+      unitmem: [0.3, 0.9, 0.6],
+      muMax: [3, 4, 5],
+      muRest: [1, 1, 1],
+      argmaxSample: [1, 1, 0],
+    },
   ],
 } as UnitMemResult;
 
-const point = (strategy: ComparePoint['strategy'], ratio: number, accuracy: number, gap = 0.02, ci95: [number, number] | null = [accuracy - 0.05, accuracy + 0.05]): ComparePoint => ({
-  strategy, scope: 'layer', ratio, seeds: [0], accuracy: { mean: accuracy, ci95, perSeed: [accuracy] },
-  memorization: { unitmem: { mean: 0.4, measured: true }, sslmem: { candidates: gap + 0.01, control: 0.01, gap, ci95: [gap - 0.01, gap + 0.01] } },
-  params: 100, flops: 1000, latencyMs: 1.5,
+const point = (
+  strategy: ComparePoint['strategy'],
+  ratio: number,
+  accuracy: number,
+  gap = 0.02,
+  ci95: [number, number] | null = [accuracy - 0.05, accuracy + 0.05],
+): ComparePoint => ({
+  strategy,
+  scope: 'layer',
+  ratio,
+  seeds: [0],
+  accuracy: { mean: accuracy, ci95, perSeed: [accuracy] },
+  memorization: {
+    unitmem: { mean: 0.4, measured: true },
+    sslmem: { candidates: gap + 0.01, control: 0.01, gap, ci95: [gap - 0.01, gap + 0.01] },
+  },
+  params: 100,
+  flops: 1000,
+  latencyMs: 1.5,
 });
 
 describe('Layers screen logic', () => {
@@ -55,7 +102,10 @@ describe('Layers screen logic', () => {
   });
 
   it('a signed layer (activation raw) is marked and its box clipped to [0, 1]; its real numbers stay for the tooltip', () => {
-    const raw = { ...unitmem, layers: [{ ...unitmem.layers[1], name: 'proj', signed: true, unitmem: [-3, 0.5, 49.4] }, unitmem.layers[0]] } as UnitMemResult;
+    const raw = {
+      ...unitmem,
+      layers: [{ ...unitmem.layers[1], name: 'proj', signed: true, unitmem: [-3, 0.5, 49.4] }, unitmem.layers[0]],
+    } as UnitMemResult;
     const { names, signed, boxes, five } = unitMemBoxes(raw);
     expect(names).toEqual(['proj', 'conv1']);
     expect(signed).toEqual([true, false]);
@@ -65,7 +115,11 @@ describe('Layers screen logic', () => {
     expect(boxes[1]).toEqual(five[1]);
     const rows = layerRows(raw);
     expect(rows.map((r) => r.signed)).toEqual([true, false]);
-    expect(unitRows(raw).filter((r) => r.signed).map((r) => r.layer)).toEqual(['proj', 'proj', 'proj']);
+    expect(
+      unitRows(raw)
+        .filter((r) => r.signed)
+        .map((r) => r.layer),
+    ).toEqual(['proj', 'proj', 'proj']);
   });
 });
 
@@ -74,20 +128,55 @@ describe('Units screen logic', () => {
     const rows = unitRows(unitmem);
     expect(rows).toHaveLength(5);
     expect(rows[0]).toEqual({
-      layer: 'conv1', unit: 0, unitmem: 0.1, muMax: 1, sample: 's2',
-      top: [{ sample: 's2', mu: 1 }, { sample: 's0', mu: 0.5 }],
+      layer: 'conv1',
+      unit: 0,
+      unitmem: 0.1,
+      muMax: 1,
+      sample: 's2',
+      top: [
+        { sample: 's2', mu: 1 },
+        { sample: 's0', mu: 0.5 },
+      ],
     });
-    expect(rows[1].top).toEqual([{ sample: 's0', mu: 2 }, { sample: 's2', mu: 1.5 }]);
+    expect(rows[1].top).toEqual([
+      { sample: 's0', mu: 2 },
+      { sample: 's2', mu: 1.5 },
+    ]);
     // fc has no top/topMu (a score file from before top-k): the argmax with muMax stands alone
-    expect(rows[4]).toEqual({ layer: 'fc', unit: 2, unitmem: 0.6, muMax: 5, sample: 's0', top: [{ sample: 's0', mu: 5 }] });
+    expect(rows[4]).toEqual({
+      layer: 'fc',
+      unit: 2,
+      unitmem: 0.6,
+      muMax: 5,
+      sample: 's0',
+      top: [{ sample: 's0', mu: 5 }],
+    });
   });
 
   it('sorts by value either way, by layer in forward order, and keeps missing ClassMem last', () => {
     const rows = unitRows(unitmem);
     const key = (rs: { layer: string; unit: number }[]) => rs.map((r) => `${r.layer}/${r.unit}`);
-    expect(key(sortUnits(rows, 'unitmem', true, ['conv1', 'fc']))).toEqual(['fc/1', 'fc/2', 'conv1/1', 'fc/0', 'conv1/0']);
-    expect(key(sortUnits(rows, 'unitmem', false, ['conv1', 'fc']))).toEqual(['conv1/0', 'fc/0', 'conv1/1', 'fc/2', 'fc/1']);
-    expect(key(sortUnits(rows, 'layer', true, ['conv1', 'fc']))).toEqual(['fc/0', 'fc/1', 'fc/2', 'conv1/0', 'conv1/1']);
+    expect(key(sortUnits(rows, 'unitmem', true, ['conv1', 'fc']))).toEqual([
+      'fc/1',
+      'fc/2',
+      'conv1/1',
+      'fc/0',
+      'conv1/0',
+    ]);
+    expect(key(sortUnits(rows, 'unitmem', false, ['conv1', 'fc']))).toEqual([
+      'conv1/0',
+      'fc/0',
+      'conv1/1',
+      'fc/2',
+      'fc/1',
+    ]);
+    expect(key(sortUnits(rows, 'layer', true, ['conv1', 'fc']))).toEqual([
+      'fc/0',
+      'fc/1',
+      'fc/2',
+      'conv1/0',
+      'conv1/1',
+    ]);
     const withClass = rows.map((r, i) => (i === 1 ? { ...r, classmem: 0.7 } : r));
     expect(key(sortUnits(withClass, 'classmem', false, ['conv1', 'fc']))[0]).toBe('conv1/1');
   });
@@ -127,17 +216,28 @@ describe('Compare screen logic', () => {
     const series = accuracySeries(points);
     expect(series.map((s) => s.name)).toEqual(['low', 'random', 'high']);
     // Each line in its strategy's colour from the one list, the baseline in its own.
-    expect(series.map((s) => s.color)).toEqual(['low', 'random', 'high'].map((n) => STRATEGIES.find((s) => s.name === n)!.color));
+    expect(series.map((s) => s.color)).toEqual(
+      ['low', 'random', 'high'].map((n) => STRATEGIES.find((s) => s.name === n)!.color),
+    );
     expect(new Set(series.map((s) => s.color)).size).toBe(3);
     // [x, accuracy %, lower %, upper %]
     const rounded = series[0].data.map((d) => d.map((v) => Number(v.toFixed(6))));
-    expect(rounded).toEqual([[0, 80, 75, 85], [0.1, 79, 74, 84], [0.2, 78, 73, 83]]);
+    expect(rounded).toEqual([
+      [0, 80, 75, 85],
+      [0.1, 79, 74, 84],
+      [0.2, 78, 73, 83],
+    ]);
     expect(series[1].data[1].map((v) => Number(v.toFixed(6)))).toEqual([0.1, 65, 60, 70]);
   });
 
   it('plots accuracy against the measured SSLMem gap, the unpruned model on its own; without SSLMem, UnitMem', () => {
     const series = memorizationSeries(points);
-    expect(series.find((s) => s.name === 'unpruned')!.data[0].slice(0, 2).map((v) => Number(v.toFixed(6)))).toEqual([0.03, 80]);
+    expect(
+      series
+        .find((s) => s.name === 'unpruned')!
+        .data[0].slice(0, 2)
+        .map((v) => Number(v.toFixed(6))),
+    ).toEqual([0.03, 80]);
     expect(series.find((s) => s.name === 'unpruned')!.color).toBe(BASELINE_COLOR);
     expect(series.find((s) => s.name === 'high')!.data[0][0]).toBe(0.01);
     const noSsl = points.map((p) => ({ ...p, memorization: { unitmem: p.memorization.unitmem } }));
@@ -148,29 +248,62 @@ describe('Compare screen logic', () => {
     const option = chartOption(accuracySeries(points), 'pruned fraction', true, true);
     expect(option.yAxis).toMatchObject({ min: 0, max: 100, name: 'accuracy (%)' });
     expect(option.series.map((s) => [s.name, s.type])).toEqual([
-      ['low', 'line'], ['low', 'custom'], ['random', 'line'], ['random', 'custom'], ['high', 'line'], ['high', 'custom'],
+      ['low', 'line'],
+      ['low', 'custom'],
+      ['random', 'line'],
+      ['random', 'custom'],
+      ['high', 'line'],
+      ['high', 'custom'],
     ]);
     const bars = option.series[1];
     expect(bars.encode).toEqual({ x: 0, y: [2, 3] });
     // The bar spans the interval: drawn between the coordinates of lower and upper.
     const coord = ([x, y]: number[]) => [10 * x, 200 - y];
     const d = bars.data[1];
-    const group = (bars.renderItem as (a: unknown, api: unknown) => { children: { shape: Record<string, number> }[] })(null, {
-      value: (i: number) => d[i], coord, style: () => ({}),
-    });
+    const group = (bars.renderItem as (a: unknown, api: unknown) => { children: { shape: Record<string, number> }[] })(
+      null,
+      {
+        value: (i: number) => d[i],
+        coord,
+        style: () => ({}),
+      },
+    );
     const shape = group.children[0].shape;
-    expect([shape.x1, shape.y1, shape.x2, shape.y2].map((v) => Number(v.toFixed(6)))).toEqual([1, 200 - 84, 1, 200 - 74]);
+    expect([shape.x1, shape.y1, shape.x2, shape.y2].map((v) => Number(v.toFixed(6)))).toEqual([
+      1,
+      200 - 84,
+      1,
+      200 - 74,
+    ]);
   });
 
   it('lists a kept sweep with when it ran and its settings', () => {
-    expect(savedSweepLabel({ path: '/p/.memlens-sweeps/x', created: '2026-12-02T14:05:06.000Z', strategies: ['high', 'random'], ratios: [0.1, 0.2], probe: 'linear', views: 10, seeds: [0, 1], reference: true }))
-      .toBe('2026-12-02 14:05:06 · high, random at 10%, 20% · linear probe · 10 views · seeds 0, 1 · SSLMem gap');
-    expect(savedSweepLabel({ path: '/p/x', created: '2026-12-02T14:05:06.000Z', error: 'saved comparison /p/x/compare.json: tests must be a list' }))
-      .toBe('2026-12-02 14:05:06 · cannot be opened: saved comparison /p/x/compare.json: tests must be a list');
+    expect(
+      savedSweepLabel({
+        path: '/p/.memlens-sweeps/x',
+        created: '2026-12-02T14:05:06.000Z',
+        strategies: ['high', 'random'],
+        ratios: [0.1, 0.2],
+        probe: 'linear',
+        views: 10,
+        seeds: [0, 1],
+        reference: true,
+      }),
+    ).toBe('2026-12-02 14:05:06 · high, random at 10%, 20% · linear probe · 10 views · seeds 0, 1 · SSLMem gap');
+    expect(
+      savedSweepLabel({
+        path: '/p/x',
+        created: '2026-12-02T14:05:06.000Z',
+        error: 'saved comparison /p/x/compare.json: tests must be a list',
+      }),
+    ).toBe('2026-12-02 14:05:06 · cannot be opened: saved comparison /p/x/compare.json: tests must be a list');
   });
 
   it('names export files from one base path', () => {
-    expect(exportPaths('/tmp/sweep.png', 'png')).toEqual(['/tmp/sweep-accuracy-vs-ratio.png', '/tmp/sweep-accuracy-vs-unitmem.png']);
+    expect(exportPaths('/tmp/sweep.png', 'png')).toEqual([
+      '/tmp/sweep-accuracy-vs-ratio.png',
+      '/tmp/sweep-accuracy-vs-unitmem.png',
+    ]);
     expect(exportPaths('/tmp/sweep', 'csv')).toEqual(['/tmp/sweep.csv']);
     expect(() => exportPaths('', 'svg')).toThrow('choose where to save the export');
   });
@@ -208,7 +341,10 @@ describe('Units screen filter and paging', () => {
     const key = (rs: { layer: string; unit: number }[]) => rs.map((r) => `${r.layer}/${r.unit}`);
     expect(key(filterUnits(rows, { layer: 'fc', query: '' }))).toEqual(['fc/0', 'fc/1', 'fc/2']);
     expect(key(filterUnits(rows, { layer: '', query: ' S2 ' }))).toEqual(['conv1/0']); // conv1 unit 0 memorizes s2
-    expect(key(filterUnits(rows, { layer: '', query: 'stem' }, new Map([['conv1', 'stem.0']])))).toEqual(['conv1/0', 'conv1/1']);
+    expect(key(filterUnits(rows, { layer: '', query: 'stem' }, new Map([['conv1', 'stem.0']])))).toEqual([
+      'conv1/0',
+      'conv1/1',
+    ]);
     expect(key(filterUnits(rows, { layer: 'conv1', query: 's0' }))).toEqual(['conv1/1']);
     expect(filterUnits(rows, { layer: '', query: '' })).toHaveLength(5);
   });
@@ -225,18 +361,54 @@ describe('Units screen filter and paging', () => {
 describe('short layer names', () => {
   it('the shortest unique tail of each ONNX path, without torch.onnx repeated module prefixes', () => {
     // The demo ResNet9's layers (resources/demo/ssl-cnn-f.onnx).
-    const cnn = ['/prep/prep.0/Conv', '/layer1/layer1.0/Conv', '/layer1/layer1.3/MaxPool', '/res1/block1/block1.0/Conv', '/res1/Add', '/layer2/layer2.3/MaxPool', '/res2/block1/block1.0/Conv', '/res2/Add', '/pool/GlobalAveragePool'];
-    expect([...shortLayerNames(cnn).values()]).toEqual(['prep.0', 'layer1.0', 'layer1.3/MaxPool', 'res1/block1.0', 'res1/Add', 'layer2.3/MaxPool', 'res2/block1.0', 'res2/Add', 'pool/GlobalAveragePool']);
+    const cnn = [
+      '/prep/prep.0/Conv',
+      '/layer1/layer1.0/Conv',
+      '/layer1/layer1.3/MaxPool',
+      '/res1/block1/block1.0/Conv',
+      '/res1/Add',
+      '/layer2/layer2.3/MaxPool',
+      '/res2/block1/block1.0/Conv',
+      '/res2/Add',
+      '/pool/GlobalAveragePool',
+    ];
+    expect([...shortLayerNames(cnn).values()]).toEqual([
+      'prep.0',
+      'layer1.0',
+      'layer1.3/MaxPool',
+      'res1/block1.0',
+      'res1/Add',
+      'layer2.3/MaxPool',
+      'res2/block1.0',
+      'res2/Add',
+      'pool/GlobalAveragePool',
+    ]);
     // torchvision's ViT: attention's MatMul and Gemm share a module, so they keep their op (one block here).
-    const vit = ['/conv_proj/Conv', '/encoder/layers/encoder_layer_0/self_attention/MatMul', '/encoder/layers/encoder_layer_0/self_attention/Gemm', '/encoder/layers/encoder_layer_0/mlp/mlp.0/MatMul', '/encoder/layers/encoder_layer_1/mlp/mlp.0/MatMul', '/heads/head/Gemm'];
-    expect([...shortLayerNames(vit).values()]).toEqual(['conv_proj', 'self_attention/MatMul', 'self_attention/Gemm', 'encoder_layer_0/mlp.0', 'encoder_layer_1/mlp.0', 'head']);
+    const vit = [
+      '/conv_proj/Conv',
+      '/encoder/layers/encoder_layer_0/self_attention/MatMul',
+      '/encoder/layers/encoder_layer_0/self_attention/Gemm',
+      '/encoder/layers/encoder_layer_0/mlp/mlp.0/MatMul',
+      '/encoder/layers/encoder_layer_1/mlp/mlp.0/MatMul',
+      '/heads/head/Gemm',
+    ];
+    expect([...shortLayerNames(vit).values()]).toEqual([
+      'conv_proj',
+      'self_attention/MatMul',
+      'self_attention/Gemm',
+      'encoder_layer_0/mlp.0',
+      'encoder_layer_1/mlp.0',
+      'head',
+    ]);
     // Names that are not paths stay as they are.
     expect([...shortLayerNames(['conv1', 'fc']).values()]).toEqual(['conv1', 'fc']);
   });
 
   it('charts label the axis with short names and keep the full name as the category (the hover text)', () => {
     const names = ['/prep/prep.0/Conv', '/res1/Add'];
-    const { xAxis } = layerAxis(names, shortLayerNames(names)) as { xAxis: { data: string[]; axisLabel: { rotate: number; formatter: (n: string) => string } } };
+    const { xAxis } = layerAxis(names, shortLayerNames(names)) as {
+      xAxis: { data: string[]; axisLabel: { rotate: number; formatter: (n: string) => string } };
+    };
     expect(xAxis.data).toEqual(names);
     expect(names.map(xAxis.axisLabel.formatter)).toEqual(['prep.0', 'res1/Add']);
     expect(xAxis.axisLabel.rotate).toBe(0);
@@ -247,9 +419,20 @@ describe('settings beside a figure', () => {
   it('names samples, views, pairing and the normalization with its source', () => {
     const doc = {
       samples: ['a', 'b', 'c'],
-      settings: { views: 10, augment: { kind: 'simclr' }, pairing: 'views', norm: 'paper', seed: 0, mean: [0.286], std: [0.353], normalizationFrom: 'request' },
+      settings: {
+        views: 10,
+        augment: { kind: 'simclr' },
+        pairing: 'views',
+        norm: 'paper',
+        seed: 0,
+        mean: [0.286],
+        std: [0.353],
+        normalizationFrom: 'request',
+      },
     };
-    expect(settingsLine(doc)).toBe('3 samples × 10 views · augment simclr · pairing views · norm paper · seed 0 · normalization mean 0.286 std 0.353 (the project)');
+    expect(settingsLine(doc)).toBe(
+      '3 samples × 10 views · augment simclr · pairing views · norm paper · seed 0 · normalization mean 0.286 std 0.353 (the project)',
+    );
     const fallback = { settings: { mean: [0.5], std: [0.5], normalizationFrom: 'default' } };
     expect(settingsLine(fallback)).toBe(
       'normalization mean 0.5 std 0.5 (DEFAULT: none given and no project.memlens.json beside the model; pass the one the encoder was trained with)',

@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { applyProgress, etaSeconds, formatEta, fraction, type JobView } from '../../../src/renderer/src/lib/progress.js';
+import {
+  applyProgress,
+  etaSeconds,
+  formatEta,
+  fraction,
+  type JobView,
+} from '../../../src/renderer/src/lib/progress.js';
 
 const start: JobView = { jobId: 'j', stage: 'starting', done: 0, total: 0, stageStart: 0, metrics: [] };
 
@@ -11,12 +17,27 @@ describe('job progress', () => {
     expect(v).toMatchObject({ stage: 'views', done: 1, total: 10, stageStart: 1000 });
     v = applyProgress(v, { jobId: 'j', done: 4, total: 10, stage: 'views' }, 4000);
     expect(v.stageStart).toBe(1000);
-    v = applyProgress(v, { jobId: 'j', done: 1, total: 3, stage: 'epochs', metrics: { loss: 0.7, accuracy: 0.5 } }, 5000);
+    v = applyProgress(
+      v,
+      { jobId: 'j', done: 1, total: 3, stage: 'epochs', metrics: { loss: 0.7, accuracy: 0.5 } },
+      5000,
+    );
     expect(v.stageStart).toBe(5000);
     expect(v.metrics).toEqual([{ loss: 0.7, accuracy: 0.5 }]);
-    v = applyProgress(v, { jobId: 'j', done: 2, total: 3, stage: 'epochs', metrics: { loss: 0.5, accuracy: 0.6 } }, 6000);
-    expect(v.metrics).toEqual([{ loss: 0.7, accuracy: 0.5 }, { loss: 0.5, accuracy: 0.6 }]);
-    v = applyProgress(v, { jobId: 'j', done: 1, total: 3, stage: 'fine-tuning', metrics: { loss: 0.9, accuracy: 0.4 } }, 7000);
+    v = applyProgress(
+      v,
+      { jobId: 'j', done: 2, total: 3, stage: 'epochs', metrics: { loss: 0.5, accuracy: 0.6 } },
+      6000,
+    );
+    expect(v.metrics).toEqual([
+      { loss: 0.7, accuracy: 0.5 },
+      { loss: 0.5, accuracy: 0.6 },
+    ]);
+    v = applyProgress(
+      v,
+      { jobId: 'j', done: 1, total: 3, stage: 'fine-tuning', metrics: { loss: 0.9, accuracy: 0.4 } },
+      7000,
+    );
     expect(v.metrics).toEqual([{ loss: 0.9, accuracy: 0.4 }]);
   });
 

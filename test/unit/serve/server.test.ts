@@ -50,7 +50,9 @@ describe('memlens serve (HTTP host)', () => {
     expect((await http('GET', '/?token=wrong')).status).toBe(401);
     expect((await http('POST', '/api/recentProjects', {}, '{}')).status).toBe(401);
     // The cookie alone does not open the API (another site could make the browser send it).
-    expect((await http('POST', '/api/recentProjects', { Cookie: `${cookieName()}=${server.token}` }, '{}')).status).toBe(401);
+    expect(
+      (await http('POST', '/api/recentProjects', { Cookie: `${cookieName()}=${server.token}` }, '{}')).status,
+    ).toBe(401);
   });
 
   it('serves the page with the token, sets the cookie for its assets, and never leaves the renderer folder', async () => {
@@ -61,7 +63,11 @@ describe('memlens serve (HTTP host)', () => {
     expect(String(page.headers['set-cookie'])).toContain(`${cookieName()}=${server.token}; HttpOnly; SameSite=Strict`);
     const cookie = { Cookie: `${cookieName()}=${server.token}` };
     const asset = await http('GET', '/assets/app.js', cookie);
-    expect([asset.status, asset.body, asset.headers['content-type']]).toEqual([200, 'ok()', 'text/javascript; charset=utf-8']);
+    expect([asset.status, asset.body, asset.headers['content-type']]).toEqual([
+      200,
+      'ok()',
+      'text/javascript; charset=utf-8',
+    ]);
     expect((await http('GET', '/../secret.txt', cookie)).status).toBe(404);
     expect((await http('GET', '/%2e%2e/secret.txt', cookie)).status).toBe(404);
   });
@@ -74,8 +80,15 @@ describe('memlens serve (HTTP host)', () => {
       error: "openProject: field 'path' must be a string",
       code: 'BAD_INPUT',
     });
-    expect(JSON.parse((await http('POST', '/api/openProject', auth, '{oops')).body)).toEqual({ error: 'request body is not valid JSON', code: 'BAD_INPUT' });
-    expect(JSON.parse((await http('POST', '/api/openProject', auth, JSON.stringify({ path: join(root, 'none.memlens.json') }))).body)).toEqual({
+    expect(JSON.parse((await http('POST', '/api/openProject', auth, '{oops')).body)).toEqual({
+      error: 'request body is not valid JSON',
+      code: 'BAD_INPUT',
+    });
+    expect(
+      JSON.parse(
+        (await http('POST', '/api/openProject', auth, JSON.stringify({ path: join(root, 'none.memlens.json') }))).body,
+      ),
+    ).toEqual({
       error: `project file ${join(root, 'none.memlens.json')} does not exist`,
       code: 'NOT_FOUND',
     });
@@ -107,7 +120,9 @@ describe('memlens serve (HTTP host)', () => {
     const auth = { [TOKEN_HEADER]: server.token, 'Content-Type': 'application/json' };
     const rebound = await http('GET', `/?token=${server.token}`, { Host: `attacker.example:${port}` });
     expect([rebound.status, rebound.body]).toEqual([403, 'forbidden host: open the URL memlens serve printed']);
-    expect((await http('POST', '/api/recentProjects', { ...auth, Host: `127.0.0.1:${Number(port) + 1}` }, '')).status).toBe(403);
+    expect(
+      (await http('POST', '/api/recentProjects', { ...auth, Host: `127.0.0.1:${Number(port) + 1}` }, '')).status,
+    ).toBe(403);
     expect((await http('GET', `/?token=${server.token}`, { Host: `localhost:${port}` })).status).toBe(200);
     const cross = await http('POST', '/api/recentProjects', { ...auth, Origin: 'http://attacker.example' }, '');
     expect([cross.status, cross.body]).toEqual([403, 'forbidden origin']);
@@ -138,8 +153,12 @@ describe('memlens serve (HTTP host)', () => {
             'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n',
         );
       });
-    expect(await upgrade(`Host: 127.0.0.1:${port}\r\nOrigin: http://attacker.example\r\n`)).toBe('HTTP/1.1 403 Forbidden');
+    expect(await upgrade(`Host: 127.0.0.1:${port}\r\nOrigin: http://attacker.example\r\n`)).toBe(
+      'HTTP/1.1 403 Forbidden',
+    );
     expect(await upgrade(`Host: rebound.example:${port}\r\n`)).toBe('HTTP/1.1 403 Forbidden');
-    expect(await upgrade(`Host: 127.0.0.1:${port}\r\nOrigin: http://127.0.0.1:${port}\r\n`)).toBe('HTTP/1.1 101 Switching Protocols');
+    expect(await upgrade(`Host: 127.0.0.1:${port}\r\nOrigin: http://127.0.0.1:${port}\r\n`)).toBe(
+      'HTTP/1.1 101 Switching Protocols',
+    );
   });
 });

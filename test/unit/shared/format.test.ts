@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { formatCount, formatCountChange, formatFixed, formatPercent, formatSignedPercent } from '../../../src/shared/format.js';
+import {
+  formatCount,
+  formatCountChange,
+  formatFixed,
+  formatPercent,
+  formatSignedPercent,
+} from '../../../src/shared/format.js';
 
 describe('number formatting (CLI and app)', () => {
   it('counts carry thousands separators', () => {
@@ -7,11 +13,18 @@ describe('number formatting (CLI and app)', () => {
   });
 
   it('a value rounding to zero carries no sign', () => {
-    expect([formatFixed(-0.00001, 4), formatFixed(-0.04, 1), formatFixed(-0.05001, 1), formatFixed(0.0306, 4)]).toEqual(['0.0000', '0.0', '-0.1', '0.0306']);
+    expect([formatFixed(-0.00001, 4), formatFixed(-0.04, 1), formatFixed(-0.05001, 1), formatFixed(0.0306, 4)]).toEqual(
+      ['0.0000', '0.0', '-0.1', '0.0306'],
+    );
   });
 
   it('percent: exactly zero is 0%, otherwise fixed decimals', () => {
-    expect([formatPercent(0), formatPercent(0.25), formatPercent(0.87654, 2), formatPercent(-0.0001)]).toEqual(['0%', '25.0%', '87.65%', '0.0%']);
+    expect([formatPercent(0), formatPercent(0.25), formatPercent(0.87654, 2), formatPercent(-0.0001)]).toEqual([
+      '0%',
+      '25.0%',
+      '87.65%',
+      '0.0%',
+    ]);
   });
 
   it('signed percent: never -0.0, and a small nonzero change keeps two significant digits', () => {

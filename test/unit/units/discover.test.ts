@@ -12,7 +12,14 @@ const expected = JSON.parse(readFileSync(join(FIX, 'expected.json'), 'utf8'));
 describe.each(['cnn', 'vit', 'tvvit'])('%s', (name) => {
   it.each([13, 17])('opset %i: prunable layers in forward order with kind, units, params, block', async (opset) => {
     const layers = discoverLayers(await loadModel(join(FIX, `${name}-opset${opset}.onnx`)));
-    const got = layers.filter((l) => l.prunable).map((l) => ({ kind: l.kind, units: l.units, params: l.params, ...(l.block === undefined ? {} : { block: l.block }) }));
+    const got = layers
+      .filter((l) => l.prunable)
+      .map((l) => ({
+        kind: l.kind,
+        units: l.units,
+        params: l.params,
+        ...(l.block === undefined ? {} : { block: l.block }),
+      }));
     expect(got).toEqual(expected[name].layers);
   });
 
@@ -28,7 +35,8 @@ describe.each(['cnn', 'vit', 'tvvit'])('%s', (name) => {
 
 describe('activation chain on a hand-made graph', () => {
   // Conv(4 -> 6) -> BatchNormalization -> SiLU (Sigmoid, Mul) -> Flatten -> MatMul(6*2*2 -> 5) -> Add(bias) -> LeakyRelu
-  const f = (name: string, dims: number[]) => float32Tensor(name, dims, new Float32Array(dims.reduce((a, b) => a * b, 1)));
+  const f = (name: string, dims: number[]) =>
+    float32Tensor(name, dims, new Float32Array(dims.reduce((a, b) => a * b, 1)));
   const g = create('GraphProto', {
     node: [
       node('Conv', ['x', 'w', 'b'], ['c'], 'conv'),
@@ -40,11 +48,34 @@ describe('activation chain on a hand-made graph', () => {
       node('Add', ['mm', 'b2'], ['fcb'], 'fc_bias'),
       node('LeakyRelu', ['fcb'], ['y'], 'act'),
     ],
-    initializer: [f('w', [6, 4, 3, 3]), f('b', [6]), f('s', [6]), f('o', [6]), f('m', [6]), f('v', [6]), f('w2', [24, 5]), f('b2', [5])],
-    input: [create('ValueInfoProto', { name: 'x', type: create('TypeProto', { tensor_type: { elem_type: DataType.FLOAT, shape: { dim: [{ dim_param: 'n' }, { dim_value: 4 }, { dim_value: 4 }, { dim_value: 4 }] } } }) })],
+    initializer: [
+      f('w', [6, 4, 3, 3]),
+      f('b', [6]),
+      f('s', [6]),
+      f('o', [6]),
+      f('m', [6]),
+      f('v', [6]),
+      f('w2', [24, 5]),
+      f('b2', [5]),
+    ],
+    input: [
+      create('ValueInfoProto', {
+        name: 'x',
+        type: create('TypeProto', {
+          tensor_type: {
+            elem_type: DataType.FLOAT,
+            shape: { dim: [{ dim_param: 'n' }, { dim_value: 4 }, { dim_value: 4 }, { dim_value: 4 }] },
+          },
+        }),
+      }),
+    ],
     output: [create('ValueInfoProto', { name: 'y' })],
   });
-  const proto = create('ModelProto', { ir_version: 8, graph: g, opset_import: [create('OperatorSetIdProto', { version: 17 })] });
+  const proto = create('ModelProto', {
+    ir_version: 8,
+    graph: g,
+    opset_import: [create('OperatorSetIdProto', { version: 17 })],
+  });
 
   it('runs through BatchNormalization and the SiLU pattern; a MatMul layer owns the bias Add after it', () => {
     const rows = discoverLayers({ proto }).map((l) => [l.name, l.kind, l.units, l.params, l.tensor]);
@@ -76,7 +107,10 @@ describe('activation tensors and extra rows', () => {
     const out = layers.find((l) => l.name === '/encoder/layers/encoder_layer_1/self_attention/Gemm')!;
     expect(out.tensor).toBe('/encoder/layers/encoder_layer_1/self_attention/Transpose_5_output_0');
     expect(layers.filter((l) => l.kind === 'sublayer-output').map((l) => [l.block, l.sublayer])).toEqual([
-      [0, 'attention'], [0, 'mlp'], [1, 'attention'], [1, 'mlp'],
+      [0, 'attention'],
+      [0, 'mlp'],
+      [1, 'attention'],
+      [1, 'mlp'],
     ]);
   });
 

@@ -7,23 +7,63 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { computeUnitMem } from '../../../src/main/engine/metrics/unitmem-job.js';
-import { create, DataType, encodeModel, float32Tensor, int64Tensor, node, type NodeProto } from '../../../src/main/engine/onnx/index.js';
+import {
+  create,
+  DataType,
+  encodeModel,
+  float32Tensor,
+  int64Tensor,
+  node,
+  type NodeProto,
+} from '../../../src/main/engine/onnx/index.js';
 import { discoverLayers } from '../../../src/main/engine/units/index.js';
 import { writeGray } from '../infer/tiny-models.js';
 
-const f = (name: string, dims: number[]) => float32Tensor(name, dims, Float32Array.from({ length: dims.reduce((a, b) => a * b, 1) }, (_, i) => ((i % 7) - 3) / 5));
+const f = (name: string, dims: number[]) =>
+  float32Tensor(
+    name,
+    dims,
+    Float32Array.from({ length: dims.reduce((a, b) => a * b, 1) }, (_, i) => ((i % 7) - 3) / 5),
+  );
 const info = (name: string, dims: (number | string)[]) =>
   create('ValueInfoProto', {
     name,
-    type: create('TypeProto', { tensor_type: { elem_type: DataType.FLOAT, shape: { dim: dims.map((d) => (typeof d === 'number' ? { dim_value: d } : { dim_param: d })) } } }),
+    type: create('TypeProto', {
+      tensor_type: {
+        elem_type: DataType.FLOAT,
+        shape: { dim: dims.map((d) => (typeof d === 'number' ? { dim_value: d } : { dim_param: d })) },
+      },
+    }),
   });
 
-function model(nodes: NodeProto[], initializer: ReturnType<typeof f>[], outputs: string[], input: (number | string)[] = ['N', 2, 4, 4]) {
-  const graph = create('GraphProto', { name: 'g', node: nodes, initializer, input: [info('x', input)], output: outputs.map((name) => create('ValueInfoProto', { name })) });
-  return { proto: create('ModelProto', { ir_version: 8, graph, opset_import: [create('OperatorSetIdProto', { version: 17 })] }) };
+function model(
+  nodes: NodeProto[],
+  initializer: ReturnType<typeof f>[],
+  outputs: string[],
+  input: (number | string)[] = ['N', 2, 4, 4],
+) {
+  const graph = create('GraphProto', {
+    name: 'g',
+    node: nodes,
+    initializer,
+    input: [info('x', input)],
+    output: outputs.map((name) => create('ValueInfoProto', { name })),
+  });
+  return {
+    proto: create('ModelProto', {
+      ir_version: 8,
+      graph,
+      opset_import: [create('OperatorSetIdProto', { version: 17 })],
+    }),
+  };
 }
 
-const reads = (m: ReturnType<typeof model>) => Object.fromEntries(discoverLayers(m).filter((l) => l.prunable).map((l) => [l.name, l.noUnits ?? l.read]));
+const reads = (m: ReturnType<typeof model>) =>
+  Object.fromEntries(
+    discoverLayers(m)
+      .filter((l) => l.prunable)
+      .map((l) => [l.name, l.noUnits ?? l.read]),
+  );
 
 describe('rate and raw reads', () => {
   it('a CNN: own ReLU; residual Add then ReLU; Concat offset then BN-ReLU; SiLU and Clip(-1, 1) rectified', () => {
@@ -47,7 +87,16 @@ describe('rate and raw reads', () => {
         node('Conv', ['silu', 'we'], ['e'], 'e'),
         node('Clip', ['e', 'lo', 'hi'], ['y'], 'clip'),
       ],
-      [f('wa', [3, 2, 1, 1]), f('wb', [3, 3, 1, 1]), f('wc', [4, 3, 1, 1]), f('wd', [5, 7, 1, 1]), f('we', [2, 5, 1, 1]), ...bn, float32Tensor('lo', [], Float32Array.of(-1)), float32Tensor('hi', [], Float32Array.of(1))],
+      [
+        f('wa', [3, 2, 1, 1]),
+        f('wb', [3, 3, 1, 1]),
+        f('wc', [4, 3, 1, 1]),
+        f('wd', [5, 7, 1, 1]),
+        f('we', [2, 5, 1, 1]),
+        ...bn,
+        float32Tensor('lo', [], Float32Array.of(-1)),
+        float32Tensor('hi', [], Float32Array.of(1)),
+      ],
       ['y'],
     );
     const rate = (tensor: string, offset = 0, transform = 'none') => ({ tensor, axis: 1, offset, transform });
@@ -67,14 +116,21 @@ describe('rate and raw reads', () => {
   it('Clip(0, 6) is a rate (ReLU6); a channels-last MatMul [N, H, W, C] has its units on the last axis', () => {
     // x [N,2,4,4] -> Transpose to [N,4,4,2] -> MatMul(2->6) -> Clip(0, 6)
     const m = model(
-      [node('Transpose', ['x'], ['t'], 't'), node('MatMul', ['t', 'w'], ['mm'], 'fc'), node('Clip', ['mm', 'lo', 'hi'], ['y'], 'relu6')],
+      [
+        node('Transpose', ['x'], ['t'], 't'),
+        node('MatMul', ['t', 'w'], ['mm'], 'fc'),
+        node('Clip', ['mm', 'lo', 'hi'], ['y'], 'relu6'),
+      ],
       [f('w', [2, 6]), float32Tensor('lo', [], Float32Array.of(0)), float32Tensor('hi', [], Float32Array.of(6))],
       ['y'],
     );
     m.proto.graph!.node[0].attribute.push(create('AttributeProto', { name: 'perm', type: 7, ints: [0, 2, 3, 1] }));
     const [l] = discoverLayers(m);
     expect(l.units).toBe(6);
-    expect(l.read).toEqual({ rate: { tensor: 'y', axis: 3, offset: 0, transform: 'none' }, raw: { tensor: 'y', axis: 3, offset: 0, transform: 'none' } });
+    expect(l.read).toEqual({
+      rate: { tensor: 'y', axis: 3, offset: 0, transform: 'none' },
+      raw: { tensor: 'y', axis: 3, offset: 0, transform: 'none' },
+    });
   });
 });
 
@@ -95,7 +151,12 @@ describe('a layer without an identifiable unit axis', () => {
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'memlens-read-'));
     await writeFile(join(dir, 'm.onnx'), encodeModel(m.proto));
-    for (const [i, px] of [[0, 50, 100, 150], [200, 10, 30, 90], [5, 5, 250, 120]].entries()) await writeGray(join(dir, 'data', `${i}.png`), px);
+    for (const [i, px] of [
+      [0, 50, 100, 150],
+      [200, 10, 30, 90],
+      [5, 5, 250, 120],
+    ].entries())
+      await writeGray(join(dir, 'data', `${i}.png`), px);
   });
   afterAll(() => rm(dir, { recursive: true, force: true }));
 
@@ -105,7 +166,13 @@ describe('a layer without an identifiable unit axis', () => {
     const [fc, mm] = r.layers;
     expect(fc).toMatchObject({ name: 'fc', units: 2, read: { tensor: 'y1', axis: 1, offset: 0, transform: 'relu' } });
     expect(fc.unitmem).toHaveLength(2);
-    expect(mm).toMatchObject({ name: 'mm', units: 3, unitmem: [], muMax: [], reason: 'the rank of y2 is unknown, so its unit axis cannot be found' });
+    expect(mm).toMatchObject({
+      name: 'mm',
+      units: 3,
+      unitmem: [],
+      muMax: [],
+      reason: 'the rank of y2 is unknown, so its unit axis cannot be found',
+    });
   });
 
   it('the policy is a setting: raw is computed, not served from the rate cache, and reads fc unrectified', async () => {

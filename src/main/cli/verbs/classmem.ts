@@ -11,8 +11,13 @@ export const classmem: Verb = {
   summary: 'ClassMem per unit (needs labelled data)',
   usage: `classmem MODEL --data D(labelled) [--layers A,B] [--out F [--resume]] [--shard I/N --out PART] [--csv F] [--activation ${ACTIVATION_POLICIES.join('|')}]`,
   description:
-    'ClassMem of every unit over labelled data: UnitMem computed on class means instead of samples, i.e. how much a unit\'s mean activation on one class stands out from the other classes (docs/METRICS.md). --data must carry labels (class folders, IDX or CIFAR with labels).',
-  options: [...DATA_OPTIONS, ...METRIC_OPTIONS, ACTIVATION_OPTION, { name: 'data', value: 'D', help: 'labelled samples (required)' }],
+    "ClassMem of every unit over labelled data: UnitMem computed on class means instead of samples, i.e. how much a unit's mean activation on one class stands out from the other classes (docs/METRICS.md). --data must carry labels (class folders, IDX or CIFAR with labels).",
+  options: [
+    ...DATA_OPTIONS,
+    ...METRIC_OPTIONS,
+    ACTIVATION_OPTION,
+    { name: 'data', value: 'D', help: 'labelled samples (required)' },
+  ],
   async run(args) {
     const [model, extra] = args.positionals;
     const data = str(args, 'data');
@@ -27,7 +32,9 @@ export const classmem: Verb = {
         return [
           `ClassMem of ${r.model.path} over ${r.classes.length} classes (activation: ${r.settings.activation})`,
           ...r.layers.map((l) =>
-            l.reason ? `  ${l.name.padEnd(w)} not measured: ${l.reason}` : `  ${l.name.padEnd(w)} ${String(l.units).padStart(5)} units  mean ${fmt(mean(l.classmem))}`,
+            l.reason
+              ? `  ${l.name.padEnd(w)} not measured: ${l.reason}`
+              : `  ${l.name.padEnd(w)} ${String(l.units).padStart(5)} units  mean ${fmt(mean(l.classmem))}`,
           ),
         ].join('\n');
       },

@@ -1,7 +1,13 @@
 import type { CompareResult, PruneStrategy } from '../../../shared/api.js';
 import { COMPARE_DEFAULTS } from '../../../shared/compare-defaults.js';
 import { compareCsv } from '../../../shared/compare-csv.js';
-import { percentWithInterval, pointName, settingsLines, signedWithInterval, testLine } from '../../../shared/compare-format.js';
+import {
+  percentWithInterval,
+  pointName,
+  settingsLines,
+  signedWithInterval,
+  testLine,
+} from '../../../shared/compare-format.js';
 import { formatCount } from '../../../shared/format.js';
 import { STRATEGY_NAMES } from '../../../shared/strategies.js';
 import { compare as runCompare } from '../../engine/evaluate/sweep.js';
@@ -27,13 +33,25 @@ export const compare: Verb = {
     JSON_OPTION,
     { name: 'data', value: 'D', help: 'samples UnitMem is computed on (required)' },
     ...PROBE_OPTIONS,
-    { name: 'strategies', value: 'S,S', help: `pruning strategies, some of ${STRATEGY_NAMES.join(', ')} (required; see prune --help)` },
+    {
+      name: 'strategies',
+      value: 'S,S',
+      help: `pruning strategies, some of ${STRATEGY_NAMES.join(', ')} (required; see prune --help)`,
+    },
     { name: 'ratios', value: 'R,R', help: 'fractions of units pruned, each in (0, 1) (required)' },
     { name: 'scopes', value: 'layer,global', help: 'rank units per layer (default) or across layers' },
     { name: 'seeds', value: 'S,S', help: `seeds of the random strategy (default ${d.seeds.join(',')})` },
     { name: 'views', value: 'N', help: `views per sample for UnitMem and SSLMem (default ${d.views})` },
-    { name: 'reference', value: 'G', help: 'a reference encoder: adds the SSLMem of candidates and control set per point (needs --control)' },
-    { name: 'control', value: 'D', help: 'points the model and the reference both trained on (default: the project\'s data.control)' },
+    {
+      name: 'reference',
+      value: 'G',
+      help: 'a reference encoder: adds the SSLMem of candidates and control set per point (needs --control)',
+    },
+    {
+      name: 'control',
+      value: 'D',
+      help: "points the model and the reference both trained on (default: the project's data.control)",
+    },
     { name: 'out', value: 'DIR', help: 'folder for compare.json, compare.csv, report.html (required)' },
   ],
   async run(args) {
@@ -51,7 +69,13 @@ export const compare: Verb = {
       (ctl) =>
         runCompare(
           {
-            model, data, train, test, strategies, ratios, out,
+            model,
+            data,
+            train,
+            test,
+            strategies,
+            ratios,
+            out,
             ...dataOptions(args),
             scopes: list(args, 'scopes') as ('layer' | 'global')[] | undefined,
             seeds: numList(args, 'seeds'),

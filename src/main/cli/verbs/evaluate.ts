@@ -8,11 +8,14 @@ import { choice, runMetricVerb } from '../metric-verb.js';
 import { JSON_OPTION, OUT_OPTION } from '../output.js';
 import type { Option, Verb } from '../verb.js';
 
-
 /** The probe's data and kind, shared with compare. */
 export const PROBE_OPTIONS: readonly Option[] = [
   { name: 'train', value: 'D', help: 'labelled data the probe is trained on (required)' },
-  { name: 'test', value: 'D', help: 'labelled data the probe is tested on; its classes must all be in --train (required)' },
+  {
+    name: 'test',
+    value: 'D',
+    help: 'labelled data the probe is tested on; its classes must all be in --train (required)',
+  },
   { name: 'probe', value: 'linear|knn', help: 'logistic regression (default) or kNN' },
   { name: 'k', value: 'K', help: `neighbours of the kNN probe (default ${DEFAULT_K})` },
 ];
@@ -38,7 +41,8 @@ export const evaluate: Verb = {
     const [model, extra] = args.positionals;
     const train = str(args, 'train');
     const test = str(args, 'test');
-    if (!model || extra !== undefined || !train || !test) throw new UsageError('needs one MODEL, --train D and --test D');
+    if (!model || extra !== undefined || !train || !test)
+      throw new UsageError('needs one MODEL, --train D and --test D');
     return runMetricVerb(
       args,
       (ctl) =>
@@ -58,7 +62,9 @@ export const evaluate: Verb = {
         ),
       (r) => {
         const classes = r.settings.classes as string[];
-        return ['class,accuracy', ...r.perClass.map((a, c) => `${classes[c]},${Number.isNaN(a) ? '' : a}`), ''].join('\n');
+        return ['class,accuracy', ...r.perClass.map((a, c) => `${classes[c]},${Number.isNaN(a) ? '' : a}`), ''].join(
+          '\n',
+        );
       },
       (r) => {
         const classes = r.settings.classes as string[];

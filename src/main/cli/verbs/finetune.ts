@@ -35,19 +35,35 @@ export const finetune: Verb = {
   usage:
     'finetune MODEL --train D --test D --layers auto[:K]|last:K|all|NAMES [--reference G [--control D] [--data D]] [--epochs E] [--optimizer adamw|sgd] [--lr X] [--head] --out T.onnx [--json]',
   description:
-    'Fine-tunes the chosen encoder layers together with a linear classification head on --train, on onnxruntime\'s training graph, and reports test accuracy against the head alone trained the same way. auto[:K] picks the K layers with the highest DeltaLayerMem (needs --reference); last:K the last K; all every trainable layer; or a comma-separated list of names. With --reference and --control, memorization is measured before and after (docs/compare.md). Writes the fine-tuned encoder to --out and its result document beside it.',
+    "Fine-tunes the chosen encoder layers together with a linear classification head on --train, on onnxruntime's training graph, and reports test accuracy against the head alone trained the same way. auto[:K] picks the K layers with the highest DeltaLayerMem (needs --reference); last:K the last K; all every trainable layer; or a comma-separated list of names. With --reference and --control, memorization is measured before and after (docs/compare.md). Writes the fine-tuned encoder to --out and its result document beside it.",
   options: [
     ...DATA_OPTIONS,
     JSON_OPTION,
     { name: 'train', value: 'D', help: 'labelled training data (required)' },
     { name: 'test', value: 'D', help: 'labelled test data (required)' },
-    { name: 'layers', value: 'SPEC', help: `auto[:K] (default K ${DEFAULT_AUTO_LAYERS}), last:K, all, or layer names (required)` },
+    {
+      name: 'layers',
+      value: 'SPEC',
+      help: `auto[:K] (default K ${DEFAULT_AUTO_LAYERS}), last:K, all, or layer names (required)`,
+    },
     { name: 'reference', value: 'G', help: 'reference encoder for auto (DeltaLayerMem) and for the SSLMem gap' },
-    { name: 'control', value: 'D', help: 'control set for the SSLMem gap before and after (points the model and the reference both trained on)' },
-    { name: 'data', value: 'D', help: 'points LayerMem ranks layers on for auto (default: the project\'s candidates, else --train)' },
+    {
+      name: 'control',
+      value: 'D',
+      help: 'control set for the SSLMem gap before and after (points the model and the reference both trained on)',
+    },
+    {
+      name: 'data',
+      value: 'D',
+      help: "points LayerMem ranks layers on for auto (default: the project's candidates, else --train)",
+    },
     { name: 'epochs', value: 'E', help: `training epochs (default ${DEFAULT_EPOCHS})` },
     { name: 'optimizer', value: 'adamw|sgd', help: 'the optimizer (default adamw)' },
-    { name: 'lr', value: 'X', help: `learning rate (default ${DEFAULT_LR.adamw} for adamw, ${DEFAULT_LR.sgd} for sgd)` },
+    {
+      name: 'lr',
+      value: 'X',
+      help: `learning rate (default ${DEFAULT_LR.adamw} for adamw, ${DEFAULT_LR.sgd} for sgd)`,
+    },
     { name: 'head', help: 'also export the trained linear head (output logits)' },
     { name: 'out', value: 'T.onnx', help: 'where to write the fine-tuned model (without it nothing is written)' },
   ],
@@ -56,7 +72,8 @@ export const finetune: Verb = {
     const train = str(args, 'train');
     const test = str(args, 'test');
     const layers = str(args, 'layers');
-    if (!model || extra.length || !train || !test || !layers) throw new UsageError('needs MODEL --train D --test D --layers auto|last:K|NAMES');
+    if (!model || extra.length || !train || !test || !layers)
+      throw new UsageError('needs MODEL --train D --test D --layers auto|last:K|NAMES');
     const job = cliJob();
     let result: FinetuneResult;
     try {

@@ -19,11 +19,25 @@ function table(info: ModelInfo): string {
   ];
   const rows = [['#', 'layer', 'kind', 'units', 'params', 'block', 'activation tensor']];
   info.layers.forEach((l, i) =>
-    rows.push([String(i), l.name, l.kind + (l.prunable ? '' : '*'), String(l.units), l.prunable ? formatCount(l.params) : '', l.block === undefined ? '' : String(l.block), l.tensor]),
+    rows.push([
+      String(i),
+      l.name,
+      l.kind + (l.prunable ? '' : '*'),
+      String(l.units),
+      l.prunable ? formatCount(l.params) : '',
+      l.block === undefined ? '' : String(l.block),
+      l.tensor,
+    ]),
   );
   const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
-  const lines = rows.map((r) => r.map((v, c) => (c === 3 || c === 4 ? v.padStart(widths[c]) : v.padEnd(widths[c]))).join('  ').trimEnd());
-  if (info.layers.length === 0) return [...head, 'no encoder layers found (no Conv, Gemm or MatMul with a constant weight)'].join('\n');
+  const lines = rows.map((r) =>
+    r
+      .map((v, c) => (c === 3 || c === 4 ? v.padStart(widths[c]) : v.padEnd(widths[c])))
+      .join('  ')
+      .trimEnd(),
+  );
+  if (info.layers.length === 0)
+    return [...head, 'no encoder layers found (no Conv, Gemm or MatMul with a constant weight)'].join('\n');
   return [...head, ...lines, '', '* measured for LayerMem only (not prunable)'].join('\n');
 }
 

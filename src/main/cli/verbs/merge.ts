@@ -23,11 +23,17 @@ export const merge: Verb = {
   options: [{ name: 'out', value: 'F', help: 'write the merged document (JSON) to F' }, CSV_OPTION, JSON_OPTION],
   async run(args) {
     const parts = args.positionals;
-    if (parts.length === 0 || (!str(args, 'out') && !args.options.has('json'))) throw new UsageError('needs PART... and --out F (or --json)');
+    if (parts.length === 0 || (!str(args, 'out') && !args.options.has('json')))
+      throw new UsageError('needs PART... and --out F (or --json)');
     const doc = await mergeParts(parts);
     const csvPath = str(args, 'csv');
     if (csvPath) await writeFileAtomic(csvPath, csvOf(doc));
-    await emitResult(args, doc, () => `merged ${parts.length} parts of ${doc.schema} over ${'samples' in doc ? doc.samples.length + ' samples' : doc.classes.length + ' classes'}`);
+    await emitResult(
+      args,
+      doc,
+      () =>
+        `merged ${parts.length} parts of ${doc.schema} over ${'samples' in doc ? doc.samples.length + ' samples' : doc.classes.length + ' classes'}`,
+    );
     return 0;
   },
 };

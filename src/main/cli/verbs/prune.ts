@@ -17,14 +17,31 @@ function oneOf<T extends string>(args: ParsedArgs, name: string, values: readonl
 /** Left-aligned columns, numbers right-aligned. */
 function table(rows: string[][]): string[] {
   const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
-  return rows.map((r) => r.map((v, c) => (/^\d+$/.test(v) ? v.padStart(widths[c]) : v.padEnd(widths[c]))).join('  ').trimEnd());
+  return rows.map((r) =>
+    r
+      .map((v, c) => (/^\d+$/.test(v) ? v.padStart(widths[c]) : v.padEnd(widths[c])))
+      .join('  ')
+      .trimEnd(),
+  );
 }
 
 /** Per layer: selected, cut and masked units; then why units were masked; then the real change in size. */
 function summary(r: PruneResult): string {
-  const s = r.settings as { strategy: string; scope: string; ratio: number; mode: string; seed: number; coupling: string; align: number };
-  const perLayer = r.layers.filter((l) => l.selected || l.cut || l.masked).map((l) => [l.name, String(l.units), String(l.selected), String(l.cut), String(l.masked)]);
-  const masked = r.groups.filter((g) => g.mode === 'mask').map((g) => [String(g.units), g.layers.join(', '), g.reason ?? '']);
+  const s = r.settings as {
+    strategy: string;
+    scope: string;
+    ratio: number;
+    mode: string;
+    seed: number;
+    coupling: string;
+    align: number;
+  };
+  const perLayer = r.layers
+    .filter((l) => l.selected || l.cut || l.masked)
+    .map((l) => [l.name, String(l.units), String(l.selected), String(l.cut), String(l.masked)]);
+  const masked = r.groups
+    .filter((g) => g.mode === 'mask')
+    .map((g) => [String(g.units), g.layers.join(', '), g.reason ?? '']);
   return [
     `prune ${r.model.path}: ${s.strategy}, scope ${s.scope}, ratio ${s.ratio}, mode ${s.mode}, coupling ${s.coupling}, align ${s.align}, seed ${s.seed}`,
     ...r.notes.map((n) => `NOTE: ${n}`),
@@ -45,19 +62,43 @@ export const prune: Verb = {
   usage:
     `prune MODEL --scores F --strategy ${STRATEGY_NAMES.join('|')} --ratio R --scope ${PRUNE_SCOPES.join('|')} [--mode ${PRUNE_MODES.join('|')}] ` +
     `[--seed S] [--align N (default ${PRUNE_DEFAULTS.align})] [--coupling ${COUPLINGS.join('|')}] [--keep-output] [--include A,B] [--exclude C] --out P.onnx [--json]`,
-  description:
-    `Removes the units a strategy picks and exports the model. Strategies: ${STRATEGIES.map((s) => `${s.name} (${s.label})`).join(', ')}; those ranking by UnitMem need --scores, a memlens.unitmem/1 document of this model. Structural mode cuts the channels out (a smaller, faster model); mask mode zeroes them and keeps the shapes. Coupled layers (residual partners) lose the same channels. Channels that reach the model output are cut too, so the embedding shrinks and the result says so, unless --keep-output masks them. Without --out it only previews.`,
+  description: `Removes the units a strategy picks and exports the model. Strategies: ${STRATEGIES.map((s) => `${s.name} (${s.label})`).join(', ')}; those ranking by UnitMem need --scores, a memlens.unitmem/1 document of this model. Structural mode cuts the channels out (a smaller, faster model); mask mode zeroes them and keeps the shapes. Coupled layers (residual partners) lose the same channels. Channels that reach the model output are cut too, so the embedding shrinks and the result says so, unless --keep-output masks them. Without --out it only previews.`,
   options: [
     JSON_OPTION,
-    { name: 'scores', value: 'F', help: `UnitMem document of this model (needed by ${STRATEGIES.filter((s) => s.needsScores).map((s) => s.name).join(' and ')})` },
+    {
+      name: 'scores',
+      value: 'F',
+      help: `UnitMem document of this model (needed by ${STRATEGIES.filter((s) => s.needsScores)
+        .map((s) => s.name)
+        .join(' and ')})`,
+    },
     { name: 'strategy', value: STRATEGY_NAMES.join('|'), help: 'which units to prune (required)' },
     { name: 'ratio', value: 'R', help: 'fraction of units to prune, in [0, 1) (required)' },
-    { name: 'scope', value: PRUNE_SCOPES.join('|'), help: 'the same fraction of every layer, or ranked across layers (required)' },
-    { name: 'mode', value: PRUNE_MODES.join('|'), help: `cut the channels out or zero them (default ${PRUNE_DEFAULTS.mode})` },
+    {
+      name: 'scope',
+      value: PRUNE_SCOPES.join('|'),
+      help: 'the same fraction of every layer, or ranked across layers (required)',
+    },
+    {
+      name: 'mode',
+      value: PRUNE_MODES.join('|'),
+      help: `cut the channels out or zero them (default ${PRUNE_DEFAULTS.mode})`,
+    },
     { name: 'seed', value: 'S', help: `seed of the random strategy (default ${PRUNE_DEFAULTS.seed})` },
-    { name: 'align', value: 'N', help: `keep each cut group at a multiple of N channels, masking the rest (default ${PRUNE_DEFAULTS.align}: off)` },
-    { name: 'coupling', value: COUPLINGS.join('|'), help: `residual partners: rank them together, or cut what all of them selected (default ${PRUNE_DEFAULTS.coupling})` },
-    { name: 'keep-output', help: 'mask, instead of cutting, the channels that reach the model output (the embedding keeps its size)' },
+    {
+      name: 'align',
+      value: 'N',
+      help: `keep each cut group at a multiple of N channels, masking the rest (default ${PRUNE_DEFAULTS.align}: off)`,
+    },
+    {
+      name: 'coupling',
+      value: COUPLINGS.join('|'),
+      help: `residual partners: rank them together, or cut what all of them selected (default ${PRUNE_DEFAULTS.coupling})`,
+    },
+    {
+      name: 'keep-output',
+      help: 'mask, instead of cutting, the channels that reach the model output (the embedding keeps its size)',
+    },
     { name: 'include', value: 'A,B', help: 'rank and prune only these layers' },
     { name: 'exclude', value: 'C', help: 'never prune these layers' },
     { name: 'out', value: 'P.onnx', help: 'where to write the pruned model; its result document goes beside it' },

@@ -28,7 +28,10 @@ export const serve: Verb = {
     const rendererDir = join(here, '..', 'renderer');
     // bin/memlens.js builds it on a first run; without it every page would be 'not found'.
     if (!existsSync(join(rendererDir, 'index.html'))) {
-      throw new MemLensError('NOT_FOUND', `the app page is not built (no ${join(rendererDir, 'index.html')}): run npm run build`);
+      throw new MemLensError(
+        'NOT_FOUND',
+        `the app page is not built (no ${join(rendererDir, 'index.html')}): run npm run build`,
+      );
     }
     const engine = createEngine({
       resourcesDir: findResourcesDir(here),
@@ -39,7 +42,9 @@ export const serve: Verb = {
     // The URL is the first line on stdout (docs/ARCHITECTURE.md "The CLI contract"): scripts and the e2e test read it.
     process.stdout.write(`${server.url}\n`);
     if (!isLoopback(host)) {
-      process.stderr.write(`memlens serve: warning: listening on ${host}, reachable from other machines; anyone with the URL can read and write files as you\n`);
+      process.stderr.write(
+        `memlens serve: warning: listening on ${host}, reachable from other machines; anyone with the URL can read and write files as you\n`,
+      );
     }
     await new Promise<void>((stop) => {
       process.once('SIGINT', stop);

@@ -8,7 +8,8 @@ export async function* batches(
   batchSize: number,
   signal?: AbortSignal,
 ): AsyncGenerator<{ start: number; end: number }> {
-  if (!Number.isInteger(batchSize) || batchSize < 1) throw new RangeError(`batch size must be a positive integer, got ${batchSize}`);
+  if (!Number.isInteger(batchSize) || batchSize < 1)
+    throw new RangeError(`batch size must be a positive integer, got ${batchSize}`);
   for (let start = 0; start < source.count; start += batchSize) {
     throwIfAborted(signal);
     yield { start, end: Math.min(start + batchSize, source.count) };

@@ -22,7 +22,10 @@ function labelBytes(path: string, size: number): 1 | 2 {
   const byName = CIFAR10_NAME.test(name) ? 1 : CIFAR100_NAME.test(name) ? 2 : undefined;
   if (byName && fits(byName)) return byName;
   if (!byName && fits(1) !== fits(2)) return fits(1) ? 1 : 2;
-  throw new MemLensError('BAD_DATA', `${path} is not a CIFAR binary batch (size ${size} is not a whole number of records)`);
+  throw new MemLensError(
+    'BAD_DATA',
+    `${path} is not a CIFAR binary batch (size ${size} is not a whole number of records)`,
+  );
 }
 
 async function batchFiles(path: string): Promise<string[]> {
@@ -35,12 +38,22 @@ async function batchFiles(path: string): Promise<string[]> {
 async function classNames(dir: string, bytes: 1 | 2): Promise<string[] | undefined> {
   const file = join(dir, bytes === 1 ? 'batches.meta.txt' : 'fine_label_names.txt');
   const text = await readFile(file, 'utf8').catch(() => undefined);
-  const names = text?.split(/\r?\n/).map((s) => s.trim()).filter((s) => s.length > 0);
+  const names = text
+    ?.split(/\r?\n/)
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0);
   return names?.length ? names : undefined;
 }
 
 /** Decodes `n` records of `raw` into labels[at..] and HWC pixels at record `at` of `data`. */
-function decodeRecords(raw: Uint8Array, bytes: 1 | 2, n: number, at: number, data: Uint8Array, labels: Int32Array): void {
+function decodeRecords(
+  raw: Uint8Array,
+  bytes: 1 | 2,
+  n: number,
+  at: number,
+  data: Uint8Array,
+  labels: Int32Array,
+): void {
   const record = PIXELS + bytes;
   const plane = SIDE * SIDE;
   for (let i = 0; i < n; i++) {
@@ -61,10 +74,15 @@ export async function openCifar(path: string, limit?: number): Promise<DataSourc
   const sizes = await Promise.all(files.map(async (f) => (await stat(f)).size));
   const kinds = files.map((f, k) => labelBytes(f, sizes[k]));
   const bytes = kinds[0];
-  if (bytes === undefined) throw new MemLensError('BAD_DATA', `${path} holds no CIFAR batches (data_batch_*.bin, test_batch.bin)`);
-  if (kinds.some((b) => b !== bytes)) throw new MemLensError('BAD_DATA', `${path} mixes CIFAR-10 and CIFAR-100 batches`);
+  if (bytes === undefined)
+    throw new MemLensError('BAD_DATA', `${path} holds no CIFAR batches (data_batch_*.bin, test_batch.bin)`);
+  if (kinds.some((b) => b !== bytes))
+    throw new MemLensError('BAD_DATA', `${path} mixes CIFAR-10 and CIFAR-100 batches`);
   const records = sizes.map((size) => size / (PIXELS + bytes));
-  const total = keepCount(records.reduce((a, b) => a + b, 0), limit);
+  const total = keepCount(
+    records.reduce((a, b) => a + b, 0),
+    limit,
+  );
   const data = new Uint8Array(total * PIXELS);
   const labels = new Int32Array(total);
   for (let k = 0, at = 0; k < files.length && at < total; k++) {

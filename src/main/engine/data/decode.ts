@@ -35,7 +35,12 @@ export async function decodeImage(path: string): Promise<RawImage> {
   if (gray) pipeline.toColourspace('b-w');
   const { data, info } = await pipeline.raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true });
   if (info.channels !== 1 && info.channels !== 3) throw new Error(`unsupported ${info.channels}-channel image`);
-  return { width: info.width, height: info.height, channels: info.channels, data: new Uint8Array(data.buffer, data.byteOffset, data.length) };
+  return {
+    width: info.width,
+    height: info.height,
+    channels: info.channels,
+    data: new Uint8Array(data.buffer, data.byteOffset, data.length),
+  };
 }
 
 export interface DecodedSet {

@@ -46,17 +46,24 @@ function looksLikeViews(groups: Map<string, string[]>): boolean {
 
 export async function openImageFolder(root: string, opts: { limit?: number; views?: boolean }): Promise<DataSource> {
   const files = await listImages(root);
-  if (files.length === 0) throw new MemLensError('BAD_DATA', `${root} holds no images (png, jpg, webp, gif, tiff, avif)`);
+  if (files.length === 0)
+    throw new MemLensError('BAD_DATA', `${root} holds no images (png, jpg, webp, gif, tiff, avif)`);
   const groups = groupBySample(files);
   if (opts.views === true && !groups) {
-    throw new MemLensError('BAD_DATA', `${root} is not a folder of per-sample view folders (images must sit one level down)`);
+    throw new MemLensError(
+      'BAD_DATA',
+      `${root} is not a folder of per-sample view folders (images must sit one level down)`,
+    );
   }
   if (groups && (opts.views ?? looksLikeViews(groups))) return openViews(root, groups, opts.limit);
   return openClasses(root, files, opts.limit);
 }
 
 async function openClasses(root: string, files: string[], limit?: number): Promise<DataSource> {
-  const decoded = await decodeFiles(files.map((f) => join(root, f)), limit);
+  const decoded = await decodeFiles(
+    files.map((f) => join(root, f)),
+    limit,
+  );
   if (decoded.good.length === 0) throw new MemLensError('BAD_DATA', `${root} holds no decodable images`);
   const ids = decoded.good.map((i) => files[i]);
   // Labels only when every image sits in a class sub-folder.

@@ -21,7 +21,11 @@ export function isIdxImagesName(name: string): boolean {
  * bomb) costs what is kept, not what it would inflate to; the bytes kept are checked against the
  * fileBytes limit first. Gzip is recognised by its magic, whatever the extension says.
  */
-async function readIdx(path: string, rank: number, keep: (dims: number[]) => number): Promise<{ dims: number[]; data: Uint8Array }> {
+async function readIdx(
+  path: string,
+  rank: number,
+  keep: (dims: number[]) => number,
+): Promise<{ dims: number[]; data: Uint8Array }> {
   const raw = await readRegularFile(path, 'IDX file');
   const header = 4 + 4 * rank;
   let dims: number[] = [];
@@ -58,7 +62,10 @@ async function readIdx(path: string, rank: number, keep: (dims: number[]) => num
     if (target === Infinity) target = wanted(bytes); // shorter than a header: parseHeader says so
   }
   if (bytes.length < target) {
-    throw new MemLensError('BAD_DATA', `${path} is truncated: header says ${dims.join('x')} but it holds ${bytes.length - header} bytes`);
+    throw new MemLensError(
+      'BAD_DATA',
+      `${path} is truncated: header says ${dims.join('x')} but it holds ${bytes.length - header} bytes`,
+    );
   }
   return { dims, data: bytes.subarray(header, target) };
 }
@@ -90,8 +97,10 @@ export async function openIdx(path: string, limit?: number): Promise<DataSource>
   const images = await readIdx(path, 3, (dims) => {
     const [total, height, width] = dims;
     if (total === 0) throw new MemLensError('BAD_DATA', `${path} holds no images`);
-    if (height === 0 || width === 0) throw new MemLensError('BAD_DATA', `${path} holds ${height}x${width}-pixel images, which have no pixels`);
-    if (height * width > maxOf('imagePixels')) throw overLimit('imagePixels', `${path} holds ${height}x${width}-pixel images`, 'BAD_DATA');
+    if (height === 0 || width === 0)
+      throw new MemLensError('BAD_DATA', `${path} holds ${height}x${width}-pixel images, which have no pixels`);
+    if (height * width > maxOf('imagePixels'))
+      throw overLimit('imagePixels', `${path} holds ${height}x${width}-pixel images`, 'BAD_DATA');
     return keepCount(total, limit);
   });
   const [total, height, width] = images.dims;

@@ -27,9 +27,15 @@ export interface Affine {
 export function normalization(spec: TensorSpec): Affine {
   const { channels, mean, std } = spec;
   if (channels !== 1 && channels !== 3) {
-    throw new MemLensError('UNSUPPORTED', `model input has ${channels} channels; only 1 (gray) or 3 (RGB) are supported`);
+    throw new MemLensError(
+      'UNSUPPORTED',
+      `model input has ${channels} channels; only 1 (gray) or 3 (RGB) are supported`,
+    );
   }
-  for (const [name, v] of [['mean', mean], ['std', std]] as const) {
+  for (const [name, v] of [
+    ['mean', mean],
+    ['std', std],
+  ] as const) {
     if (v.length !== 1 && v.length !== channels) {
       throw new MemLensError('BAD_INPUT', `${name} has ${v.length} values but the model takes ${channels} channels`);
     }
@@ -67,7 +73,9 @@ export function writeNormalized(
     const b = norm.offset[0];
     for (let i = 0; i < plane; i++) {
       const v =
-        LUMA_R * mapPixel(map, planes[i]) + LUMA_G * mapPixel(map, planes[plane + i]) + LUMA_B * mapPixel(map, planes[2 * plane + i]);
+        LUMA_R * mapPixel(map, planes[i]) +
+        LUMA_G * mapPixel(map, planes[plane + i]) +
+        LUMA_B * mapPixel(map, planes[2 * plane + i]);
       out[offset + i] = v * s + b;
     }
     return;

@@ -133,7 +133,14 @@ function filterRows(img: RawImage, region: Region, xTaps: AxisTaps, out: Float32
 }
 
 /** Vertical pass: `rh` filtered rows per channel -> the output rows of each plane of `planes`. */
-function filterColumns(rowsIn: Float32Array, C: number, rh: number, yTaps: AxisTaps, outW: number, planes: Float32Array): void {
+function filterColumns(
+  rowsIn: Float32Array,
+  C: number,
+  rh: number,
+  yTaps: AxisTaps,
+  outW: number,
+  planes: Float32Array,
+): void {
   const { first: yf, weights: yw, taps: yt } = yTaps;
   const outH = yf.length;
   const plane = outW * outH;

@@ -89,5 +89,8 @@ export async function openSource(path: string, opts: OpenOptions = {}): Promise<
   const kind = opts.kind ?? (await detectKind(path));
   if (kind === 'idx') return openIdx(path, opts.limit);
   if (kind === 'cifar') return openCifar(path, opts.limit);
-  return openImageFolder(path, { limit: opts.limit, views: opts.kind === undefined ? undefined : opts.kind === 'views' });
+  return openImageFolder(path, {
+    limit: opts.limit,
+    views: opts.kind === undefined ? undefined : opts.kind === 'views',
+  });
 }

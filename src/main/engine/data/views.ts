@@ -5,7 +5,14 @@
 import type { AugmentSettings } from '../../../shared/api.js';
 import { MemLensError } from '../errors.js';
 import { LUMA_B, LUMA_G, LUMA_R, type RawImage } from './image.js';
-import { normalization, outputBuffer, scratchPlanes, toTensor, writeNormalized, type TensorSpec } from './preprocess.js';
+import {
+  normalization,
+  outputBuffer,
+  scratchPlanes,
+  toTensor,
+  writeNormalized,
+  type TensorSpec,
+} from './preprocess.js';
 import { applyMap, IDENTITY_MAP, mapPixel, thenClamped01, type PixelMap } from './pixel-map.js';
 import { Random, shuffle } from './random.js';
 import { resample, type Region } from './resample.js';
@@ -48,7 +55,11 @@ export function resolveAugment(a?: Partial<AugmentSettings> | 'simclr' | 'none')
   if (!(lo > 0 && lo <= hi && hi <= 1)) {
     throw new MemLensError('BAD_INPUT', `crop scale must satisfy 0 < min <= max <= 1, got [${lo}, ${hi}]`);
   }
-  for (const [name, p] of [['flip', s.flipP], ['jitter', s.jitterP], ['grayscale', s.grayscaleP]] as const) {
+  for (const [name, p] of [
+    ['flip', s.flipP],
+    ['jitter', s.jitterP],
+    ['grayscale', s.grayscaleP],
+  ] as const) {
     if (!(p >= 0 && p <= 1)) throw new MemLensError('BAD_INPUT', `${name} probability must be in [0, 1], got ${p}`);
   }
   for (const op of JITTER_OPS) {
@@ -96,7 +107,8 @@ export function sampleViewParams(width: number, height: number, s: AugmentSettin
       const op = JITTER_OPS[k];
       const strength = s.jitter[op];
       if (strength === 0) continue;
-      const factor = op === 'hue' ? rng.uniform(-strength, strength) : rng.uniform(Math.max(0, 1 - strength), 1 + strength);
+      const factor =
+        op === 'hue' ? rng.uniform(-strength, strength) : rng.uniform(Math.max(0, 1 - strength), 1 + strength);
       jitter.push({ op, factor });
     }
   }

@@ -39,12 +39,19 @@ const sslRows = (g: Run[], set: 'candidates' | 'control'): Rows => g.map((r) => 
 
 /** Memorization of one point: the runs' re-measured UnitMem pooled, and the SSLMem gap with its interval. */
 export function memorizationOf(runs: Memorization[], s: BootstrapSettings = BOOTSTRAP): ComparePoint['memorization'] {
-  const out: ComparePoint['memorization'] = { unitmem: { mean: meanUnitMem(runs), measured: true, layers: unitMemLayers(runs) } };
+  const out: ComparePoint['memorization'] = {
+    unitmem: { mean: meanUnitMem(runs), measured: true, layers: unitMemLayers(runs) },
+  };
   if (runs[0].sslmem) {
     const rows = (set: 'candidates' | 'control'): Rows => runs.map((r) => r.sslmem![set]);
     const gap = bootstrap(rows('candidates'), rows('control'), s);
     const meanOf = (x: Rows) => mean(x.map((r) => mean(Array.from(r))));
-    out.sslmem = { candidates: meanOf(rows('candidates')), control: meanOf(rows('control')), gap: gap.estimate, ci95: gap.ci95 };
+    out.sslmem = {
+      candidates: meanOf(rows('candidates')),
+      control: meanOf(rows('control')),
+      gap: gap.estimate,
+      ci95: gap.ci95,
+    };
   }
   return out;
 }
@@ -52,14 +59,21 @@ export function memorizationOf(runs: Memorization[], s: BootstrapSettings = BOOT
 export function comparePoints(runs: Run[], s: BootstrapSettings = BOOTSTRAP): ComparePoint[] {
   return groups(runs).map((g) => {
     const [first] = g;
-    const accuracy = bootstrap(g.map((r) => r.correct), undefined, s);
+    const accuracy = bootstrap(
+      g.map((r) => r.correct),
+      undefined,
+      s,
+    );
     return {
       strategy: first.strategy,
       scope: first.scope,
       ratio: first.ratio,
       seeds: g.map((r) => r.seed),
       accuracy: { mean: accuracy.estimate, ci95: accuracy.ci95, perSeed: g.map((r) => accuracyOf(r.correct)) },
-      memorization: memorizationOf(g.map((r) => r.memorization), s),
+      memorization: memorizationOf(
+        g.map((r) => r.memorization),
+        s,
+      ),
       params: mean(g.map((r) => r.params)),
       flops: mean(g.map((r) => r.flops)),
       latencyMs: mean(g.map((r) => r.latencyMs)),
@@ -77,10 +91,29 @@ export function compareTests(runs: Run[], s: BootstrapSettings = BOOTSTRAP): Com
     const random = all.find((r) => r[0].strategy === RANDOM && r[0].scope === a.scope && r[0].ratio === a.ratio);
     if (!random) continue;
     const test = (metric: CompareMetric, e: ReturnType<typeof bootstrap>): CompareTest => ({
-      a: a.strategy as PruneStrategy, b: RANDOM, scope: a.scope, ratio: a.ratio, metric,
-      difference: e.estimate, ci95: e.ci95, pValue: e.pValue, verdict: verdict(e),
+      a: a.strategy as PruneStrategy,
+      b: RANDOM,
+      scope: a.scope,
+      ratio: a.ratio,
+      metric,
+      difference: e.estimate,
+      ci95: e.ci95,
+      pValue: e.pValue,
+      verdict: verdict(e),
     });
-    tests.push(test('accuracy', bootstrap(pairedRows(g.map((r) => r.correct), random.map((r) => r.correct)), undefined, s)));
+    tests.push(
+      test(
+        'accuracy',
+        bootstrap(
+          pairedRows(
+            g.map((r) => r.correct),
+            random.map((r) => r.correct),
+          ),
+          undefined,
+          s,
+        ),
+      ),
+    );
     if (a.memorization.sslmem) {
       const paired = (set: 'candidates' | 'control') => pairedRows(sslRows(g, set), sslRows(random, set));
       tests.push(test('sslmemGap', bootstrap(paired('candidates'), paired('control'), s)));

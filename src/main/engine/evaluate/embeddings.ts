@@ -23,13 +23,20 @@ export interface EmbedSettings {
 }
 
 /** The graph's first output and its per-image length; throws unless it is one vector per image. */
-async function vectorOutput(session: Session, model: OnnxModel, input: InputSpec): Promise<{ name: string; dim: number }> {
+async function vectorOutput(
+  session: Session,
+  model: OnnxModel,
+  input: InputSpec,
+): Promise<{ name: string; dim: number }> {
   const name = model.proto.graph!.output[0]?.name;
   if (!name) throw new MemLensError('BAD_MODEL', `${model.path}: the graph has no output`);
   const { channels: c, height: h, width: w } = input;
   const zeros = { data: new Float32Array(c * h * w), dims: [1, c, h, w] };
   const out = await session.run(input.name, zeros, [name]).catch((e: Error) => {
-    throw new MemLensError('BAD_MODEL', `${model.path} cannot take ${c}x${h}x${w} images: ${String(e.message).split('\n')[0]}`);
+    throw new MemLensError(
+      'BAD_MODEL',
+      `${model.path} cannot take ${c}x${h}x${w} images: ${String(e.message).split('\n')[0]}`,
+    );
   });
   const dims = out[name].dims;
   // [1, D] or [1, D, 1, 1] (a conv head without Flatten) are vectors; anything else is a map.
@@ -80,7 +87,12 @@ async function cacheFile(model: OnnxModel, source: DataSource, s: EmbedSettings)
  * Embeds every sample of each source (un-augmented; a view folder's first view). One session
  * serves all sources; sources found in the cache are not run.
  */
-export async function embedSources(model: OnnxModel, sources: DataSource[], s: EmbedSettings, ctl: JobControl = {}): Promise<Features[]> {
+export async function embedSources(
+  model: OnnxModel,
+  sources: DataSource[],
+  s: EmbedSettings,
+  ctl: JobControl = {},
+): Promise<Features[]> {
   const files = await Promise.all(sources.map((src) => cacheFile(model, src, s)));
   const found = await Promise.all(sources.map((src, i) => (files[i] ? readCached(files[i]!, src.count) : undefined)));
   if (found.every((f) => f)) return found as Features[];

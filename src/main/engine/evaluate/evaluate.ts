@@ -47,7 +47,13 @@ export async function openProbeData(req: EvaluateRequest): Promise<ProbeData & {
     trainLabels: aligned.train,
     testLabels: aligned.test,
     embed,
-    settings: { train: train.path, test: test.path, ...embed, normalizationFrom: ds.normalizationFrom, ...(ds.limit !== undefined ? { limit: ds.limit } : {}) },
+    settings: {
+      train: train.path,
+      test: test.path,
+      ...embed,
+      normalizationFrom: ds.normalizationFrom,
+      ...(ds.limit !== undefined ? { limit: ds.limit } : {}),
+    },
   };
 }
 
@@ -70,7 +76,10 @@ export async function probeModel(
 
 async function exportFeatures(dir: string, [train, test]: [Labelled, Labelled]): Promise<void> {
   await mkdir(dir, { recursive: true });
-  for (const [name, f] of [['train', train], ['test', test]] as const) {
+  for (const [name, f] of [
+    ['train', train],
+    ['test', test],
+  ] as const) {
     await writeNpy(join(dir, `${name}-features.npy`), f.data, [f.rows, f.dim]);
     await writeNpy(join(dir, `${name}-labels.npy`), f.labels, [f.rows]);
   }

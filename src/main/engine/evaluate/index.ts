@@ -33,7 +33,14 @@ export { comparePoints, compareTests, type Run } from './aggregate.js';
 export { bootstrap, verdict, BOOTSTRAP, type Estimate } from './stats.js';
 export { PAPER_GRID, paperTable, runPaperExperiment, type PaperOptions } from './paper.js';
 export { embedSources, type EmbedSettings } from './embeddings.js';
-export { trainLinearProbe, probePredict, probeProbabilities, DEFAULT_WEIGHT_DECAY, type LinearProbe, type LinearProbeOptions } from './linear-probe.js';
+export {
+  trainLinearProbe,
+  probePredict,
+  probeProbabilities,
+  DEFAULT_WEIGHT_DECAY,
+  type LinearProbe,
+  type LinearProbeOptions,
+} from './linear-probe.js';
 export { knnPredict, DEFAULT_K, DEFAULT_TEMPERATURE, type KnnOptions } from './knn.js';
 export { lbfgs, type LbfgsOptions, type LbfgsResult, type Objective } from './lbfgs.js';
 export { runProbe, probeSettings, type ProbeScore, type ProbeSettings } from './probe.js';

@@ -34,14 +34,21 @@ export function alignLabels(train: DataSource, test: DataSource): AlignedLabels 
   const te = namedLabels(test, 'test');
   const trainPresent = present(tr.labels, tr.classes);
   if (trainPresent.length < 2) {
-    throw new MemLensError('BAD_DATA', `training data ${train.path} has ${trainPresent.length} class; a probe needs at least 2`);
+    throw new MemLensError(
+      'BAD_DATA',
+      `training data ${train.path} has ${trainPresent.length} class; a probe needs at least 2`,
+    );
   }
-  if (tr.labels.some((l) => l < 0)) throw new MemLensError('BAD_DATA', `training data ${train.path} has unlabelled samples`);
+  if (tr.labels.some((l) => l < 0))
+    throw new MemLensError('BAD_DATA', `training data ${train.path} has unlabelled samples`);
   const index = new Map(tr.classes.map((c, k) => [c, k]));
   const missing = present(te.labels, te.classes).filter((c) => !trainPresent.includes(c));
   if (missing.length) {
     const shown = missing.slice(0, 5).join(', ') + (missing.length > 5 ? ', ...' : '');
-    throw new MemLensError('MISMATCH', `test data ${test.path} has classes absent from the training data ${train.path}: ${shown}`);
+    throw new MemLensError(
+      'MISMATCH',
+      `test data ${test.path} has classes absent from the training data ${train.path}: ${shown}`,
+    );
   }
   if (te.labels.some((l) => l < 0)) throw new MemLensError('BAD_DATA', `test data ${test.path} has unlabelled samples`);
   return { classes: tr.classes, train: tr.labels, test: Int32Array.from(te.labels, (l) => index.get(te.classes[l])!) };

@@ -11,7 +11,10 @@ export async function measureLatency(model: OnnxModel, size?: [number, number]):
   const input = modelInput(model, size);
   const output = model.proto.graph!.output[0].name;
   const session = await createSession(encodeModel(model.proto), {}, model.path);
-  const image = { data: new Float32Array(input.channels * input.height * input.width), dims: [1, input.channels, input.height, input.width] };
+  const image = {
+    data: new Float32Array(input.channels * input.height * input.width),
+    dims: [1, input.channels, input.height, input.width],
+  };
   try {
     const times: number[] = [];
     for (let i = 0; i < WARMUP + TIMED; i++) {

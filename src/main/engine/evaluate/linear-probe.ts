@@ -52,7 +52,16 @@ function dotAt(a: Float64Array, ia: number, b: Float64Array, ib: number, n: numb
  * faster than one row at a time). Forward: W's rows against one x row; backward: the residual's
  * class rows against one row of X^T, while that row is hot in cache.
  */
-function dotRows(m: Float64Array, mo: number, stride: number, count: number, v: Float64Array, vo: number, n: number, out: Float64Array): void {
+function dotRows(
+  m: Float64Array,
+  mo: number,
+  stride: number,
+  count: number,
+  v: Float64Array,
+  vo: number,
+  n: number,
+  out: Float64Array,
+): void {
   let c = 0;
   for (; c + 1 < count; c += 2) {
     const ra = mo + c * stride;
@@ -94,7 +103,14 @@ function transpose(x: Float64Array, rows: number, dim: number): Float64Array {
  * (benchmark fit 12.8 s -> 5.6-6.5 s CPU). Costs a transposed copy of X (rows x dim doubles).
  * Scratch buffers are allocated once here, not per evaluation.
  */
-function softmaxObjective(x: Float64Array, labels: Int32Array, rows: number, dim: number, classes: number, decay: number) {
+function softmaxObjective(
+  x: Float64Array,
+  labels: Int32Array,
+  rows: number,
+  dim: number,
+  classes: number,
+  decay: number,
+) {
   const xt = transpose(x, rows, dim);
   const logits = new Float64Array(classes);
   const column = new Float64Array(classes);

@@ -43,17 +43,36 @@ export async function memorizationPlan(
   if (req.reference && !req.control) throw new MemLensError('BAD_INPUT', CONTROL_REQUIRED);
   // Settings spelled out (augmentations included), so a pruned model in another folder is measured
   // like the unpruned one, whose project file gave them.
-  const common = { mean: ds.mean, std: ds.std, batch: ds.batch, seed: ds.seed, augment: ds.augment, views: req.views, ...(ds.size ? { size: ds.size } : {}), ...(ds.limit !== undefined ? { limit: ds.limit } : {}) };
+  const common = {
+    mean: ds.mean,
+    std: ds.std,
+    batch: ds.batch,
+    seed: ds.seed,
+    augment: ds.augment,
+    views: req.views,
+    ...(ds.size ? { size: ds.size } : {}),
+    ...(ds.limit !== undefined ? { limit: ds.limit } : {}),
+  };
   const unitmem = (model: string, c: JobControl = {}) => computeUnitMem({ model, data: req.data, ...common }, c);
   if (!req.reference) return { unitmem, settings: {} };
-  const measure = (data: string) => outputLayerMem({ model: req.model, reference: req.reference!, data, ...common }, ctl);
+  const measure = (data: string) =>
+    outputLayerMem({ model: req.model, reference: req.reference!, data, ...common }, ctl);
   const candidates = await measure(req.data);
   const control = await measure(req.control!);
-  return { unitmem, sslmem: { candidates, control }, settings: { sslmem: { ...candidates.settings, control: control.settings.data } } };
+  return {
+    unitmem,
+    sslmem: { candidates, control },
+    settings: { sslmem: { ...candidates.settings, control: control.settings.data } },
+  };
 }
 
 /** Memorization of `model`; `scores`: its UnitMem when already measured (the unpruned model's). */
-export async function measureMemorization(plan: MemorizationPlan, model: OnnxModel, scores: UnitMemResult | undefined, ctl: JobControl = {}): Promise<Memorization> {
+export async function measureMemorization(
+  plan: MemorizationPlan,
+  model: OnnxModel,
+  scores: UnitMemResult | undefined,
+  ctl: JobControl = {},
+): Promise<Memorization> {
   const unitmem = liveUnitMem(scores ?? (await plan.unitmem(model.path, ctl)));
   if (!plan.sslmem) return { unitmem };
   const [c, k] = [await plan.sslmem.candidates.measure(model, ctl), await plan.sslmem.control.measure(model, ctl)];

@@ -25,7 +25,11 @@ export interface PaperOptions {
   limit?: number;
 }
 
-export async function runPaperExperiment(projectPath: string, opts: PaperOptions = {}, ctl: JobControl = {}): Promise<CompareResult> {
+export async function runPaperExperiment(
+  projectPath: string,
+  opts: PaperOptions = {},
+  ctl: JobControl = {},
+): Promise<CompareResult> {
   const p = await loadProject(projectPath);
   const { train, test } = p.data;
   if (!train || !test) {
@@ -54,7 +58,12 @@ export async function runPaperExperiment(projectPath: string, opts: PaperOptions
   );
 }
 
-const LABELS: Record<string, string> = { none: 'none', high: 'highest UnitMem', random: 'random', low: 'lowest UnitMem' };
+const LABELS: Record<string, string> = {
+  none: 'none',
+  high: 'highest UnitMem',
+  random: 'random',
+  low: 'lowest UnitMem',
+};
 const cellName = (c: GridCell) => `${c.scope === 'layer' ? 'per layer' : 'global'} ${Math.round(100 * c.ratio)}%`;
 
 /** The paper's claims, each a paired test against random: the strategy's accuracy is lower / higher. */
@@ -64,7 +73,10 @@ const CLAIMS: { strategy: PruneStrategy; expect: 'lower' | 'higher'; text: strin
 ];
 
 /** holds / reversed / not significant, from the test's verdict and the direction the claim expects. */
-export function claimOutcome(verdict: CompareTest['verdict'], expected: 'lower' | 'higher'): 'holds' | 'reversed' | 'not significant' {
+export function claimOutcome(
+  verdict: CompareTest['verdict'],
+  expected: 'lower' | 'higher',
+): 'holds' | 'reversed' | 'not significant' {
   if (verdict === 'not significant') return verdict;
   return verdict === expected ? 'holds' : 'reversed';
 }
@@ -74,7 +86,8 @@ export function claimOutcome(verdict: CompareTest['verdict'], expected: 'lower' 
  * its 95% interval), then per claim and cell: holds, reversed or not significant, with the numbers.
  */
 export function paperTable(r: CompareResult): string {
-  const at = (strategy: string, c: GridCell) => r.points.find((x) => x.strategy === strategy && x.scope === c.scope && x.ratio === c.ratio);
+  const at = (strategy: string, c: GridCell) =>
+    r.points.find((x) => x.strategy === strategy && x.scope === c.scope && x.ratio === c.ratio);
   const none = r.points.find((x) => x.strategy === 'none');
   const w = 28;
   const cellText = (p?: ComparePoint) => (p ? percentWithInterval(p.accuracy.mean, p.accuracy.ci95) : '-');
@@ -82,20 +95,31 @@ export function paperTable(r: CompareResult): string {
     `${r.settings.probe} probe accuracy (%) [95% interval] after pruning ${r.model.path}`,
     `${'pruned units'.padEnd(18)}${PAPER_GRID.map((c) => cellName(c).padStart(w)).join('')}`,
     `${LABELS.none.padEnd(18)}${PAPER_GRID.map(() => cellText(none).padStart(w)).join('')}`,
-    ...['high', 'random', 'low'].map((s) => `${LABELS[s].padEnd(18)}${PAPER_GRID.map((c) => cellText(at(s, c)).padStart(w)).join('')}`),
+    ...['high', 'random', 'low'].map(
+      (s) => `${LABELS[s].padEnd(18)}${PAPER_GRID.map((c) => cellText(at(s, c)).padStart(w)).join('')}`,
+    ),
     `paper (ResNet9, CIFAR10): none 70.44 | per layer 10%: high 53.04, random 58.09, low 62.58 | 20%: 48.30 / 51.34 / 54.84 | global 10%: 49.16 / 56.77 / 62.62`,
   ];
   if (r.points.every((p) => p.memorization.sslmem)) {
     lines.push('SSLMem gap at the embedding (candidates minus control) [95% interval]:');
-    lines.push(`${LABELS.none.padEnd(18)}${PAPER_GRID.map(() => signedWithInterval(none!.memorization.sslmem!.gap, none!.memorization.sslmem!.ci95).padStart(w)).join('')}`);
+    lines.push(
+      `${LABELS.none.padEnd(18)}${PAPER_GRID.map(() => signedWithInterval(none!.memorization.sslmem!.gap, none!.memorization.sslmem!.ci95).padStart(w)).join('')}`,
+    );
     for (const s of ['high', 'random', 'low']) {
-      lines.push(`${LABELS[s].padEnd(18)}${PAPER_GRID.map((c) => { const p = at(s, c)?.memorization.sslmem; return (p ? signedWithInterval(p.gap, p.ci95) : '-').padStart(w); }).join('')}`);
+      lines.push(
+        `${LABELS[s].padEnd(18)}${PAPER_GRID.map((c) => {
+          const p = at(s, c)?.memorization.sslmem;
+          return (p ? signedWithInterval(p.gap, p.ci95) : '-').padStart(w);
+        }).join('')}`,
+      );
     }
   }
   lines.push('Claims (paired bootstrap against random on the same test images, p < 0.05):');
   for (const claim of CLAIMS) {
     for (const c of PAPER_GRID) {
-      const t = r.tests.find((x) => x.a === claim.strategy && x.metric === 'accuracy' && x.scope === c.scope && x.ratio === c.ratio);
+      const t = r.tests.find(
+        (x) => x.a === claim.strategy && x.metric === 'accuracy' && x.scope === c.scope && x.ratio === c.ratio,
+      );
       if (!t) continue;
       const diff = `${t.a} - ${t.b} ${percentWithInterval(t.difference, t.ci95)} points, p ${pValue(t.pValue)}`;
       lines.push(`  ${claimOutcome(t.verdict, claim.expect).padEnd(16)}${claim.text}, ${cellName(c)}: ${diff}`);

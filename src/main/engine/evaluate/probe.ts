@@ -33,7 +33,11 @@ export function probeSettings(s: Partial<ProbeSettings>): ProbeSettings {
     : { probe, weightDecay: s.weightDecay ?? DEFAULT_WEIGHT_DECAY };
 }
 
-export function scorePredictions(pred: Int32Array, labels: Int32Array, classes: number): Pick<ProbeScore, 'accuracy' | 'perClass' | 'correct'> {
+export function scorePredictions(
+  pred: Int32Array,
+  labels: Int32Array,
+  classes: number,
+): Pick<ProbeScore, 'accuracy' | 'perClass' | 'correct'> {
   const hit = new Float64Array(classes);
   const total = new Float64Array(classes);
   const correct = new Uint8Array(pred.length);
@@ -51,11 +55,24 @@ export function scorePredictions(pred: Int32Array, labels: Int32Array, classes: 
 }
 
 /** Fits on `train`, scores on `test`; a fired signal stops the linear probe between iterations. */
-export function runProbe(train: Labelled, test: Labelled, classes: number, s: ProbeSettings, signal?: AbortSignal): ProbeScore {
+export function runProbe(
+  train: Labelled,
+  test: Labelled,
+  classes: number,
+  s: ProbeSettings,
+  signal?: AbortSignal,
+): ProbeScore {
   if (s.probe === 'knn') {
-    return scorePredictions(knnPredict(train, test, classes, { k: s.k, temperature: s.temperature }), test.labels, classes);
+    return scorePredictions(
+      knnPredict(train, test, classes, { k: s.k, temperature: s.temperature }),
+      test.labels,
+      classes,
+    );
   }
-  const probe = trainLinearProbe(train, classes, { weightDecay: s.weightDecay, onIteration: () => throwIfAborted(signal) });
+  const probe = trainLinearProbe(train, classes, {
+    weightDecay: s.weightDecay,
+    onIteration: () => throwIfAborted(signal),
+  });
   return {
     ...scorePredictions(probePredict(probe, test), test.labels, classes),
     fit: { iterations: probe.fit.iterations, converged: probe.fit.converged, loss: probe.fit.f },

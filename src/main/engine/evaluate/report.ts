@@ -2,7 +2,13 @@
 // accuracy vs pruned fraction per strategy, accuracy vs measured memorization — with 95% intervals
 // as error bars, the points table, the paired tests and the settings. Colours: strategies.ts.
 import type { ComparePoint, CompareResult } from '../../../shared/api.js';
-import { percent, percentWithInterval, pValue, settingsLines, signedWithInterval } from '../../../shared/compare-format.js';
+import {
+  percent,
+  percentWithInterval,
+  pValue,
+  settingsLines,
+  signedWithInterval,
+} from '../../../shared/compare-format.js';
 import { formatCount } from '../../../shared/format.js';
 import { strategyColor } from '../../../shared/strategies.js';
 import { escapeHtml, svgChart, type ChartPoint, type Series } from './svg-chart.js';
@@ -10,7 +16,9 @@ import { escapeHtml, svgChart, type ChartPoint, type Series } from './svg-chart.
 const pct = (v: number) => `${percent(v, 0)}%`;
 
 const accuracyPoint = (x: number, p: ComparePoint): ChartPoint => ({
-  x, y: p.accuracy.mean, ...(p.accuracy.ci95 ? { lo: p.accuracy.ci95[0], hi: p.accuracy.ci95[1] } : {}),
+  x,
+  y: p.accuracy.mean,
+  ...(p.accuracy.ci95 ? { lo: p.accuracy.ci95[0], hi: p.accuracy.ci95[1] } : {}),
 });
 
 /** One line per strategy and scope, each starting at the unpruned model (fraction 0). */
@@ -50,24 +58,42 @@ function memorizationSeries(r: CompareResult): Series[] {
 }
 
 function htmlTable(head: string[], body: string[][]): string {
-  const row = (cells: string[], tag: string) => `<tr>${cells.map((c) => `<${tag}>${escapeHtml(c)}</${tag}>`).join('')}</tr>`;
+  const row = (cells: string[], tag: string) =>
+    `<tr>${cells.map((c) => `<${tag}>${escapeHtml(c)}</${tag}>`).join('')}</tr>`;
   return `<table>\n${row(head, 'th')}\n${body.map((b) => row(b, 'td')).join('\n')}\n</table>`;
 }
 
 function pointsTable(points: ComparePoint[]): string {
   const ssl = points.some((p) => p.memorization.sslmem);
   const head = [
-    'strategy', 'scope', 'pruned', 'seeds', 'accuracy % [95% CI]', 'mean UnitMem',
-    ...(ssl ? ['SSLMem candidates', 'SSLMem control', 'SSLMem gap [95% CI]'] : []), 'params', 'MFLOPs', 'latency (ms/image)',
+    'strategy',
+    'scope',
+    'pruned',
+    'seeds',
+    'accuracy % [95% CI]',
+    'mean UnitMem',
+    ...(ssl ? ['SSLMem candidates', 'SSLMem control', 'SSLMem gap [95% CI]'] : []),
+    'params',
+    'MFLOPs',
+    'latency (ms/image)',
   ];
   const body = points.map((p) => {
     const s = p.memorization.sslmem;
     return [
-      p.strategy, p.strategy === 'none' ? '-' : p.scope, pct(p.ratio), p.seeds.join(', '),
+      p.strategy,
+      p.strategy === 'none' ? '-' : p.scope,
+      pct(p.ratio),
+      p.seeds.join(', '),
       percentWithInterval(p.accuracy.mean, p.accuracy.ci95),
       p.memorization.unitmem.mean.toFixed(4) + (p.memorization.unitmem.measured ? '' : ' (not re-measured)'),
-      ...(ssl ? (s ? [s.candidates.toFixed(4), s.control.toFixed(4), signedWithInterval(s.gap, s.ci95)] : ['-', '-', '-']) : []),
-      formatCount(p.params), (p.flops / 1e6).toFixed(2), p.latencyMs.toFixed(3),
+      ...(ssl
+        ? s
+          ? [s.candidates.toFixed(4), s.control.toFixed(4), signedWithInterval(s.gap, s.ci95)]
+          : ['-', '-', '-']
+        : []),
+      formatCount(p.params),
+      (p.flops / 1e6).toFixed(2),
+      p.latencyMs.toFixed(3),
     ];
   });
   return htmlTable(head, body);
@@ -76,8 +102,12 @@ function pointsTable(points: ComparePoint[]): string {
 function testsTable(r: CompareResult): string {
   if (r.tests.length === 0) return '<p>No paired tests (the sweep has no random strategy to test against).</p>';
   const body = r.tests.map((t) => [
-    `${t.a} vs ${t.b}`, `${t.scope} ${pct(t.ratio)}`, t.metric === 'accuracy' ? 'accuracy (points)' : 'SSLMem gap',
-    t.metric === 'accuracy' ? percentWithInterval(t.difference, t.ci95) : signedWithInterval(t.difference, t.ci95), pValue(t.pValue), t.verdict,
+    `${t.a} vs ${t.b}`,
+    `${t.scope} ${pct(t.ratio)}`,
+    t.metric === 'accuracy' ? 'accuracy (points)' : 'SSLMem gap',
+    t.metric === 'accuracy' ? percentWithInterval(t.difference, t.ci95) : signedWithInterval(t.difference, t.ci95),
+    pValue(t.pValue),
+    t.verdict,
   ]);
   return htmlTable(['test', 'cell', 'metric', 'difference [95% CI]', 'p', 'verdict'], body);
 }
@@ -102,7 +132,9 @@ code { background: #f4f4f4; padding: 1px 4px; }
 <h1>Accuracy versus memorization</h1>
 <p>Model <code>${escapeHtml(r.model.path)}</code> (sha256 <code>${r.model.sha256.slice(0, 16)}…</code>), units pruned structurally.</p>
 <ul>
-${settingsLines(r).map((l) => `<li>${escapeHtml(l)}</li>`).join('\n')}
+${settingsLines(r)
+  .map((l) => `<li>${escapeHtml(l)}</li>`)
+  .join('\n')}
 </ul>
 <div class="charts">
 ${svgChart({ title: 'Accuracy vs pruned fraction', xLabel: 'fraction of units pruned', yLabel: 'probe accuracy (%)', series: fractionSeries(r.points), lines: true, xFormat: pct, yFormat: pct, yRange: [0, 1] })}

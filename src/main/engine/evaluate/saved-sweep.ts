@@ -33,7 +33,8 @@ function object(v: unknown, where: string, bad: Bad): Json {
 }
 
 function checkCell(p: Json, where: string, bad: Bad): void {
-  if (!STRATEGIES.includes(p.strategy as string)) throw bad(`${where}: strategy must be one of ${STRATEGIES.join(', ')}`);
+  if (!STRATEGIES.includes(p.strategy as string))
+    throw bad(`${where}: strategy must be one of ${STRATEGIES.join(', ')}`);
   if (!SCOPES.includes(p.scope as string)) throw bad(`${where}: scope must be layer or global`);
 }
 
@@ -42,11 +43,14 @@ function checkPoint(v: unknown, i: number, bad: Bad): ComparePoint {
   const p = object(v, where, bad);
   checkCell(p, where, bad);
   numbers(p, ['ratio', 'params', 'flops', 'latencyMs'], where, bad);
-  if (!Array.isArray(p.seeds) || !p.seeds.every(Number.isInteger)) throw bad(`${where}: seeds must be a list of integers`);
+  if (!Array.isArray(p.seeds) || !p.seeds.every(Number.isInteger))
+    throw bad(`${where}: seeds must be a list of integers`);
   const accuracy = object(p.accuracy, `${where}: accuracy`, bad);
   numbers(accuracy, ['mean'], `${where}: accuracy`, bad);
-  if (accuracy.ci95 !== null && !isInterval(accuracy.ci95)) throw bad(`${where}: accuracy.ci95 must be [lower, upper] or null`);
-  if (!Array.isArray(accuracy.perSeed) || !accuracy.perSeed.every(isNumber)) throw bad(`${where}: accuracy.perSeed must be a list of numbers`);
+  if (accuracy.ci95 !== null && !isInterval(accuracy.ci95))
+    throw bad(`${where}: accuracy.ci95 must be [lower, upper] or null`);
+  if (!Array.isArray(accuracy.perSeed) || !accuracy.perSeed.every(isNumber))
+    throw bad(`${where}: accuracy.perSeed must be a list of numbers`);
   const memorization = object(p.memorization, `${where}: memorization`, bad);
   const unitmem = object(memorization.unitmem, `${where}: memorization.unitmem`, bad);
   numbers(unitmem, ['mean'], `${where}: memorization.unitmem`, bad);
@@ -62,7 +66,9 @@ function checkPoint(v: unknown, i: number, bad: Bad): ComparePoint {
 function checkTest(v: unknown, i: number, bad: Bad): CompareTest {
   const where = `test ${i}`;
   const t = object(v, where, bad);
-  for (const k of ['a', 'b']) if (!STRATEGY_NAMES.includes(t[k] as never)) throw bad(`${where}: ${k} must be one of ${STRATEGY_NAMES.join(', ')}`);
+  for (const k of ['a', 'b'])
+    if (!STRATEGY_NAMES.includes(t[k] as never))
+      throw bad(`${where}: ${k} must be one of ${STRATEGY_NAMES.join(', ')}`);
   if (!METRICS.includes(t.metric as string)) throw bad(`${where}: metric must be one of ${METRICS.join(', ')}`);
   numbers(t, ['ratio', 'difference', 'pValue'], where, bad);
   if (!VERDICTS.includes(t.verdict as string)) throw bad(`${where}: verdict must be one of ${VERDICTS.join(', ')}`);
@@ -112,8 +118,18 @@ export async function openSavedSweep(path: string): Promise<CompareResult> {
   if (!Array.isArray(doc.points) || doc.points.length === 0) throw bad('points must be a non-empty list');
   const base = doc as unknown as CompareResult;
   if (doc.schema === COMPARE_V1) {
-    return { ...base, schema: COMPARE_SCHEMA, settings: { ...doc.settings, upgradedFrom: COMPARE_V1 }, points: upgradeV1(doc.points, bad), tests: [] };
+    return {
+      ...base,
+      schema: COMPARE_SCHEMA,
+      settings: { ...doc.settings, upgradedFrom: COMPARE_V1 },
+      points: upgradeV1(doc.points, bad),
+      tests: [],
+    };
   }
   if (!Array.isArray(doc.tests)) throw bad('tests must be a list');
-  return { ...base, points: doc.points.map((p, i) => checkPoint(p, i, bad)), tests: doc.tests.map((t, i) => checkTest(t, i, bad)) };
+  return {
+    ...base,
+    points: doc.points.map((p, i) => checkPoint(p, i, bad)),
+    tests: doc.tests.map((t, i) => checkTest(t, i, bad)),
+  };
 }

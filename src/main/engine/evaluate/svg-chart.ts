@@ -73,29 +73,41 @@ export function svgChart(spec: ChartSpec): string {
   ];
   for (const t of ticks(xr)) {
     parts.push(`<line x1="${n(sx(t))}" y1="${M.top + ph}" x2="${n(sx(t))}" y2="${M.top + ph + 5}" stroke="#999"/>`);
-    parts.push(`<text x="${n(sx(t))}" y="${M.top + ph + 18}" text-anchor="middle" font-size="11">${escapeHtml(fx(t))}</text>`);
+    parts.push(
+      `<text x="${n(sx(t))}" y="${M.top + ph + 18}" text-anchor="middle" font-size="11">${escapeHtml(fx(t))}</text>`,
+    );
   }
   for (const t of ticks(yr)) {
     parts.push(`<line x1="${M.left - 5}" y1="${n(sy(t))}" x2="${M.left + pw}" y2="${n(sy(t))}" stroke="#eee"/>`);
-    parts.push(`<text x="${M.left - 8}" y="${n(sy(t) + 4)}" text-anchor="end" font-size="11">${escapeHtml(fy(t))}</text>`);
+    parts.push(
+      `<text x="${M.left - 8}" y="${n(sy(t) + 4)}" text-anchor="end" font-size="11">${escapeHtml(fy(t))}</text>`,
+    );
   }
-  parts.push(`<text x="${M.left + pw / 2}" y="${H - 8}" text-anchor="middle" font-size="12">${escapeHtml(spec.xLabel)}</text>`);
+  parts.push(
+    `<text x="${M.left + pw / 2}" y="${H - 8}" text-anchor="middle" font-size="12">${escapeHtml(spec.xLabel)}</text>`,
+  );
   parts.push(
     `<text x="14" y="${M.top + ph / 2}" text-anchor="middle" font-size="12" transform="rotate(-90 14 ${M.top + ph / 2})">${escapeHtml(spec.yLabel)}</text>`,
   );
   spec.series.forEach((s, i) => {
     const pts = [...s.points].sort((a, b) => a.x - b.x);
     if (spec.lines && pts.length > 1) {
-      parts.push(`<polyline fill="none" stroke="${s.color}" stroke-width="2" points="${pts.map((p) => `${n(sx(p.x))},${n(sy(p.y))}`).join(' ')}"/>`);
+      parts.push(
+        `<polyline fill="none" stroke="${s.color}" stroke-width="2" points="${pts.map((p) => `${n(sx(p.x))},${n(sy(p.y))}`).join(' ')}"/>`,
+      );
     }
     for (const p of pts) {
       const bar = p.lo !== undefined && p.hi !== undefined;
       if (bar) {
         const [x, lo, hi] = [n(sx(p.x)), n(sy(p.lo!)), n(sy(p.hi!))];
-        parts.push(`<path class="error-bar" d="M${x} ${lo}V${hi}M${Number(x) - 4} ${lo}h8M${Number(x) - 4} ${hi}h8" stroke="${s.color}" fill="none"/>`);
+        parts.push(
+          `<path class="error-bar" d="M${x} ${lo}V${hi}M${Number(x) - 4} ${lo}h8M${Number(x) - 4} ${hi}h8" stroke="${s.color}" fill="none"/>`,
+        );
       }
       const tip = `${s.name}: ${fx(p.x)}, ${fy(p.y)}${bar ? ` [${fy(p.lo!)}, ${fy(p.hi!)}]` : ''}`;
-      parts.push(`<circle cx="${n(sx(p.x))}" cy="${n(sy(p.y))}" r="4" fill="${s.color}"><title>${escapeHtml(tip)}</title></circle>`);
+      parts.push(
+        `<circle cx="${n(sx(p.x))}" cy="${n(sy(p.y))}" r="4" fill="${s.color}"><title>${escapeHtml(tip)}</title></circle>`,
+      );
     }
     const ly = M.top + 10 + i * 18;
     parts.push(`<rect x="${W - M.right + 12}" y="${ly - 8}" width="12" height="12" fill="${s.color}"/>`);

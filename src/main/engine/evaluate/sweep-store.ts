@@ -15,7 +15,10 @@ const FOLDER = '.memlens-sweeps';
 
 export async function sweepsFolder(project: string): Promise<string> {
   const beside = dirname(resolve(project));
-  const writable = await access(beside, constants.W_OK).then(() => true, () => false);
+  const writable = await access(beside, constants.W_OK).then(
+    () => true,
+    () => false,
+  );
   if (writable) return join(beside, FOLDER);
   const id = createHash('sha256').update(resolve(project)).digest('hex').slice(0, 16);
   return join(process.env.XDG_DATA_HOME || join(homedir(), '.local', 'share'), 'memlens', 'sweeps', id);
@@ -29,10 +32,13 @@ export async function newSweepFolder(project: string): Promise<string> {
   for (let n = 1; ; n++) {
     const folder = join(root, n === 1 ? stamp : `${stamp}-${n}`);
     // mkdir without recursive fails on an existing folder: two sweeps never share one.
-    const made = await mkdir(folder).then(() => true, (e: NodeJS.ErrnoException) => {
-      if (e.code === 'EEXIST') return false;
-      throw e;
-    });
+    const made = await mkdir(folder).then(
+      () => true,
+      (e: NodeJS.ErrnoException) => {
+        if (e.code === 'EEXIST') return false;
+        throw e;
+      },
+    );
     if (made) return folder;
   }
 }
@@ -50,9 +56,14 @@ export async function listSweeps(project: string): Promise<SavedSweepInfo[]> {
       const s = (await openSavedSweep(path)).settings;
       const grid = (s.grid ?? []) as { ratio: number }[];
       found.push({
-        path, created,
-        strategies: s.strategies as string[], ratios: [...new Set(grid.map((c) => c.ratio))], probe: s.probe as string,
-        views: s.views as number, seeds: s.seeds as number[], reference: Boolean(s.sslmem),
+        path,
+        created,
+        strategies: s.strategies as string[],
+        ratios: [...new Set(grid.map((c) => c.ratio))],
+        probe: s.probe as string,
+        views: s.views as number,
+        seeds: s.seeds as number[],
+        reference: Boolean(s.sslmem),
       });
     } catch (e) {
       found.push({ path, created, error: (e as Error).message });

@@ -52,11 +52,16 @@ export interface SweepPlan {
 function checkPlan(p: Pick<SweepPlan, 'strategies' | 'grid' | 'seeds'>): void {
   const bad = p.strategies.filter((s) => !STRATEGY_NAMES.includes(s));
   if (bad.length || p.strategies.length === 0) {
-    throw new MemLensError('BAD_INPUT', `strategies must be some of ${STRATEGY_NAMES.join(', ')}; got ${p.strategies.join(', ') || 'none'}`);
+    throw new MemLensError(
+      'BAD_INPUT',
+      `strategies must be some of ${STRATEGY_NAMES.join(', ')}; got ${p.strategies.join(', ') || 'none'}`,
+    );
   }
   for (const c of p.grid) {
-    if (c.scope !== 'layer' && c.scope !== 'global') throw new MemLensError('BAD_INPUT', `unknown scope '${c.scope}' (layer, global)`);
-    if (!(c.ratio > 0 && c.ratio < 1)) throw new MemLensError('BAD_INPUT', `pruning ratios must be in (0, 1), got ${c.ratio}`);
+    if (c.scope !== 'layer' && c.scope !== 'global')
+      throw new MemLensError('BAD_INPUT', `unknown scope '${c.scope}' (layer, global)`);
+    if (!(c.ratio > 0 && c.ratio < 1))
+      throw new MemLensError('BAD_INPUT', `pruning ratios must be in (0, 1), got ${c.ratio}`);
   }
   if (p.grid.length === 0) throw new MemLensError('BAD_INPUT', 'compare needs at least one pruning ratio');
   if (p.seeds.length === 0 || p.seeds.some((s) => !Number.isInteger(s))) {
@@ -67,7 +72,13 @@ function checkPlan(p: Pick<SweepPlan, 'strategies' | 'grid' | 'seeds'>): void {
 /** The runs of the sweep, in table order: strategies within cells, seeds within random. */
 function runs(p: SweepPlan): { strategy: PruneStrategy; cell: GridCell; seed: number }[] {
   return p.grid.flatMap((cell) =>
-    p.strategies.flatMap((strategy) => (strategyInfo(strategy).ranks.by === 'random' ? p.seeds : p.seeds.slice(0, 1)).map((seed) => ({ strategy, cell, seed }))),
+    p.strategies.flatMap((strategy) =>
+      (strategyInfo(strategy).ranks.by === 'random' ? p.seeds : p.seeds.slice(0, 1)).map((seed) => ({
+        strategy,
+        cell,
+        seed,
+      })),
+    ),
   );
 }
 
@@ -86,18 +97,38 @@ export async function runSweep(p: SweepPlan, ctl: JobControl = {}): Promise<Run[
   ctl.onProgress?.(0, total, 'compare');
   const cost = modelCost(p.model.proto);
   const base = await measureRun(p.model, p, p.scores, ctl.signal);
-  const out: Run[] = [{ strategy: 'none', scope: 'layer', ratio: 0, seed: p.seeds[0], ...base, params: cost.params, flops: cost.flops }];
+  const out: Run[] = [
+    { strategy: 'none', scope: 'layer', ratio: 0, seed: p.seeds[0], ...base, params: cost.params, flops: cost.flops },
+  ];
   ctl.onProgress?.(1, total, 'compare');
   for (const [i, r] of todo.entries()) {
     throwIfAborted(ctl.signal);
     const file = join(p.modelsDir, `${r.strategy}-${r.cell.scope}-${r.cell.ratio}-seed${r.seed}.onnx`);
     const pruned = await pruneModel(
       // LayerMem compares embeddings of one dimension: the channels that reach the output are masked.
-      { model: p.model.path, scores: p.scores, strategy: r.strategy, ratio: r.cell.ratio, scope: r.cell.scope, mode: 'structural', seed: r.seed, keepOutput: true, out: file },
+      {
+        model: p.model.path,
+        scores: p.scores,
+        strategy: r.strategy,
+        ratio: r.cell.ratio,
+        scope: r.cell.scope,
+        mode: 'structural',
+        seed: r.seed,
+        keepOutput: true,
+        out: file,
+      },
       { signal: ctl.signal },
     );
     const m = await measureRun(await loadModel(file), p, undefined, ctl.signal);
-    out.push({ strategy: r.strategy, scope: r.cell.scope, ratio: r.cell.ratio, seed: r.seed, ...m, params: pruned.params.after, flops: pruned.flops.after });
+    out.push({
+      strategy: r.strategy,
+      scope: r.cell.scope,
+      ratio: r.cell.ratio,
+      seed: r.seed,
+      ...m,
+      params: pruned.params.after,
+      flops: pruned.flops.after,
+    });
     ctl.onProgress?.(i + 2, total, 'compare');
   }
   return out;
@@ -111,7 +142,9 @@ export interface CompareOptions extends CompareRequest {
 }
 
 export async function compare(req: CompareOptions, ctl: JobControl = {}): Promise<CompareResult> {
-  const grid = req.grid ?? (req.scopes ?? [COMPARE_DEFAULTS.scope]).flatMap((scope) => req.ratios.map((ratio) => ({ scope, ratio })));
+  const grid =
+    req.grid ??
+    (req.scopes ?? [COMPARE_DEFAULTS.scope]).flatMap((scope) => req.ratios.map((ratio) => ({ scope, ratio })));
   const seeds = req.seeds ?? [...COMPARE_DEFAULTS.seeds];
   const views = req.views ?? COMPARE_DEFAULTS.views;
   const strategies = req.strategies;
@@ -134,10 +167,22 @@ export async function compare(req: CompareOptions, ctl: JobControl = {}): Promis
       schema: COMPARE_SCHEMA,
       model: { path: model.path, sha256: model.sha256 },
       settings: {
-        ...data.settings, ...probe, data: ds.data, views, strategies, grid, seeds, classes: data.classes,
-        unitmem: scores.settings, ...memorization.settings, mode: 'structural',
+        ...data.settings,
+        ...probe,
+        data: ds.data,
+        views,
+        strategies,
+        grid,
+        seeds,
+        classes: data.classes,
+        unitmem: scores.settings,
+        ...memorization.settings,
+        mode: 'structural',
         latency: 'ms per image, batch 1, median of timed runs',
-        bootstrap: { ...BOOTSTRAP, interval: 'percentile 95%, test images (accuracy) or points (SSLMem) and random seeds resampled' },
+        bootstrap: {
+          ...BOOTSTRAP,
+          interval: 'percentile 95%, test images (accuracy) or points (SSLMem) and random seeds resampled',
+        },
       },
       points: comparePoints(all),
       tests: compareTests(all),

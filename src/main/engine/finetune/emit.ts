@@ -1,7 +1,15 @@
 // Emits the ONNX nodes and constants that gradient rules and the training graph add to a model.
 // Everything is created through the schema's `create`, so emitted messages encode exactly like
 // decoded ones. Names are prefixed and numbered so they never collide with the model's own.
-import { AttributeType, create, DataType, type AttributeProto, type NodeProto, type TensorProto, type ValueInfoProto } from '../onnx/schema.js';
+import {
+  AttributeType,
+  create,
+  DataType,
+  type AttributeProto,
+  type NodeProto,
+  type TensorProto,
+  type ValueInfoProto,
+} from '../onnx/schema.js';
 
 /** An attribute value: a plain number is an INT, `{ float }` a FLOAT, a number[] INTS. */
 export type AttrInit = number | number[] | string | { float: number } | TensorProto;
@@ -17,7 +25,10 @@ export function attribute(name: string, v: AttrInit): AttributeProto {
 /** A float32 graph input of these dims (numbers, or names for symbolic ones such as the batch). */
 export function floatInput(name: string, dims: (number | string)[]): ValueInfoProto {
   const dim = dims.map((d) => (typeof d === 'number' ? { dim_value: d } : { dim_param: d }));
-  return create('ValueInfoProto', { name, type: create('TypeProto', { tensor_type: { elem_type: DataType.FLOAT, shape: { dim } } }) });
+  return create('ValueInfoProto', {
+    name,
+    type: create('TypeProto', { tensor_type: { elem_type: DataType.FLOAT, shape: { dim } } }),
+  });
 }
 
 /** A constant tensor of the given element type (float, double, int64 or int32). */
@@ -53,10 +64,23 @@ export class Emitter {
   }
 
   /** Appends one node and returns its output names (`outputs`: a count of fresh names, or the names). */
-  node(opType: string, inputs: string[], attrs: Record<string, AttrInit> = {}, outputs: number | string[] = 1): string[] {
+  node(
+    opType: string,
+    inputs: string[],
+    attrs: Record<string, AttrInit> = {},
+    outputs: number | string[] = 1,
+  ): string[] {
     const out = typeof outputs === 'number' ? Array.from({ length: outputs }, () => this.fresh(opType)) : outputs;
     const attribute_ = Object.entries(attrs).map(([k, v]) => attribute(k, v));
-    this.nodes.push(create('NodeProto', { name: this.fresh(`${opType}_node`), op_type: opType, input: inputs, output: out, attribute: attribute_ }));
+    this.nodes.push(
+      create('NodeProto', {
+        name: this.fresh(`${opType}_node`),
+        op_type: opType,
+        input: inputs,
+        output: out,
+        attribute: attribute_,
+      }),
+    );
     return out;
   }
 
@@ -136,7 +160,10 @@ export class Emitter {
    * (the order is as large as the weight), and weights stay far below 2^31 elements.
    */
   rearrange(x: string, order: number[], dims: number[]): string {
-    return this.reshape(this.op('Gather', [this.reshape(x, [-1]), this.constant(DataType.INT32, [order.length], order)], { axis: 0 }), dims);
+    return this.reshape(
+      this.op('Gather', [this.reshape(x, [-1]), this.constant(DataType.INT32, [order.length], order)], { axis: 0 }),
+      dims,
+    );
   }
 
   transpose(x: string, perm: number[]): string {

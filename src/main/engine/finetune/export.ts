@@ -26,7 +26,11 @@ function appendHead(proto: ModelProto, weight: Param, bias: Param, rank: number)
   return copyMessage(proto, {
     graph: copyMessage(graph, {
       node: [...graph.node, ...e.nodes],
-      initializer: [...graph.initializer, float32Tensor(weight.name, weight.dims, weight.data), float32Tensor(bias.name, bias.dims, bias.data)],
+      initializer: [
+        ...graph.initializer,
+        float32Tensor(weight.name, weight.dims, weight.data),
+        float32Tensor(bias.name, bias.dims, bias.data),
+      ],
       output: [...graph.output, create('ValueInfoProto', { name: HEAD_OUTPUT })],
     }),
   });

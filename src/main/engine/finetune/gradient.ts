@@ -18,7 +18,11 @@ import type { Shapes } from './probe.js';
  */
 export function trainingOpset(model: ModelProto, what: string): number {
   const v = opsetVersion(model);
-  if (v < 13) throw new MemLensError('UNSUPPORTED', `${what}: opset ${v} is too old to fine-tune (need 13 or newer; re-export the model)`);
+  if (v < 13)
+    throw new MemLensError(
+      'UNSUPPORTED',
+      `${what}: opset ${v} is too old to fine-tune (need 13 or newer; re-export the model)`,
+    );
   return Math.max(v, 16);
 }
 
@@ -34,7 +38,9 @@ export function promoteToInputs(graph: GraphProto, names: string[]): GraphProto 
   const inputs = params.map((t) =>
     create('ValueInfoProto', {
       name: t.name,
-      type: create('TypeProto', { tensor_type: { elem_type: t.data_type, shape: { dim: t.dims.map((d) => ({ dim_value: Number(d) })) } } }),
+      type: create('TypeProto', {
+        tensor_type: { elem_type: t.data_type, shape: { dim: t.dims.map((d) => ({ dim_value: Number(d) })) } },
+      }),
     }),
   );
   return copyMessage(graph, {
@@ -55,10 +61,18 @@ export interface GradientModel {
  * `loss` is a scalar tensor of `model`; `wrt` are initializers or graph inputs. The result's
  * outputs are the model's outputs followed by one gradient per `wrt` tensor.
  */
-export function gradientModel(model: ModelProto, loss: string, wrt: string[], shapes: Shapes, what = 'model'): GradientModel {
+export function gradientModel(
+  model: ModelProto,
+  loss: string,
+  wrt: string[],
+  shapes: Shapes,
+  what = 'model',
+): GradientModel {
   const graph = model.graph!;
   const opset = trainingOpset(model, what);
-  const floatType = graph.initializer.find((t) => t.name === wrt[0])?.data_type ?? graph.input.find((i) => i.name === wrt[0])?.type?.tensor_type?.elem_type;
+  const floatType =
+    graph.initializer.find((t) => t.name === wrt[0])?.data_type ??
+    graph.input.find((i) => i.name === wrt[0])?.type?.tensor_type?.elem_type;
   if (floatType === undefined) throw new MemLensError('NOT_FOUND', `${what}: no parameter named ${wrt[0]}`);
   const e = new Emitter(opset, floatType);
   const nodes = graph.node.map((n) => copyMessage(n, { output: [...n.output] }));
@@ -81,6 +95,13 @@ export function gradientModel(model: ModelProto, loss: string, wrt: string[], sh
     named.set(p, out);
   }
   const outputs = [...graph.output, ...[...named.values()].map((name) => create('ValueInfoProto', { name }))];
-  const trained = promoteToInputs(copyMessage(graph, { node: [...nodes, ...e.nodes], initializer: [...graph.initializer, ...e.initializers], output: outputs }), wrt);
+  const trained = promoteToInputs(
+    copyMessage(graph, {
+      node: [...nodes, ...e.nodes],
+      initializer: [...graph.initializer, ...e.initializers],
+      output: outputs,
+    }),
+    wrt,
+  );
   return { model: withOpset(copyMessage(model, { graph: trained }), opset), grads: named };
 }

@@ -37,7 +37,8 @@ const FINETUNE_AUGMENT = resolveAugment({ cropScale: [0.6, 1], jitterP: 0, grays
 
 function positive(v: number | undefined, fallback: number, what: string, integer: boolean): number {
   const x = v ?? fallback;
-  if (!(x > 0) || (integer && !Number.isInteger(x))) throw new MemLensError('BAD_INPUT', `${what} must be a positive ${integer ? 'integer' : 'number'}, got ${x}`);
+  if (!(x > 0) || (integer && !Number.isInteger(x)))
+    throw new MemLensError('BAD_INPUT', `${what} must be a positive ${integer ? 'integer' : 'number'}, got ${x}`);
   return x;
 }
 
@@ -54,10 +55,12 @@ async function rankingData(req: FinetuneRequest): Promise<string> {
 
 function encoderParams(model: OnnxModel, layers: TrainableLayer[]): Param[] {
   const inits = new Map(model.proto.graph!.initializer.map((t) => [t.name, t]));
-  return layers.flatMap((l) => l.params).map((name) => {
-    const t = inits.get(name)!;
-    return { name, dims: t.dims.map(Number), data: tensorToFloat32(t).slice() };
-  });
+  return layers
+    .flatMap((l) => l.params)
+    .map((name) => {
+      const t = inits.get(name)!;
+      return { name, dims: t.dims.map(Number), data: tensorToFloat32(t).slice() };
+    });
 }
 
 /** PyTorch's nn.Linear initialization, U(-1/sqrt(fan_in), 1/sqrt(fan_in)), from the run's seed. */
@@ -73,10 +76,19 @@ function headParams(classes: number, features: number, seed: number): [Param, Pa
 
 /** Labelled train images in memory (augmented per step) and the test set preprocessed once. */
 async function runData(trainPath: string, testPath: string, ds: DataSettings, input: InputSpec): Promise<RunData> {
-  const [trainSource, testSource] = await Promise.all([openSource(trainPath, { limit: ds.limit }), openSource(testPath, { limit: ds.limit })]);
+  const [trainSource, testSource] = await Promise.all([
+    openSource(trainPath, { limit: ds.limit }),
+    openSource(testPath, { limit: ds.limit }),
+  ]);
   const train = requireLabels(trainSource, 'finetune');
   const test = requireLabels(testSource, 'finetune');
-  const spec: TensorSpec = { channels: input.channels, height: input.height, width: input.width, mean: ds.mean, std: ds.std };
+  const spec: TensorSpec = {
+    channels: input.channels,
+    height: input.height,
+    width: input.width,
+    mean: ds.mean,
+    std: ds.std,
+  };
   return {
     spec,
     augment: FINETUNE_AUGMENT,
@@ -89,7 +101,8 @@ async function runData(trainPath: string, testPath: string, ds: DataSettings, in
 export async function finetune(req: FinetuneRequest, ctl: JobControl = {}): Promise<FinetuneResult> {
   const epochs = positive(req.epochs, DEFAULT_EPOCHS, 'epochs', true);
   const optimizer = req.optimizer ?? 'adamw';
-  if (optimizer !== 'adamw' && optimizer !== 'sgd') throw new MemLensError('BAD_INPUT', `optimizer must be adamw or sgd, got '${optimizer}'`);
+  if (optimizer !== 'adamw' && optimizer !== 'sgd')
+    throw new MemLensError('BAD_INPUT', `optimizer must be adamw or sgd, got '${optimizer}'`);
   const lr = positive(req.lr, DEFAULT_LR[optimizer], 'learning rate', false);
   if (req.out) assertNotSamePath(req.model, req.out);
   const ds = await dataSettings({ ...req, data: req.train, batch: req.batch ?? DEFAULT_FINETUNE_BATCH });
@@ -102,7 +115,10 @@ export async function finetune(req: FinetuneRequest, ctl: JobControl = {}): Prom
   const layers = await selectLayers(
     model,
     req.layers,
-    { reference: req.reference, layermem: { data: ranking ?? ds.data, limit: ds.limit, mean: ds.mean, std: ds.std, size: ds.size, seed: ds.seed } },
+    {
+      reference: req.reference,
+      layermem: { data: ranking ?? ds.data, limit: ds.limit, mean: ds.mean, std: ds.std, size: ds.size, seed: ds.seed },
+    },
     ctl,
   );
   const settings: RunSettings = {
@@ -115,7 +131,11 @@ export async function finetune(req: FinetuneRequest, ctl: JobControl = {}): Prom
   };
   const chw: [number, number, number] = [input.channels, input.height, input.width];
   const run = async (trainable: Param[], stage: string) => {
-    const models = await trainingModels(model.proto, { input: input.name, chw, classes: data.classes, trainable: trainable.map((p) => p.name) }, model.path);
+    const models = await trainingModels(
+      model.proto,
+      { input: input.name, chw, classes: data.classes, trainable: trainable.map((p) => p.name) },
+      model.path,
+    );
     const head = headParams(data.classes, models.features, ds.seed);
     const stats = await trainRun(models, [...trainable, ...head], input.name, data, settings, ctl, stage);
     return { stats, head, embeddingRank: models.embeddingRank };
@@ -124,7 +144,13 @@ export async function finetune(req: FinetuneRequest, ctl: JobControl = {}): Prom
   const tunedParams = encoderParams(model, layers);
   const tuned = await run(tunedParams, 'fine-tuning');
 
-  const memorization = await memorizationBeforeAfter({ candidates, reference: req.reference, control: req.control }, ds, model, tunedParams, ctl);
+  const memorization = await memorizationBeforeAfter(
+    { candidates, reference: req.reference, control: req.control },
+    ds,
+    model,
+    tunedParams,
+    ctl,
+  );
   const names = layers.map((l) => l.name);
   const recorded = {
     layers: req.layers,
@@ -167,7 +193,10 @@ export async function finetune(req: FinetuneRequest, ctl: JobControl = {}): Prom
         'memlens.source_sha256': model.sha256,
         'memlens.finetune.layers': JSON.stringify(names),
         'memlens.finetune.settings': JSON.stringify(recorded),
-        'memlens.finetune.accuracy': JSON.stringify({ baseline: result.baseline.accuracy, finetuned: result.finetuned.accuracy }),
+        'memlens.finetune.accuracy': JSON.stringify({
+          baseline: result.baseline.accuracy,
+          finetuned: result.finetuned.accuracy,
+        }),
         'memlens.version': __MEMLENS_VERSION__,
       },
       out: req.out,

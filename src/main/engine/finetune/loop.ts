@@ -59,7 +59,13 @@ function argmaxHits(logits: Float32Array, classes: number, labels: Int32Array, f
   return hits;
 }
 
-async function accuracy(session: ort.InferenceSession, params: Param[], input: string, data: RunData, batch: number): Promise<number> {
+async function accuracy(
+  session: ort.InferenceSession,
+  params: Param[],
+  input: string,
+  data: RunData,
+  batch: number,
+): Promise<number> {
   const { spec, classes } = data;
   const { tensor: x, labels } = data.test;
   const image = spec.channels * spec.height * spec.width;
@@ -67,7 +73,12 @@ async function accuracy(session: ort.InferenceSession, params: Param[], input: s
   let hits = 0;
   for (let start = 0; start < labels.length; start += batch) {
     const n = Math.min(batch, labels.length - start);
-    const images = new ort.Tensor('float32', x.subarray(start * image, (start + n) * image), [n, spec.channels, spec.height, spec.width]);
+    const images = new ort.Tensor('float32', x.subarray(start * image, (start + n) * image), [
+      n,
+      spec.channels,
+      spec.height,
+      spec.width,
+    ]);
     const out = await session.run({ ...weights, [input]: images }, [LOGITS]);
     hits += argmaxHits(out[LOGITS].data as Float32Array, classes, labels, start);
   }
@@ -94,7 +105,10 @@ export async function trainRun(
   const count = data.train.labels.length;
   const stepsPerEpoch = Math.ceil(count / s.batch);
   const total = s.epochs * stepsPerEpoch;
-  const optimizer = new Optimizer(params.map((p) => p.data), s.optimizer);
+  const optimizer = new Optimizer(
+    params.map((p) => p.data),
+    s.optimizer,
+  );
   const image = spec.channels * spec.height * spec.width;
   const buffer = new Float32Array(s.batch * image);
   const stats: EpochStats[] = [];
@@ -122,10 +136,16 @@ export async function trainRun(
         const out = await train.session.run(feeds, [LOSS, ...models.grads]);
         lossSum += Number(out[LOSS].data[0]) * rows.length;
         const step = epoch * stepsPerEpoch + k;
-        optimizer.step(models.grads.map((g) => out[g].data as Float32Array), learningRate(s.lr, s.schedule, step, total));
+        optimizer.step(
+          models.grads.map((g) => out[g].data as Float32Array),
+          learningRate(s.lr, s.schedule, step, total),
+        );
         ctl.onProgress?.(step + 1, total, stage);
       }
-      const epochStats = { loss: lossSum / count, accuracy: await accuracy(evaluate.session, params, input, data, s.batch) };
+      const epochStats = {
+        loss: lossSum / count,
+        accuracy: await accuracy(evaluate.session, params, input, data, s.batch),
+      };
       stats.push(epochStats);
       // The epoch's figures ride on a progress event, so the app draws live loss/accuracy curves.
       ctl.onProgress?.((epoch + 1) * stepsPerEpoch, total, stage, { ...epochStats });

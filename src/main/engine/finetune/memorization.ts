@@ -23,7 +23,11 @@ export async function memorizationBeforeAfter(
 ): Promise<NonNullable<FinetuneResult['memorization']>> {
   // The gap needs both; a reference alone (it ranks layers for `auto`) measures UnitMem only.
   const ssl = req.reference && req.control ? { reference: req.reference, control: req.control } : {};
-  const plan = await memorizationPlan({ model: model.path, data: req.candidates, views: COMPARE_DEFAULTS.views, ...ssl }, { ...ds, data: req.candidates }, ctl);
+  const plan = await memorizationPlan(
+    { model: model.path, data: req.candidates, views: COMPARE_DEFAULTS.views, ...ssl },
+    { ...ds, data: req.candidates },
+    ctl,
+  );
   const dir = await mkdtemp(join(tmpdir(), 'memlens-finetune-'));
   try {
     const file = join(dir, 'encoder.onnx');

@@ -14,8 +14,16 @@ import { attribute, Emitter, floatInput } from './emit.js';
 
 export const NCHWC_DOMAIN = 'com.microsoft.nchwc';
 
-function nchwcNode(e: Emitter, op: string, input: string[], attribute: AttributeProto[], output = [e.fresh(op)]): string {
-  e.nodes.push(create('NodeProto', { name: e.fresh(`${op}_node`), op_type: op, domain: NCHWC_DOMAIN, input, output, attribute }));
+function nchwcNode(
+  e: Emitter,
+  op: string,
+  input: string[],
+  attribute: AttributeProto[],
+  output = [e.fresh(op)],
+): string {
+  e.nodes.push(
+    create('NodeProto', { name: e.fresh(`${op}_node`), op_type: op, domain: NCHWC_DOMAIN, input, output, attribute }),
+  );
   return output[0];
 }
 
@@ -30,7 +38,8 @@ function blockedOrder([o, i, ...kernel]: number[], block: number): number[] {
   let t = 0;
   for (let ob = 0; ob < o; ob += block)
     for (let ib = 0; ib < i; ib += bi)
-      for (let k = 0; k < size; k++) for (let x = 0; x < bi; x++) for (let y = 0; y < block; y++) order[t++] = ((ob + y) * i + ib + x) * size + k;
+      for (let k = 0; k < size; k++)
+        for (let x = 0; x < bi; x++) for (let y = 0; y < block; y++) order[t++] = ((ob + y) * i + ib + x) * size + k;
   return order;
 }
 
@@ -50,7 +59,13 @@ function rearranged(index: GraphIndex, t: string): { source: string; order: numb
 function blockedWeight(e: Emitter, index: GraphIndex, w: string, dims: number[], block: number): string {
   const order = blockedOrder(dims, block);
   const upstream = rearranged(index, w);
-  return upstream ? e.rearrange(upstream.source, order.map((p) => upstream.order[p]), dims) : e.rearrange(w, order, dims);
+  return upstream
+    ? e.rearrange(
+        upstream.source,
+        order.map((p) => upstream.order[p]),
+        dims,
+      )
+    : e.rearrange(w, order, dims);
 }
 
 /** Nodes whose outputs nobody reads any more (the rearrangements a composed Gather replaced). */
@@ -99,7 +114,10 @@ export function blockedConvs(model: ModelProto, block: number): ModelProto {
     // Inputs with fewer channels than a block are read as they are (the OIHWBo weight layout).
     const input = dims[1] < block ? x : nchwcNode(e, 'ReorderInput', [x], []);
     const weight = blockedWeight(e, index, w, dims, block);
-    const attrs = [...node.attribute.filter((a) => a.name !== 'kernel_shape'), attribute('kernel_shape', dims.slice(2))];
+    const attrs = [
+      ...node.attribute.filter((a) => a.name !== 'kernel_shape'),
+      attribute('kernel_shape', dims.slice(2)),
+    ];
     const y = nchwcNode(e, 'Conv', b ? [input, weight, b] : [input, weight], attrs);
     nchwcNode(e, 'ReorderOutput', [y], [attribute('channels', dims[0])], [node.output[0]]);
     nodes.push(...e.nodes.slice(mark));
@@ -109,7 +127,10 @@ export function blockedConvs(model: ModelProto, block: number): ModelProto {
   // Constants only the removed nodes read go with them.
   const readBefore = new Set(graph.node.flatMap((n) => n.input));
   const read = new Set(kept.flatMap((n) => n.input));
-  const initializer = [...graph.initializer.filter((t) => read.has(t.name) || !readBefore.has(t.name)), ...e.initializers.filter((t) => read.has(t.name))];
+  const initializer = [
+    ...graph.initializer.filter((t) => read.has(t.name) || !readBefore.has(t.name)),
+    ...e.initializers.filter((t) => read.has(t.name)),
+  ];
   const rewritten = copyMessage(model, { graph: copyMessage(graph, { node: kept, initializer }) });
   return setOpset(rewritten, 1, NCHWC_DOMAIN);
 }
@@ -123,7 +144,14 @@ function probeConv(): ModelProto {
     opset_import: [create('OperatorSetIdProto', { domain: '', version: 17 })],
     graph: create('GraphProto', {
       name: 'nchwc-probe',
-      node: [create('NodeProto', { op_type: 'Conv', input: ['x', 'w'], output: ['y'], attribute: [attribute('pads', [1, 1, 1, 1])] })],
+      node: [
+        create('NodeProto', {
+          op_type: 'Conv',
+          input: ['x', 'w'],
+          output: ['y'],
+          attribute: [attribute('pads', [1, 1, 1, 1])],
+        }),
+      ],
       input: [floatInput('x', [1, 16, 5, 5]), floatInput('w', [16, 16, 3, 3])],
       output: [create('ValueInfoProto', { name: 'y' })],
     }),
@@ -142,8 +170,16 @@ export function nchwcBlockSize(): Promise<number> {
     if (process.arch !== 'x64') return 0;
     const plain = probeConv();
     const feeds = {
-      x: new ort.Tensor('float32', Float32Array.from({ length: 400 }, (_, i) => Math.sin(i)), [1, 16, 5, 5]),
-      w: new ort.Tensor('float32', Float32Array.from({ length: 2304 }, (_, i) => Math.cos(i)), [16, 16, 3, 3]),
+      x: new ort.Tensor(
+        'float32',
+        Float32Array.from({ length: 400 }, (_, i) => Math.sin(i)),
+        [1, 16, 5, 5],
+      ),
+      w: new ort.Tensor(
+        'float32',
+        Float32Array.from({ length: 2304 }, (_, i) => Math.cos(i)),
+        [16, 16, 3, 3],
+      ),
     };
     const run = async (model: ModelProto) => {
       const session = await ort.InferenceSession.create(encodeModel(model), sessionOptions(1, 'cpu'));

@@ -10,7 +10,13 @@ export interface OptimizerSettings {
   eps: number;
 }
 
-export const DEFAULT_OPTIMIZER: Readonly<OptimizerSettings> = { kind: 'adamw', weightDecay: 1e-4, momentum: 0.9, betas: [0.9, 0.999], eps: 1e-8 };
+export const DEFAULT_OPTIMIZER: Readonly<OptimizerSettings> = {
+  kind: 'adamw',
+  weightDecay: 1e-4,
+  momentum: 0.9,
+  betas: [0.9, 0.999],
+  eps: 1e-8,
+};
 
 export class Optimizer {
   private readonly m: Float32Array[];

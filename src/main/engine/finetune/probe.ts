@@ -16,17 +16,30 @@ export async function probeShapes(model: ModelProto, feeds: Record<string, ort.T
   const known = new Set(graph.output.map((o) => o.name));
   const extra = graph.node.flatMap((n) => n.output.filter((o) => o && !known.has(o)));
   const tapped = copyMessage(model, {
-    graph: copyMessage(graph, { output: [...graph.output, ...extra.map((name) => create('ValueInfoProto', { name }))] }),
+    graph: copyMessage(graph, {
+      output: [...graph.output, ...extra.map((name) => create('ValueInfoProto', { name }))],
+    }),
   });
   const { session } = await ortSession(tapped, 'the model (shape probe)', { cpuOnly: true, threads: 1 });
   const shapes: Shapes = new Map(graph.initializer.map((t) => [t.name, t.dims.map(Number)]));
   const merge = (name: string, dims: readonly (readonly number[])[]) =>
-    shapes.set(name, dims[0].map((d, a) => (dims.every((ds) => ds[a] === d) ? d : null)));
+    shapes.set(
+      name,
+      dims[0].map((d, a) => (dims.every((ds) => ds[a] === d) ? d : null)),
+    );
   try {
     const runs = [];
     for (const f of feeds) runs.push(await session.run(f));
-    for (const name of Object.keys(feeds[0])) merge(name, feeds.map((f) => f[name].dims));
-    for (const name of [...graph.output.map((o) => o.name), ...extra]) merge(name, runs.map((r) => r[name].dims));
+    for (const name of Object.keys(feeds[0]))
+      merge(
+        name,
+        feeds.map((f) => f[name].dims),
+      );
+    for (const name of [...graph.output.map((o) => o.name), ...extra])
+      merge(
+        name,
+        runs.map((r) => r[name].dims),
+      );
   } catch (e) {
     throw new MemLensError('BAD_MODEL', `cannot run the model to read its tensor shapes: ${(e as Error).message}`);
   } finally {

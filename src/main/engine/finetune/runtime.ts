@@ -4,7 +4,13 @@
 // move to onnxruntime's blocked-layout kernels (nchwc.ts).
 import * as ort from 'onnxruntime-node';
 import { MemLensError } from '../errors.js';
-import { providerOrder, sessionOptions, sessionThreads, type Provider, type RuntimeOptions } from '../infer/providers.js';
+import {
+  providerOrder,
+  sessionOptions,
+  sessionThreads,
+  type Provider,
+  type RuntimeOptions,
+} from '../infer/providers.js';
 import { encodeModel } from '../onnx/codec.js';
 import type { ModelProto } from '../onnx/schema.js';
 import { blockedConvs, nchwcBlockSize } from './nchwc.js';
@@ -37,7 +43,8 @@ export async function ortSession(model: ModelProto, what: string, opts: RuntimeO
       return { session: await openSession(model, threads, provider), provider };
     } catch (e) {
       // CUDA's library is there but no device or driver: the CPU comes next
-      if (provider === 'cpu') throw new MemLensError('BAD_MODEL', `onnxruntime cannot load ${what}: ${(e as Error).message}`);
+      if (provider === 'cpu')
+        throw new MemLensError('BAD_MODEL', `onnxruntime cannot load ${what}: ${(e as Error).message}`);
     }
   }
   throw new MemLensError('BAD_MODEL', `onnxruntime cannot load ${what}: no execution provider`);

@@ -27,7 +27,8 @@ export function trainableLayers(model: OnnxModel): TrainableLayer[] {
 
 function count(spec: string, what: string): number {
   const k = Number(spec);
-  if (!Number.isInteger(k) || k < 1) throw new MemLensError('BAD_INPUT', `--layers ${what}:K needs a positive integer K, got '${spec}'`);
+  if (!Number.isInteger(k) || k < 1)
+    throw new MemLensError('BAD_INPUT', `--layers ${what}:K needs a positive integer K, got '${spec}'`);
   return k;
 }
 
@@ -37,18 +38,28 @@ export interface SelectContext {
   layermem: Omit<LayerMemRequest, 'model' | 'reference'>;
 }
 
-export async function selectLayers(model: OnnxModel, spec: string, ctx: SelectContext, ctl: JobControl = {}): Promise<TrainableLayer[]> {
+export async function selectLayers(
+  model: OnnxModel,
+  spec: string,
+  ctx: SelectContext,
+  ctl: JobControl = {},
+): Promise<TrainableLayer[]> {
   const all = trainableLayers(model);
   const [mode, arg] = spec.split(':', 2);
   if (spec === 'all') return all;
   if (mode === 'last') {
     const k = count(arg ?? '', 'last');
-    if (k > all.length) throw new MemLensError('BAD_INPUT', `--layers last:${k}: ${model.path} has only ${all.length} layers`);
+    if (k > all.length)
+      throw new MemLensError('BAD_INPUT', `--layers last:${k}: ${model.path} has only ${all.length} layers`);
     return all.slice(-k);
   }
   if (mode === 'auto') {
     const k = arg === undefined ? DEFAULT_AUTO_LAYERS : count(arg, 'auto');
-    if (!ctx.reference) throw new MemLensError('BAD_INPUT', '--layers auto ranks layers by DeltaLayerMem and needs --reference (the reference encoder g)');
+    if (!ctx.reference)
+      throw new MemLensError(
+        'BAD_INPUT',
+        '--layers auto ranks layers by DeltaLayerMem and needs --reference (the reference encoder g)',
+      );
     const mem = await computeLayerMem({ ...ctx.layermem, model: model.path, reference: ctx.reference }, ctl);
     const delta = new Map(mem.layers.map((l) => [l.name, l.delta]));
     const ranked = all.filter((l) => delta.has(l.name)).sort((a, b) => delta.get(b.name)! - delta.get(a.name)!);
@@ -56,7 +67,10 @@ export async function selectLayers(model: OnnxModel, spec: string, ctx: SelectCo
     const chosen = new Set(ranked.slice(0, k).map((l) => l.name));
     return all.filter((l) => chosen.has(l.name)).map((l) => ({ ...l, delta: delta.get(l.name) }));
   }
-  const names = spec.split(',').map((s) => s.trim()).filter(Boolean);
+  const names = spec
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   if (names.length === 0) throw new MemLensError('BAD_INPUT', '--layers needs auto[:K], last:K, all or layer names');
   return names.map((name) => {
     const layer = all.find((l) => l.name === name);

@@ -45,7 +45,14 @@ export function emitHead(e: Emitter, embedding: string, rank: number, logits: st
 }
 
 /** The encoder with a linear head (logits) and, when `withLoss`, the mean cross-entropy against one-hot labels. */
-function withHead(model: ModelProto, opset: number, classes: number, features: number, rank: number, withLoss: boolean): ModelProto {
+function withHead(
+  model: ModelProto,
+  opset: number,
+  classes: number,
+  features: number,
+  rank: number,
+  withLoss: boolean,
+): ModelProto {
   const graph = model.graph!;
   const e = new Emitter(opset, DataType.FLOAT, 'memlens_head');
   emitHead(e, graph.output[0].name, rank, LOGITS);
@@ -70,13 +77,15 @@ function withHead(model: ModelProto, opset: number, classes: number, features: n
 export async function trainingModels(model: ModelProto, spec: TrainingSpec, what: string): Promise<TrainingModels> {
   const opset = trainingOpset(model, what);
   const inputType = model.graph!.input.find((i) => i.name === spec.input)?.type?.tensor_type?.elem_type;
-  if (inputType !== DataType.FLOAT) throw new MemLensError('UNSUPPORTED', `${what}: fine-tuning needs a float32 model input`);
+  if (inputType !== DataType.FLOAT)
+    throw new MemLensError('UNSUPPORTED', `${what}: fine-tuning needs a float32 model input`);
   const images = (n: number) => ({ [spec.input]: zeros([n, ...spec.chw]) });
   const embedding = model.graph!.output[0].name;
   const encoderShapes = await probeShapes(model, [images(1), images(2)]);
   const [, ...rest] = encoderShapes.get(embedding)!;
   const features = rest.reduce<number>((a, d) => a * (d ?? NaN), 1);
-  if (!Number.isFinite(features)) throw new MemLensError('UNSUPPORTED', `${what}: the size of output ${embedding} depends on the batch`);
+  if (!Number.isFinite(features))
+    throw new MemLensError('UNSUPPORTED', `${what}: the size of output ${embedding} depends on the batch`);
 
   const head = { [HEAD_WEIGHT]: zeros([spec.classes, features]), [HEAD_BIAS]: zeros([spec.classes]) };
   const lossModel = withHead(model, opset, spec.classes, features, rest.length + 1, true);
@@ -86,6 +95,9 @@ export async function trainingModels(model: ModelProto, spec: TrainingSpec, what
   const { model: train, grads } = gradientModel(lossModel, LOSS, params, shapes, what);
 
   const evalModel = withHead(model, opset, spec.classes, features, rest.length + 1, false);
-  const evaluate = withOpset(copyMessage(evalModel, { graph: promoteToInputs(evalModel.graph!, spec.trainable) }), opset);
+  const evaluate = withOpset(
+    copyMessage(evalModel, { graph: promoteToInputs(evalModel.graph!, spec.trainable) }),
+    opset,
+  );
   return { train, evaluate, params, grads: params.map((p) => grads.get(p)!), features, embeddingRank: rest.length + 1 };
 }

@@ -21,7 +21,8 @@ export function memoryBudget(): number {
   const env = process.env.MEMLENS_MEMORY_MB;
   if (env !== undefined) {
     const mb = Number(env);
-    if (!Number.isFinite(mb) || mb <= 0) throw new MemLensError('BAD_INPUT', `MEMLENS_MEMORY_MB must be a positive number, got '${env}'`);
+    if (!Number.isFinite(mb) || mb <= 0)
+      throw new MemLensError('BAD_INPUT', `MEMLENS_MEMORY_MB must be a positive number, got '${env}'`);
     return mb * MiB;
   }
   return Math.min(totalmem() / 8, 512 * MiB);

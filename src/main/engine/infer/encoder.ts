@@ -44,7 +44,8 @@ export function selectLayers(model: OnnxModel, names: string[] | undefined, allR
     return all.filter((l) => names.includes(l.name));
   }
   const rows = allRows ? all : all.filter((l) => l.prunable);
-  if (rows.length === 0) throw new MemLensError('BAD_MODEL', `${model.path}: no Conv, Gemm or MatMul layer found to measure`);
+  if (rows.length === 0)
+    throw new MemLensError('BAD_MODEL', `${model.path}: no Conv, Gemm or MatMul layer found to measure`);
   return rows;
 }
 
@@ -55,7 +56,12 @@ const PROBE_BATCH = 3;
  * Runs the plain graph once on zero images with the layer tensors as outputs: gives their shapes
  * (so taps need no shape inference) and turns "this model cannot take these images" into one line.
  */
-async function probeShapes(model: OnnxModel, input: InputSpec, tensors: string[], threads?: number): Promise<number[][]> {
+async function probeShapes(
+  model: OnnxModel,
+  input: InputSpec,
+  tensors: string[],
+  threads?: number,
+): Promise<number[][]> {
   const probe = addOutputs(
     model.proto,
     tensors.map((tensor) => ({ tensor, reduce: 'none' as const })),
@@ -70,10 +76,19 @@ async function probeShapes(model: OnnxModel, input: InputSpec, tensors: string[]
 }
 
 /** One run on PROBE_BATCH zero images; a failure is "this model cannot take these images", one line. */
-async function runOnZeros(session: Session, model: OnnxModel, input: InputSpec, outputs: string[]): Promise<Record<string, TensorData>> {
+async function runOnZeros(
+  session: Session,
+  model: OnnxModel,
+  input: InputSpec,
+  outputs: string[],
+): Promise<Record<string, TensorData>> {
   const { channels: c, height: h, width: w } = input;
   try {
-    return await session.run(input.name, { data: new Float32Array(PROBE_BATCH * c * h * w), dims: [PROBE_BATCH, c, h, w] }, outputs);
+    return await session.run(
+      input.name,
+      { data: new Float32Array(PROBE_BATCH * c * h * w), dims: [PROBE_BATCH, c, h, w] },
+      outputs,
+    );
   } catch (e) {
     const why = String((e as Error).message).split('\n')[0];
     throw new MemLensError('BAD_MODEL', `${model.path} cannot take ${c}x${h}x${w} images: ${why}`);
@@ -84,7 +99,14 @@ async function runOnZeros(session: Session, model: OnnxModel, input: InputSpec, 
 function meanTap(l: LayerInfo, policy: ActivationPolicy, name: string): Tap | undefined {
   const r = l.read?.[policy];
   if (!r) return undefined;
-  return { tensor: r.tensor, reduce: 'units', unitAxis: r.axis, rectify: r.transform === 'relu', units: [r.offset, r.offset + l.units], name };
+  return {
+    tensor: r.tensor,
+    reduce: 'units',
+    unitAxis: r.axis,
+    rectify: r.transform === 'relu',
+    units: [r.offset, r.offset + l.units],
+    name,
+  };
 }
 
 function meanTaps(layers: LayerInfo[], policy: ActivationPolicy): { taps: Tap[]; names: (string | undefined)[] } {
@@ -102,7 +124,12 @@ export interface TappedGraph {
 
 export async function tapGraph(model: OnnxModel, layers: LayerInfo[], opts: TapOptions): Promise<TappedGraph> {
   const input = modelInput(model, opts.size);
-  const shapes = await probeShapes(model, input, layers.map((l) => l.tensor), opts.threads);
+  const shapes = await probeShapes(
+    model,
+    input,
+    layers.map((l) => l.tensor),
+    opts.threads,
+  );
   const tapped: TappedLayer[] = layers.map((info) => ({ info, units: info.read ? info.units : 0 }));
   let proto = model.proto;
   if (opts.means) {
@@ -114,7 +141,10 @@ export async function tapGraph(model: OnnxModel, layers: LayerInfo[], opts: TapO
     const taps = shapes.map((dims, i) => {
       const batchAxis = dims[0] === PROBE_BATCH ? 0 : dims[1] === PROBE_BATCH ? 1 : undefined;
       if (batchAxis === undefined) {
-        throw new MemLensError('UNSUPPORTED', `${model.path}: cannot find the batch axis of ${layers[i].tensor} [${dims.join(', ')}]`);
+        throw new MemLensError(
+          'UNSUPPORTED',
+          `${model.path}: cannot find the batch axis of ${layers[i].tensor} [${dims.join(', ')}]`,
+        );
       }
       const features = dims.reduce((a, b) => a * b, 1) / PROBE_BATCH;
       return { tensor: layers[i].tensor, features, batchAxis, rank: dims.length } as const;
@@ -147,7 +177,13 @@ export async function tapEncoder(model: OnnxModel, layers: LayerInfo[], opts: Ta
  * unit counts instead, and says the model cannot take these images as the probe would. Undefined
  * (the session released) if a tap did not come out as one row of the layer's units per image.
  */
-async function meanEncoder(model: OnnxModel, layers: LayerInfo[], input: InputSpec, policy: ActivationPolicy, threads?: number): Promise<TappedEncoder | undefined> {
+async function meanEncoder(
+  model: OnnxModel,
+  layers: LayerInfo[],
+  input: InputSpec,
+  policy: ActivationPolicy,
+  threads?: number,
+): Promise<TappedEncoder | undefined> {
   const { taps, names } = meanTaps(layers, policy);
   const session = await createSession(encodeModel(addOutputs(model.proto, taps)), { threads }, model.path);
   const means = names.filter((m): m is string => m !== undefined);
@@ -155,7 +191,8 @@ async function meanEncoder(model: OnnxModel, layers: LayerInfo[], input: InputSp
     await session.release();
     throw e;
   });
-  const rows = (m: string | undefined, units: number) => m === undefined || (out[m].dims.length === 2 && out[m].dims[0] === PROBE_BATCH && out[m].dims[1] === units);
+  const rows = (m: string | undefined, units: number) =>
+    m === undefined || (out[m].dims.length === 2 && out[m].dims[0] === PROBE_BATCH && out[m].dims[1] === units);
   if (!layers.every((l, i) => rows(names[i], l.units))) {
     await session.release();
     return undefined;
@@ -180,7 +217,11 @@ export interface PendingEncoder {
 export function startTapEncoder(model: OnnxModel, layers: LayerInfo[], opts: TapOptions): PendingEncoder {
   const ready = tapEncoder(model, layers, opts);
   ready.catch(() => {}); // awaited, or dropped by discard(), later
-  const discard = () => ready.then((e) => e.session.release(), () => {});
+  const discard = () =>
+    ready.then(
+      (e) => e.session.release(),
+      () => {},
+    );
   const during = <T>(work: Promise<T>) =>
     work.catch(async (e: unknown) => {
       await discard();
@@ -190,7 +231,10 @@ export function startTapEncoder(model: OnnxModel, layers: LayerInfo[], opts: Tap
 }
 
 /** Several encoders; if one cannot be tapped, the sessions already started are released. */
-export async function tapEncoders(specs: { model: OnnxModel; layers: LayerInfo[] }[], opts: TapOptions): Promise<TappedEncoder[]> {
+export async function tapEncoders(
+  specs: { model: OnnxModel; layers: LayerInfo[] }[],
+  opts: TapOptions,
+): Promise<TappedEncoder[]> {
   const settled = await Promise.allSettled(specs.map((s) => tapEncoder(s.model, s.layers, opts)));
   const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
   if (!failed) return settled.map((r) => (r as PromiseFulfilledResult<TappedEncoder>).value);

@@ -39,7 +39,10 @@ export function viewFeed(o: FeedOptions): (start: number, n: number, out: Float3
       const at = (k: number, count: number) => out.subarray((s * per + k) * image, (s * per + k + count) * image);
       if (given) {
         if (raws[s].length < per) {
-          throw new MemLensError('BAD_DATA', `sample ${source.ids[ids[s]]} of ${source.path} has ${raws[s].length} views; ${per} are needed`);
+          throw new MemLensError(
+            'BAD_DATA',
+            `sample ${source.ids[ids[s]]} of ${source.path} has ${raws[s].length} views; ${per} are needed`,
+          );
         }
         toTensor(raws[s].slice(0, per), spec, at(0, per));
         continue;

@@ -2,7 +2,16 @@
 // returns gram[s] = R_s R_s^T with R_s the [V, D] flattened outputs of sample s's views. V*V floats
 // per sample leave onnxruntime instead of V*D, and the distances follow from them exactly
 // (metrics/layermem.ts), so memory does not grow with the layer size or the number of samples.
-import { AttributeType, create, DataType, editGraph, int64Tensor, node, type ModelProto, type NodeProto } from '../onnx/index.js';
+import {
+  AttributeType,
+  create,
+  DataType,
+  editGraph,
+  int64Tensor,
+  node,
+  type ModelProto,
+  type NodeProto,
+} from '../onnx/index.js';
 
 export interface GramTap {
   tensor: string;
@@ -24,7 +33,11 @@ function transpose(input: string, output: string, perm: number[]): NodeProto {
  * A copy of `proto` with one output per tap, named in the returned list, shaped [N / views, views,
  * views]. The batch must hold whole samples, views contiguous (infer/batches.ts does).
  */
-export function addGramOutputs(proto: ModelProto, taps: GramTap[], views: number): { proto: ModelProto; outputs: string[] } {
+export function addGramOutputs(
+  proto: ModelProto,
+  taps: GramTap[],
+  views: number,
+): { proto: ModelProto; outputs: string[] } {
   const outputs = taps.map((_, i) => `memlens_gram_${i}`);
   const edited = editGraph(proto, (d) => {
     taps.forEach((tap, i) => {
@@ -41,7 +54,12 @@ export function addGramOutputs(proto: ModelProto, taps: GramTap[], views: number
         transpose(`${p}/rows`, `${p}/cols`, [0, 2, 1]),
         node('MatMul', [`${p}/rows`, `${p}/cols`], [p], `${p}/matmul`),
       );
-      d.output.push(create('ValueInfoProto', { name: p, type: create('TypeProto', { tensor_type: { elem_type: DataType.FLOAT } }) }));
+      d.output.push(
+        create('ValueInfoProto', {
+          name: p,
+          type: create('TypeProto', { tensor_type: { elem_type: DataType.FLOAT } }),
+        }),
+      );
     });
   });
   return { proto: edited, outputs };

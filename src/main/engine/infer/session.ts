@@ -4,7 +4,14 @@
 // CUDA when its provider library is installed and starts, else CPU (docs/ARCHITECTURE.md "Decisions": execution providers).
 import { Worker } from 'node:worker_threads';
 import { MemLensError } from '../errors.js';
-import { ortModulePath, providerOrder, sessionOptions, sessionThreads, type Provider, type RuntimeOptions } from './providers.js';
+import {
+  ortModulePath,
+  providerOrder,
+  sessionOptions,
+  sessionThreads,
+  type Provider,
+  type RuntimeOptions,
+} from './providers.js';
 
 export interface TensorData {
   data: Float32Array;
@@ -86,7 +93,10 @@ export async function createSession(bytes: Uint8Array, opts: RuntimeOptions = {}
       worker.postMessage({ ...msg, id }, transfer);
     });
 
-  const providers = providerOrder(opts).map((ep): [Provider, ReturnType<typeof sessionOptions>] => [ep, sessionOptions(threads, ep)]);
+  const providers = providerOrder(opts).map((ep): [Provider, ReturnType<typeof sessionOptions>] => [
+    ep,
+    sessionOptions(threads, ep),
+  ]);
   let created: Pick<Session, 'provider' | 'inputNames' | 'outputNames'>;
   try {
     // a view into a larger buffer would be cloned whole: send exactly the model's bytes, moved

@@ -15,16 +15,28 @@ import { requireLabels, requireSamples } from './samples.js';
 import { activationPolicy, dataSettings, type DataSettings } from './settings.js';
 
 /** A ClassMem document without its per-unit numbers: what every part of a run shares. */
-export type ClassMemHead = Omit<ClassMemResult, 'layers'> & { layers: Pick<ClassMemResult['layers'][number], 'name' | 'kind' | 'units' | 'read' | 'reason'>[] };
+export type ClassMemHead = Omit<ClassMemResult, 'layers'> & {
+  layers: Pick<ClassMemResult['layers'][number], 'name' | 'kind' | 'units' | 'read' | 'reason'>[];
+};
 export type ClassMemPart = PartDoc<ClassSumsState> & { head: ClassMemHead };
 
-async function plan(req: ClassMemRequest, ds: DataSettings, model: OnnxModel, layers: LayerInfo[], activation: ActivationPolicy) {
+async function plan(
+  req: ClassMemRequest,
+  ds: DataSettings,
+  model: OnnxModel,
+  layers: LayerInfo[],
+  activation: ActivationPolicy,
+) {
   const source = await openSource(ds.data, { limit: ds.limit });
   requireSamples(source, 2, 'classmem');
   const { labels, classes } = requireLabels(source, 'classmem');
   const settings = { ...ds, activation, layers: layers.map((l) => l.name) };
   // The batch changes how fast, not what: runs (and shards) with other batches share the result.
-  const key = cacheKey('classmem', { model: model.sha256, settings: { ...settings, batch: undefined }, data: await dataFingerprint(ds.data) });
+  const key = cacheKey('classmem', {
+    model: model.sha256,
+    settings: { ...settings, batch: undefined },
+    data: await dataFingerprint(ds.data),
+  });
   return { source, labels, classes, settings, key, cached: await readCache<ClassMemResult>(req.model, key) };
 }
 
@@ -38,7 +50,9 @@ async function measureClassMem(req: ClassMemRequest, scope: RunScope, ctl: JobCo
   if (req.batch === undefined) ds.batch = autoBatch(model, modelInput(model, ds.size)).batch;
   // The session is set up while the data opens and the cache is checked.
   const pending = startTapEncoder(model, layers, { means: true, activation, size: ds.size });
-  const { source, labels, classes, settings, key, cached } = await pending.during(plan(req, ds, model, layers, activation));
+  const { source, labels, classes, settings, key, cached } = await pending.during(
+    plan(req, ds, model, layers, activation),
+  );
   if (cached && !scope.shard) {
     await pending.discard();
     return { cached };
@@ -58,10 +72,18 @@ async function measureClassMem(req: ClassMemRequest, scope: RunScope, ctl: JobCo
   };
   const run = await pending.during(openRun<ClassSumsState>('classmem', key, head, source.count, scope));
   const accs = enc.layers.map((l, i) =>
-    run.resumed ? ClassMeanAccumulator.from(run.resumed.layers[i], classes.length, l.units) : new ClassMeanAccumulator(classes.length, l.units),
+    run.resumed
+      ? ClassMeanAccumulator.from(run.resumed.layers[i], classes.length, l.units)
+      : new ClassMeanAccumulator(classes.length, l.units),
   );
   const state = () => accs.map((a) => a.state());
-  const spec = { channels: enc.input.channels, height: enc.input.height, width: enc.input.width, mean: ds.mean, std: ds.std };
+  const spec = {
+    channels: enc.input.channels,
+    height: enc.input.height,
+    width: enc.input.width,
+    mean: ds.mean,
+    std: ds.std,
+  };
   await measure(
     [enc],
     // one view without augmentation: the image itself (a view folder's first view, its anchor)
@@ -83,7 +105,11 @@ function classMemDocument(head: ClassMemHead, accs: ClassMeanAccumulator[]): Cla
   return { ...head, layers: head.layers.map((meta, i) => ({ ...meta, ...accs[i].scores() })) };
 }
 
-export async function computeClassMem(req: ClassMemRequest, ctl: JobControl = {}, scope: Omit<RunScope, 'shard'> = {}): Promise<ClassMemResult> {
+export async function computeClassMem(
+  req: ClassMemRequest,
+  ctl: JobControl = {},
+  scope: Omit<RunScope, 'shard'> = {},
+): Promise<ClassMemResult> {
   const { cached, measured: m } = await measureClassMem(req, scope, ctl);
   if (cached) return cached;
   const result = classMemDocument(m!.head, m!.accs);
@@ -93,7 +119,11 @@ export async function computeClassMem(req: ClassMemRequest, ctl: JobControl = {}
 }
 
 /** One shard of the candidates (scope.shard), as a part for mergeClassMem. */
-export async function computeClassMemShard(req: ClassMemRequest, scope: RunScope & { shard: Shard }, ctl: JobControl = {}): Promise<ClassMemPart> {
+export async function computeClassMemShard(
+  req: ClassMemRequest,
+  scope: RunScope & { shard: Shard },
+  ctl: JobControl = {},
+): Promise<ClassMemPart> {
   return finishedPart((await measureClassMem(req, scope, ctl)).measured);
 }
 
@@ -101,7 +131,9 @@ export async function computeClassMemShard(req: ClassMemRequest, scope: RunScope
 export function mergeClassMem(parts: ClassMemPart[]): ClassMemResult {
   const head = parts[0].head;
   const accs = head.layers.map((meta, i) => {
-    const [first, ...later] = parts.map((p) => ClassMeanAccumulator.from(p.layers[i], head.classes.length, measuredUnits(meta)));
+    const [first, ...later] = parts.map((p) =>
+      ClassMeanAccumulator.from(p.layers[i], head.classes.length, measuredUnits(meta)),
+    );
     for (const a of later) first.merge(a);
     return first;
   });

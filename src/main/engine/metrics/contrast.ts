@@ -25,7 +25,12 @@ export interface MaxRest {
  * Max over `n` values read by `at(i)` (first index wins ties), and the mean or median of the
  * others. `scratch` holds n - 1 values for the median, so callers reuse one buffer per layer.
  */
-export function maxAndRest(n: number, at: (i: number) => number, rest: 'mean' | 'median', scratch: Float64Array): MaxRest {
+export function maxAndRest(
+  n: number,
+  at: (i: number) => number,
+  rest: 'mean' | 'median',
+  scratch: Float64Array,
+): MaxRest {
   let max = -Infinity;
   let argmax = 0;
   let sum = 0;

@@ -16,7 +16,13 @@ export function unitMemCsv(r: UnitMemResult): string {
     ['layer', 'kind', 'unit', 'unitmem', 'mu_max', 'mu_rest', 'argmax_sample', 'top_samples'],
     r.layers.flatMap((l) =>
       l.unitmem.map((u, k) => [
-        l.name, l.kind, k, u, l.muMax[k], l.muRest[k], r.samples[l.argmaxSample[k]],
+        l.name,
+        l.kind,
+        k,
+        u,
+        l.muMax[k],
+        l.muRest[k],
+        r.samples[l.argmaxSample[k]],
         // One cell, highest first; ';' because sample ids are file names and may hold spaces.
         (l.top?.[k] ?? []).map((i) => r.samples[i]).join(';'),
       ]),

@@ -52,19 +52,25 @@ async function layerMemPlan(req: Omit<LayerMemRequest, 'reference'>): Promise<La
   const source = await openSource(ds.data, { limit: ds.limit });
   requireSamples(source, 2, 'layermem');
   if (ds.augment.kind === 'none' && !source.readViews) {
-    throw new MemLensError('BAD_INPUT', `layermem compares views of each point: use augmentation or a folder of per-sample view folders, not ${source.path} with augment none`);
+    throw new MemLensError(
+      'BAD_INPUT',
+      `layermem compares views of each point: use augmentation or a folder of per-sample view folders, not ${source.path} with augment none`,
+    );
   }
   const pairing = req.pairing ?? 'views';
   const norm = req.norm ?? 'paper';
   const views = await viewCount(req.views, source, ds.augment, DEFAULT_LAYERMEM_VIEWS, pairing === 'anchor');
-  if (pairing === 'views' && views < 2) throw new MemLensError('BAD_INPUT', `pairing 'views' needs at least 2 views, got ${views}`);
+  if (pairing === 'views' && views < 2)
+    throw new MemLensError('BAD_INPUT', `pairing 'views' needs at least 2 views, got ${views}`);
   return { ds, source, views, pairing, norm };
 }
 
 /** Per layer, each encoder's SSL distances of the samples of a slice, as JSON (checkpoints, parts). */
 export type LayerSslState = Packed[];
 /** A LayerMem document without its per-layer numbers: what every part of a run shares. */
-export type LayerMemHead = Omit<LayerMemResult, 'layers'> & { layers: Pick<LayerMemResult['layers'][number], 'name' | 'kind' | 'tensor'>[] };
+export type LayerMemHead = Omit<LayerMemResult, 'layers'> & {
+  layers: Pick<LayerMemResult['layers'][number], 'name' | 'kind' | 'tensor'>[];
+};
 export type LayerMemPart = PartDoc<LayerSslState> & { head: LayerMemHead };
 
 /**
@@ -82,17 +88,28 @@ async function sslDistances(
   const per = imagesPerSample({ views, anchor: pairing === 'anchor' });
   const encoders = await tapEncoders(specs, { gramViews: per, size: ds.size });
   const ssl = encoders.map((e, k) =>
-    e.layers.map((_, i) => (run?.resumed ? unpackF64(run.resumed.layers[i][k], end - start) : new Float64Array(end - start))),
+    e.layers.map((_, i) =>
+      run?.resumed ? unpackF64(run.resumed.layers[i][k], end - start) : new Float64Array(end - start),
+    ),
   );
   const state = (): LayerSslState[] => encoders[0].layers.map((_, i) => ssl.map((perLayer) => packF64(perLayer[i])));
   const { channels, height, width } = encoders[0].input;
   await measure(
     encoders,
-    { source, spec: { channels, height, width, mean: ds.mean, std: ds.std }, augment: ds.augment, seed: ds.seed, views, anchor: pairing === 'anchor' },
+    {
+      source,
+      spec: { channels, height, width, mean: ds.mean, std: ds.std },
+      augment: ds.augment,
+      seed: ds.seed,
+      views,
+      anchor: pairing === 'anchor',
+    },
     ds.batch,
     'layermem',
     (rows, outputs) => {
-      encoders.forEach((e, k) => e.layers.forEach((l, i) => ssl[k][i].set(viewDistances(outputs[k][l.gram!], per, pairing), rows.start - start)));
+      encoders.forEach((e, k) =>
+        e.layers.forEach((l, i) => ssl[k][i].set(viewDistances(outputs[k][l.gram!], per, pairing), rows.start - start)),
+      );
       return run?.batchDone(rows.start + rows.count, state);
     },
     ctl,
@@ -101,7 +118,11 @@ async function sslDistances(
   return encoders.map((e, k) => ({ layers: e.layers, ssl: ssl[k] }));
 }
 
-function layerMemDocument(head: LayerMemHead, norm: LayerMemNorm, perLayer: { sslF: ArrayLike<number>; sslG: ArrayLike<number> }[]): LayerMemResult {
+function layerMemDocument(
+  head: LayerMemHead,
+  norm: LayerMemNorm,
+  perLayer: { sslF: ArrayLike<number>; sslG: ArrayLike<number> }[],
+): LayerMemResult {
   const table = layerMemRows(perLayer, norm);
   return { ...head, layers: head.layers.map((meta, i) => ({ ...meta, ...table[i] })) };
 }
@@ -113,10 +134,16 @@ async function measureLayerMem(req: LayerMemRequest, scope: RunScope, ctl: JobCo
   assertSameArchitecture(f, layersF, g, layersG);
   assertSameInput(f, g, plan.ds.size);
   // f and g run on the same batch: each takes half the budget.
-  if (req.batch === undefined) plan.ds.batch = Math.max(1, Math.floor(autoBatch(f, modelInput(f, plan.ds.size)).batch / 2));
+  if (req.batch === undefined)
+    plan.ds.batch = Math.max(1, Math.floor(autoBatch(f, modelInput(f, plan.ds.size)).batch / 2));
   const settings = { ...plan.ds, views: plan.views, pairing: plan.pairing, norm: plan.norm };
   // The batch changes how fast, not what: runs (and shards) with other batches share the result.
-  const key = cacheKey('layermem', { model: f.sha256, reference: g.sha256, settings: { ...settings, batch: undefined }, data: await dataFingerprint(plan.ds.data) });
+  const key = cacheKey('layermem', {
+    model: f.sha256,
+    reference: g.sha256,
+    settings: { ...settings, batch: undefined },
+    data: await dataFingerprint(plan.ds.data),
+  });
   const cached = await readCache<LayerMemResult>(req.model, key);
   if (cached && !scope.shard) return { cached };
   const head: LayerMemHead = {
@@ -128,13 +155,34 @@ async function measureLayerMem(req: LayerMemRequest, scope: RunScope, ctl: JobCo
     layers: layersF.map((l) => ({ name: l.name, kind: l.kind, tensor: l.tensor })),
   };
   const run = await openRun<LayerSslState>('layermem', key, head, plan.source.count, scope);
-  const [mf, mg] = await sslDistances([{ model: f, layers: layersF }, { model: g, layers: layersG }], plan, ctl, run);
+  const [mf, mg] = await sslDistances(
+    [
+      { model: f, layers: layersF },
+      { model: g, layers: layersG },
+    ],
+    plan,
+    ctl,
+    run,
+  );
   const perLayer = mf.ssl.map((sslF, i) => ({ sslF, sslG: mg.ssl[i] }));
   const state = () => perLayer.map((l) => [packF64(l.sslF), packF64(l.sslG)]);
-  return { measured: { key, head, norm: plan.norm, perLayer, part: () => run.part(state()) as LayerMemPart, finish: () => run.close() } };
+  return {
+    measured: {
+      key,
+      head,
+      norm: plan.norm,
+      perLayer,
+      part: () => run.part(state()) as LayerMemPart,
+      finish: () => run.close(),
+    },
+  };
 }
 
-export async function computeLayerMem(req: LayerMemRequest, ctl: JobControl = {}, scope: Omit<RunScope, 'shard'> = {}): Promise<LayerMemResult> {
+export async function computeLayerMem(
+  req: LayerMemRequest,
+  ctl: JobControl = {},
+  scope: Omit<RunScope, 'shard'> = {},
+): Promise<LayerMemResult> {
   const { cached, measured: m } = await measureLayerMem(req, scope, ctl);
   if (cached) return cached;
   const result = layerMemDocument(m!.head, m!.norm, m!.perLayer);
@@ -144,7 +192,11 @@ export async function computeLayerMem(req: LayerMemRequest, ctl: JobControl = {}
 }
 
 /** One shard of the candidates (scope.shard), as a part for mergeLayerMem. */
-export async function computeLayerMemShard(req: LayerMemRequest, scope: RunScope & { shard: Shard }, ctl: JobControl = {}): Promise<LayerMemPart> {
+export async function computeLayerMemShard(
+  req: LayerMemRequest,
+  scope: RunScope & { shard: Shard },
+  ctl: JobControl = {},
+): Promise<LayerMemPart> {
   return finishedPart((await measureLayerMem(req, scope, ctl)).measured);
 }
 
@@ -156,7 +208,11 @@ export function mergeLayerMem(parts: LayerMemPart[]): LayerMemResult {
     for (const p of parts) all.set(unpackF64(p.layers[i][k], p.range[1] - p.range[0]), p.range[0]);
     return all;
   };
-  return layerMemDocument(head, head.settings.norm as LayerMemNorm, head.layers.map((_, i) => ({ sslF: joined(i, 0), sslG: joined(i, 1) })));
+  return layerMemDocument(
+    head,
+    head.settings.norm as LayerMemNorm,
+    head.layers.map((_, i) => ({ sslF: joined(i, 0), sslG: joined(i, 1) })),
+  );
 }
 
 /** The reference's side of output-row LayerMem, ready to compare encoders against. */
@@ -172,7 +228,10 @@ function outputRow(f: OnnxModel, g: OnnxModel, rowG: LayerInfo, size?: [number, 
   assertSameInput(f, g, size);
   const rowF = selectLayers(f, undefined, true).slice(-1)[0];
   if (rowF.op !== rowG.op || rowF.kind !== rowG.kind || rowF.units !== rowG.units) {
-    throw new MemLensError('MISMATCH', `LayerMem compares one embedding: ${f.path} ends in ${describe(rowF)}, reference ${g.path} in ${describe(rowG)}`);
+    throw new MemLensError(
+      'MISMATCH',
+      `LayerMem compares one embedding: ${f.path} ends in ${describe(rowF)}, reference ${g.path} in ${describe(rowG)}`,
+    );
   }
   return rowF;
 }
@@ -190,7 +249,14 @@ export async function outputLayerMem(req: LayerMemRequest, ctl: JobControl = {})
   const rowG = selectLayers(g, undefined, true).slice(-1)[0];
   outputRow(f, g, rowG, plan.ds.size);
   const [mg] = await sslDistances([{ model: g, layers: [rowG] }], plan, ctl);
-  const settings = { ...plan.ds, views: plan.views, pairing: plan.pairing, norm: plan.norm, reference: { path: g.path, sha256: g.sha256 }, row: rowG.name };
+  const settings = {
+    ...plan.ds,
+    views: plan.views,
+    pairing: plan.pairing,
+    norm: plan.norm,
+    reference: { path: g.path, sha256: g.sha256 },
+    row: rowG.name,
+  };
   const measure = async (model: OnnxModel, fctl: JobControl = {}) => {
     const [mf] = await sslDistances([{ model, layers: [outputRow(model, g, rowG, plan.ds.size)] }], plan, fctl);
     const [row] = layerMemRows([{ sslF: mf.ssl[0], sslG: mg.ssl[0] }], plan.norm);

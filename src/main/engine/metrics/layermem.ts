@@ -73,7 +73,10 @@ export interface LayerMemRow {
  * LayerMem = mean SSLMem over candidates; DeltaLayerMem = LayerMem minus the previous row's
  * (the first row's delta is its LayerMem: the input carries no memorization).
  */
-export function layerMemRows(perLayer: { sslF: ArrayLike<number>; sslG: ArrayLike<number> }[], norm: LayerMemNorm): LayerMemRow[] {
+export function layerMemRows(
+  perLayer: { sslF: ArrayLike<number>; sslG: ArrayLike<number> }[],
+  norm: LayerMemNorm,
+): LayerMemRow[] {
   let previous = 0;
   return perLayer.map(({ sslF, sslG }) => {
     const sslmem = sslMem(sslF, sslG, norm);

@@ -21,6 +21,9 @@ export async function mergeParts(paths: string[]): Promise<UnitMemResult | Class
     case partSchema('layermem'):
       return mergeLayerMem(parts as LayerMemPart[]);
     default:
-      throw new MemLensError('BAD_INPUT', `${paths[0]} is a part of kind '${parts[0].schema}', which merge does not know`);
+      throw new MemLensError(
+        'BAD_INPUT',
+        `${paths[0]} is a part of kind '${parts[0].schema}', which merge does not know`,
+      );
   }
 }

@@ -50,7 +50,10 @@ export function parseShard(text: string): Shard {
   const m = /^(\d+)\/(\d+)$/.exec(text);
   const [index, count] = m ? [Number(m[1]), Number(m[2])] : [NaN, NaN];
   if (!m || count < 1 || index >= count) {
-    throw new MemLensError('BAD_INPUT', `shard must be I/N with 0 <= I < N (I as Slurm's array task id), got '${text}'`);
+    throw new MemLensError(
+      'BAD_INPUT',
+      `shard must be I/N with 0 <= I < N (I as Slurm's array task id), got '${text}'`,
+    );
   }
   return { index, count };
 }
@@ -89,14 +92,28 @@ export async function readPart<S>(path: string, what = 'part'): Promise<PartDoc<
  * never silently overwritten) and only when it is of this very run: same metric, model,
  * settings, data and slice.
  */
-export async function resumeFrom<S>(cp: Checkpoint | undefined, expect: Pick<PartDoc<S>, 'schema' | 'key' | 'range'>): Promise<PartDoc<S> | undefined> {
+export async function resumeFrom<S>(
+  cp: Checkpoint | undefined,
+  expect: Pick<PartDoc<S>, 'schema' | 'key' | 'range'>,
+): Promise<PartDoc<S> | undefined> {
   if (!cp || !existsSync(cp.path)) return undefined;
   if (!cp.resume) {
-    throw new MemLensError('BAD_INPUT', `checkpoint ${cp.path} is left from an unfinished run: pass --resume to continue it, or remove it`);
+    throw new MemLensError(
+      'BAD_INPUT',
+      `checkpoint ${cp.path} is left from an unfinished run: pass --resume to continue it, or remove it`,
+    );
   }
   const part = await readPart<S>(cp.path, 'checkpoint');
-  if (part.schema !== expect.schema || part.key !== expect.key || part.range[0] !== expect.range[0] || part.range[1] !== expect.range[1]) {
-    throw new MemLensError('MISMATCH', `checkpoint ${cp.path} is of another run (metric, model, settings, data or shard differ); remove it to start over`);
+  if (
+    part.schema !== expect.schema ||
+    part.key !== expect.key ||
+    part.range[0] !== expect.range[0] ||
+    part.range[1] !== expect.range[1]
+  ) {
+    throw new MemLensError(
+      'MISMATCH',
+      `checkpoint ${cp.path} is of another run (metric, model, settings, data or shard differ); remove it to start over`,
+    );
   }
   return part;
 }
@@ -131,14 +148,20 @@ export function orderParts<S>(parts: { path: string; part: PartDoc<S> }[]): Part
   const byIndex = new Map<number, PartDoc<S>>();
   for (const { path, part } of parts) {
     if (part.schema !== first.part.schema || part.key !== first.part.key || part.shard.count !== n) {
-      throw new MemLensError('MISMATCH', `${path} is not a shard of the same run as ${first.path} (metric, model, settings, data or shard count differ)`);
+      throw new MemLensError(
+        'MISMATCH',
+        `${path} is not a shard of the same run as ${first.path} (metric, model, settings, data or shard count differ)`,
+      );
     }
-    if (part.done !== part.range[1]) throw new MemLensError('BAD_INPUT', `${path} is an unfinished checkpoint, not a shard's result`);
-    if (byIndex.has(part.shard.index)) throw new MemLensError('BAD_INPUT', `shard ${part.shard.index}/${n} is given twice (${path})`);
+    if (part.done !== part.range[1])
+      throw new MemLensError('BAD_INPUT', `${path} is an unfinished checkpoint, not a shard's result`);
+    if (byIndex.has(part.shard.index))
+      throw new MemLensError('BAD_INPUT', `shard ${part.shard.index}/${n} is given twice (${path})`);
     byIndex.set(part.shard.index, part);
   }
   const absent = Array.from({ length: n }, (_, i) => i).filter((i) => !byIndex.has(i));
-  if (absent.length) throw new MemLensError('BAD_INPUT', `shards ${absent.map((i) => `${i}/${n}`).join(', ')} are missing`);
+  if (absent.length)
+    throw new MemLensError('BAD_INPUT', `shards ${absent.map((i) => `${i}/${n}`).join(', ')} are missing`);
   return Array.from({ length: n }, (_, i) => byIndex.get(i)!);
 }
 
@@ -157,13 +180,28 @@ export interface SlicedRun<S> {
   close(): Promise<void>;
 }
 
-export async function openRun<S>(metric: string, key: string, head: Record<string, unknown>, count: number, scope: RunScope = {}): Promise<SlicedRun<S>> {
+export async function openRun<S>(
+  metric: string,
+  key: string,
+  head: Record<string, unknown>,
+  count: number,
+  scope: RunScope = {},
+): Promise<SlicedRun<S>> {
   const schema = partSchema(metric);
   const shard = scope.shard ?? { index: 0, count: 1 };
   const range = shardRange(count, shard);
   const resumed = await resumeFrom<S>(scope.checkpoint, { schema, key, range });
   const save = checkpointer(scope.checkpoint);
-  const part = (layers: S[], done: number, spill?: string): PartDoc<S> => ({ schema, key, shard, range, done, head, layers, ...(spill ? { spill } : {}) });
+  const part = (layers: S[], done: number, spill?: string): PartDoc<S> => ({
+    schema,
+    key,
+    shard,
+    range,
+    done,
+    head,
+    layers,
+    ...(spill ? { spill } : {}),
+  });
   return {
     range,
     from: resumed?.done ?? range[0],

@@ -12,7 +12,10 @@ export function requireSamples(source: DataSource, min: number, metric: string):
 /** Labels and class names; classes are named by their label number when the source has no names. */
 export function requireLabels(source: DataSource, metric: string): { labels: Int32Array; classes: string[] } {
   if (!source.labels) {
-    throw new MemLensError('BAD_DATA', `${metric} needs labelled data; ${source.path} has no labels (use class folders, IDX with a labels file, or CIFAR)`);
+    throw new MemLensError(
+      'BAD_DATA',
+      `${metric} needs labelled data; ${source.path} has no labels (use class folders, IDX with a labels file, or CIFAR)`,
+    );
   }
   let top = -1;
   for (const l of source.labels) top = Math.max(top, l);

@@ -3,7 +3,15 @@
 // the numbers ends up in the result's `settings` and in the cache key.
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { ACTIVATION_POLICIES, DEFAULT_ACTIVATION, type ActivationPolicy, type AugmentSettings, type DataOptions, type Normalization, type NormalizationSource } from '../../../shared/api.js';
+import {
+  ACTIVATION_POLICIES,
+  DEFAULT_ACTIVATION,
+  type ActivationPolicy,
+  type AugmentSettings,
+  type DataOptions,
+  type Normalization,
+  type NormalizationSource,
+} from '../../../shared/api.js';
 import { MemLensError } from '../errors.js';
 import type { DataSource } from '../data/source.js';
 import { resolveAugment } from '../data/views.js';
@@ -42,9 +50,9 @@ export async function dataSettings(
 ): Promise<DataSettings> {
   const project = await projectDefaults(req.model);
   const batch = req.batch ?? DEFAULT_BATCH;
-  if (!Number.isInteger(batch) || batch < 1) throw new MemLensError('BAD_INPUT', `batch must be a positive integer, got ${batch}`);
-  const augment =
-    req.augment === undefined && project.augment ? project.augment : resolveAugment(req.augment);
+  if (!Number.isInteger(batch) || batch < 1)
+    throw new MemLensError('BAD_INPUT', `batch must be a positive integer, got ${batch}`);
+  const augment = req.augment === undefined && project.augment ? project.augment : resolveAugment(req.augment);
   const normalizationFrom: NormalizationSource =
     req.mean !== undefined || req.std !== undefined ? 'request' : project.normalization ? 'project' : 'default';
   return {
@@ -73,7 +81,10 @@ export async function viewCount(
   anchor = false,
 ): Promise<number> {
   if (augment.kind === 'none' && !source.readViews) return 1;
-  const given = augment.kind === 'none' && requested === undefined ? (await source.readViews!(0)).length - (anchor ? 1 : 0) : undefined;
+  const given =
+    augment.kind === 'none' && requested === undefined
+      ? (await source.readViews!(0)).length - (anchor ? 1 : 0)
+      : undefined;
   const v = requested ?? given ?? fallback;
   if (!Number.isInteger(v) || v < 1) throw new MemLensError('BAD_INPUT', `views must be a positive integer, got ${v}`);
   return v;

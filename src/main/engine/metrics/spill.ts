@@ -28,7 +28,10 @@ export class MeanSpill {
       const size = keepRows * u * 8;
       if (fstatSync(fd).size < size) {
         closeSync(fd);
-        throw new MemLensError('BAD_INPUT', `spilled means ${layerFile(dir, l)} are shorter than the checkpoint says; remove the checkpoint to start over`);
+        throw new MemLensError(
+          'BAD_INPUT',
+          `spilled means ${layerFile(dir, l)} are shorter than the checkpoint says; remove the checkpoint to start over`,
+        );
       }
       ftruncateSync(fd, size);
       return fd;
@@ -37,7 +40,7 @@ export class MeanSpill {
 
   append(layer: number, mu: Float64Array): void {
     const bytes = new Uint8Array(mu.buffer, mu.byteOffset, mu.byteLength);
-    for (let off = 0; off < bytes.length; ) {
+    for (let off = 0; off < bytes.length;) {
       const n = writeSync(this.fds[layer], bytes, off, bytes.length - off, this.ends[layer]);
       off += n;
       this.ends[layer] += n;
@@ -65,7 +68,13 @@ export interface SpillSegment {
  * if all means were in memory. Reads the layer's files once per chunk of units; a chunk's columns
  * take at most `budget` bytes.
  */
-export function spilledMedians(segments: SpillSegment[], layer: number, units: number, argmax: Int32Array, budget: number): Float64Array {
+export function spilledMedians(
+  segments: SpillSegment[],
+  layer: number,
+  units: number,
+  argmax: Int32Array,
+  budget: number,
+): Float64Array {
   const out = new Float64Array(units);
   if (units === 0) return out; // a layer without units to read
   const samples = segments.reduce((a, s) => a + s.rows, 0);
@@ -79,11 +88,12 @@ export function spilledMedians(segments: SpillSegment[], layer: number, units: n
     for (const seg of segments) {
       const fd = openSync(layerFile(seg.dir, layer), 'r');
       try {
-        for (let r = 0; r < seg.rows; ) {
+        for (let r = 0; r < seg.rows;) {
           const n = Math.min(seg.rows - r, block.length / units);
           const want = n * rowBytes;
           const got = readSync(fd, new Uint8Array(block.buffer, 0, want), 0, want, r * rowBytes);
-          if (got !== want) throw new MemLensError('BAD_INPUT', `spilled means ${layerFile(seg.dir, layer)} are cut short`);
+          if (got !== want)
+            throw new MemLensError('BAD_INPUT', `spilled means ${layerFile(seg.dir, layer)} are cut short`);
           for (let i = 0; i < n; i++, row++) {
             for (let j = 0; j < width; j++) columns[j * samples + row] = block[i * units + u0 + j];
           }
@@ -93,7 +103,8 @@ export function spilledMedians(segments: SpillSegment[], layer: number, units: n
         closeSync(fd);
       }
     }
-    for (let j = 0; j < width; j++) out[u0 + j] = medianWithout(columns.subarray(j * samples, (j + 1) * samples), argmax[u0 + j]);
+    for (let j = 0; j < width; j++)
+      out[u0 + j] = medianWithout(columns.subarray(j * samples, (j + 1) * samples), argmax[u0 + j]);
   }
   return out;
 }

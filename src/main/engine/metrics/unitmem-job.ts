@@ -3,7 +3,14 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
-import type { ActivationPolicy, JobControl, LayerInfo, UnitMemLayer, UnitMemRequest, UnitMemResult } from '../../../shared/api.js';
+import type {
+  ActivationPolicy,
+  JobControl,
+  LayerInfo,
+  UnitMemLayer,
+  UnitMemRequest,
+  UnitMemResult,
+} from '../../../shared/api.js';
 import { DEFAULT_UNITMEM_VIEWS } from '../../../shared/metric-defaults.js';
 import { openSource, type DataSource } from '../data/source.js';
 import { autoBatch, memoryBudget } from '../infer/budget.js';
@@ -23,7 +30,9 @@ import { requireSamples } from './samples.js';
 export const DEFAULT_UNITMEM_TOP = 5;
 
 /** A UnitMem document without its per-unit numbers: what every part of a run shares. */
-export type UnitMemHead = Omit<UnitMemResult, 'layers'> & { layers: Pick<UnitMemLayer, 'name' | 'op' | 'kind' | 'tensor' | 'units' | 'read' | 'reason'>[] };
+export type UnitMemHead = Omit<UnitMemResult, 'layers'> & {
+  layers: Pick<UnitMemLayer, 'name' | 'op' | 'kind' | 'tensor' | 'units' | 'read' | 'reason'>[];
+};
 export type UnitMemPart = PartDoc<UnitStatsState> & { head: UnitMemHead };
 
 interface UnitMemPlan {
@@ -35,14 +44,25 @@ interface UnitMemPlan {
   cached?: UnitMemResult;
 }
 
-async function plan(req: UnitMemRequest, ds: DataSettings, model: OnnxModel, layers: LayerInfo[], top: number, activation: ActivationPolicy): Promise<UnitMemPlan> {
+async function plan(
+  req: UnitMemRequest,
+  ds: DataSettings,
+  model: OnnxModel,
+  layers: LayerInfo[],
+  top: number,
+  activation: ActivationPolicy,
+): Promise<UnitMemPlan> {
   const source = await openSource(ds.data, { limit: ds.limit });
   requireSamples(source, 2, 'unitmem');
   const views = await viewCount(req.views, source, ds.augment, DEFAULT_UNITMEM_VIEWS);
   const rest = req.rest ?? 'mean';
   const settings = { ...ds, views, rest, activation, top, layers: layers.map((l) => l.name) };
   // The batch changes how fast, not what: runs (and shards) with other batches share the result.
-  const key = cacheKey('unitmem', { model: model.sha256, settings: { ...settings, batch: undefined }, data: await dataFingerprint(ds.data) });
+  const key = cacheKey('unitmem', {
+    model: model.sha256,
+    settings: { ...settings, batch: undefined },
+    data: await dataFingerprint(ds.data),
+  });
   return { source, views, rest, settings, key, cached: await readCache<UnitMemResult>(req.model, key) };
 }
 
@@ -59,17 +79,24 @@ interface Measured {
 }
 
 /** Measures the scope's slice of the candidates; a cached document when there is one for a whole run. */
-async function measureUnitMem(req: UnitMemRequest, scope: RunScope, ctl: JobControl): Promise<{ cached?: UnitMemResult; measured?: Measured }> {
+async function measureUnitMem(
+  req: UnitMemRequest,
+  scope: RunScope,
+  ctl: JobControl,
+): Promise<{ cached?: UnitMemResult; measured?: Measured }> {
   const ds = await dataSettings(req);
   const top = req.top ?? DEFAULT_UNITMEM_TOP;
-  if (!Number.isInteger(top) || top < 1) throw new MemLensError('BAD_INPUT', `top must be a positive integer, got ${top}`);
+  if (!Number.isInteger(top) || top < 1)
+    throw new MemLensError('BAD_INPUT', `top must be a positive integer, got ${top}`);
   const activation = activationPolicy(req.activation);
   const model = await loadModel(req.model);
   const layers = selectLayers(model, req.layers, false);
   if (req.batch === undefined) ds.batch = autoBatch(model, modelInput(model, ds.size)).batch;
   // The session is set up while the data opens and the cache is checked.
   const pending = startTapEncoder(model, layers, { means: true, activation, size: ds.size });
-  const { source, views, rest, settings, key, cached } = await pending.during(plan(req, ds, model, layers, top, activation));
+  const { source, views, rest, settings, key, cached } = await pending.during(
+    plan(req, ds, model, layers, top, activation),
+  );
   if (cached && !scope.shard) {
     await pending.discard();
     return { cached };
@@ -93,14 +120,22 @@ async function measureUnitMem(req: UnitMemRequest, scope: RunScope, ctl: JobCont
   };
   const run = await pending.during(openRun<UnitStatsState>('unitmem', key, head, source.count, scope));
   const units = enc.layers.map((l) => l.units);
-  const stats = enc.layers.map((l, i) => (run.resumed ? UnitStats.from(run.resumed.layers[i], l.units, top) : new UnitStats(l.units, top)));
+  const stats = enc.layers.map((l, i) =>
+    run.resumed ? UnitStats.from(run.resumed.layers[i], l.units, top) : new UnitStats(l.units, top),
+  );
   const temp = rest === 'median' && !scope.spill ? await mkdtemp(join(tmpdir(), 'memlens-means-')) : undefined;
   const dir = rest === 'median' ? (scope.spill ?? temp!) : undefined;
   const spill = dir ? new MeanSpill(dir, units, run.from - run.range[0]) : undefined;
   const perBatch = Math.max(1, Math.floor(ds.batch / views));
   const means = units.map((u) => new Float64Array(perBatch * u));
   try {
-    const spec = { channels: enc.input.channels, height: enc.input.height, width: enc.input.width, mean: ds.mean, std: ds.std };
+    const spec = {
+      channels: enc.input.channels,
+      height: enc.input.height,
+      width: enc.input.width,
+      mean: ds.mean,
+      std: ds.std,
+    };
     await measure(
       [enc],
       { source, spec, augment: ds.augment, seed: ds.seed, views, anchor: false },
@@ -113,7 +148,11 @@ async function measureUnitMem(req: UnitMemRequest, scope: RunScope, ctl: JobCont
           stats[i].addMeans(mu, rows.start);
           spill?.append(i, mu);
         });
-        return run.batchDone(rows.start + rows.count, () => stats.map((s) => s.state()), () => spill?.sync());
+        return run.batchDone(
+          rows.start + rows.count,
+          () => stats.map((s) => s.state()),
+          () => spill?.sync(),
+        );
       },
       ctl,
       [run.from, run.range[1]],
@@ -125,7 +164,11 @@ async function measureUnitMem(req: UnitMemRequest, scope: RunScope, ctl: JobCont
   } finally {
     spill?.close();
   }
-  const part = () => run.part(stats.map((s) => s.state()), dir && basename(dir)) as UnitMemPart;
+  const part = () =>
+    run.part(
+      stats.map((s) => s.state()),
+      dir && basename(dir),
+    ) as UnitMemPart;
   return { measured: { key, head, stats, spill: dir, part, finish: () => run.close() } };
 }
 
@@ -136,16 +179,26 @@ function unitMemDocument(head: UnitMemHead, stats: UnitStats[], spills: SpillSeg
     ...head,
     layers: head.layers.map((meta, i) => ({
       ...meta,
-      ...stats[i].scores(median ? spilledMedians(spills, i, stats[i].units, stats[i].argmax, memoryBudget()) : undefined),
+      ...stats[i].scores(
+        median ? spilledMedians(spills, i, stats[i].units, stats[i].argmax, memoryBudget()) : undefined,
+      ),
     })),
   };
 }
 
-export async function computeUnitMem(req: UnitMemRequest, ctl: JobControl = {}, scope: Omit<RunScope, 'shard'> = {}): Promise<UnitMemResult> {
+export async function computeUnitMem(
+  req: UnitMemRequest,
+  ctl: JobControl = {},
+  scope: Omit<RunScope, 'shard'> = {},
+): Promise<UnitMemResult> {
   const { cached, measured: m } = await measureUnitMem(req, scope, ctl);
   if (cached) return cached;
   try {
-    const result = unitMemDocument(m!.head, m!.stats, m!.spill ? [{ dir: m!.spill, rows: m!.head.samples.length }] : []);
+    const result = unitMemDocument(
+      m!.head,
+      m!.stats,
+      m!.spill ? [{ dir: m!.spill, rows: m!.head.samples.length }] : [],
+    );
     await writeCache(req.model, m!.key, result);
     await m!.finish();
     return result;
@@ -158,7 +211,11 @@ export async function computeUnitMem(req: UnitMemRequest, ctl: JobControl = {}, 
  * One shard of the candidates (scope.shard), as a part for mergeUnitMem. With the median rest the
  * part's means stay in scope.spill, a folder that must lie beside the part file.
  */
-export async function computeUnitMemShard(req: UnitMemRequest, scope: RunScope & { shard: Shard }, ctl: JobControl = {}): Promise<UnitMemPart> {
+export async function computeUnitMemShard(
+  req: UnitMemRequest,
+  scope: RunScope & { shard: Shard },
+  ctl: JobControl = {},
+): Promise<UnitMemPart> {
   return finishedPart((await measureUnitMem(req, scope, ctl)).measured);
 }
 
@@ -176,6 +233,10 @@ export function mergeUnitMem(parts: UnitMemPart[], dirs: string[]): UnitMemResul
 }
 
 function spillOf(p: UnitMemPart, dir: string): SpillSegment {
-  if (!p.spill) throw new MemLensError('BAD_INPUT', `part ${p.shard.index}/${p.shard.count} has no spilled means for the median rest`);
+  if (!p.spill)
+    throw new MemLensError(
+      'BAD_INPUT',
+      `part ${p.shard.index}/${p.shard.count} has no spilled means for the median rest`,
+    );
   return { dir: join(dir, p.spill), rows: p.range[1] - p.range[0] };
 }

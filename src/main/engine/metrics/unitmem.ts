@@ -159,7 +159,15 @@ export class UnitStats {
    */
   scores(medianRest?: Float64Array): UnitMemScores {
     const n = this.samples;
-    const out: UnitMemScores = { unitmem: [], muMax: [], muRest: [], argmaxSample: [], top: [], topMu: [], signed: this.negative };
+    const out: UnitMemScores = {
+      unitmem: [],
+      muMax: [],
+      muRest: [],
+      argmaxSample: [],
+      top: [],
+      topMu: [],
+      signed: this.negative,
+    };
     const held = Math.min(n, this.k);
     for (let j = 0; j < this.units; j++) {
       const max = this.max[j];

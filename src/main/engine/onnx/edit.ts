@@ -1,7 +1,17 @@
 // Graph edits. Each is a pure function: it returns a modified copy and never mutates its input, so a
 // loaded model stays the pristine source. Copies are shallow: untouched nodes and tensors are shared.
 import { MemLensError } from '../errors.js';
-import { AttributeType, copyMessage, create, DataType, type GraphProto, type ModelProto, type NodeProto, type TensorProto, type ValueInfoProto } from './schema.js';
+import {
+  AttributeType,
+  copyMessage,
+  create,
+  DataType,
+  type GraphProto,
+  type ModelProto,
+  type NodeProto,
+  type TensorProto,
+  type ValueInfoProto,
+} from './schema.js';
 import { indexModel, type GraphIndex } from './graph-index.js';
 import { opsetVersion } from './opset.js';
 import { elementBytes, elementCount, int64Tensor } from './tensor.js';
@@ -62,7 +72,10 @@ function tapAxes(tap: Tap, index: GraphIndex): number[] {
   const rank = index.shape(tap.tensor)?.length;
   const unit = tap.unitAxis;
   if (rank === undefined || unit === undefined || unit <= b || unit >= rank) {
-    throw new MemLensError('UNSUPPORTED', `cannot average ${tap.tensor} per unit: its rank or unit axis ${unit} is unknown or before the batch axis`);
+    throw new MemLensError(
+      'UNSUPPORTED',
+      `cannot average ${tap.tensor} per unit: its rank or unit axis ${unit} is unknown or before the batch axis`,
+    );
   }
   return [...Array(rank).keys()].filter((a) => a !== b && a !== unit);
 }
@@ -91,7 +104,11 @@ export function addOutputs(proto: ModelProto, taps: readonly Tap[]): ModelProto 
   const g = proto.graph!;
   const index = indexModel(proto);
   const axesAsInput = opsetVersion(proto) >= 18;
-  const produced = new Set<string>([...g.node.flatMap((n) => n.output), ...g.input.map((i) => i.name), ...g.initializer.map((t) => t.name)]);
+  const produced = new Set<string>([
+    ...g.node.flatMap((n) => n.output),
+    ...g.input.map((i) => i.name),
+    ...g.initializer.map((t) => t.name),
+  ]);
   return editGraph(proto, (d) => {
     const means = new Map<string, string>();
     const ints = (name: string, values: number[]) => {
@@ -99,7 +116,8 @@ export function addOutputs(proto: ModelProto, taps: readonly Tap[]): ModelProto 
       return name;
     };
     taps.forEach((tap, i) => {
-      if (!produced.has(tap.tensor)) throw new MemLensError('BAD_INPUT', `cannot tap ${tap.tensor}: no such tensor in the graph`);
+      if (!produced.has(tap.tensor))
+        throw new MemLensError('BAD_INPUT', `cannot tap ${tap.tensor}: no such tensor in the graph`);
       const type = elemType(g, tap.tensor);
       if (tap.reduce === 'none') {
         const name = tap.name ?? tap.tensor;
@@ -109,11 +127,19 @@ export function addOutputs(proto: ModelProto, taps: readonly Tap[]): ModelProto 
       }
       const name = tap.name ?? `${tap.tensor}/memlens_mean`;
       d.output.push(outputInfo(name, type));
-      const spatial = tap.reduce === 'spatial' || (tap.reduce === 'units' && tap.unitAxis === 1 && index.shape(tap.tensor)?.length === 4 && batchAxis(tap.tensor, index) === 0);
+      const spatial =
+        tap.reduce === 'spatial' ||
+        (tap.reduce === 'units' &&
+          tap.unitAxis === 1 &&
+          index.shape(tap.tensor)?.length === 4 &&
+          batchAxis(tap.tensor, index) === 0);
       const axes = spatial ? [2, 3] : tapAxes(tap, index);
       // A layer's channels inside a wider tensor (a Concat) are sliced before the mean, which then
       // reads only them: DenseNet's layers add 32 channels to tensors of up to 1,024.
-      const part = tap.units && !(tap.units[0] === 0 && index.shape(tap.tensor)?.[tap.unitAxis ?? -1] === tap.units[1]) ? tap.units : undefined;
+      const part =
+        tap.units && !(tap.units[0] === 0 && index.shape(tap.tensor)?.[tap.unitAxis ?? -1] === tap.units[1])
+          ? tap.units
+          : undefined;
       const key = `${tap.tensor}|${tap.rectify ? 'relu' : ''}|${axes.join(',')}|${part?.join(':') ?? ''}`;
       const shared = means.get(key);
       if (shared) {
@@ -124,7 +150,14 @@ export function addOutputs(proto: ModelProto, taps: readonly Tap[]): ModelProto 
       let x = tap.tensor;
       if (part) {
         const [start, end] = part;
-        d.node.push(node('Slice', [x, ints(`${name}/start`, [start]), ints(`${name}/end`, [end]), ints(`${name}/axis`, [tap.unitAxis!])], [`${name}/units`], `memlens_tap_${i}/units`));
+        d.node.push(
+          node(
+            'Slice',
+            [x, ints(`${name}/start`, [start]), ints(`${name}/end`, [end]), ints(`${name}/axis`, [tap.unitAxis!])],
+            [`${name}/units`],
+            `memlens_tap_${i}/units`,
+          ),
+        );
         x = `${name}/units`;
       }
       if (tap.rectify) {
@@ -147,8 +180,16 @@ export function addOutputs(proto: ModelProto, taps: readonly Tap[]): ModelProto 
 }
 
 /** A new node; integer attributes only (what edits need), more via `node.attribute.push`. */
-export function node(op: string, inputs: string[], outputs: string[], name: string, ints: Record<string, number> = {}): NodeProto {
-  const attribute = Object.entries(ints).map(([n, i]) => create('AttributeProto', { name: n, type: AttributeType.INT, i }));
+export function node(
+  op: string,
+  inputs: string[],
+  outputs: string[],
+  name: string,
+  ints: Record<string, number> = {},
+): NodeProto {
+  const attribute = Object.entries(ints).map(([n, i]) =>
+    create('AttributeProto', { name: n, type: AttributeType.INT, i }),
+  );
   return create('NodeProto', { op_type: op, input: inputs, output: outputs, name, attribute });
 }
 
@@ -166,7 +207,9 @@ export function removeNodes(proto: ModelProto, nodes: readonly (NodeProto | stri
  */
 export function rewire(proto: ModelProto, from: string, to: string): ModelProto {
   return editGraph(proto, (d) => {
-    d.node = d.node.map((n) => (n.input.includes(from) ? copyMessage(n, { input: n.input.map((i) => (i === from ? to : i)) }) : n));
+    d.node = d.node.map((n) =>
+      n.input.includes(from) ? copyMessage(n, { input: n.input.map((i) => (i === from ? to : i)) }) : n,
+    );
     if (d.output.some((o) => o.name === from)) {
       d.node = d.node.filter((n) => !n.output.includes(from));
       d.node.push(node('Identity', [to], [from], `memlens_rewire_${from}`));
@@ -179,7 +222,8 @@ export function replaceInitializers(proto: ModelProto, tensors: readonly TensorP
   const byName = new Map(tensors.map((t) => [t.name, t]));
   return editGraph(proto, (d) => {
     const missing = tensors.filter((t) => !d.initializer.some((x) => x.name === t.name));
-    if (missing.length) throw new MemLensError('BAD_INPUT', `no initializer named ${missing.map((t) => t.name).join(', ')}`);
+    if (missing.length)
+      throw new MemLensError('BAD_INPUT', `no initializer named ${missing.map((t) => t.name).join(', ')}`);
     d.initializer = d.initializer.map((t) => byName.get(t.name) ?? t);
   });
 }
@@ -214,9 +258,14 @@ export function removeUnused(proto: ModelProto): ModelProto {
  */
 export function sliceInitializer(t: TensorProto, axis: number, keep: readonly number[]): TensorProto {
   const dims = t.dims.map(Number);
-  if (axis < 0 || axis >= dims.length) throw new MemLensError('BAD_INPUT', `tensor ${t.name}: axis ${axis} out of range for dims [${dims}]`);
+  if (axis < 0 || axis >= dims.length)
+    throw new MemLensError('BAD_INPUT', `tensor ${t.name}: axis ${axis} out of range for dims [${dims}]`);
   const bad = keep.find((k) => !Number.isInteger(k) || k < 0 || k >= dims[axis]);
-  if (bad !== undefined) throw new MemLensError('BAD_INPUT', `tensor ${t.name}: index ${bad} out of range 0..${dims[axis] - 1} on axis ${axis}`);
+  if (bad !== undefined)
+    throw new MemLensError(
+      'BAD_INPUT',
+      `tensor ${t.name}: index ${bad} out of range 0..${dims[axis] - 1} on axis ${axis}`,
+    );
   const size = elementBytes(t.data_type);
   if (!size) throw new MemLensError('UNSUPPORTED', `tensor ${t.name}: cannot slice data type ${DataType[t.data_type]}`);
   const src = rawBytes(t, size);

@@ -14,8 +14,19 @@ const CHUNK_MIN = 64 * 1024;
 
 /** Wire types of the scalar types supported (all the ONNX schema uses; no zigzag sint). */
 const WIRE: Record<string, number> = {
-  double: 1, float: 5, int32: 0, uint32: 0, int64: 0, uint64: 0,
-  fixed32: 5, sfixed32: 5, fixed64: 1, sfixed64: 1, bool: 0, string: 2, bytes: 2,
+  double: 1,
+  float: 5,
+  int32: 0,
+  uint32: 0,
+  int64: 0,
+  uint64: 0,
+  fixed32: 5,
+  sfixed32: 5,
+  fixed64: 1,
+  sfixed64: 1,
+  bool: 0,
+  string: 2,
+  bytes: 2,
 };
 
 interface FieldPlan {
@@ -39,8 +50,16 @@ function plan(t: protobuf.Type): FieldPlan[] {
         f.resolve();
         const message = f.resolvedType instanceof protobuf.Type ? f.resolvedType : undefined;
         const kind = message ? 'message' : f.resolvedType instanceof protobuf.Enum ? 'enum' : f.type;
-        if (!message && kind !== 'enum' && WIRE[kind] === undefined) throw new Error(`encode: unsupported field type ${f.type}`);
-        return { name: f.name, id: f.id, kind, repeated: f.repeated, packed: f.repeated && f.packed && kind !== 'message' && kind !== 'string' && kind !== 'bytes', type: message };
+        if (!message && kind !== 'enum' && WIRE[kind] === undefined)
+          throw new Error(`encode: unsupported field type ${f.type}`);
+        return {
+          name: f.name,
+          id: f.id,
+          kind,
+          repeated: f.repeated,
+          packed: f.repeated && f.packed && kind !== 'message' && kind !== 'string' && kind !== 'bytes',
+          type: message,
+        };
       });
     plans.set(t, p);
   }
@@ -148,7 +167,11 @@ class Emitter {
   private start = 0;
   readonly chunks: Uint8Array[] = [];
 
-  constructor(private readonly buf: Buffer, private readonly sizer: Sizer, private readonly split: boolean) {}
+  constructor(
+    private readonly buf: Buffer,
+    private readonly sizer: Sizer,
+    private readonly split: boolean,
+  ) {}
 
   finish(): Uint8Array[] {
     this.cut();

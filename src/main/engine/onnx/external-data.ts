@@ -25,9 +25,14 @@ function entry(t: TensorProto, key: string): string | undefined {
  */
 async function sideFile(modelPath: string, location: string | undefined, tensor: string): Promise<string> {
   const dir = dirname(resolve(modelPath));
-  if (!location) throw new MemLensError('BAD_MODEL', `${modelPath}: tensor ${tensor} is external but names no location`);
+  if (!location)
+    throw new MemLensError('BAD_MODEL', `${modelPath}: tensor ${tensor} is external but names no location`);
   const full = resolve(dir, location);
-  const outside = () => new MemLensError('BAD_MODEL', `${modelPath}: tensor ${tensor} has external data outside the model folder (${location})`);
+  const outside = () =>
+    new MemLensError(
+      'BAD_MODEL',
+      `${modelPath}: tensor ${tensor} has external data outside the model folder (${location})`,
+    );
   if (isAbsolute(location) || !(full + sep).startsWith(dir + sep)) throw outside();
   const real = await realpath(full).catch(() => undefined);
   if (!real || !(await stat(real)).isFile()) {
@@ -59,7 +64,13 @@ export async function resolveExternalData(proto: ModelProto, modelPath: string):
     }
     const offset = Number(entry(t, 'offset') ?? 0);
     const length = entry(t, 'length') === undefined ? data.length - offset : Number(entry(t, 'length'));
-    if (!Number.isInteger(offset) || !Number.isInteger(length) || offset < 0 || length < 0 || offset + length > data.length) {
+    if (
+      !Number.isInteger(offset) ||
+      !Number.isInteger(length) ||
+      offset < 0 ||
+      length < 0 ||
+      offset + length > data.length
+    ) {
       throw new MemLensError(
         'BAD_MODEL',
         `${modelPath}: tensor ${t.name} needs bytes ${offset}..${offset + length} of ${file}, which has ${data.length}`,
@@ -77,7 +88,10 @@ export async function resolveExternalData(proto: ModelProto, modelPath: string):
  * side file next to the model, plus the side file's content as chunks (views of the tensors' bytes
  * and zero padding, never one big copy), named by dataLocation for a model saved at `modelPath`.
  */
-export function externalize(modelPath: string, proto: ModelProto): { proto: ModelProto; chunks: Uint8Array[]; location: string } {
+export function externalize(
+  modelPath: string,
+  proto: ModelProto,
+): { proto: ModelProto; chunks: Uint8Array[]; location: string } {
   const graph = proto.graph!;
   const chunks: Uint8Array[] = [];
   const placed: { t: TensorProto; offset: number }[] = [];

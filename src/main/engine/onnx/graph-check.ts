@@ -15,7 +15,8 @@ export function checkGraph(graph: GraphProto, source: string, outer: ReadonlySet
   const produced = new Set<string>();
   const define = (name: string, by: string) => {
     if (!name) return;
-    if (produced.has(name)) throw new MemLensError('BAD_MODEL', `${source}: tensor '${name}' is produced twice (again by ${by})`);
+    if (produced.has(name))
+      throw new MemLensError('BAD_MODEL', `${source}: tensor '${name}' is produced twice (again by ${by})`);
     produced.add(name);
     known.add(name);
   };
@@ -25,7 +26,11 @@ export function checkGraph(graph: GraphProto, source: string, outer: ReadonlySet
   graph.node.forEach((node, i) => {
     const label = `node ${i} (${node.op_type}${node.name ? ` '${node.name}'` : ''})`;
     for (const name of node.input) {
-      if (name && !known.has(name)) throw new MemLensError('BAD_MODEL', `${source}: ${label} reads tensor '${name}', which nothing before it produces`);
+      if (name && !known.has(name))
+        throw new MemLensError(
+          'BAD_MODEL',
+          `${source}: ${label} reads tensor '${name}', which nothing before it produces`,
+        );
     }
     for (const a of node.attribute) {
       for (const g of [...(a.g ? [a.g] : []), ...a.graphs]) checkGraph(g, source, known);
@@ -33,6 +38,7 @@ export function checkGraph(graph: GraphProto, source: string, outer: ReadonlySet
     for (const name of node.output) define(name, label);
   });
   for (const v of graph.output) {
-    if (!known.has(v.name)) throw new MemLensError('BAD_MODEL', `${source}: graph output '${v.name}' is not produced by any node`);
+    if (!known.has(v.name))
+      throw new MemLensError('BAD_MODEL', `${source}: graph output '${v.name}' is not produced by any node`);
   }
 }

@@ -3,7 +3,15 @@
 // while an index over it is in use (edits return copies; index the copy).
 import { MemLensError } from '../errors.js';
 import { opsetVersion } from './opset.js';
-import { AttributeType, type AttributeProto, type ModelProto, type GraphProto, type NodeProto, type TensorProto, type ValueInfoProto } from './schema.js';
+import {
+  AttributeType,
+  type AttributeProto,
+  type ModelProto,
+  type GraphProto,
+  type NodeProto,
+  type TensorProto,
+  type ValueInfoProto,
+} from './schema.js';
 import { inferShapes, type Dim, type InputShapes } from './shapes.js';
 import { int64Tensor } from './tensor.js';
 
@@ -20,11 +28,16 @@ export class GraphIndex {
   /** Version of the default operator set (semantics of ops such as ReduceMean depend on it). */
   readonly opset: number;
 
-  constructor(graph: GraphProto, opset: number, private readonly inputShapes?: InputShapes) {
+  constructor(
+    graph: GraphProto,
+    opset: number,
+    private readonly inputShapes?: InputShapes,
+  ) {
     this.graph = graph;
     this.opset = opset;
     for (const t of graph.initializer) this.initializers.set(t.name, t);
-    for (const v of [...graph.input, ...graph.output, ...graph.value_info]) if (!this.valueInfos.has(v.name)) this.valueInfos.set(v.name, v);
+    for (const v of [...graph.input, ...graph.output, ...graph.value_info])
+      if (!this.valueInfos.has(v.name)) this.valueInfos.set(v.name, v);
     for (const n of graph.node) {
       if (n.name) this.nodesByName.set(n.name, n);
       for (const o of n.output) if (o) this.producers.set(o, n);
@@ -127,7 +140,11 @@ export class GraphIndex {
         }
         const p = input ? this.producers.get(input) : undefined;
         if (!p || state.get(p) === 'done') continue;
-        if (state.get(p) === 'open') throw new MemLensError('BAD_MODEL', `graph ${this.graph.name}: has a cycle through node ${p.name || p.op_type}`);
+        if (state.get(p) === 'open')
+          throw new MemLensError(
+            'BAD_MODEL',
+            `graph ${this.graph.name}: has a cycle through node ${p.name || p.op_type}`,
+          );
         state.set(p, 'open');
         stack.push({ n: p, k: 0 });
       }

@@ -42,7 +42,14 @@ export async function loadModel(path: string): Promise<OnnxModel> {
   checkGraph(proto.graph!, path);
   const hash = createHash('sha256').update(bytes);
   for (const data of sides.values()) hash.update(data);
-  return { proto, path, dir: dirname(resolve(path)), sha256: hash.digest('hex'), externalData: [...sides.keys()], bytes: bytes.length };
+  return {
+    proto,
+    path,
+    dir: dirname(resolve(path)),
+    sha256: hash.digest('hex'),
+    externalData: [...sides.keys()],
+    bytes: bytes.length,
+  };
 }
 
 export interface SaveOptions {
@@ -73,7 +80,8 @@ const PROTOBUF_LIMIT = 2 ** 31 - 1;
  */
 export async function saveModel(proto: ModelProto, path: string, opts: SaveOptions = {}): Promise<SavedModel> {
   forEachTensor(proto, (t) => {
-    if (isExternal(t)) throw new MemLensError('BAD_INPUT', `cannot save ${path}: tensor ${t.name} still refers to external data`);
+    if (isExternal(t))
+      throw new MemLensError('BAD_INPUT', `cannot save ${path}: tensor ${t.name} still refers to external data`);
   });
   const external = opts.externalData ? externalize(path, proto) : undefined;
   const dataPath = external && join(dirname(resolve(path)), external.location);
@@ -94,7 +102,10 @@ export async function saveModel(proto: ModelProto, path: string, opts: SaveOptio
     await writeFileAtomic(path, bytes);
     return { path, bytes: length };
   }
-  const existed = await stat(dataPath).then(() => true, () => false);
+  const existed = await stat(dataPath).then(
+    () => true,
+    () => false,
+  );
   await writeFileAtomic(dataPath, external.chunks);
   try {
     await writeFileAtomic(path, bytes);
@@ -114,11 +125,15 @@ export async function saveModel(proto: ModelProto, path: string, opts: SaveOptio
  * is larger than one buffer may be and is not opened.
  */
 async function checkRuntimeLoads(chunks: Uint8Array[], path: string): Promise<void> {
-  const session = await ort.InferenceSession.create(Buffer.concat(chunks), { graphOptimizationLevel: 'disabled', intraOpNumThreads: 1 }).catch(
-    (e: Error) => {
-      throw new MemLensError('BAD_MODEL', `cannot save ${path}: onnxruntime refuses the model: ${e.message.split('\n')[0]}`);
-    },
-  );
+  const session = await ort.InferenceSession.create(Buffer.concat(chunks), {
+    graphOptimizationLevel: 'disabled',
+    intraOpNumThreads: 1,
+  }).catch((e: Error) => {
+    throw new MemLensError(
+      'BAD_MODEL',
+      `cannot save ${path}: onnxruntime refuses the model: ${e.message.split('\n')[0]}`,
+    );
+  });
   await session.release();
 }
 
@@ -127,7 +142,8 @@ async function removeEarlierSideFiles(path: string, keep: string): Promise<void>
   const dir = dirname(resolve(path));
   const name = basename(path);
   for (const entry of await readdir(dir).catch(() => [])) {
-    if (entry === keep || !entry.startsWith(name + '.') || !/^(\.[0-9a-f]{16})?\.data$/.test(entry.slice(name.length))) continue;
+    if (entry === keep || !entry.startsWith(name + '.') || !/^(\.[0-9a-f]{16})?\.data$/.test(entry.slice(name.length)))
+      continue;
     await rm(join(dir, entry), { force: true });
   }
 }

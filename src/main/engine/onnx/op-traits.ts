@@ -39,9 +39,17 @@ function set(ops: string, traits: OpTraits): void {
 set('Conv', { unitAxis: 'channels-first' });
 set('Gemm MatMul', { unitAxis: 'last' });
 
-set('Relu Sigmoid Softplus HardSigmoid ThresholdedRelu', { shape: 'same', channelwise: true, activation: 'non-negative' });
+set('Relu Sigmoid Softplus HardSigmoid ThresholdedRelu', {
+  shape: 'same',
+  channelwise: true,
+  activation: 'non-negative',
+});
 set('Clip', { shape: 'same', channelwise: true, activation: 'clip-min' });
-set('LeakyRelu PRelu Tanh HardSwish Elu Selu Celu Gelu Mish', { shape: 'same', channelwise: true, activation: 'signed' });
+set('LeakyRelu PRelu Tanh HardSwish Elu Selu Celu Gelu Mish', {
+  shape: 'same',
+  channelwise: true,
+  activation: 'signed',
+});
 set('Erf Softsign Neg Abs Sqrt Exp Log Reciprocal Floor Ceil Round Sign', { shape: 'same', channelwise: true });
 set('Identity Dropout', { shape: 'same', channelwise: true, pass: true });
 set('BatchNormalization', { shape: 'same', channelwise: true, channelParams: [1, 2, 3, 4] });

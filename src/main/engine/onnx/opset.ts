@@ -15,4 +15,3 @@ export function setOpset(proto: ModelProto, version: number, domain = ''): Model
   const rest = proto.opset_import.filter((x) => canonical(x.domain) !== canonical(domain));
   return copyMessage(proto, { opset_import: [...rest, create('OperatorSetIdProto', { domain, version })] });
 }
-

@@ -200,7 +200,8 @@ export function messageType(name: MessageName): protobuf.Type {
 function zeroLongDefaults(ns: protobuf.NamespaceBase): void {
   for (const obj of ns.nestedArray) {
     if (obj instanceof protobuf.Type) {
-      for (const f of obj.fieldsArray) if (f.long && !f.repeated) (obj.ctor.prototype as Record<string, unknown>)[f.name] = 0;
+      for (const f of obj.fieldsArray)
+        if (f.long && !f.repeated) (obj.ctor.prototype as Record<string, unknown>)[f.name] = 0;
     }
     if (obj instanceof protobuf.Namespace) zeroLongDefaults(obj);
   }
@@ -224,6 +225,7 @@ export function create<N extends MessageName>(name: N, props: Partial<MessageTyp
 export function copyMessage<T extends object>(msg: T, changes: Partial<T> = {}): T {
   const out = Object.assign(Object.create(Object.getPrototypeOf(msg)) as T, msg, changes);
   const unknowns = (msg as { $unknowns?: Uint8Array[] }).$unknowns;
-  if (unknowns) Object.defineProperty(out, '$unknowns', { value: unknowns, writable: true, configurable: true, enumerable: false });
+  if (unknowns)
+    Object.defineProperty(out, '$unknowns', { value: unknowns, writable: true, configurable: true, enumerable: false });
   return out;
 }

@@ -109,7 +109,7 @@ const RULES: Record<string, Rule> = {
     const [x, target] = [c.shape(0), c.value(1)];
     if (!target) return undefined;
     const allowZero = attrInt(c.node, 'allowzero', 0) === 1;
-    const out = target.map((d, i) => (d === 0 && !allowZero ? x?.[i] ?? '?' : d));
+    const out = target.map((d, i) => (d === 0 && !allowZero ? (x?.[i] ?? '?') : d));
     const hole = out.indexOf(-1);
     if (hole >= 0) {
       const known = mulDims(out.filter((_, i) => i !== hole));
@@ -135,7 +135,8 @@ const RULES: Record<string, Rule> = {
     if (!x) return undefined;
     const axis = norm(attrInt(c.node, 'axis', 0), x.length);
     const n = c.node.output.length;
-    const sizes = intsFrom(c, 1, 'split') ?? (typeof x[axis] === 'number' ? new Array(n).fill((x[axis] as number) / n) : undefined);
+    const sizes =
+      intsFrom(c, 1, 'split') ?? (typeof x[axis] === 'number' ? new Array(n).fill((x[axis] as number) / n) : undefined);
     return c.node.output.map((_, k) => (sizes ? x.map((d, i) => (i === axis ? sizes[k] : d)) : undefined));
   },
   Slice(c) {
@@ -199,18 +200,27 @@ const RULES: Record<string, Rule> = {
     const given = attrInts(c.node, 'output_shape');
     const channels = mulDims([w[1], attrInt(c.node, 'group', 1)]);
     // Spec: stride * (in - 1) + output_padding + ((kernel - 1) * dilation + 1) - pad_begin - pad_end.
-    const spatial = x.slice(2).map((d, i) =>
-      given ? given[i] : typeof d === 'number' ? strides[i] * (d - 1) + outPad[i] + (kernel[i] - 1) * dil[i] + 1 - pads[i] - pads[i + n] : '?',
-    );
+    const spatial = x
+      .slice(2)
+      .map((d, i) =>
+        given
+          ? given[i]
+          : typeof d === 'number'
+            ? strides[i] * (d - 1) + outPad[i] + (kernel[i] - 1) * dil[i] + 1 - pads[i] - pads[i + n]
+            : '?',
+      );
     return [[x[0], channels, ...spatial]];
   },
   Pad(c) {
     const x = c.shape(0);
     const pads = intsFrom(c, 1, 'pads')?.map(Number);
     if (!x || !pads) return undefined;
-    const axes = (c.node.input[3] ? c.value(3) : undefined)?.map((a) => norm(Number(a), x.length)) ?? x.map((_, i) => i);
+    const axes =
+      (c.node.input[3] ? c.value(3) : undefined)?.map((a) => norm(Number(a), x.length)) ?? x.map((_, i) => i);
     const out = [...x];
-    axes.forEach((a, k) => (out[a] = typeof x[a] === 'number' ? (x[a] as number) + pads[k] + pads[k + axes.length] : x[a]));
+    axes.forEach(
+      (a, k) => (out[a] = typeof x[a] === 'number' ? (x[a] as number) + pads[k] + pads[k + axes.length] : x[a]),
+    );
     return [out];
   },
   Tile(c) {
@@ -225,7 +235,13 @@ const RULES: Record<string, Rule> = {
     if (sizes) return [sizes];
     const scales = c.node.input[2] ? c.constant(2) : undefined;
     if (scales?.length === 0) return undefined;
-    return scales ? [x.map((d, i) => (typeof d === 'number' ? Math.floor(d * Number(scales[i])) : Number(scales[i]) === 1 ? d : '?'))] : undefined;
+    return scales
+      ? [
+          x.map((d, i) =>
+            typeof d === 'number' ? Math.floor(d * Number(scales[i])) : Number(scales[i]) === 1 ? d : '?',
+          ),
+        ]
+      : undefined;
   },
   BatchNormalization: same,
   LayerNormalization: same,
@@ -240,7 +256,8 @@ function sumDims(dims: Dim[]): Dim {
 
 for (const op of ['AveragePool', 'LpPool']) RULES[op] = RULES.MaxPool;
 for (const op of ['GlobalMaxPool', 'GlobalLpPool']) RULES[op] = RULES.GlobalAveragePool;
-for (const op of ['ReduceMin', 'ReduceProd', 'ReduceL1', 'ReduceL2', 'ReduceLogSumExp', 'ReduceSumSquare']) RULES[op] = RULES.ReduceMax;
+for (const op of ['ReduceMin', 'ReduceProd', 'ReduceL1', 'ReduceL2', 'ReduceLogSumExp', 'ReduceSumSquare'])
+  RULES[op] = RULES.ReduceMax;
 for (const op of opsWith((t) => t.shape === 'same')) RULES[op] ??= same;
 for (const op of opsWith((t) => t.shape === 'broadcast')) RULES[op] = broadcast;
 

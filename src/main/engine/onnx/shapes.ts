@@ -15,7 +15,14 @@ export type InputShapes = Record<string, Dim[]>;
 
 /** Integer tensors up to this many elements are constant-folded (shapes, axes, indices). */
 const MAX_VALUES = 64;
-const INT_TYPES = new Set([DataType.INT64, DataType.INT32, DataType.INT16, DataType.INT8, DataType.UINT8, DataType.BOOL]);
+const INT_TYPES = new Set([
+  DataType.INT64,
+  DataType.INT32,
+  DataType.INT16,
+  DataType.INT8,
+  DataType.UINT8,
+  DataType.BOOL,
+]);
 
 function declared(v: ValueInfoProto | undefined): Dim[] | undefined {
   const shape: TensorShapeProto | null | undefined = v?.type?.tensor_type?.shape;
@@ -41,7 +48,8 @@ function zip(a: Dim[] | undefined, b: Dim[] | undefined, f: (x: Dim, y: Dim) => 
   return out;
 }
 
-const num = (f: (x: number, y: number) => number) => (x: Dim, y: Dim) => (typeof x === 'number' && typeof y === 'number' ? f(x, y) : undefined);
+const num = (f: (x: number, y: number) => number) => (x: Dim, y: Dim) =>
+  typeof x === 'number' && typeof y === 'number' ? f(x, y) : undefined;
 
 /** Folds the value of output 0 of a node over shape-like integer tensors. */
 function foldValue(c: ShapeContext, shapeOut: Dim[] | undefined): Dim[] | undefined {
@@ -68,27 +76,44 @@ function foldValue(c: ShapeContext, shapeOut: Dim[] | undefined): Dim[] | undefi
       return c.value(0);
     case 'Concat': {
       const parts = n.input.map((_, i) => c.value(i));
-      return parts.every((p) => p) ? parts.flat() as Dim[] : undefined;
+      return parts.every((p) => p) ? (parts.flat() as Dim[]) : undefined;
     }
     case 'Slice': {
       const [x, s, e] = [c.value(0), c.value(1), c.value(2)];
-      if (!x || !s || !e || (n.input[3] && c.value(3)?.[0] !== 0) || (n.input[4] && c.value(4)?.[0] !== 1)) return undefined;
+      if (!x || !s || !e || (n.input[3] && c.value(3)?.[0] !== 0) || (n.input[4] && c.value(4)?.[0] !== 1))
+        return undefined;
       const clamp = (v: number) => Math.min(Math.max(v < 0 ? v + x.length : v, 0), x.length);
       return x.slice(clamp(Number(s[0])), clamp(Number(e[0])));
     }
     case 'Add':
-      return zip(c.value(0), c.value(1), num((a, b) => a + b));
+      return zip(
+        c.value(0),
+        c.value(1),
+        num((a, b) => a + b),
+      );
     case 'Sub':
-      return zip(c.value(0), c.value(1), num((a, b) => a - b));
+      return zip(
+        c.value(0),
+        c.value(1),
+        num((a, b) => a - b),
+      );
     case 'Mul':
       return zip(c.value(0), c.value(1), (a, b) => mulDims([a, b]));
     case 'Div':
       // Integer division (these are int64 shape values): exact symbolic quotient or truncation.
-      return zip(c.value(0), c.value(1), (a, b) => (typeof a === 'number' && typeof b === 'number' ? Math.trunc(a / b) : divDims(a, b)));
+      return zip(c.value(0), c.value(1), (a, b) =>
+        typeof a === 'number' && typeof b === 'number' ? Math.trunc(a / b) : divDims(a, b),
+      );
     case 'Equal':
       // A symbolic dim is a size, so it never equals a negative sentinel such as -1.
       return zip(c.value(0), c.value(1), (a, b) =>
-        a === b ? 1 : typeof a === 'number' && typeof b === 'number' ? 0 : (typeof a === 'number' && a < 0) || (typeof b === 'number' && b < 0) ? 0 : undefined,
+        a === b
+          ? 1
+          : typeof a === 'number' && typeof b === 'number'
+            ? 0
+            : (typeof a === 'number' && a < 0) || (typeof b === 'number' && b < 0)
+              ? 0
+              : undefined,
       );
     case 'Where': {
       // Select by index so symbolic entries pass through untouched.
@@ -105,7 +130,7 @@ function foldValue(c: ShapeContext, shapeOut: Dim[] | undefined): Dim[] | undefi
       // `value` may have any element type (it is the output's); only integer fills are shape values.
       const v = attr(n, 'value')?.t;
       if (v && !INT_TYPES.has(v.data_type)) return undefined;
-      return count <= MAX_VALUES ? new Array(count).fill(v ? tensorToInts(v)[0] ?? 0 : 0) : undefined;
+      return count <= MAX_VALUES ? new Array(count).fill(v ? (tensorToInts(v)[0] ?? 0) : 0) : undefined;
     }
     default:
       return undefined;

@@ -74,7 +74,8 @@ export function checkTensorData(t: TensorProto, source: string): void {
   }
   let count = 1n;
   for (const d of t.dims) {
-    if (typeof d === 'bigint' ? d < 0n : !Number.isInteger(d) || d < 0) throw new MemLensError('BAD_MODEL', `${where} has a negative dim in [${t.dims.join(', ')}]`);
+    if (typeof d === 'bigint' ? d < 0n : !Number.isInteger(d) || d < 0)
+      throw new MemLensError('BAD_MODEL', `${where} has a negative dim in [${t.dims.join(', ')}]`);
     count *= BigInt(d);
   }
   const bytes = bits === undefined ? count : (count * BigInt(bits) + 7n) / 8n;
@@ -85,7 +86,10 @@ export function checkTensorData(t: TensorProto, source: string): void {
     const have = bits === undefined ? BigInt(typedValues(t)) : BigInt(t.raw_data.byteLength);
     if (have !== bytes) {
       const unit = bits === undefined ? 'strings' : 'bytes';
-      throw new MemLensError('BAD_MODEL', `${where} declares dims [${t.dims.join(', ')}] (${bytes} ${unit}) but holds ${have} ${unit}`);
+      throw new MemLensError(
+        'BAD_MODEL',
+        `${where} declares dims [${t.dims.join(', ')}] (${bytes} ${unit}) but holds ${have} ${unit}`,
+      );
     }
     return;
   }
@@ -94,7 +98,10 @@ export function checkTensorData(t: TensorProto, source: string): void {
   // Sub-byte types pack two elements per int32 value.
   const want = bits < 8 ? (count + 1n) / 2n : count * per;
   if (values !== want) {
-    throw new MemLensError('BAD_MODEL', `${where} declares dims [${t.dims.join(', ')}] (${want} values) but holds ${values} values`);
+    throw new MemLensError(
+      'BAD_MODEL',
+      `${where} declares dims [${t.dims.join(', ')}] (${want} values) but holds ${values} values`,
+    );
   }
 }
 
@@ -117,7 +124,10 @@ function rawLength(t: TensorProto): number {
   return t.raw_data?.length ?? 0;
 }
 
-function view<T>(t: TensorProto, Ctor: { new (b: ArrayBuffer, o: number, n: number): T; BYTES_PER_ELEMENT: number }): T {
+function view<T>(
+  t: TensorProto,
+  Ctor: { new (b: ArrayBuffer, o: number, n: number): T; BYTES_PER_ELEMENT: number },
+): T {
   const raw = t.raw_data;
   const n = raw.byteLength / Ctor.BYTES_PER_ELEMENT;
   if (raw.byteOffset % Ctor.BYTES_PER_ELEMENT === 0) return new Ctor(raw.buffer as ArrayBuffer, raw.byteOffset, n);
@@ -163,7 +173,11 @@ const INT_ARRAYS: Partial<Record<DataType, IntArray>> = {
 /** Integer tensor values (INT64, INT32, INT8/16, UINT8/16/32, BOOL) as numbers; for shapes, axes, indices. */
 export function tensorToInts(t: TensorProto): number[] {
   const Ctor = INT_ARRAYS[t.data_type as DataType];
-  if (!Ctor) throw new MemLensError('UNSUPPORTED', `tensor ${t.name}: data type ${DataType[t.data_type]} is not an integer type`);
+  if (!Ctor)
+    throw new MemLensError(
+      'UNSUPPORTED',
+      `tensor ${t.name}: data type ${DataType[t.data_type]} is not an integer type`,
+    );
   if (rawLength(t) > 0 || isExternal(t)) {
     checkRaw(t, t.data_type);
     return Array.from(view(t, Ctor), clampInt);

@@ -232,4 +232,3 @@ export interface MessageTypes {
   TrainingInfoProto: TrainingInfoProto;
   TensorAnnotation: TensorAnnotation;
 }
-

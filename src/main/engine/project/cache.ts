@@ -55,7 +55,14 @@ async function ownedByUser(dir: string): Promise<boolean> {
   const s = await lstat(dir).catch(() => undefined);
   if (!s?.isDirectory()) return false;
   const mine = process.getuid === undefined || s.uid === process.getuid();
-  return mine && (s.mode & 0o022) === 0 && (await access(dir, constants.W_OK).then(() => true, () => false));
+  return (
+    mine &&
+    (s.mode & 0o022) === 0 &&
+    (await access(dir, constants.W_OK).then(
+      () => true,
+      () => false,
+    ))
+  );
 }
 
 /** The per-user cache folder: $XDG_CACHE_HOME/memlens or ~/.cache/memlens (never a folder shared with others). */
@@ -87,7 +94,10 @@ export async function readCache<T>(modelPath: string, key: string): Promise<T | 
   if (disabled()) return undefined;
   const file = join(await cacheDir(modelPath), `${key}.json`);
   try {
-    const stored = JSON.parse((await readRegularFile(file, 'cache file')).toString('utf8')) as { key?: unknown; doc?: unknown };
+    const stored = JSON.parse((await readRegularFile(file, 'cache file')).toString('utf8')) as {
+      key?: unknown;
+      doc?: unknown;
+    };
     return stored.key === key && typeof stored.doc === 'object' && stored.doc !== null ? (stored.doc as T) : undefined;
   } catch {
     return undefined; // absent or unreadable: recompute

@@ -66,7 +66,8 @@ function projectAugment(p: ProjectFile, path: string): AugmentSettings {
 
 /** Writes a new project file (absolute paths made relative to it, as the format wants) and loads it. */
 export async function createProject(path: string, project: ProjectFile): Promise<ProjectInfo> {
-  if (!path.endsWith('.memlens.json')) throw new MemLensError('BAD_INPUT', `project file ${path} must end in .memlens.json`);
+  if (!path.endsWith('.memlens.json'))
+    throw new MemLensError('BAD_INPUT', `project file ${path} must end in .memlens.json`);
   const p = validateProject(project, path);
   const dir = dirname(resolve(path));
   const rel = (f: string) => (isAbsolute(f) ? relative(dir, f) : f);
@@ -91,9 +92,11 @@ function validateProject(doc: unknown, path: string): ProjectFile {
   for (const k of ['reference', 'supervised'] as const) {
     if (doc[k] !== undefined && !nonEmpty(doc[k])) throw bad(`'${k}' must be a non-empty string when given`);
   }
-  if (!isJsonObject(doc.data) || !nonEmpty(doc.data.candidates)) throw bad("'data.candidates' must be a non-empty string");
+  if (!isJsonObject(doc.data) || !nonEmpty(doc.data.candidates))
+    throw bad("'data.candidates' must be a non-empty string");
   for (const k of OPTIONAL_DATA) {
-    if (doc.data[k] !== undefined && !nonEmpty(doc.data[k])) throw bad(`'data.${k}' must be a non-empty string when given`);
+    if (doc.data[k] !== undefined && !nonEmpty(doc.data[k]))
+      throw bad(`'data.${k}' must be a non-empty string when given`);
   }
   checkNormalization(doc.normalization, bad);
   if (doc.augment !== undefined && !isJsonObject(doc.augment)) throw bad("'augment' must be an object");
@@ -102,11 +105,11 @@ function validateProject(doc: unknown, path: string): ProjectFile {
 
 function checkNormalization(n: unknown, bad: (what: string) => Error): asserts n is Normalization {
   if (!isJsonObject(n)) throw bad("'normalization' must be { mean: [..], std: [..] }");
-  const nums = (v: unknown) => Array.isArray(v) && v.length > 0 && v.every((x) => typeof x === 'number' && Number.isFinite(x));
+  const nums = (v: unknown) =>
+    Array.isArray(v) && v.length > 0 && v.every((x) => typeof x === 'number' && Number.isFinite(x));
   if (!nums(n.mean) || !nums(n.std)) throw bad("'normalization.mean' and '.std' must be non-empty number arrays");
   if ((n.std as number[]).some((s) => s <= 0)) throw bad("'normalization.std' values must be positive");
 }
-
 
 function nonEmpty(v: unknown): v is string {
   return typeof v === 'string' && v.length > 0;

@@ -4,8 +4,20 @@
 // the cut channels is removed, depthwise `group` attributes, Reshape targets and output shapes follow.
 import type { PruneResult } from '../../../shared/api.js';
 import {
-  attrInt, copyMessage, create, AttributeType, editGraph, removeUnused, float32Tensor, int64Tensor, tensorToInts,
-  type GraphIndex, type ModelProto, type NodeProto, type TensorProto, type ValueInfoProto,
+  attrInt,
+  copyMessage,
+  create,
+  AttributeType,
+  editGraph,
+  removeUnused,
+  float32Tensor,
+  int64Tensor,
+  tensorToInts,
+  type GraphIndex,
+  type ModelProto,
+  type NodeProto,
+  type TensorProto,
+  type ValueInfoProto,
 } from '../onnx/index.js';
 import { channelIndices, type ChannelMap, type Group } from './groups.js';
 import { paramTensor, unitParams, type LayerNode } from './layers.js';
@@ -39,7 +51,12 @@ export interface PlanOptions {
  * in some partners only is masked there, so every selected unit is either removed or zeroed and
  * nothing else changes.
  */
-export function planPrune(groups: Group[], layers: LayerNode[], selection: Map<string, number[]>, opts: PlanOptions): PrunePlan {
+export function planPrune(
+  groups: Group[],
+  layers: LayerNode[],
+  selection: Map<string, number[]>,
+  opts: PlanOptions,
+): PrunePlan {
   const plan: PrunePlan = { cuts: [], masks: [], zeroed: [], report: [], notes: [], outputs: [] };
   for (const g of groups) {
     const members = [...g.sources, ...g.followers];
@@ -61,24 +78,37 @@ export function planPrune(groups: Group[], layers: LayerNode[], selection: Map<s
     if (agreed.length > channels.length) plan.zeroed.push({ group: g, channels: agreed.slice(channels.length) });
     if (channels.length) {
       plan.cuts.push({ group: g, channels });
-      plan.report.push({ layers: [...new Set(members.map((m) => m.layer.name))], units: channels.length, mode: 'structural' });
-      if (g.heads) plan.notes.push(`${g.sources[0].layer.name} loses ${channels.length} of its ${g.channels} attention heads`);
-      for (const n of g.norms) plan.notes.push(`${n} now normalizes over ${g.channels - channels.length} of its ${g.channels} channels`);
-      for (const o of g.outputs) plan.outputs.push({ name: o.name, removed: channels.flatMap((c) => unitsOf(o.map, c)).sort((a, b) => a - b) });
-      for (const o of g.outputs) plan.notes.push(`the model output ${o.name} loses ${channels.length} of its ${o.width} channels: the embedding dimension changes (keep output masks them instead)`);
+      plan.report.push({
+        layers: [...new Set(members.map((m) => m.layer.name))],
+        units: channels.length,
+        mode: 'structural',
+      });
+      if (g.heads)
+        plan.notes.push(`${g.sources[0].layer.name} loses ${channels.length} of its ${g.channels} attention heads`);
+      for (const n of g.norms)
+        plan.notes.push(`${n} now normalizes over ${g.channels - channels.length} of its ${g.channels} channels`);
+      for (const o of g.outputs)
+        plan.outputs.push({ name: o.name, removed: channels.flatMap((c) => unitsOf(o.map, c)).sort((a, b) => a - b) });
+      for (const o of g.outputs)
+        plan.notes.push(
+          `the model output ${o.name} loses ${channels.length} of its ${o.width} channels: the embedding dimension changes (keep output masks them instead)`,
+        );
     }
     // Selected units that stay are masked; the report says why, per kind.
     const agreedSet = new Set(agreed);
     const reasonFor = (c: number | undefined): string | undefined => {
       if (opts.mode === 'mask') return undefined;
       if (blocked) return blocked;
-      if (c !== undefined && agreedSet.has(c)) return `kept (zeroed) so the group keeps a multiple of ${align} channels for onnxruntime's fast conv kernels`;
+      if (c !== undefined && agreedSet.has(c))
+        return `kept (zeroed) so the group keeps a multiple of ${align} channels for onnxruntime's fast conv kernels`;
       return `a channel is cut only when every coupled source layer (${[...new Set(g.sources.map((s) => s.layer.name))].join(', ')}) selects it`;
     };
     const leftovers = new Map<string | undefined, { layers: Set<string>; units: number }>();
     // A layer may be several members (a fused q/k/v layer is three): its cut units are all of theirs.
     for (const m of members.filter((x, i) => members.findIndex((y) => y.layer === x.layer) === i)) {
-      const cut = new Set(members.filter((x) => x.layer === m.layer).flatMap((x) => channels.flatMap((c) => unitsOf(x.map, c))));
+      const cut = new Set(
+        members.filter((x) => x.layer === m.layer).flatMap((x) => channels.flatMap((c) => unitsOf(x.map, c))),
+      );
       const units = [...chosen(m.layer.name)].filter((u) => !cut.has(u)).sort((a, b) => a - b);
       if (!units.length) continue;
       plan.masks.push({ layer: m.layer, units });
@@ -105,7 +135,12 @@ function maskUngrouped(plan: PrunePlan, layers: LayerNode[], selection: Map<stri
     const units = selection.get(layer.name);
     if (placed.has(layer.name) || !units?.length) continue;
     plan.masks.push({ layer, units });
-    plan.report.push({ layers: [layer.name], units: units.length, mode: 'mask', reason: `${layer.name} is not coupled to a channel the pruner can cut` });
+    plan.report.push({
+      layers: [layer.name],
+      units: units.length,
+      mode: 'mask',
+      reason: `${layer.name} is not coupled to a channel the pruner can cut`,
+    });
   }
 }
 
@@ -162,25 +197,37 @@ export function applyPlan(proto: ModelProto, index: GraphIndex, plan: PrunePlan)
     // Heads kept go into the shape arithmetic; the attention width before the output projection is
     // inferred (-1), since the graph reads it from the unchanged stream (heads.ts).
     for (const name of group.heads.counts) {
-      params.set(name, int64Tensor(name, paramTensor(index, name)!.dims.map(Number), [group.channels - channels.length]));
+      params.set(
+        name,
+        int64Tensor(name, paramTensor(index, name)!.dims.map(Number), [group.channels - channels.length]),
+      );
     }
     for (const w of group.heads.widths) widths.set(w.node, (widths.get(w.node) ?? new Set()).add(w.input));
   }
   const inferred = [...widths.keys()].map((node) => int64Tensor(`${node.output[0]}_inferred`, [1], [-1]));
   const groupAttrs = new Map<NodeProto, number>();
   for (const { group, channels } of plan.cuts) {
-    for (const a of group.groupAttrs) groupAttrs.set(a.node, (groupAttrs.get(a.node) ?? attrInt(a.node, 'group', 1)) - channels.length * a.map.block);
+    for (const a of group.groupAttrs)
+      groupAttrs.set(a.node, (groupAttrs.get(a.node) ?? attrInt(a.node, 'group', 1)) - channels.length * a.map.block);
   }
   const touched = new Set(plan.cuts.flatMap((c) => c.group.tensors));
   // A changed parameter read through an Identity of a shared initializer gets its own initializer.
   const unshared = new Set(index.graph.node.filter((n) => n.op_type === 'Identity' && params.has(n.output[0])));
   const edited = editGraph(proto, (d) => {
-    d.initializer = [...d.initializer.map((t) => params.get(t.name) ?? t), ...[...unshared].map((n) => params.get(n.output[0])!), ...inferred];
-    d.node = d.node.filter((n) => !unshared.has(n)).map((n) => withInputs(withParams(n, params, groupAttrs.get(n)), widths.get(n)));
+    d.initializer = [
+      ...d.initializer.map((t) => params.get(t.name) ?? t),
+      ...[...unshared].map((n) => params.get(n.output[0])!),
+      ...inferred,
+    ];
+    d.node = d.node
+      .filter((n) => !unshared.has(n))
+      .map((n) => withInputs(withParams(n, params, groupAttrs.get(n)), widths.get(n)));
     // Shapes of cut activations changed: drop their value_info (optional; checkers re-infer it).
     d.value_info = d.value_info.filter((v) => !touched.has(v.name));
     d.output = d.output.map((o) => {
-      const cut = plan.cuts.flatMap(({ group, channels }) => group.outputs.filter((x) => x.name === o.name).map((x) => ({ x, channels })));
+      const cut = plan.cuts.flatMap(({ group, channels }) =>
+        group.outputs.filter((x) => x.name === o.name).map((x) => ({ x, channels })),
+      );
       return cut.length ? shrinkOutput(o, cut) : o;
     });
   });
@@ -196,9 +243,16 @@ function zeroMasked(index: GraphIndex, plan: PrunePlan): Map<string, Float32Arra
     if (!v) data.set(param, (v = weightValues(t).slice()));
     zeroUnits(v, t.dims.map(Number), axis, indices, block);
   };
-  for (const { layer, units } of plan.masks) for (const p of unitParams(index, layer)) zero(p.param, p.axis, units, p.block);
+  for (const { layer, units } of plan.masks)
+    for (const p of unitParams(index, layer)) zero(p.param, p.axis, units, p.block);
   for (const { group, channels } of plan.zeroed) {
-    for (const s of group.slices) zero(s.param, s.axis, channels.flatMap((c) => channelIndices(s, c)), 1);
+    for (const s of group.slices)
+      zero(
+        s.param,
+        s.axis,
+        channels.flatMap((c) => channelIndices(s, c)),
+        1,
+      );
   }
   return data;
 }
@@ -228,7 +282,11 @@ function withParams(n: NodeProto, params: Map<string, TensorProto>, group: numbe
     return a;
   });
   if (value && !n.attribute.some((a) => a.name === 'value')) {
-    attribute.splice(0, attribute.length, create('AttributeProto', { name: 'value', type: AttributeType.TENSOR, t: value }));
+    attribute.splice(
+      0,
+      attribute.length,
+      create('AttributeProto', { name: 'value', type: AttributeType.TENSOR, t: value }),
+    );
   }
   return copyMessage(n, { attribute });
 }

@@ -37,14 +37,35 @@ export function rankCoupledTogether(layers: ScoredLayer[], groups: Group[]): Cou
     if (skip.has(l.name)) return [];
     const g = heads.get(l.name);
     if (g) {
-      const perHead = (v?: ArrayLike<number>) => v && Array.from({ length: g.channels }, (_, c) => mean(g.sources.flatMap((s) => channelIndices(s.map, c).map((u) => v[u]))));
-      return [{ name: l.name, units: g.channels, layers: l.units / g.channels, unitmem: perHead(l.unitmem), norm: perHead(l.norm), whole: 'attention heads' }];
+      const perHead = (v?: ArrayLike<number>) =>
+        v &&
+        Array.from({ length: g.channels }, (_, c) =>
+          mean(g.sources.flatMap((s) => channelIndices(s.map, c).map((u) => v[u]))),
+        );
+      return [
+        {
+          name: l.name,
+          units: g.channels,
+          layers: l.units / g.channels,
+          unitmem: perHead(l.unitmem),
+          norm: perHead(l.norm),
+          whole: 'attention heads',
+        },
+      ];
     }
     const ps = members.get(l.name);
     if (!ps) return [l];
     const name = ps.map((p) => p.name).join('+');
     merged.set(name, ps);
-    return [{ name, units: l.units, layers: ps.length, unitmem: meanOf(ps.map((p) => p.unitmem)), norm: meanOf(ps.map((p) => p.norm && relative(p.norm))) }];
+    return [
+      {
+        name,
+        units: l.units,
+        layers: ps.length,
+        unitmem: meanOf(ps.map((p) => p.unitmem)),
+        norm: meanOf(ps.map((p) => p.norm && relative(p.norm))),
+      },
+    ];
   });
   return {
     layers: out,
@@ -52,7 +73,11 @@ export function rankCoupledTogether(layers: ScoredLayer[], groups: Group[]): Cou
       const full = new Map<string, number[]>();
       for (const [name, units] of selection) {
         const g = heads.get(name);
-        if (g) full.set(name, units.flatMap((c) => g.sources.flatMap((s) => channelIndices(s.map, c))).sort((a, b) => a - b));
+        if (g)
+          full.set(
+            name,
+            units.flatMap((c) => g.sources.flatMap((s) => channelIndices(s.map, c))).sort((a, b) => a - b),
+          );
         else for (const p of merged.get(name) ?? [{ name }]) full.set(p.name, units);
       }
       return full;

@@ -3,7 +3,14 @@
 // edits, stamps provenance into metadata_props and writes the model and its result document
 // atomically. Without `out` it is a preview: the same figures, nothing written.
 import { readFile } from 'node:fs/promises';
-import type { JobControl, LayerKind, PruneLayerReport, PruneRequest, PruneResult, UnitMemResult } from '../../../shared/api.js';
+import type {
+  JobControl,
+  LayerKind,
+  PruneLayerReport,
+  PruneRequest,
+  PruneResult,
+  UnitMemResult,
+} from '../../../shared/api.js';
 import { COUPLINGS, PRUNE_DEFAULTS, PRUNE_MODES, PRUNE_SCOPES } from '../../../shared/prune-options.js';
 import { STRATEGY_NAMES, strategyInfo } from '../../../shared/strategies.js';
 import { MemLensError, throwIfAborted } from '../errors.js';
@@ -47,15 +54,27 @@ export async function pruneModel(req: PruneRequest, ctl: JobControl = {}): Promi
   const index = indexModel(model.proto);
   const layers = findLayers(model, index);
   const groups = buildGroups(index, layers);
-  const inScope = layersInScope(scoredLayers(index, layers, normOrder(req.strategy), scores?.doc), req.include, req.exclude);
+  const inScope = layersInScope(
+    scoredLayers(index, layers, normOrder(req.strategy), scores?.doc),
+    req.include,
+    req.exclude,
+  );
   const coupled = coupling === 'group' ? rankCoupledTogether(inScope, groups) : undefined;
   const chosen = selectUnits(coupled?.layers ?? inScope, { ...req, include: undefined, exclude: undefined, seed });
   const selection = coupled ? coupled.expand(chosen) : chosen;
   const plan = planPrune(groups, layers, selection, { mode, keepOutput, align });
   const removed = Object.fromEntries(selection);
   const settings = {
-    strategy: req.strategy, scope: req.scope, ratio: req.ratio, mode, seed, align, coupling, keepOutput,
-    include: req.include ?? [], exclude: req.exclude ?? [],
+    strategy: req.strategy,
+    scope: req.scope,
+    ratio: req.ratio,
+    mode,
+    seed,
+    align,
+    coupling,
+    keepOutput,
+    include: req.include ?? [],
+    exclude: req.exclude ?? [],
     scores: scores ? { source: scores.source, sha256: scores.sha256, settings: scores.doc.settings } : null,
   };
   const provenance: Record<string, string> = {
@@ -104,10 +123,16 @@ export async function pruneModel(req: PruneRequest, ctl: JobControl = {}): Promi
 }
 
 /** Selected, cut and masked units of every ranked layer (and of any other layer that lost units). */
-function layerReport(inScope: ScoredLayer[], layers: LayerNode[], plan: PrunePlan, selection: Map<string, number[]>): PruneLayerReport[] {
+function layerReport(
+  inScope: ScoredLayer[],
+  layers: LayerNode[],
+  plan: PrunePlan,
+  selection: Map<string, number[]>,
+): PruneLayerReport[] {
   const cut = new Map<string, number>();
   for (const { group, channels } of plan.cuts) {
-    for (const m of [...group.sources, ...group.followers]) cut.set(m.layer.name, (cut.get(m.layer.name) ?? 0) + channels.length * m.map.block);
+    for (const m of [...group.sources, ...group.followers])
+      cut.set(m.layer.name, (cut.get(m.layer.name) ?? 0) + channels.length * m.map.block);
   }
   const masked = new Map(plan.masks.map((m) => [m.layer.name, m.units.length]));
   const units = new Map(layers.map((l) => [l.name, l.units]));
@@ -126,7 +151,9 @@ function outcomeNotes(mode: string, layers: PruneLayerReport[]): string[] {
   const selected = layers.reduce((n, l) => n + l.selected, 0);
   const cut = layers.reduce((n, l) => n + l.cut, 0);
   if (mode !== 'structural' || selected === 0 || cut > 0) return [];
-  return [`structural pruning cut nothing: all ${selected} selected units were masked (zeroed), so the model keeps its size; the groups say why`];
+  return [
+    `structural pruning cut nothing: all ${selected} selected units were masked (zeroed), so the model keeps its size; the groups say why`,
+  ];
 }
 
 /** Where scope `layer` rounded a share of whole structures (attention heads) to the nearest. */
@@ -136,7 +163,9 @@ function roundingNotes(ranked: ScoredLayer[], req: PruneRequest): string[] {
     const share = req.ratio * l.units;
     const n = perLayerCount(l, req.ratio);
     if (!l.whole || share === n) return [];
-    return [`${l.name}: ${req.ratio} of ${l.units} ${l.whole} is ${+share.toFixed(3)}, rounded to ${n} (whole ${l.whole} only)`];
+    return [
+      `${l.name}: ${req.ratio} of ${l.units} ${l.whole} is ${+share.toFixed(3)}, rounded to ${n} (whole ${l.whole} only)`,
+    ];
   });
 }
 
@@ -155,7 +184,8 @@ function checkRequest(req: PruneRequest): void {
   if (!STRATEGY_NAMES.includes(req.strategy)) {
     throw new MemLensError('BAD_INPUT', `unknown strategy '${req.strategy}' (${STRATEGY_NAMES.join(', ')})`);
   }
-  if (!PRUNE_SCOPES.includes(req.scope)) throw new MemLensError('BAD_INPUT', `unknown scope '${req.scope}' (${PRUNE_SCOPES.join(', ')})`);
+  if (!PRUNE_SCOPES.includes(req.scope))
+    throw new MemLensError('BAD_INPUT', `unknown scope '${req.scope}' (${PRUNE_SCOPES.join(', ')})`);
   if (req.coupling !== undefined && !COUPLINGS.includes(req.coupling)) {
     throw new MemLensError('BAD_INPUT', `unknown coupling '${req.coupling}' (${COUPLINGS.join(', ')})`);
   }
@@ -179,7 +209,12 @@ interface Scores {
 }
 
 async function readScores(scores: string | UnitMemResult): Promise<Scores> {
-  if (typeof scores !== 'string') return { doc: checkScores(scores, 'scores'), source: '(document)', sha256: sha256Bytes(Buffer.from(JSON.stringify(scores))) };
+  if (typeof scores !== 'string')
+    return {
+      doc: checkScores(scores, 'scores'),
+      source: '(document)',
+      sha256: sha256Bytes(Buffer.from(JSON.stringify(scores))),
+    };
   await requireFile(scores, 'scores');
   const bytes = await readFile(scores);
   let doc: unknown;
@@ -204,7 +239,12 @@ function checkScores(doc: unknown, source: string): UnitMemResult {
  * prunes the same layers), else every prunable layer. Each carries UnitMem and, when the strategy
  * ranks by them, its weights' Lp norms (p = `normP`).
  */
-function scoredLayers(index: GraphIndex, layers: LayerNode[], normP: number | undefined, doc?: UnitMemResult): ScoredLayer[] {
+function scoredLayers(
+  index: GraphIndex,
+  layers: LayerNode[],
+  normP: number | undefined,
+  doc?: UnitMemResult,
+): ScoredLayer[] {
   const byName = new Map(layers.map((l) => [l.name, l]));
   const norm = (l: LayerNode) => {
     if (normP === undefined) return undefined;
@@ -213,12 +253,17 @@ function scoredLayers(index: GraphIndex, layers: LayerNode[], normP: number | un
   };
   if (!doc) return layers.map((l) => ({ name: l.name, units: l.units, norm: norm(l) }));
   // Extra rows (residual adds, pools, sublayer outputs) are measured for LayerMem, not pruned.
-  return doc.layers.filter((s) => !EXTRA_ROWS.includes(s.kind)).map((s) => {
-    const l = byName.get(s.name);
-    if (!l) throw new MemLensError('MISMATCH', `scores layer ${s.name} is not a prunable layer of the model`);
-    if (s.units !== l.units || s.unitmem.length !== l.units) {
-      throw new MemLensError('MISMATCH', `scores layer ${s.name} has ${s.unitmem.length} units, the model's has ${l.units}`);
-    }
-    return { name: l.name, units: l.units, unitmem: s.unitmem, norm: norm(l) };
-  });
+  return doc.layers
+    .filter((s) => !EXTRA_ROWS.includes(s.kind))
+    .map((s) => {
+      const l = byName.get(s.name);
+      if (!l) throw new MemLensError('MISMATCH', `scores layer ${s.name} is not a prunable layer of the model`);
+      if (s.units !== l.units || s.unitmem.length !== l.units) {
+        throw new MemLensError(
+          'MISMATCH',
+          `scores layer ${s.name} has ${s.unitmem.length} units, the model's has ${l.units}`,
+        );
+      }
+      return { name: l.name, units: l.units, unitmem: s.unitmem, norm: norm(l) };
+    });
 }

@@ -9,7 +9,15 @@
 // (docs/PRUNING.md lists the rules per op).
 import { attrInt, attrInts, tensorToInts, type GraphIndex, type NodeProto } from '../onnx/index.js';
 import { buildHeadGroups, type HeadShapes } from './heads.js';
-import { asLayer, CHANNEL_PARAMS, CHANNELWISE, ELEMENTWISE, paramTensor, perChannelAxis, type LayerNode } from './layers.js';
+import {
+  asLayer,
+  CHANNEL_PARAMS,
+  CHANNELWISE,
+  ELEMENTWISE,
+  paramTensor,
+  perChannelAxis,
+  type LayerNode,
+} from './layers.js';
 
 /**
  * Channel c of a group is, in a tensor axis or a parameter axis, the indices
@@ -91,11 +99,28 @@ class GroupWalk {
   ) {}
 
   run(start: LayerNode): Group {
-    this.group = { channels: start.units, sources: [], followers: [], slices: [], tensors: [], groupAttrs: [], reshapes: [], norms: [], outputs: [] };
-    if (start.grouped) this.block(`${start.name} is a grouped conv (group=${start.grouped}); its channels are cut per group only`);
+    this.group = {
+      channels: start.units,
+      sources: [],
+      followers: [],
+      slices: [],
+      tensors: [],
+      groupAttrs: [],
+      reshapes: [],
+      norms: [],
+      outputs: [],
+    };
+    if (start.grouped)
+      this.block(`${start.name} is a grouped conv (group=${start.grouped}); its channels are cut per group only`);
     const map = { offset: 0, block: 1, inner: 1 };
     this.addSource(start, map);
-    this.follow(start.node, start.node.output[0], { map, axis: start.channelAxis, rank: start.rank, width: start.units, flat: false });
+    this.follow(start.node, start.node.output[0], {
+      map,
+      axis: start.channelAxis,
+      rank: start.rank,
+      width: start.units,
+      flat: false,
+    });
     while (this.queue.length && !this.group.blocked) this.step(this.queue.pop()!);
     return this.group;
   }
@@ -173,7 +198,10 @@ class GroupWalk {
   }
 
   private sourceOf(layer: LayerNode, m: Member): void {
-    if (layer.grouped) return this.block(`${layer.name} is a grouped conv (group=${layer.grouped}); its channels are cut per group only`);
+    if (layer.grouped)
+      return this.block(
+        `${layer.name} is a grouped conv (group=${layer.grouped}); its channels are cut per group only`,
+      );
     if (m.map.offset !== 0 || m.width !== layer.units || m.flat) {
       return this.block(`${layer.name} is coupled to only part of another layer's channels`);
     }
@@ -238,7 +266,8 @@ class GroupWalk {
   private transpose(node: NodeProto, m: Member, fromOutput: boolean): void {
     const perm = attrInts(node, 'perm');
     const rank = perm?.length ?? m.rank;
-    if (!perm || m.flat || (m.rank !== undefined && m.rank !== rank)) return this.block(`Transpose ${node.name} moves the channels in a way the pruner cannot follow`);
+    if (!perm || m.flat || (m.rank !== undefined && m.rank !== rank))
+      return this.block(`Transpose ${node.name} moves the channels in a way the pruner cannot follow`);
     const at = perm.length + m.axis;
     const axis = (fromOutput ? perm[at] : perm.indexOf(at)) - perm.length;
     this.follow(node, fromOutput ? node.input[0] : node.output[0], { ...m, axis, rank });
@@ -252,7 +281,13 @@ class GroupWalk {
     const rank = m.rank ?? this.index.shape(node.input[0])?.length;
     const axis = attrInt(node, 'axis', -1);
     const first = rank === undefined ? undefined : axis < 0 ? rank + axis : axis;
-    if (m.flat || rank === undefined || m.axis !== -1 || first !== rank - 1 || (!fromOutput && tensor !== node.input[0])) {
+    if (
+      m.flat ||
+      rank === undefined ||
+      m.axis !== -1 ||
+      first !== rank - 1 ||
+      (!fromOutput && tensor !== node.input[0])
+    ) {
       return this.block(`LayerNormalization ${node.name || node.output[0]} normalizes across more than the channels`);
     }
     for (const i of [1, 2]) if (node.input[i]) this.slice(node.input[i], 0, m.map);
@@ -266,7 +301,8 @@ class GroupWalk {
     const fromEnd = axis < 0 ? axis : m.rank === undefined ? undefined : axis - m.rank;
     if (fromEnd === undefined) return this.block(`Concat ${node.name}: the rank of its inputs is unknown`);
     if (fromEnd !== m.axis) return this.channelwise(node, m); // joins along another axis: channels shared
-    if (node.output.includes(tensor) || m.flat) return this.block(`Concat ${node.name} output is coupled to other channels`);
+    if (node.output.includes(tensor) || m.flat)
+      return this.block(`Concat ${node.name} output is coupled to other channels`);
     let offset = 0;
     let width = 0;
     for (const input of node.input) {

@@ -94,7 +94,11 @@ function headShapes(index: GraphIndex, region: Set<NodeProto>, proj: LayerNode, 
   // the attention width; it becomes -1, so no other entry may be.
   const last = targets.find((r) => r.output[0] === proj.node.input[0]);
   const concat = last && index.producer(last.input[1]);
-  if (concat?.op_type !== 'Concat' || concat.input.some((i) => index.constantTensor(i) && tensorToInts(index.constantTensor(i)!).includes(-1))) return undefined;
+  if (
+    concat?.op_type !== 'Concat' ||
+    concat.input.some((i) => index.constantTensor(i) && tensorToInts(index.constantTensor(i)!).includes(-1))
+  )
+    return undefined;
   if (index.constantTensor(concat.input[concat.input.length - 1])) return undefined;
   return { count, counts: [...new Set(counts)], widths: [{ node: concat, input: concat.input.length - 1 }] };
 }

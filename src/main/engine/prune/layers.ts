@@ -31,7 +31,11 @@ export interface LayerNode {
 /** The prunable layers, in forward order, named as units/discoverLayers names them (and results do). */
 export function findLayers(model: { proto: ModelProto }, index: GraphIndex): LayerNode[] {
   // The layer records of units/ name each node; found by the node's output, not by list position.
-  const names = new Map(discoverLayers(model, index).filter((l) => l.prunable).map((l) => [l.output, l.name]));
+  const names = new Map(
+    discoverLayers(model, index)
+      .filter((l) => l.prunable)
+      .map((l) => [l.output, l.name]),
+  );
   return index.topologicalOrder().flatMap((n) => {
     const l = asLayer(index, n);
     return l ? [{ ...l, name: names.get(n.output[0]) ?? l.name }] : [];
@@ -47,14 +51,29 @@ export function asLayer(index: GraphIndex, node: NodeProto): LayerNode | undefin
   if (w.op === 'Conv') {
     const group = attrInt(node, 'group', 1);
     const inputs = dims[1] * group;
-    const layer: LayerNode = { ...base, outAxis: 0, inAxis: 1, bias, channelAxis: -(dims.length - 1), rank: dims.length };
+    const layer: LayerNode = {
+      ...base,
+      outAxis: 0,
+      inAxis: 1,
+      bias,
+      channelAxis: -(dims.length - 1),
+      rank: dims.length,
+    };
     if (w.depthwise && dims[0] % inputs === 0) layer.depthwise = { multiplier: dims[0] / inputs };
     else if (group > 1) layer.grouped = group;
     return layer;
   }
   if (w.op === 'Gemm') {
     const transB = attrInt(node, 'transB', 0) === 1;
-    return { ...base, outAxis: transB ? 0 : 1, inAxis: transB ? 1 : 0, bias, channelAxis: -1, rank: 2, transA: attrInt(node, 'transA', 0) === 1 };
+    return {
+      ...base,
+      outAxis: transB ? 0 : 1,
+      inAxis: transB ? 1 : 0,
+      bias,
+      channelAxis: -1,
+      rank: 2,
+      transA: attrInt(node, 'transA', 0) === 1,
+    };
   }
   return { ...base, outAxis: dims.length - 1, inAxis: dims.length - 2, channelAxis: -1 };
 }

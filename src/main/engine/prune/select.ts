@@ -42,7 +42,11 @@ export function selectUnits(layers: ScoredLayer[], opts: SelectOptions): Map<str
   const picked = opts.scope === 'layer' ? perLayer(chosen, priority, opts.ratio) : global(chosen, priority, opts.ratio);
   const out = new Map<string, number[]>();
   chosen.forEach((l, i) => {
-    if (picked[i].length) out.set(l.name, picked[i].sort((a, b) => a - b));
+    if (picked[i].length)
+      out.set(
+        l.name,
+        picked[i].sort((a, b) => a - b),
+      );
   });
   return out;
 }
@@ -56,7 +60,10 @@ export function checkRatio(ratio: number): void {
 /** Layers the user asked for, in the given (forward) order; unknown names are an error, not a no-op. */
 export function layersInScope<T extends { name: string }>(layers: T[], include?: string[], exclude?: string[]): T[] {
   const known = new Set(layers.map((l) => l.name));
-  for (const [what, names] of [['include', include], ['exclude', exclude]] as const) {
+  for (const [what, names] of [
+    ['include', include],
+    ['exclude', exclude],
+  ] as const) {
     const unknown = (names ?? []).filter((n) => !known.has(n));
     if (unknown.length) {
       throw new MemLensError('BAD_INPUT', `unknown layer name(s) in ${what}: ${unknown.join(', ')}`);

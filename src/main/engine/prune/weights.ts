@@ -15,7 +15,11 @@ export function zeroUnits(data: Float32Array, dims: number[], axis: number, unit
 }
 
 /** Keeps, on each axis with a `keep` list, only those indices (ascending); other axes are whole. */
-export function sliceAxes(src: Float32Array, dims: number[], keep: (number[] | undefined)[]): { data: Float32Array; dims: number[] } {
+export function sliceAxes(
+  src: Float32Array,
+  dims: number[],
+  keep: (number[] | undefined)[],
+): { data: Float32Array; dims: number[] } {
   const outDims = dims.map((d, a) => keep[a]?.length ?? d);
   let last = -1;
   keep.forEach((k, a) => {
@@ -34,7 +38,7 @@ export function sliceAxes(src: Float32Array, dims: number[], keep: (number[] | u
   });
   const out = new Float32Array(outDims.reduce((x, y) => x * y, 1));
   const pos = new Array<number>(last).fill(0);
-  for (let o = 0; o < out.length; ) {
+  for (let o = 0; o < out.length;) {
     let base = 0;
     for (let a = 0; a < last; a++) base += lists[a][pos[a]] * stride[a];
     for (let k = 0; k < offsets.length; k++) out[o++] = src[base + offsets[k]];

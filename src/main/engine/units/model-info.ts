@@ -38,7 +38,9 @@ export function estimateFlops(index: GraphIndex): number {
       n.op_type === 'Conv'
         ? perSample(w)! / Number(w[0])
         : n.op_type === 'Gemm'
-          ? Number(index.shape(n.input[0])?.[n.attribute.some((a) => a.name === 'transA' && Number(a.i) === 1) ? 0 : 1] ?? 0)
+          ? Number(
+              index.shape(n.input[0])?.[n.attribute.some((a) => a.name === 'transA' && Number(a.i) === 1) ? 0 : 1] ?? 0,
+            )
           : Number(w[w.length - 2] ?? w[0]);
     if (Number.isFinite(dot)) flops += 2 * out * dot;
   }
@@ -47,7 +49,11 @@ export function estimateFlops(index: GraphIndex): number {
 
 function describe(v: ValueInfoProto, index: GraphIndex): ModelInfo['output'] {
   const elem = v.type?.tensor_type?.elem_type as DataType | undefined;
-  return { name: v.name, shape: index.shape(v.name) ?? [], type: elem === undefined ? 'unknown' : DataType[elem].toLowerCase() };
+  return {
+    name: v.name,
+    shape: index.shape(v.name) ?? [],
+    type: elem === undefined ? 'unknown' : DataType[elem].toLowerCase(),
+  };
 }
 
 export function modelInfo(model: OnnxModel, layers?: LayerInfo[]): ModelInfo {

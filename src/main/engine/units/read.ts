@@ -87,7 +87,10 @@ function onward(index: GraphIndex, p: Place, axis: number, readers: NodeProto[])
       if (axis === 1) out.push(next);
     } else if (n.op_type === 'Pad') {
       if (n.input[0] === p.tensor && keepsAxis(index, n, axis)) out.push(next);
-    } else if (traits.elementwise && (n.op_type === 'Add' || n.op_type === 'Mul' || n.op_type === 'Sub' || n.op_type === 'Div')) {
+    } else if (
+      traits.elementwise &&
+      (n.op_type === 'Add' || n.op_type === 'Mul' || n.op_type === 'Sub' || n.op_type === 'Div')
+    ) {
       const other = n.input.find((i) => i !== p.tensor);
       if (other === undefined) continue;
       if (index.isConstant(other)) {
@@ -159,6 +162,8 @@ export function unitReads(
   const raw: UnitRead = { tensor, axis, offset: 0, transform: 'none' };
   const outAxis = axisOf(index, output, rule);
   const found = outAxis === undefined ? undefined : firstRate(index, output, outAxis, order);
-  const rate: UnitRead = found ? { tensor: found.tensor, axis: outAxis!, offset: found.offset, transform: 'none' } : { ...raw, transform: 'relu' };
+  const rate: UnitRead = found
+    ? { tensor: found.tensor, axis: outAxis!, offset: found.offset, transform: 'none' }
+    : { ...raw, transform: 'relu' };
   return { read: { raw, rate } };
 }

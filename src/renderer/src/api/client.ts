@@ -11,5 +11,10 @@ declare global {
 export function createClient(): Client {
   if (window.memlens) return window.memlens;
   const token = new URLSearchParams(window.location.search).get('token') ?? '';
-  return httpClient({ origin: window.location.origin, token, fetch: window.fetch.bind(window), WebSocket: window.WebSocket });
+  return httpClient({
+    origin: window.location.origin,
+    token,
+    fetch: window.fetch.bind(window),
+    WebSocket: window.WebSocket,
+  });
 }

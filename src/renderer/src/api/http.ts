@@ -41,7 +41,8 @@ export function httpClient(deps: HttpDeps): Client {
     } catch (e) {
       throw new ApiError(`${method}: the MemLens server is not reachable (${(e as Error).message})`);
     }
-    if (res.status === 401) throw new ApiError('the MemLens server refused the token: open the URL that memlens serve printed');
+    if (res.status === 401)
+      throw new ApiError('the MemLens server refused the token: open the URL that memlens serve printed');
     return unwrap((await res.json()) as Envelope<unknown>, method);
   };
 

@@ -20,7 +20,11 @@ function datum(x: number, p: ComparePoint): Datum {
   return [x, 100 * p.accuracy.mean, 100 * lo, 100 * hi];
 }
 
-function grouped(points: readonly ComparePoint[], name: (p: ComparePoint) => string, x: (p: ComparePoint) => number): Series[] {
+function grouped(
+  points: readonly ComparePoint[],
+  name: (p: ComparePoint) => string,
+  x: (p: ComparePoint) => number,
+): Series[] {
   const groups = new Map<string, Series>();
   for (const p of points) {
     const g = groups.get(name(p)) ?? { name: name(p), data: [], color: strategyColor(p.strategy) };
@@ -37,7 +41,10 @@ function grouped(points: readonly ComparePoint[], name: (p: ComparePoint) => str
 export function accuracySeries(points: readonly ComparePoint[]): Series[] {
   const baseline = points.filter((p) => p.strategy === 'none');
   const pruned = points.filter((p) => p.strategy !== 'none');
-  return grouped(pruned, seriesName, (p) => p.ratio).map((s) => ({ ...s, data: [...baseline.map((b) => datum(0, b)), ...s.data] }));
+  return grouped(pruned, seriesName, (p) => p.ratio).map((s) => ({
+    ...s,
+    data: [...baseline.map((b) => datum(0, b)), ...s.data],
+  }));
 }
 
 /** What the scatter's x axis is: the SSLMem gap where every point has one, else mean UnitMem. */
@@ -46,7 +53,10 @@ export function memorizationAxis(points: readonly ComparePoint[]): { name: strin
     return { name: 'SSLMem gap (candidates − control)', of: (p) => p.memorization.sslmem!.gap };
   }
   const measured = points.every((p) => p.memorization.unitmem.measured);
-  return { name: measured ? 'mean UnitMem (re-measured)' : 'mean UnitMem of kept units (not re-measured)', of: (p) => p.memorization.unitmem.mean };
+  return {
+    name: measured ? 'mean UnitMem (re-measured)' : 'mean UnitMem of kept units (not re-measured)',
+    of: (p) => p.memorization.unitmem.mean,
+  };
 }
 
 /** Accuracy vs measured memorization: one point per strategy and cell, the unpruned model on its own. */
@@ -80,11 +90,34 @@ export function chartOption(series: Series[], xName: string, line: boolean, xPer
     tooltip: { trigger: 'item', valueFormatter: (v: number) => (typeof v === 'number' ? v.toFixed(2) : String(v)) },
     legend: { top: 0, data: series.map((s) => s.name) },
     grid: { top: 50, left: 60, right: 30, bottom: 50 },
-    xAxis: { type: 'value', name: xName, nameLocation: 'middle', nameGap: 28, scale: !xPercent, ...(xPercent ? { axisLabel: { formatter: (v: number) => `${Math.round(100 * v)}%` } } : {}) },
+    xAxis: {
+      type: 'value',
+      name: xName,
+      nameLocation: 'middle',
+      nameGap: 28,
+      scale: !xPercent,
+      ...(xPercent ? { axisLabel: { formatter: (v: number) => `${Math.round(100 * v)}%` } } : {}),
+    },
     yAxis: { type: 'value', name: 'accuracy (%)', min: 0, max: 100 },
     series: series.flatMap((s) => [
-      { name: s.name, type: line ? 'line' : 'scatter', data: s.data, symbolSize: 8, itemStyle: { color: s.color }, lineStyle: { color: s.color }, encode: { x: 0, y: 1 } },
-      { name: s.name, type: 'custom', data: s.data, renderItem: bar(s.color), encode: { x: 0, y: [2, 3] }, z: 1, silent: true },
+      {
+        name: s.name,
+        type: line ? 'line' : 'scatter',
+        data: s.data,
+        symbolSize: 8,
+        itemStyle: { color: s.color },
+        lineStyle: { color: s.color },
+        encode: { x: 0, y: 1 },
+      },
+      {
+        name: s.name,
+        type: 'custom',
+        data: s.data,
+        renderItem: bar(s.color),
+        encode: { x: 0, y: [2, 3] },
+        z: 1,
+        silent: true,
+      },
     ]),
   };
 }

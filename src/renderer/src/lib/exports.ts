@@ -5,5 +5,7 @@
 export function exportPaths(base: string, kind: 'png' | 'svg' | 'csv'): string[] {
   const stem = base.replace(/\.(png|svg|csv)$/i, '');
   if (!stem) throw new Error('choose where to save the export');
-  return kind === 'csv' ? [`${stem}.csv`] : [`${stem}-accuracy-vs-ratio.${kind}`, `${stem}-accuracy-vs-unitmem.${kind}`];
+  return kind === 'csv'
+    ? [`${stem}.csv`]
+    : [`${stem}-accuracy-vs-ratio.${kind}`, `${stem}-accuracy-vs-unitmem.${kind}`];
 }

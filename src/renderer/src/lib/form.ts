@@ -1,6 +1,9 @@
 /** "0.5, 0.25" -> [0.5, 0.25]; a clear message names the field when a value is not a number. */
 export function parseNumbers(text: string, field: string): number[] {
-  const parts = text.split(',').map((s) => s.trim()).filter(Boolean);
+  const parts = text
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   if (parts.length === 0) throw new Error(`${field}: enter at least one number`);
   return parts.map((s) => {
     const n = Number(s);

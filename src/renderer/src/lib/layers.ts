@@ -19,7 +19,11 @@ export interface LayerRow {
  * rows UnitMem skips (adds, pools, sublayer outputs); `forward` (the model's layer order) puts
  * every row in graph order, else UnitMem's layers come first.
  */
-export function layerRows(unitmem?: UnitMemResult, layermem?: LayerMemResult, forward: readonly string[] = []): LayerRow[] {
+export function layerRows(
+  unitmem?: UnitMemResult,
+  layermem?: LayerMemResult,
+  forward: readonly string[] = [],
+): LayerRow[] {
   const um = new Map(unitmem?.layers.map((l) => [l.name, l]));
   const lm = new Map(layermem?.layers.map((l) => [l.name, l]));
   const names = [...new Set([...um.keys(), ...lm.keys()])];
@@ -48,11 +52,21 @@ export const UNITMEM_AXIS = { min: 0, max: 1 } as const;
  * stretch the axis and flatten every other layer; `signed` marks it and `five` keeps its
  * real numbers for the tooltip.
  */
-export function unitMemBoxes(unitmem: UnitMemResult): { names: string[]; signed: boolean[]; boxes: number[][]; five: number[][] } {
+export function unitMemBoxes(unitmem: UnitMemResult): {
+  names: string[];
+  signed: boolean[];
+  boxes: number[][];
+  five: number[][];
+} {
   const layers = unitmem.layers.filter((l) => l.unitmem.length);
   const five = layers.map((l) => fiveNumbers(l.unitmem));
   const clip = (v: number) => Math.min(UNITMEM_AXIS.max, Math.max(UNITMEM_AXIS.min, v));
-  return { names: layers.map((l) => l.name), signed: layers.map((l) => l.signed === true), boxes: five.map((f) => f.map(clip)), five };
+  return {
+    names: layers.map((l) => l.name),
+    signed: layers.map((l) => l.signed === true),
+    boxes: five.map((f) => f.map(clip)),
+    five,
+  };
 }
 
 /**
@@ -60,11 +74,18 @@ export function unitMemBoxes(unitmem: UnitMemResult): { names: string[]; signed:
  * name, which the axis tooltip shows on hover. Labels turn only when there are too many to fit
  * flat, and the grid's bottom margin follows the longest label.
  */
-export function layerAxis(names: readonly string[], short: ReadonlyMap<string, string>): { xAxis: object; bottom: number } {
+export function layerAxis(
+  names: readonly string[],
+  short: ReadonlyMap<string, string>,
+): { xAxis: object; bottom: number } {
   const longest = Math.max(0, ...names.map((n) => (short.get(n) ?? n).length));
   const rotate = names.length > 8 ? 30 : 0;
   return {
-    xAxis: { type: 'category', data: names, axisLabel: { interval: 0, rotate, formatter: (n: string) => short.get(n) ?? n } },
+    xAxis: {
+      type: 'category',
+      data: names,
+      axisLabel: { interval: 0, rotate, formatter: (n: string) => short.get(n) ?? n },
+    },
     // ~7 px per character at the axis font; a label turned by 30 degrees rises half its length.
     bottom: 30 + (rotate ? Math.ceil(longest * 7 * 0.5) : 0),
   };

@@ -12,7 +12,10 @@ export interface PrunePreviewRow {
 }
 
 /** Per-layer view of a prune preview, in the layers' (forward) order; layers the preview did not rank show 0. */
-export function previewRows(preview: PruneResult, layers: readonly { name: string; units: number }[]): PrunePreviewRow[] {
+export function previewRows(
+  preview: PruneResult,
+  layers: readonly { name: string; units: number }[],
+): PrunePreviewRow[] {
   const byName = new Map(preview.layers.map((l) => [l.name, l]));
   return layers.map((l) => {
     const r = byName.get(l.name);
@@ -23,11 +26,18 @@ export function previewRows(preview: PruneResult, layers: readonly { name: strin
 
 /** Layers left out of the ranking, from the per-layer "prune" checkboxes (every layer is in by default). */
 export function excludedLayers(included: Record<string, boolean>): string[] {
-  return Object.entries(included).filter(([, on]) => !on).map(([name]) => name);
+  return Object.entries(included)
+    .filter(([, on]) => !on)
+    .map(([name]) => name);
 }
 
 /** A default export path next to the source model that never equals it: model-low-20.onnx. */
-export function prunedModelPath(model: string, strategy: PruneStrategy, ratio: number, scope: 'layer' | 'global'): string {
+export function prunedModelPath(
+  model: string,
+  strategy: PruneStrategy,
+  ratio: number,
+  scope: 'layer' | 'global',
+): string {
   const base = model.replace(/\.onnx$/i, '');
   return `${base}-${strategy}-${Math.round(ratio * 100)}${scope === 'global' ? '-global' : ''}.onnx`;
 }

@@ -23,7 +23,11 @@ function need(value: string | undefined, what: string, p: ProjectInfo): string {
   return value;
 }
 
-export function unitmemRequest(p: ProjectInfo, views: number, activation: ActivationPolicy = DEFAULT_ACTIVATION): UnitMemRequest {
+export function unitmemRequest(
+  p: ProjectInfo,
+  views: number,
+  activation: ActivationPolicy = DEFAULT_ACTIVATION,
+): UnitMemRequest {
   return { model: p.model, data: p.data.candidates, views, augment: p.augment, activation, ...norm(p) };
 }
 
@@ -32,7 +36,14 @@ export function classmemRequest(p: ProjectInfo, activation: ActivationPolicy = D
 }
 
 export function layermemRequest(p: ProjectInfo, views: number): LayerMemRequest {
-  return { model: p.model, reference: need(p.reference, 'reference encoder', p), data: p.data.candidates, views, augment: p.augment, ...norm(p) };
+  return {
+    model: p.model,
+    reference: need(p.reference, 'reference encoder', p),
+    data: p.data.candidates,
+    views,
+    augment: p.augment,
+    ...norm(p),
+  };
 }
 
 export interface PruneForm {
@@ -50,14 +61,27 @@ export interface PruneForm {
 
 /** The Prune screen's starting form: the engine's defaults (prune-options.ts). */
 export const PRUNE_FORM: PruneForm = {
-  strategy: 'low', scope: 'layer', ratio: 0.2, mode: PRUNE_DEFAULTS.mode, seed: PRUNE_DEFAULTS.seed,
-  coupling: PRUNE_DEFAULTS.coupling, align: PRUNE_DEFAULTS.align, keepOutput: false, exclude: [],
+  strategy: 'low',
+  scope: 'layer',
+  ratio: 0.2,
+  mode: PRUNE_DEFAULTS.mode,
+  seed: PRUNE_DEFAULTS.seed,
+  coupling: PRUNE_DEFAULTS.coupling,
+  align: PRUNE_DEFAULTS.align,
+  keepOutput: false,
+  exclude: [],
 };
 
 /** Without `out` the engine only previews (nothing is written). */
-export function pruneRequest(p: ProjectInfo, f: PruneForm, scores: UnitMemResult | undefined, out?: string): PruneRequest {
+export function pruneRequest(
+  p: ProjectInfo,
+  f: PruneForm,
+  scores: UnitMemResult | undefined,
+  out?: string,
+): PruneRequest {
   const needsScores = strategyInfo(f.strategy).needsScores;
-  if (!scores && needsScores) throw new Error(`strategy '${f.strategy}' needs UnitMem: compute it on the Layers screen first`);
+  if (!scores && needsScores)
+    throw new Error(`strategy '${f.strategy}' needs UnitMem: compute it on the Layers screen first`);
   return {
     model: p.model,
     strategy: f.strategy,
@@ -103,7 +127,13 @@ export function compareRequest(
   };
 }
 
-export function finetuneRequest(p: ProjectInfo, layers: string[], epochs: number, lr: number, out?: string): FinetuneRequest {
+export function finetuneRequest(
+  p: ProjectInfo,
+  layers: string[],
+  epochs: number,
+  lr: number,
+  out?: string,
+): FinetuneRequest {
   if (layers.length === 0) throw new Error('choose at least one layer to fine-tune');
   return {
     model: p.model,

@@ -6,7 +6,14 @@ import { formatNormalization } from '../../../shared/format.js';
  * settings it came from.
  */
 export function settingsLine(doc: { samples?: readonly string[]; settings: Record<string, unknown> }): string {
-  const s = doc.settings as { views?: number; augment?: { kind?: string }; pairing?: string; norm?: string; seed?: number; rest?: string };
+  const s = doc.settings as {
+    views?: number;
+    augment?: { kind?: string };
+    pairing?: string;
+    norm?: string;
+    seed?: number;
+    rest?: string;
+  };
   const parts = [
     doc.samples ? `${doc.samples.length} samples` + (s.views ? ` × ${s.views} views` : '') : undefined,
     s.augment?.kind ? `augment ${s.augment.kind}` : undefined,

@@ -35,8 +35,19 @@ export function unitRows(unitmem: UnitMemResult, classmem?: ClassMemResult): Uni
     for (let u = 0; u < l.unitmem.length; u++) {
       const sample = unitmem.samples[l.argmaxSample[u]];
       // Score files written before top-k carry only the argmax.
-      const top = l.top && l.topMu ? l.top[u].map((i, k) => ({ sample: unitmem.samples[i], mu: l.topMu![u][k] })) : [{ sample, mu: l.muMax[u] }];
-      const row: UnitRow = { layer: l.name, unit: u, unitmem: l.unitmem[u], muMax: l.muMax[u], sample, top, ...(l.signed ? { signed: true as const } : {}) };
+      const top =
+        l.top && l.topMu
+          ? l.top[u].map((i, k) => ({ sample: unitmem.samples[i], mu: l.topMu![u][k] }))
+          : [{ sample, mu: l.muMax[u] }];
+      const row: UnitRow = {
+        layer: l.name,
+        unit: u,
+        unitmem: l.unitmem[u],
+        muMax: l.muMax[u],
+        sample,
+        top,
+        ...(l.signed ? { signed: true as const } : {}),
+      };
       if (c) {
         row.classmem = c.classmem[u];
         row.argmaxClass = classmem!.classes[c.argmaxClass[u]];
@@ -51,7 +62,12 @@ export function unitRows(unitmem: UnitMemResult, classmem?: ClassMemResult): Uni
  * Sorted copy; layers compare by forward order (their index in `layerOrder`), not by name,
  * and missing values (no ClassMem) always go last whatever the direction.
  */
-export function sortUnits(rows: readonly UnitRow[], key: UnitKey, descending: boolean, layerOrder: readonly string[]): UnitRow[] {
+export function sortUnits(
+  rows: readonly UnitRow[],
+  key: UnitKey,
+  descending: boolean,
+  layerOrder: readonly string[],
+): UnitRow[] {
   const order = new Map(layerOrder.map((n, i) => [n, i]));
   const value = (r: UnitRow): number | undefined => (key === 'layer' ? order.get(r.layer) : r[key]);
   return [...rows].sort((a, b) => {
@@ -60,7 +76,7 @@ export function sortUnits(rows: readonly UnitRow[], key: UnitKey, descending: bo
     if (va === undefined || vb === undefined) return va === vb ? 0 : va === undefined ? 1 : -1;
     const d = descending ? vb - va : va - vb;
     // Ties (e.g. sorting by layer) keep units in index order.
-    return d !== 0 ? d : (order.get(a.layer)! - order.get(b.layer)!) || a.unit - b.unit;
+    return d !== 0 ? d : order.get(a.layer)! - order.get(b.layer)! || a.unit - b.unit;
   });
 }
 
@@ -73,7 +89,11 @@ export interface UnitFilter {
 }
 
 /** The rows the filter keeps, in their order. `short` maps full layer names to their chart labels. */
-export function filterUnits(rows: readonly UnitRow[], f: UnitFilter, short: ReadonlyMap<string, string> = new Map()): UnitRow[] {
+export function filterUnits(
+  rows: readonly UnitRow[],
+  f: UnitFilter,
+  short: ReadonlyMap<string, string> = new Map(),
+): UnitRow[] {
   const q = f.query.trim().toLowerCase();
   return rows.filter(
     (r) =>

@@ -39,7 +39,9 @@ function gaussian(ctx: Parameters<GradRule>[0], x: string, k: number, halve: boo
 }
 
 // d erf(x)/dx = 2/sqrt(pi) exp(-x^2).
-const erf: GradRule = (ctx) => [ctx.e.op('Mul', [gradOf(ctx), gaussian(ctx, ctx.node.input[0], 2 / Math.sqrt(Math.PI), false)])];
+const erf: GradRule = (ctx) => [
+  ctx.e.op('Mul', [gradOf(ctx), gaussian(ctx, ctx.node.input[0], 2 / Math.sqrt(Math.PI), false)]),
+];
 
 // Gelu (opset 20). 'none': x Phi(x), derivative Phi(x) + x phi(x).
 // 'tanh': 0.5 x (1 + tanh(u)), u = c (x + 0.044715 x^3), derivative 0.5 (1 + t) + 0.5 x (1 - t^2) u'.

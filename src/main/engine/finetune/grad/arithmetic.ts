@@ -16,7 +16,10 @@ const add: GradRule = (ctx) => {
 
 const sub: GradRule = (ctx) => {
   const g = gradOf(ctx);
-  return [ctx.needs[0] ? toInput(ctx, g, 0) : undefined, ctx.needs[1] ? ctx.e.op('Neg', [toInput(ctx, g, 1)]) : undefined];
+  return [
+    ctx.needs[0] ? toInput(ctx, g, 0) : undefined,
+    ctx.needs[1] ? ctx.e.op('Neg', [toInput(ctx, g, 1)]) : undefined,
+  ];
 };
 
 const mul: GradRule = (ctx) => {
@@ -50,10 +53,21 @@ const pow: GradRule = (ctx) => {
   const { e, node } = ctx;
   const p = ctx.constant(node.input[1]);
   if (ctx.needs[1] || p === undefined || p.length !== 1) {
-    throw new MemLensError('UNSUPPORTED', `Pow node ${node.name}: only a constant scalar exponent is differentiable here`);
+    throw new MemLensError(
+      'UNSUPPORTED',
+      `Pow node ${node.name}: only a constant scalar exponent is differentiable here`,
+    );
   }
   const dydx = e.scale(e.op('Pow', [node.input[0], e.scalar(p[0] - 1)]), p[0]);
   return [e.op('Mul', [gradOf(ctx), dydx]), undefined];
 };
 
-export const ARITHMETIC_RULES: Record<string, GradRule> = { Add: add, Sub: sub, Mul: mul, Div: div, Neg: neg, Sqrt: sqrt, Pow: pow };
+export const ARITHMETIC_RULES: Record<string, GradRule> = {
+  Add: add,
+  Sub: sub,
+  Mul: mul,
+  Div: div,
+  Neg: neg,
+  Sqrt: sqrt,
+  Pow: pow,
+};

@@ -36,7 +36,9 @@ export function convGeometry(ctx: GradContext, kernel: number[]): ConvGeometry {
     const p = auto === 'VALID' ? new Array<number>(2 * r).fill(0) : pads;
     return { inSize, outSize, kernel, strides, dilations, padBegin: p.slice(0, r), padEnd: p.slice(r) };
   }
-  const total = kernel.map((k, i) => Math.max(0, (outSize[i] - 1) * strides[i] + (k - 1) * dilations[i] + 1 - inSize[i]));
+  const total = kernel.map((k, i) =>
+    Math.max(0, (outSize[i] - 1) * strides[i] + (k - 1) * dilations[i] + 1 - inSize[i]),
+  );
   const small = total.map((t) => Math.floor(t / 2));
   const large = total.map((t, i) => t - small[i]);
   if (auto === 'SAME_UPPER') return { inSize, outSize, kernel, strides, dilations, padBegin: small, padEnd: large };
@@ -47,7 +49,13 @@ export function convGeometry(ctx: GradContext, kernel: number[]): ConvGeometry {
 /** The output_padding that makes a transposed convolution of the output give back `inSize`. */
 export function outputPadding(geo: ConvGeometry): number[] {
   return geo.inSize.map(
-    (s, i) => s - ((geo.outSize[i] - 1) * geo.strides[i] + (geo.kernel[i] - 1) * geo.dilations[i] + 1 - geo.padBegin[i] - geo.padEnd[i]),
+    (s, i) =>
+      s -
+      ((geo.outSize[i] - 1) * geo.strides[i] +
+        (geo.kernel[i] - 1) * geo.dilations[i] +
+        1 -
+        geo.padBegin[i] -
+        geo.padEnd[i]),
   );
 }
 
@@ -68,7 +76,14 @@ function taps(kernel: number[]): number[][] {
 // used while it is fresh (the Gather ran 0.63-0.92x as fast there).
 const GATHER_BYTES_PER_IMAGE = 1 << 20;
 
-function weightGradByTaps(e: Emitter, x: string, g: string, geo: ConvGeometry, inChannels: number, outChannels: number): string {
+function weightGradByTaps(
+  e: Emitter,
+  x: string,
+  g: string,
+  geo: ConvGeometry,
+  inChannels: number,
+  outChannels: number,
+): string {
   const r = geo.kernel.length;
   const spatial = range(2, 2 + r);
   // Channels last before padding: a tap whose window is the unpadded input (the centre of a "same"
@@ -84,9 +99,13 @@ function weightGradByTaps(e: Emitter, x: string, g: string, geo: ConvGeometry, i
   if (kernelTaps.length * outPositions.length * inChannels * 4 > GATHER_BYTES_PER_IMAGE) {
     const perTap = kernelTaps.map((t) => {
       const starts = t.map((ti, a) => ti * geo.dilations[a]);
-      const whole = starts.every((s0, a) => s0 === geo.padBegin[a] && geo.strides[a] === 1 && geo.outSize[a] === geo.inSize[a]);
+      const whole = starts.every(
+        (s0, a) => s0 === geo.padBegin[a] && geo.strides[a] === 1 && geo.outSize[a] === geo.inSize[a],
+      );
       const ends = starts.map((s0, a) => s0 + (geo.outSize[a] - 1) * geo.strides[a] + 1);
-      const window = whole ? channelsLast : e.op('Slice', [padded, e.ints(starts), e.ints(ends), e.ints(range(1, 1 + r)), e.ints(geo.strides)]);
+      const window = whole
+        ? channelsLast
+        : e.op('Slice', [padded, e.ints(starts), e.ints(ends), e.ints(range(1, 1 + r)), e.ints(geo.strides)]);
       return e.unsqueeze(e.op('MatMul', [dy, e.reshape(window, [-1, inChannels])]), [2]);
     });
     return e.reshape(e.op('Concat', perTap, { axis: 2 }), dims);
@@ -95,10 +114,17 @@ function weightGradByTaps(e: Emitter, x: string, g: string, geo: ConvGeometry, i
   const perImage = paddedSize.reduce((a, b) => a * b, 1);
   // Row of each sample's first padded position: 0, P, 2P, ... as [1, N, 1].
   const batch = e.reshape(e.op('Shape', [x], { start: 0, end: 1 }), []);
-  const sampleRows = e.reshape(e.op('Range', [e.ints([0], []), e.op('Mul', [batch, e.ints([perImage], [])]), e.ints([perImage], [])]), [1, -1, 1]);
+  const sampleRows = e.reshape(
+    e.op('Range', [e.ints([0], []), e.op('Mul', [batch, e.ints([perImage], [])]), e.ints([perImage], [])]),
+    [1, -1, 1],
+  );
   // Row, within a padded image, of the input each output position reads through each tap.
-  const rowOf = (t: number[], o: number[]) => o.reduce((acc, oa, a) => acc * paddedSize[a] + oa * geo.strides[a] + t[a] * geo.dilations[a], 0);
-  const within = e.ints(kernelTaps.flatMap((t) => outPositions.map((o) => rowOf(t, o))), [kernelTaps.length, 1, outPositions.length]);
+  const rowOf = (t: number[], o: number[]) =>
+    o.reduce((acc, oa, a) => acc * paddedSize[a] + oa * geo.strides[a] + t[a] * geo.dilations[a], 0);
+  const within = e.ints(
+    kernelTaps.flatMap((t) => outPositions.map((o) => rowOf(t, o))),
+    [kernelTaps.length, 1, outPositions.length],
+  );
   const windows = e.op('Gather', [e.reshape(padded, [-1, inChannels]), e.op('Add', [within, sampleRows])], { axis: 0 });
   const perTap = e.op('MatMul', [dy, e.reshape(windows, [kernelTaps.length, -1, inChannels])]);
   return e.reshape(e.transpose(perTap, [1, 2, 0]), dims);
@@ -125,7 +151,10 @@ function weightGrad(e: Emitter, x: string, g: string, geo: ConvGeometry, inChann
   // The swapped convolution can cover more taps than the kernel has when the stride does not
   // divide the padded input evenly; those extra taps are not weights.
   const reach = geo.inSize.map(
-    (s, i) => Math.floor((s + geo.padBegin[i] + geo.padEnd[i] - ((geo.outSize[i] - 1) * geo.strides[i] + 1)) / geo.dilations[i]) + 1,
+    (s, i) =>
+      Math.floor(
+        (s + geo.padBegin[i] + geo.padEnd[i] - ((geo.outSize[i] - 1) * geo.strides[i] + 1)) / geo.dilations[i],
+      ) + 1,
   );
   const cropped = reach.some((k, i) => k > geo.kernel[i])
     ? e.op('Slice', [full, e.ints(spatial.map(() => 0)), e.ints(geo.kernel), e.ints(spatial)])
@@ -139,19 +168,33 @@ function flippedOrder(outChannels: number, inChannels: number, kernel: number[])
   const order = new Array<number>(outChannels * inChannels * size);
   let t = 0;
   // Flipping every spatial axis reverses the row-major kernel index.
-  for (let i = 0; i < inChannels; i++) for (let o = 0; o < outChannels; o++) for (let k = size - 1; k >= 0; k--) order[t++] = (o * inChannels + i) * size + k;
+  for (let i = 0; i < inChannels; i++)
+    for (let o = 0; o < outChannels; o++)
+      for (let k = size - 1; k >= 0; k--) order[t++] = (o * inChannels + i) * size + k;
   return order;
 }
 
 // Stride 1, ungrouped: dX is the convolution of dY with the kernel flipped in space and its two
 // channel axes swapped, padded by dilation * (k - 1) - pad. On the demo CNN's layer shapes (batch 64,
 // 2 threads) that Conv took 0.6-0.8x the time of onnxruntime's ConvTranspose in four of five.
-function inputGrad(e: Emitter, g: string, w: string, geo: ConvGeometry, group: number, outChannels: number, inChannels: number): string {
+function inputGrad(
+  e: Emitter,
+  g: string,
+  w: string,
+  geo: ConvGeometry,
+  group: number,
+  outChannels: number,
+  inChannels: number,
+): string {
   const reach = geo.kernel.map((k, i) => geo.dilations[i] * (k - 1));
   const begin = reach.map((d, i) => d - geo.padBegin[i]);
   const end = reach.map((d, i) => d - geo.padEnd[i]);
   if (group === 1 && geo.strides.every((s) => s === 1) && [...begin, ...end].every((p) => p >= 0)) {
-    const flipped = e.rearrange(w, flippedOrder(outChannels, inChannels, geo.kernel), [inChannels, outChannels, ...geo.kernel]);
+    const flipped = e.rearrange(w, flippedOrder(outChannels, inChannels, geo.kernel), [
+      inChannels,
+      outChannels,
+      ...geo.kernel,
+    ]);
     return e.op('Conv', [g, flipped], { dilations: geo.dilations, pads: [...begin, ...end] });
   }
   return e.op('ConvTranspose', [g, w], {

@@ -21,6 +21,22 @@ export const GRAD_RULES: Readonly<Record<string, GradRule>> = {
 };
 
 /** Ops whose outputs carry no gradient (shapes, comparisons, indices). */
-export const NON_DIFFERENTIABLE = new Set(['Shape', 'Size', 'Equal', 'Greater', 'Less', 'GreaterOrEqual', 'LessOrEqual', 'ArgMax', 'ArgMin', 'Not', 'And', 'Or', 'ConstantOfShape', 'Constant', 'NonZero']);
+export const NON_DIFFERENTIABLE = new Set([
+  'Shape',
+  'Size',
+  'Equal',
+  'Greater',
+  'Less',
+  'GreaterOrEqual',
+  'LessOrEqual',
+  'ArgMax',
+  'ArgMin',
+  'Not',
+  'And',
+  'Or',
+  'ConstantOfShape',
+  'Constant',
+  'NonZero',
+]);
 
 export type { Dim, GradContext, GradRule } from './rule.js';

@@ -23,7 +23,10 @@ const maxPool: GradRule = (ctx) => {
     return [e.op('MaxUnpool', [gradOf(ctx), indices, e.op('Shape', [x])], { kernel_shape: kernel, strides })];
   }
   const zeros = e.op('ConstantOfShape', [e.reshape(e.op('Size', [x]), [1])], { value: e.zerosValue() });
-  const flat = e.op('ScatterElements', [zeros, e.reshape(indices, [-1]), e.reshape(gradOf(ctx), [-1])], { axis: 0, reduction: 'add' });
+  const flat = e.op('ScatterElements', [zeros, e.reshape(indices, [-1]), e.reshape(gradOf(ctx), [-1])], {
+    axis: 0,
+    reduction: 'add',
+  });
   return [e.reshapeLike(flat, x)];
 };
 
@@ -55,7 +58,13 @@ const averagePool: GradRule = (ctx) => {
   const geo = convGeometry(ctx, kernel);
   const channels = staticDim(ctx, node.input[0], 1);
   const counts = windowCounts(geo, attrInt(node, 'count_include_pad', 0) === 1);
-  const scaled = e.op('Mul', [gradOf(ctx), e.floats([1, 1, ...geo.outSize], counts.map((c) => 1 / c))]);
+  const scaled = e.op('Mul', [
+    gradOf(ctx),
+    e.floats(
+      [1, 1, ...geo.outSize],
+      counts.map((c) => 1 / c),
+    ),
+  ]);
   const size = kernel.reduce((a, b) => a * b, 1);
   const ones = e.floats([channels, 1, ...kernel], new Array<number>(channels * size).fill(1));
   return [

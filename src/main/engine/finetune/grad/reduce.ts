@@ -9,10 +9,14 @@ function reducedAxes(ctx: GradContext): number[] | undefined {
   const rank = ctx.shape(node.input[0]).length;
   const fromInput = node.input[1] ? ctx.constant(node.input[1]) : undefined;
   if (node.input[1] && fromInput === undefined) {
-    throw new MemLensError('UNSUPPORTED', `no gradient for ${node.op_type} node ${node.name}: its axes are computed at run time`);
+    throw new MemLensError(
+      'UNSUPPORTED',
+      `no gradient for ${node.op_type} node ${node.name}: its axes are computed at run time`,
+    );
   }
   const axes = fromInput ?? attrInts(node, 'axes') ?? [];
-  if (axes.length === 0) return attrInt(node, 'noop_with_empty_axes', 0) ? undefined : Array.from({ length: rank }, (_, i) => i);
+  if (axes.length === 0)
+    return attrInt(node, 'noop_with_empty_axes', 0) ? undefined : Array.from({ length: rank }, (_, i) => i);
   return axes.map((a) => normAxis(a, rank)).sort((a, b) => a - b);
 }
 

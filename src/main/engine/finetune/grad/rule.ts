@@ -35,7 +35,10 @@ export function staticDim(ctx: GradContext, tensor: string, axis: number): numbe
   const d = ctx.shape(tensor)[axis];
   if (d === null) {
     const n = ctx.node;
-    throw new MemLensError('UNSUPPORTED', `no gradient for ${n.op_type} node ${n.name}: axis ${axis} of ${tensor} follows the batch size`);
+    throw new MemLensError(
+      'UNSUPPORTED',
+      `no gradient for ${n.op_type} node ${n.name}: axis ${axis} of ${tensor} follows the batch size`,
+    );
   }
   return d;
 }

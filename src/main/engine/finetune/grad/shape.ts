@@ -23,7 +23,11 @@ function axisOf(ctx: GradContext, tensor: string): number {
 const concat: GradRule = (ctx) => {
   const { node } = ctx;
   const axis = axisOf(ctx, node.output[0]);
-  const parts = ctx.e.split(gradOf(ctx), axis, node.input.map((x) => staticDim(ctx, x, axis)));
+  const parts = ctx.e.split(
+    gradOf(ctx),
+    axis,
+    node.input.map((x) => staticDim(ctx, x, axis)),
+  );
   return parts.map((p, i) => (ctx.needs[i] ? p : undefined));
 };
 
@@ -38,13 +42,23 @@ const split: GradRule = (ctx) => {
  * The adjoint of selecting `indices` along `axis` of a tensor whose size there is `size`: scatter
  * `g` rows back to those positions of a zero tensor (adding where an index repeats).
  */
-function scatterAlong(e: Emitter, g: string, rank: number, axis: number, indices: number[], size: number, add: boolean): string {
+function scatterAlong(
+  e: Emitter,
+  g: string,
+  rank: number,
+  axis: number,
+  indices: number[],
+  size: number,
+  add: boolean,
+): string {
   const front = [axis, ...Array.from({ length: rank }, (_, i) => i).filter((i) => i !== axis)];
   const back = new Array<number>(rank);
   front.forEach((p, i) => (back[p] = i));
   const rows = e.transpose(g, front);
   const rest = e.op('Slice', [e.op('Shape', [rows]), e.ints([1]), e.ints([rank])]);
-  const zeros = e.op('ConstantOfShape', [e.op('Concat', [e.ints([size]), rest], { axis: 0 })], { value: e.zerosValue() });
+  const zeros = e.op('ConstantOfShape', [e.op('Concat', [e.ints([size]), rest], { axis: 0 })], {
+    value: e.zerosValue(),
+  });
   const where = e.ints(indices, [indices.length, 1]);
   const scattered = e.op('ScatterND', [zeros, where, rows], add ? { reduction: 'add' } : {});
   return e.transpose(scattered, back);
@@ -55,7 +69,10 @@ function constantInput(ctx: GradContext, i: number): number[] | undefined {
   if (!name) return undefined;
   const v = ctx.constant(name);
   if (v === undefined) {
-    throw new MemLensError('UNSUPPORTED', `no gradient for ${ctx.node.op_type} node ${ctx.node.name}: input ${name} is computed at run time`);
+    throw new MemLensError(
+      'UNSUPPORTED',
+      `no gradient for ${ctx.node.op_type} node ${ctx.node.name}: input ${name} is computed at run time`,
+    );
   }
   return v;
 }
