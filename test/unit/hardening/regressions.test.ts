@@ -143,9 +143,11 @@ describe('issue 17: hostile models, folders and pages', { timeout: 120_000 }, ()
         out,
         '--external-data',
       ]);
+      // Listen before waiting: on an idle machine the convert may finish before the kill.
+      const closed = new Promise((r) => child.on('close', r));
       await new Promise((r) => setTimeout(r, 150 + round * 60));
       child.kill('SIGKILL');
-      await within(new Promise((r) => child.on('close', r)), 30_000, 'exit of the killed convert');
+      await within(closed, 30_000, 'exit of the killed convert');
       expect(expected.has(await weights(out))).toBe(true);
     }
     const r = await memlensBounded(['convert', a, out, '--external-data']);
