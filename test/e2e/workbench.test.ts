@@ -249,8 +249,11 @@ describe('the four user jobs on the demo project', () => {
     'fine-tunes the layers ranked by DeltaLayerMem (auto choice pre-selected) and exports the model',
     async () => {
       await screen('Fine-tune');
+      // The compare test reloaded the page, so the Layers screen's LayerMem is gone from the session:
+      // the Fine-tune screen computes it itself (the result cache answers at once).
+      await wb.page.getByRole('button', { name: 'Compute LayerMem' }).click();
       const boxes = wb.page.getByTestId('finetune-layers').locator('input[type=checkbox]');
-      await boxes.first().waitFor();
+      await boxes.first().waitFor({ timeout: LONG });
       const checked = await boxes.evaluateAll((els) => els.map((e) => (e as unknown as { checked: boolean }).checked));
       // auto = the three layers with the highest DeltaLayerMem, which the table lists first
       expect(checked).toEqual(checked.map((_, i) => i < 3));
