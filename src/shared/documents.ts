@@ -2,6 +2,7 @@
 // one API contract: import them from api.ts, which re-exports this file.
 import type { ModelRef, Normalization, DataOptions } from './api.js';
 import type { Coupling, PruneMode, PruneScope } from './prune-options.js';
+import type { ComparePoint } from './compare-document.js';
 import type { PruneStrategy } from './strategies.js';
 
 // ---------- project ----------
@@ -307,102 +308,8 @@ export interface EvaluateResult {
   testCount: number;
 }
 
-export interface CompareRequest extends DataOptions {
-  model: string;
-  data: string;
-  train: string;
-  test: string;
-  /** Reference encoder g: with `control`, each point gets the SSLMem gap at the embedding. */
-  reference?: string;
-  /** Points f and g both trained on (ProjectFile data.control); required with `reference`. */
-  control?: string;
-  strategies: PruneStrategy[];
-  ratios: number[];
-  scopes?: PruneScope[];
-  seeds?: number[];
-  probe?: 'linear' | 'knn';
-  views?: number;
-  /** Folder for compare.json, compare.csv, report.html and the pruned models. */
-  out?: string;
-  /** Without `out`: keep the sweep in this project's sweeps folder, listed by listSweeps. */
-  project?: string;
-}
-
-/** A sweep kept in a project's folder, as listed for reopening (newest first). */
-export interface SavedSweepInfo {
-  /** The folder holding compare.json (openCompare's path). */
-  path: string;
-  /** When it was written (ISO 8601). */
-  created: string;
-  /** What the sweep was: from its settings; absent with `error`. */
-  strategies?: string[];
-  ratios?: number[];
-  probe?: string;
-  views?: number;
-  seeds?: number[];
-  reference?: boolean;
-  /** Why the folder does not open (a broken or foreign compare.json). */
-  error?: string;
-}
-
-/** [lower, upper] of a 95% interval; null where the document has none (version 1 files). */
-export type Interval = [number, number] | null;
-
-/** UnitMem of one layer of a measured encoder, over its live units (pooled over seeds). */
-export interface UnitMemLayerSummary {
-  name: string;
-  /** Live units (some activation on some view), mean over seeds. */
-  units: number;
-  mean: number;
-  /** min, first quartile, median, third quartile, max. */
-  quartiles: [number, number, number, number, number];
-}
-
-export interface ComparePoint {
-  strategy: PruneStrategy | 'none';
-  scope: 'layer' | 'global';
-  ratio: number;
-  /** The seeds this point pools (random: every seed of the sweep; the others: the first). */
-  seeds: number[];
-  accuracy: { mean: number; ci95: Interval; perSeed: number[] };
-  memorization: {
-    /**
-     * measured: UnitMem re-measured on this encoder (mean over its live units, layers as listed);
-     * false (version 1 files): the unpruned model's scores of the units kept.
-     */
-    unitmem: { mean: number; measured: boolean; layers?: UnitMemLayerSummary[] };
-    /** Mean SSLMem at the embedding of the candidates and of the control set, and their gap. */
-    sslmem?: { candidates: number; control: number; gap: number; ci95: Interval };
-  };
-  params: number;
-  flops: number;
-  latencyMs: number;
-}
-
-export type CompareMetric = 'accuracy' | 'sslmemGap';
-
-/** Paired test of strategy `a` against `b` (random) at one cell: the difference a - b. */
-export interface CompareTest {
-  a: PruneStrategy;
-  b: PruneStrategy;
-  scope: 'layer' | 'global';
-  ratio: number;
-  metric: CompareMetric;
-  difference: number;
-  ci95: [number, number];
-  pValue: number;
-  verdict: 'higher' | 'lower' | 'not significant';
-}
-
-export interface CompareResult {
-  schema: 'memlens.compare/2';
-  model: ModelRef;
-  /** Everything that changes the numbers: data, probe, views, seeds, bootstrap, reference, control. */
-  settings: Record<string, unknown>;
-  points: ComparePoint[];
-  tests: CompareTest[];
-  files?: { json: string; csv: string; html: string };
-}
+// The comparison sweep's documents (docs/compare.md) live in compare-document.ts.
+export * from './compare-document.js';
 
 // ---------- fine-tuning ----------
 
