@@ -34,7 +34,8 @@ export async function openWorkbench(): Promise<Workbench> {
   const dir = mkdtempSync(join(tmpdir(), 'memlens-e2e-'));
   const server = spawn(
     process.execPath,
-    [join(ROOT, 'bin', 'memlens.js'), 'serve', '--state-dir', join(dir, 'state')],
+    // The tests write their outputs (pruned models, sweeps, exports, new projects) in the scratch folder.
+    [join(ROOT, 'bin', 'memlens.js'), 'serve', '--state-dir', join(dir, 'state'), '--allow-write', dir],
     {
       cwd: ROOT,
       stdio: ['ignore', 'pipe', 'inherit'],

@@ -14,6 +14,7 @@ import { installMenu } from './menu.js';
 import { APP_PAGE, APP_SCHEME, appAsset } from './protocol.js';
 import { createMainWindow } from './window.js';
 import { workerApi } from './worker-protocol.js';
+import { WritePolicy } from '../write-policy.js';
 
 const mainDir = dirname(fileURLToPath(import.meta.url)); // out/main
 const outDir = join(mainDir, '..');
@@ -32,7 +33,9 @@ app.whenReady().then(async () => {
     () => new Worker(join(mainDir, 'engine-worker.js'), { workerData: options }),
     (p) => win?.webContents.send(CHANNEL_PROGRESS, p),
   );
-  const dialogs = nativeDialogs(() => win);
+  // Outputs go to the open project's folder or a path picked in a dialog (docs/SECURITY.md).
+  const policy = new WritePolicy("choose the path with the field's Choose… button");
+  const dialogs = nativeDialogs(() => win, policy);
   const refreshMenu = async () => {
     const recent = await remote.recentProjects().catch(() => []);
     if (win) installMenu(win, dialogs, recent);
@@ -51,7 +54,7 @@ app.whenReady().then(async () => {
     openProject: refreshing(remote.openProject),
     createProject: refreshing(remote.createProject),
   };
-  registerIpc(ipcMain, engine, dialogs, (url) => url === APP_PAGE);
+  registerIpc(ipcMain, engine, dialogs, (url) => url === APP_PAGE, policy);
 
   const open = async () => {
     win = createMainWindow(outDir, join(app.getPath('userData'), 'window.json'));

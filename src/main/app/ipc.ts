@@ -3,6 +3,7 @@
 import { API_METHODS, HOST_METHODS, type HostDialogs, type MemLensApi } from '../../shared/api.js';
 import { callChecked, checkRequest, envelope, type Spec } from '../engine/dispatch.js';
 import { MemLensError } from '../engine/errors.js';
+import { guardWrites, type WritePolicy } from '../write-policy.js';
 import { channelOf } from './channels.js';
 
 /** The part of Electron's ipcMain used here, so tests can pass a fake. */
@@ -23,14 +24,17 @@ const DIALOG_SPEC: Spec = {
 
 /**
  * Registers one handler per method. `trusted` says whether a frame URL is the app's own page:
- * a navigated-away or injected frame gets an error, not the engine.
+ * a navigated-away or injected frame gets an error, not the engine. Writes go only where `policy`
+ * allows (src/main/write-policy.ts); `dialogs` should record their choices in it.
  */
 export function registerIpc(
   ipc: IpcMainLike,
   engine: MemLensApi,
   dialogs: HostDialogs,
   trusted: (url: string) => boolean,
+  policy: WritePolicy,
 ): void {
+  const api = guardWrites(engine, policy);
   const guard = (method: string, event: IpcEventLike, args: unknown[]) => {
     if (!trusted(event.senderFrame?.url ?? ''))
       throw new MemLensError('BAD_INPUT', `${method}: call from an untrusted frame`);
@@ -41,7 +45,7 @@ export function registerIpc(
     ipc.handle(channelOf(method), (event, ...args) =>
       envelope(async () => {
         guard(method, event, args);
-        return callChecked(engine, method, args[0]);
+        return callChecked(api, method, args[0]);
       }),
     );
   }

@@ -12,6 +12,8 @@ export interface Field {
   optional?: boolean;
   /** Allowed values (for strings, or each element of `strings`). */
   oneOf?: readonly string[];
+  /** A path the call writes to (or below): hosts check it against their write policy. */
+  writes?: boolean;
 }
 /** A request spec: its fields, or null for methods that take no request. */
 export type Spec = Record<string, Field> | null;
@@ -22,6 +24,8 @@ type SpecOf<M extends ApiMethod> =
 
 const need = (kind: Kind, oneOf?: readonly string[]): Field => ({ kind, oneOf });
 const opt = (kind: Kind, oneOf?: readonly string[]): Field => ({ kind, optional: true, oneOf });
+/** A path the call writes: a file, a folder it fills, or a project whose folder gets the output. */
+const written = (optional: boolean): Field => ({ kind: 'string', optional, writes: true });
 
 const AUGMENT = ['simclr', 'none'] as const;
 const PROBES = ['linear', 'knn'] as const;
@@ -38,7 +42,7 @@ const DATA = {
 export const API_SPECS: { [M in ApiMethod]: SpecOf<M> } = {
   demoProject: null,
   openProject: { path: need('string') },
-  createProject: { path: need('string'), project: need('object') },
+  createProject: { path: written(false), project: need('object') },
   recentProjects: null,
   inspect: { model: need('string') },
   unitmem: {
@@ -83,7 +87,7 @@ export const API_SPECS: { [M in ApiMethod]: SpecOf<M> } = {
     align: opt('number'),
     coupling: opt('string', COUPLINGS),
     keepOutput: opt('boolean'),
-    out: opt('string'),
+    out: written(true),
   },
   evaluate: {
     ...DATA,
@@ -101,14 +105,14 @@ export const API_SPECS: { [M in ApiMethod]: SpecOf<M> } = {
     test: need('string'),
     reference: opt('string'),
     control: opt('string'),
-    project: opt('string'),
+    project: written(true),
     strategies: need('strings', STRATEGY_NAMES),
     ratios: need('numbers'),
     scopes: opt('strings', PRUNE_SCOPES),
     seeds: opt('numbers'),
     probe: opt('string', PROBES),
     views: opt('number'),
-    out: opt('string'),
+    out: written(true),
   },
   openCompare: { path: need('string') },
   listSweeps: { project: need('string') },
@@ -125,10 +129,10 @@ export const API_SPECS: { [M in ApiMethod]: SpecOf<M> } = {
     optimizer: opt('string', ['adamw', 'sgd']),
     lr: opt('number'),
     head: opt('boolean'),
-    out: opt('string'),
+    out: written(true),
   },
   sampleImage: { data: need('string'), id: need('string') },
-  saveExport: { path: need('string'), content: need('string'), encoding: need('string', ['utf8', 'base64']) },
+  saveExport: { path: written(false), content: need('string'), encoding: need('string', ['utf8', 'base64']) },
   cancel: { jobId: need('string') },
 };
 

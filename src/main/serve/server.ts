@@ -5,6 +5,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import { isIP, type AddressInfo } from 'node:net';
 import type { Engine } from '../engine/index.js';
 import { dispatch } from '../engine/dispatch.js';
+import { guardWrites, WritePolicy } from '../write-policy.js';
 import { serveStatic } from './static.js';
 import { acceptWebSocket, type WebSocketPeer } from './websocket.js';
 
@@ -16,6 +17,8 @@ export interface ServeOptions {
   /** 0 picks a free port. */
   port: number;
   token?: string;
+  /** Folders the API may write in besides the open project's (`--allow-write`); they must exist. */
+  allowWrite?: string[];
 }
 
 export interface RunningServer {
@@ -81,6 +84,9 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     t !== undefined && t.length === token.length && timingSafeEqual(Buffer.from(t), Buffer.from(token));
   // Cookies are not separated by port: the name carries it, so two servers on one host keep their own.
   let cookieName = '';
+  const policy = new WritePolicy('start memlens serve with --allow-write DIR to allow a folder');
+  for (const dir of opts.allowWrite ?? []) await policy.allowFolder(dir);
+  const api = guardWrites(opts.engine, policy);
 
   // Upgraded sockets are not HTTP connections any more: close() must end them itself.
   const peers = new Set<WebSocketPeer>();
@@ -116,11 +122,11 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
           JSON.stringify({ error: 'request body is not valid JSON', code: 'BAD_INPUT' }),
         );
       }
-      const env = await dispatch(opts.engine, pathname.slice(5), parsed);
+      const env = await dispatch(api, pathname.slice(5), parsed);
       // JSON drops an undefined member: a void result (cancel) must still arrive as { result: null }.
       return reply(
         res,
-        200,
+        'code' in env && env.code === 'FORBIDDEN' ? 403 : 200,
         'application/json',
         JSON.stringify('result' in env ? { result: env.result ?? null } : env),
       );

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { API_METHODS, HOST_METHODS, type HostDialogs, type MemLensApi } from '../../../src/shared/api.js';
 import { channelOf } from '../../../src/main/app/channels.js';
 import { registerIpc, type IpcEventLike, type IpcMainLike } from '../../../src/main/app/ipc.js';
+import { WritePolicy } from '../../../src/main/write-policy.js';
 
 const PAGE = 'file:///app/out/renderer/index.html';
 
@@ -10,10 +11,11 @@ function setup() {
   const ipc: IpcMainLike = { handle: (channel, listener) => void handlers.set(channel, listener) };
   const calls: [string, unknown][] = [];
   const engine = Object.fromEntries(
-    API_METHODS.map((m) => [m, async (req: unknown) => (calls.push([m, req]), `${m} done`)]),
+    // Results echo the request: a project opener's result is a ProjectInfo, whose path the write policy records.
+    API_METHODS.map((m) => [m, async (req: unknown) => (calls.push([m, req]), { done: m, ...(req as object) })]),
   ) as unknown as MemLensApi;
   const dialogs: HostDialogs = { chooseFile: async (req) => (calls.push(['chooseFile', req]), '/chosen.onnx') };
-  registerIpc(ipc, engine, dialogs, (url) => url === PAGE);
+  registerIpc(ipc, engine, dialogs, (url) => url === PAGE, new WritePolicy('choose it in a dialog'));
   const invoke = (method: string, event: IpcEventLike, ...args: unknown[]) =>
     handlers.get(channelOf(method))!(event, ...args);
   return { handlers, calls, invoke };
@@ -28,7 +30,9 @@ describe('registerIpc (main-process handlers)', () => {
 
   it('answers a valid call from the app page with the result envelope', async () => {
     const { invoke, calls } = setup();
-    expect(await invoke('openProject', fromPage, { path: '/p.memlens.json' })).toEqual({ result: 'openProject done' });
+    expect(await invoke('openProject', fromPage, { path: '/p.memlens.json' })).toEqual({
+      result: { done: 'openProject', path: '/p.memlens.json' },
+    });
     expect(await invoke('chooseFile', fromPage, { title: 'Open', extensions: ['onnx'] })).toEqual({
       result: '/chosen.onnx',
     });

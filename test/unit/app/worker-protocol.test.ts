@@ -13,6 +13,7 @@ import {
 } from '../../../src/main/app/worker-protocol.js';
 // @ts-expect-error: a plain JS build script without types
 import { bundleNode } from '../../../scripts/build-cli.js';
+import { WritePolicy } from '../../../src/main/write-policy.js';
 
 const ROOT = join(__dirname, '..', '..', '..');
 
@@ -124,6 +125,7 @@ describe('the engine worker behind the IPC glue', () => {
       workerApi(start, () => {}),
       { chooseFile: async () => null },
       (u) => u === page,
+      new WritePolicy('choose it in a dialog'),
     );
     const invoke = (method: string, req: unknown) =>
       handlers.get(channelOf(method))!({ senderFrame: { url: page } }, req);
