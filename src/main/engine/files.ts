@@ -29,14 +29,19 @@ function alive(pid: number): boolean {
   }
 }
 
-/** Removes temp files of `name` left by writers that were killed (their process is gone). */
-async function removeOrphans(dir: string, name: string): Promise<void> {
+/** Removes temp files (or staged folders) of `name` left by writers that were killed (their process is gone). */
+export async function removeOrphans(dir: string, name: string): Promise<void> {
   const entries = await readdir(dir).catch(() => []);
   for (const entry of entries) {
     const m = TEMP_NAME.exec(entry);
     if (m && m[1] === name && Number(m[2]) !== process.pid && !alive(Number(m[2])))
-      await rm(join(dir, entry), { force: true });
+      await rm(join(dir, entry), { force: true, recursive: true });
   }
+}
+
+/** A fresh name beside `path` in the temp pattern (TEMP_NAME), so a killed run's leftovers are found later. */
+export function tempBeside(path: string): string {
+  return join(dirname(resolve(path)), `.${basename(path)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
 }
 
 /**
@@ -46,7 +51,7 @@ async function removeOrphans(dir: string, name: string): Promise<void> {
  */
 export async function writeFileAtomic(path: string, data: string | Uint8Array | Uint8Array[]): Promise<void> {
   const dir = dirname(resolve(path));
-  const tmp = join(dir, `.${basename(path)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
+  const tmp = tempBeside(path);
   const chunks = Array.isArray(data) ? data : [typeof data === 'string' ? Buffer.from(data) : data];
   let fh;
   try {
@@ -66,6 +71,27 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array | 
     throw new MemLensError('IO', `cannot write ${path}: ${why}`);
   }
   await removeOrphans(dir, basename(path));
+}
+
+/**
+ * Writes a unit of files whose JSON document is its commit point (docs/SECURITY.md, "Outputs as one
+ * unit"): the old document is moved aside first, `writeRest` writes the other files and returns the
+ * new document, which is written last. A run killed or failing at any moment leaves either a
+ * document that describes the files beside it or no document, never an old document beside new
+ * files. The moved-aside document has the temp pattern, so a later write removes it if we are killed.
+ */
+export async function writeDocumentLast(doc: string, writeRest: () => Promise<string>): Promise<void> {
+  await removeOrphans(dirname(resolve(doc)), basename(doc));
+  const aside = tempBeside(doc);
+  await rename(doc, aside).catch((e: NodeJS.ErrnoException) => {
+    if (e.code !== 'ENOENT')
+      throw new MemLensError('IO', `cannot write ${doc}: ${WRITE_ERRORS[e.code ?? ''] ?? e.code}`);
+  });
+  try {
+    await writeFileAtomic(doc, await writeRest());
+  } finally {
+    await rm(aside, { force: true });
+  }
 }
 
 /** Refuses to write over the input (the user's source model is never overwritten). */

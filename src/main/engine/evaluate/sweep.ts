@@ -4,14 +4,14 @@
 // re-measured UnitMem; with a reference and a control set, SSLMem of both at the embedding),
 // params, FLOPs and measured latency. Runs pool into points with bootstrap intervals, and each
 // strategy is tested against random (aggregate.ts). Outputs compare.json, compare.csv and report.html.
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rename, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import type { CompareRequest, CompareResult, JobControl, PruneStrategy, UnitMemResult } from '../../../shared/api.js';
 import { COMPARE_DEFAULTS } from '../../../shared/compare-defaults.js';
 import { STRATEGY_NAMES, strategyInfo } from '../../../shared/strategies.js';
 import { MemLensError, throwIfAborted } from '../errors.js';
-import { writeFileAtomic } from '../files.js';
+import { removeOrphans, tempBeside, writeDocumentLast, writeFileAtomic } from '../files.js';
 import { dataSettings } from '../metrics/settings.js';
 import { loadModel, type OnnxModel } from '../onnx/index.js';
 import { pruneModel } from '../prune/export.js';
@@ -159,8 +159,13 @@ export async function compare(req: CompareOptions, ctl: JobControl = {}): Promis
   // Kept: `out`, or a new folder of the project's sweeps (the app); else a temp folder, removed after.
   const keep = req.out ? resolve(req.out) : req.project ? await newSweepFolder(req.project) : undefined;
   const out = keep ?? (await mkdtemp(join(tmpdir(), 'memlens-compare-')));
-  const modelsDir = join(out, 'models');
-  await mkdir(modelsDir, { recursive: true });
+  // The models are staged in a fresh folder and replace the old ones only when compare.json is
+  // written next (docs/SECURITY.md, "Outputs as one unit"); a killed sweep's staging is removed here.
+  const models = join(out, 'models');
+  await mkdir(out, { recursive: true });
+  await removeOrphans(out, basename(models));
+  const modelsDir = tempBeside(models);
+  await mkdir(modelsDir);
   try {
     const all = await runSweep({ model, scores, data, probe, memorization, strategies, grid, seeds, modelsDir }, ctl);
     const result: CompareResult = {
@@ -190,12 +195,16 @@ export async function compare(req: CompareOptions, ctl: JobControl = {}): Promis
     if (keep) {
       const files = { json: join(out, 'compare.json'), csv: join(out, 'compare.csv'), html: join(out, 'report.html') };
       result.files = files;
-      await writeFileAtomic(files.csv, compareCsv(result));
-      await writeFileAtomic(files.html, compareReport(result));
-      await writeFileAtomic(files.json, JSON.stringify(result, null, 2) + '\n');
+      await writeDocumentLast(files.json, async () => {
+        await rm(models, { recursive: true, force: true });
+        await rename(modelsDir, models);
+        await writeFileAtomic(files.csv, compareCsv(result));
+        await writeFileAtomic(files.html, compareReport(result));
+        return JSON.stringify(result, null, 2) + '\n';
+      });
     }
     return result;
   } finally {
-    if (!keep) await rm(out, { recursive: true, force: true });
+    await rm(keep ? modelsDir : out, { recursive: true, force: true });
   }
 }

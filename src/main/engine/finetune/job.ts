@@ -9,7 +9,7 @@ import { Random } from '../data/random.js';
 import { openSource } from '../data/source.js';
 import { resolveAugment } from '../data/views.js';
 import { MemLensError } from '../errors.js';
-import { assertNotSamePath, writeFileAtomic } from '../files.js';
+import { assertNotSamePath, writeDocumentLast } from '../files.js';
 import { modelInput, type InputSpec } from '../infer/input.js';
 import { requireLabels } from '../metrics/samples.js';
 import { dataSettings, type DataSettings } from '../metrics/settings.js';
@@ -184,25 +184,29 @@ export async function finetune(req: FinetuneRequest, ctl: JobControl = {}): Prom
     epochs: tuned.stats,
   };
   if (req.out) {
-    const [weight, bias] = tuned.head;
-    await exportFinetuned({
-      source: model,
-      encoder: tunedParams,
-      head: req.head ? { weight, bias, embeddingRank: tuned.embeddingRank } : undefined,
-      provenance: {
-        'memlens.source_sha256': model.sha256,
-        'memlens.finetune.layers': JSON.stringify(names),
-        'memlens.finetune.settings': JSON.stringify(recorded),
-        'memlens.finetune.accuracy': JSON.stringify({
-          baseline: result.baseline.accuracy,
-          finetuned: result.finetuned.accuracy,
-        }),
-        'memlens.version': __MEMLENS_VERSION__,
-      },
-      out: req.out,
+    const out = req.out;
+    // The document is the commit point: a killed run never leaves the old one beside the new model.
+    await writeDocumentLast(resultPath(out), async () => {
+      const [weight, bias] = tuned.head;
+      await exportFinetuned({
+        source: model,
+        encoder: tunedParams,
+        head: req.head ? { weight, bias, embeddingRank: tuned.embeddingRank } : undefined,
+        provenance: {
+          'memlens.source_sha256': model.sha256,
+          'memlens.finetune.layers': JSON.stringify(names),
+          'memlens.finetune.settings': JSON.stringify(recorded),
+          'memlens.finetune.accuracy': JSON.stringify({
+            baseline: result.baseline.accuracy,
+            finetuned: result.finetuned.accuracy,
+          }),
+          'memlens.version': __MEMLENS_VERSION__,
+        },
+        out,
+      });
+      result.out = out;
+      return JSON.stringify(result, null, 2) + '\n';
     });
-    result.out = req.out;
-    await writeFileAtomic(resultPath(req.out), JSON.stringify(result, null, 2) + '\n');
   }
   return result;
 }

@@ -14,7 +14,7 @@ import type {
 import { COUPLINGS, PRUNE_DEFAULTS, PRUNE_MODES, PRUNE_SCOPES } from '../../../shared/prune-options.js';
 import { STRATEGY_NAMES, strategyInfo } from '../../../shared/strategies.js';
 import { MemLensError, throwIfAborted } from '../errors.js';
-import { assertNotSamePath, requireFile, sha256Bytes, writeFileAtomic } from '../files.js';
+import { assertNotSamePath, requireFile, sha256Bytes, writeDocumentLast } from '../files.js';
 import { encodeModelChunks, indexModel, loadModel, saveModel, setMetadata, type GraphIndex } from '../onnx/index.js';
 import { applyPlan, planPrune, type PrunePlan } from './apply.js';
 import { modelCost } from './cost.js';
@@ -112,9 +112,13 @@ export async function pruneModel(req: PruneRequest, ctl: JobControl = {}): Promi
   };
   stage(2, 'write');
   if (req.out) {
-    result.bytes.after = (await saveModel(pruned, req.out, { source: model })).bytes;
-    result.out = req.out;
-    await writeFileAtomic(resultPath(req.out), JSON.stringify(result, null, 2) + '\n');
+    const out = req.out;
+    // The document is the commit point: a killed run never leaves the old one beside the new model.
+    await writeDocumentLast(resultPath(out), async () => {
+      result.bytes.after = (await saveModel(pruned, out, { source: model })).bytes;
+      result.out = out;
+      return JSON.stringify(result, null, 2) + '\n';
+    });
   } else {
     result.bytes.after = encodeModelChunks(pruned).reduce((n, c) => n + c.length, 0);
   }
