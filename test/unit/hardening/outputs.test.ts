@@ -96,12 +96,10 @@ describe('compare --out: the models and compare.json are one unit', () => {
   const compareArgs = (out: string, ratio: number) => [
     'compare',
     MODEL,
-    '--data',
-    data('candidates'),
-    '--train',
-    data('train'),
-    '--test',
-    data('test'),
+    ...Object.entries({ data: 'candidates', train: 'train', test: 'test' }).flatMap(([o, set]) => [
+      `--${o}`,
+      data(set),
+    ]),
     '--strategies',
     'random',
     '--ratios',
