@@ -3,7 +3,7 @@
 // or at a path a file dialog returned in this session, with the files the engine writes beside it.
 // Any other output path is refused with FORBIDDEN before the engine runs (docs/SECURITY.md, "Where
 // the app and serve write"). The CLI writes where its arguments say and does not use this.
-import { realpath } from 'node:fs/promises';
+import { realpath, stat } from 'node:fs/promises';
 import { basename, dirname, extname, isAbsolute, join, resolve, sep } from 'node:path';
 import { API_METHODS, type ApiMethod, type HostDialogs, type MemLensApi, type ProjectInfo } from '../shared/api.js';
 import { API_SPECS } from './engine/dispatch.js';
@@ -56,7 +56,8 @@ export class WritePolicy {
   /** A folder the user allowed when starting the host; it must exist. */
   async allowFolder(dir: string): Promise<void> {
     const real = await realpath(dir).catch(() => undefined);
-    if (real === undefined) throw new MemLensError('NOT_FOUND', `folder ${dir} does not exist`);
+    if (real === undefined || !(await stat(real)).isDirectory())
+      throw new MemLensError('NOT_FOUND', `cannot allow writes in ${dir}: it is not an existing folder`);
     this.folders.push(real);
   }
 

@@ -122,6 +122,21 @@ describe('memlens serve: writes only inside --allow-write folders and the open p
   }, 120_000);
 });
 
+describe('serve --allow-write', () => {
+  it('refuses a folder that does not exist, or a file, in one line', async () => {
+    const start = (dir: string) =>
+      startServer({
+        engine: engine(),
+        rendererDir: join(root, 'renderer'),
+        host: '127.0.0.1',
+        port: 0,
+        allowWrite: [dir],
+      });
+    for (const dir of [join(root, 'missing'), projectFile])
+      await expect(start(dir)).rejects.toThrow(`cannot allow writes in ${dir}: it is not an existing folder`);
+  });
+});
+
 describe('the app: IPC writes only where a dialog pointed, with the engine behind it', () => {
   const PAGE = 'app://memlens/index.html';
   const chosen = join(outside, 'chosen.onnx');
