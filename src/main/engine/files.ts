@@ -85,7 +85,7 @@ export async function writeDocumentLast(doc: string, writeRest: () => Promise<st
   const aside = tempBeside(doc);
   await rename(doc, aside).catch((e: NodeJS.ErrnoException) => {
     if (e.code !== 'ENOENT')
-      throw new MemLensError('IO', `cannot write ${doc}: ${WRITE_ERRORS[e.code ?? ''] ?? e.code}`);
+      throw new MemLensError('IO', `cannot write ${doc}: ${WRITE_ERRORS[e.code ?? ''] ?? String(e.code)}`);
   });
   try {
     await writeFileAtomic(doc, await writeRest());
