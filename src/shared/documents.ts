@@ -1,7 +1,7 @@
 // The request and result documents of every engine call (docs/ARCHITECTURE.md "The results documents"), part of the
 // one API contract: import them from api.ts, which re-exports this file.
 import type { ModelRef, Normalization, DataOptions } from './api.js';
-import type { Coupling, PruneMode, PruneScope } from './prune-options.js';
+import type { AttentionUnit, Coupling, PruneMode, PruneScope } from './prune-options.js';
 import type { ComparePoint } from './compare-document.js';
 import type { PruneStrategy } from './strategies.js';
 
@@ -245,6 +245,8 @@ export interface PruneRequest {
   align?: number;
   /** Coupled layers: 'group' (default) ranks them together, 'intersection' cuts what all of them selected. */
   coupling?: Coupling;
+  /** Attention layers lose head dimensions ('dims', default) or whole heads (prune-options.ts). */
+  attention?: AttentionUnit;
   /**
    * Mask, instead of cutting, the channels that reach the model output (a CNN's last stage), so the
    * embedding keeps its dimension. Default false: they are cut like any other, the embedding loses

@@ -9,14 +9,21 @@ export const PRUNE_MODES = ['structural', 'mask'] as const;
  * selection is cut; 'intersection' ranks each alone and cuts only the channels all of them chose.
  */
 export const COUPLINGS = ['group', 'intersection'] as const;
+/**
+ * What an attention layer loses (docs/PRUNING.md, "Attention"): 'dims' cuts the same dimensions
+ * from every head's q, k and v (heads keep their count), 'heads' cuts whole heads.
+ */
+export const ATTENTION_UNITS = ['dims', 'heads'] as const;
 
 export type PruneScope = (typeof PRUNE_SCOPES)[number];
 export type PruneMode = (typeof PRUNE_MODES)[number];
 export type Coupling = (typeof COUPLINGS)[number];
+export type AttentionUnit = (typeof ATTENTION_UNITS)[number];
 
 export const PRUNE_DEFAULTS = {
   mode: 'structural' as PruneMode,
   coupling: 'group' as Coupling,
+  attention: 'dims' as AttentionUnit,
   /** Cut groups keep a multiple of this many channels; 1 = no alignment (every selected channel is cut). */
   align: 1,
   seed: 0,

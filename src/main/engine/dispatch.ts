@@ -2,7 +2,7 @@
 // method name and every request field against a runtime spec of src/shared/api.ts, runs the call and
 // wraps the outcome in an Envelope so the caller can re-throw the engine's own message.
 import { ACTIVATION_POLICIES, API_METHODS, type ApiMethod, type Envelope, type MemLensApi } from '../../shared/api.js';
-import { COUPLINGS, PRUNE_MODES, PRUNE_SCOPES } from '../../shared/prune-options.js';
+import { ATTENTION_UNITS, COUPLINGS, PRUNE_MODES, PRUNE_SCOPES } from '../../shared/prune-options.js';
 import { STRATEGY_NAMES } from '../../shared/strategies.js';
 import { MemLensError } from './errors.js';
 
@@ -86,6 +86,7 @@ export const API_SPECS: { [M in ApiMethod]: SpecOf<M> } = {
     exclude: opt('strings'),
     align: opt('number'),
     coupling: opt('string', COUPLINGS),
+    attention: opt('string', ATTENTION_UNITS),
     keepOutput: opt('boolean'),
     out: written(true),
   },

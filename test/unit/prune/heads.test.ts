@@ -20,10 +20,10 @@ async function layersOf(path: string) {
   return { model, index, layers: findLayers(model, index) };
 }
 
-describe('attention heads of the fixture ViT', () => {
+describe('attention heads of the fixture ViT (--attention heads)', () => {
   it('a fused qkv layer is a group of 2 heads: q, k and v rows of 8 units each, and 8 rows of the output projection', async () => {
     const { index, layers } = await layersOf(fixture('vit'));
-    const groups = buildGroups(index, layers);
+    const groups = buildGroups(index, layers, 'heads');
     for (const b of [0, 1]) {
       const g = groups.find((x) => x.heads && x.sources[0].layer.name === QKV(b))!;
       expect(g.blocked).toBeUndefined();
@@ -51,14 +51,15 @@ describe('attention heads of the fixture ViT', () => {
       scope: 'layer' as const,
       ratio: 0.5,
       include: [QKV(0), QKV(1)],
+      attention: 'heads' as const,
     };
     const files = [join(dir, 's.onnx'), join(dir, 'm.onnx')];
     const s = await pruneModel({ ...req, out: files[0] });
     await pruneModel({ ...req, mode: 'mask', out: files[1] });
     expect(s.groups.filter((g) => g.mode === 'mask')).toEqual([]);
     expect(s.notes).toEqual([
-      `${QKV(0)} loses 1 of its 2 attention heads`,
-      `${QKV(1)} loses 1 of its 2 attention heads`,
+      `${QKV(0)} loses 1 of the 2 attention heads`,
+      `${QKV(1)} loses 1 of the 2 attention heads`,
     ]);
     expect(s.layers.map((l) => [l.name, l.selected, l.cut])).toEqual([
       [QKV(0), 24, 24],
@@ -91,5 +92,65 @@ describe('attention heads of the fixture ViT', () => {
           expect(p[r * 16 + c] === 0, `proj ${b} [${r}, ${c}]`).toBe(Math.floor(r / 8) === h);
       }
     }
+  });
+});
+
+describe('attention head dimensions of the fixture ViT (--attention dims, the default)', () => {
+  it('a fused qkv layer is a group of 8 dimensions: unit j of each of the 2 heads of q, k and v, and the projection rows that read them', async () => {
+    const { index, layers } = await layersOf(fixture('vit'));
+    const groups = buildGroups(index, layers);
+    for (const b of [0, 1]) {
+      const g = groups.find((x) => x.heads && x.sources[0].layer.name === QKV(b))!;
+      expect(g.blocked).toBeUndefined();
+      expect(g.channels).toBe(8);
+      expect(g.sources.map((s) => s.map.offset)).toEqual([0, 8, 16, 24, 32, 40]);
+      expect(g.sources.every((s) => s.map.block === 1)).toBe(true);
+      const proj = layers.find((l) => l.name === PROJ(b))!;
+      expect(g.slices.filter((s) => s.param === proj.weight).map((s) => [s.axis, s.offset, s.block])).toEqual([
+        [0, 0, 1],
+        [0, 8, 1],
+      ]);
+      expect(g.heads).toMatchObject({ unit: 'dims', count: 2, size: 8 });
+      expect(g.heads!.sizes.length).toBeGreaterThan(0);
+    }
+  });
+
+  it('cutting 3 of 8 dimensions per head (0.375, high) embeds like masking them (1e-4): the same dims of every head of q, k and v', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'memlens-dims-'));
+    const { layers } = await layersOf(fixture('vit'));
+    const scores = await handScores(fixture('vit'), layers);
+    const req = {
+      model: fixture('vit'),
+      scores,
+      strategy: 'high' as const,
+      scope: 'layer' as const,
+      ratio: 0.375,
+      include: [QKV(0), QKV(1)],
+    };
+    const files = [join(dir, 's.onnx'), join(dir, 'm.onnx')];
+    const s = await pruneModel({ ...req, out: files[0] });
+    await pruneModel({ ...req, mode: 'mask', out: files[1] });
+    expect(s.settings).toMatchObject({ attention: 'dims' });
+    expect(s.groups.filter((g) => g.mode === 'mask')).toEqual([]);
+    expect(s.notes).toContain(`${QKV(0)} loses 3 of the 8 dimensions of each of its 2 attention heads`);
+    expect(s.layers.map((l) => [l.name, l.selected, l.cut])).toEqual([
+      [QKV(0), 18, 18],
+      [QKV(1), 18, 18],
+    ]);
+    // Per block: 18 qkv columns of 16 weights and 18 biases, 6 rows of 16 in proj.
+    expect(s.params.before - s.params.after).toBe(2 * (18 * 16 + 18 + 6 * 16));
+    for (const b of [0, 1]) {
+      const units = s.removed[QKV(b)];
+      const dims = units.filter((u) => u < 8);
+      expect(units).toEqual([0, 8, 16, 24, 32, 40].flatMap((o) => dims.map((d) => o + d)));
+    }
+    const x = fashionBatch(6);
+    const [cut, masked, original] = [
+      await embed(files[0], x),
+      await embed(files[1], x),
+      await embed(fixture('vit'), x),
+    ];
+    expect(maxAbsDiff(cut, masked)).toBeLessThan(1e-4);
+    expect(maxAbsDiff(cut, original)).toBeGreaterThan(1e-3);
   });
 });

@@ -20,6 +20,7 @@ import {
   type ValueInfoProto,
 } from '../onnx/index.js';
 import { channelIndices, type ChannelMap, type Group } from './groups.js';
+import { headEdits, headNote } from './heads.js';
 import { paramTensor, unitParams, type LayerNode } from './layers.js';
 import { sliceAxes, weightValues, zeroUnits } from './weights.js';
 
@@ -83,8 +84,7 @@ export function planPrune(
         units: channels.length,
         mode: 'structural',
       });
-      if (g.heads)
-        plan.notes.push(`${g.sources[0].layer.name} loses ${channels.length} of its ${g.channels} attention heads`);
+      if (g.heads) plan.notes.push(headNote(g, channels.length));
       for (const n of g.norms)
         plan.notes.push(`${n} now normalizes over ${g.channels - channels.length} of its ${g.channels} channels`);
       for (const o of g.outputs)
@@ -191,20 +191,10 @@ export function applyPlan(proto: ModelProto, index: GraphIndex, plan: PrunePlan)
       params.set(r.param, int64Tensor(r.param, [target.length], target));
     }
   }
-  const widths = new Map<NodeProto, Set<number>>();
-  for (const { group, channels } of plan.cuts) {
-    if (!group.heads) continue;
-    // Heads kept go into the shape arithmetic; the attention width before the output projection is
-    // inferred (-1), since the graph reads it from the unchanged stream (heads.ts).
-    for (const name of group.heads.counts) {
-      params.set(
-        name,
-        int64Tensor(name, paramTensor(index, name)!.dims.map(Number), [group.channels - channels.length]),
-      );
-    }
-    for (const w of group.heads.widths) widths.set(w.node, (widths.get(w.node) ?? new Set()).add(w.input));
-  }
-  const inferred = [...widths.keys()].map((node) => int64Tensor(`${node.output[0]}_inferred`, [1], [-1]));
+  // Attention groups rewrite their shape arithmetic (heads.ts).
+  const heads = headEdits(plan.cuts, index);
+  for (const [name, t] of heads.params) params.set(name, t);
+  const inferred = [...heads.inputs.values()].flatMap((m) => [...m.values()]);
   const groupAttrs = new Map<NodeProto, number>();
   for (const { group, channels } of plan.cuts) {
     for (const a of group.groupAttrs)
@@ -221,7 +211,7 @@ export function applyPlan(proto: ModelProto, index: GraphIndex, plan: PrunePlan)
     ];
     d.node = d.node
       .filter((n) => !unshared.has(n))
-      .map((n) => withInputs(withParams(n, params, groupAttrs.get(n)), widths.get(n)));
+      .map((n) => withInputs(withParams(n, params, groupAttrs.get(n)), heads.inputs.get(n)));
     // Shapes of cut activations changed: drop their value_info (optional; checkers re-infer it).
     d.value_info = d.value_info.filter((v) => !touched.has(v.name));
     d.output = d.output.map((o) => {
@@ -291,10 +281,10 @@ function withParams(n: NodeProto, params: Map<string, TensorProto>, group: numbe
   return copyMessage(n, { attribute });
 }
 
-/** A Concat with the shape entries at `inputs` replaced by -1 (the `_inferred` initializer). */
-function withInputs(n: NodeProto, inputs: Set<number> | undefined): NodeProto {
+/** A Concat with the shape entries at `inputs` replaced by new constants (heads.ts). */
+function withInputs(n: NodeProto, inputs: Map<number, TensorProto> | undefined): NodeProto {
   if (!inputs) return n;
-  return copyMessage(n, { input: n.input.map((i, k) => (inputs.has(k) ? `${n.output[0]}_inferred` : i)) });
+  return copyMessage(n, { input: n.input.map((i, k) => inputs.get(k)?.name ?? i) });
 }
 
 /** A graph output whose channel axis lost `cuts` channels (of `width`, each `size / width` wide). */

@@ -4,6 +4,7 @@
 // groups the same way). With 'intersection' each layer is ranked on its own and a channel is cut only
 // where all sources selected it (apply.ts); the rest of the selection is masked.
 import { channelIndices, type Group } from './groups.js';
+import { headUnits } from './heads.js';
 import type { ScoredLayer } from './select.js';
 
 export interface Coupled {
@@ -25,7 +26,8 @@ export function rankCoupledTogether(layers: ScoredLayer[], groups: Group[]): Cou
     if (partners.length < 2 || !plain || g.blocked || partners.some((p) => !p)) continue;
     members.set(partners[0]!.name, partners as ScoredLayer[]);
   }
-  // A fused q/k/v layer ranks its heads (heads.ts): each on the mean score of its q, k and v units.
+  // A fused q/k/v layer ranks its heads or head dimensions (heads.ts): each on the mean score of its
+  // q, k and v units.
   const heads = new Map<string, Group>();
   for (const g of groups) {
     const name = g.heads && g.sources[0].layer.name;
@@ -49,7 +51,7 @@ export function rankCoupledTogether(layers: ScoredLayer[], groups: Group[]): Cou
           layers: l.units / g.channels,
           unitmem: perHead(l.unitmem),
           norm: perHead(l.norm),
-          whole: 'attention heads',
+          whole: headUnits(g.heads!),
         },
       ];
     }

@@ -11,7 +11,7 @@ import type {
   PruneResult,
   UnitMemResult,
 } from '../../../shared/api.js';
-import { COUPLINGS, PRUNE_DEFAULTS, PRUNE_MODES, PRUNE_SCOPES } from '../../../shared/prune-options.js';
+import { ATTENTION_UNITS, COUPLINGS, PRUNE_DEFAULTS, PRUNE_MODES, PRUNE_SCOPES } from '../../../shared/prune-options.js';
 import { STRATEGY_NAMES, strategyInfo } from '../../../shared/strategies.js';
 import { MemLensError, throwIfAborted } from '../errors.js';
 import { assertNotSamePath, requireFile, sha256Bytes, writeDocumentLast } from '../files.js';
@@ -36,6 +36,7 @@ export async function pruneModel(req: PruneRequest, ctl: JobControl = {}): Promi
   const seed = req.seed ?? PRUNE_DEFAULTS.seed;
   const align = req.align ?? PRUNE_DEFAULTS.align;
   const coupling = req.coupling ?? PRUNE_DEFAULTS.coupling;
+  const attention = req.attention ?? PRUNE_DEFAULTS.attention;
   const keepOutput = req.keepOutput ?? false;
   if (req.out) {
     assertNotSamePath(req.model, req.out);
@@ -53,7 +54,7 @@ export async function pruneModel(req: PruneRequest, ctl: JobControl = {}): Promi
   stage(1, 'plan');
   const index = indexModel(model.proto);
   const layers = findLayers(model, index);
-  const groups = buildGroups(index, layers);
+  const groups = buildGroups(index, layers, attention);
   const inScope = layersInScope(
     scoredLayers(index, layers, normOrder(req.strategy), scores?.doc),
     req.include,
@@ -72,6 +73,7 @@ export async function pruneModel(req: PruneRequest, ctl: JobControl = {}): Promi
     seed,
     align,
     coupling,
+    attention,
     keepOutput,
     include: req.include ?? [],
     exclude: req.exclude ?? [],
@@ -86,6 +88,7 @@ export async function pruneModel(req: PruneRequest, ctl: JobControl = {}): Promi
     'memlens.prune.seed': String(seed),
     'memlens.prune.align': String(align),
     'memlens.prune.coupling': coupling,
+    'memlens.prune.attention': attention,
     'memlens.prune.keep_output': String(keepOutput),
     'memlens.unitmem.settings': JSON.stringify(scores?.doc.settings ?? null),
     'memlens.unitmem.sha256': scores?.sha256 ?? '',
@@ -192,6 +195,9 @@ function checkRequest(req: PruneRequest): void {
     throw new MemLensError('BAD_INPUT', `unknown scope '${req.scope}' (${PRUNE_SCOPES.join(', ')})`);
   if (req.coupling !== undefined && !COUPLINGS.includes(req.coupling)) {
     throw new MemLensError('BAD_INPUT', `unknown coupling '${req.coupling}' (${COUPLINGS.join(', ')})`);
+  }
+  if (req.attention !== undefined && !ATTENTION_UNITS.includes(req.attention)) {
+    throw new MemLensError('BAD_INPUT', `unknown attention unit '${req.attention}' (${ATTENTION_UNITS.join(', ')})`);
   }
   if (req.mode !== undefined && !PRUNE_MODES.includes(req.mode)) {
     throw new MemLensError('BAD_INPUT', `unknown mode '${req.mode}' (${PRUNE_MODES.join(', ')})`);

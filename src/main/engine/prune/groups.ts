@@ -7,6 +7,7 @@
 // (the operands of an Add are one space). Anything the walk cannot follow blocks the group, with the
 // reason; the pruner then masks instead of cutting. A new architecture pattern is a new rule here
 // (docs/PRUNING.md lists the rules per op).
+import { PRUNE_DEFAULTS, type AttentionUnit } from '../../../shared/prune-options.js';
 import { attrInt, attrInts, tensorToInts, type GraphIndex, type NodeProto } from '../onnx/index.js';
 import { buildHeadGroups, type HeadShapes } from './heads.js';
 import {
@@ -56,7 +57,7 @@ export interface Group {
   outputs: { name: string; map: ChannelMap; axis: number; width: number }[];
   /** Why the channels cannot be removed structurally; the group is masked instead. */
   blocked?: string;
-  /** Attention heads (heads.ts): the channels are heads, and cutting them rewrites these shapes. */
+  /** Attention (heads.ts): the channels are heads or head dimensions; cutting them rewrites these shapes. */
   heads?: HeadShapes;
 }
 
@@ -72,9 +73,16 @@ interface Member {
   flat: boolean;
 }
 
-/** One group per channel space, in the order of the layers that start them; each layer in one group. */
-export function buildGroups(index: GraphIndex, layers: LayerNode[]): Group[] {
-  const groups = buildHeadGroups(index, layers);
+/**
+ * One group per channel space, in the order of the layers that start them; each layer in one group.
+ * Attention layers lose heads or head dimensions, as `attention` says (heads.ts).
+ */
+export function buildGroups(
+  index: GraphIndex,
+  layers: LayerNode[],
+  attention: AttentionUnit = PRUNE_DEFAULTS.attention,
+): Group[] {
+  const groups = buildHeadGroups(index, layers, attention);
   const seen = new Set(groups.flatMap((g) => g.sources.map((s) => s.layer.node)));
   const byNode = new Map(layers.map((l) => [l.node, l]));
   for (const layer of layers) {

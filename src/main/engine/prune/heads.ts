@@ -1,33 +1,60 @@
-// Attention heads as channels (docs/PRUNING.md, "Attention heads"). A fused q/k/v projection
-// (nn.MultiheadAttention's in_proj, timm's qkv Linear) of 3*D units splits each of q, k and v into
-// H heads of D/H units; head h is units s*D + h*D/H + j of it (s = q, k, v) and rows h*D/H + j of
-// the output projection's input. The graph between them reshapes by the head count, which torch
-// exports as python-int constants (H in a Concat of the target shape or in `batch * H`) next to
-// the stream width read from a Shape (D in `[batch, tokens, D]` before the output projection).
-// Cutting heads shrinks the first to the heads kept and makes the second -1; the head size,
-// computed as D / H from the unchanged stream width, stays right. Anything else stays unrecognized
-// and the ordinary walk (groups.ts) blocks it.
-import { DataType, tensorToInts, type GraphIndex, type NodeProto } from '../onnx/index.js';
-import type { Group } from './groups.js';
+// Attention as channels (docs/PRUNING.md, "Attention"). A fused q/k/v projection (nn.MultiheadAttention's
+// in_proj, timm's qkv Linear) of 3*D units splits each of q, k and v into H heads of D/H units; unit
+// j of head h is units s*D + h*D/H + j of it (s = q, k, v) and row h*D/H + j of the output
+// projection's input. The channels of its group are either the heads (unit 'heads': head h is its
+// 3*D/H units) or the head dimensions (unit 'dims': dimension j is unit j of every head of q, k and
+// v, 3*H units). A dimension is cut from q and k of every head at once, so each head's q.k product
+// stays a sum over the same dimensions; v loses it too, and the output projection its rows.
+// The graph between the two projections reshapes by the head count, which torch exports as
+// python-int constants (H in a Concat of the target shape or in `batch * H`) next to the stream
+// width read from a Shape (D in `[batch, tokens, D]` before the output projection) and the head
+// size computed as that width / H. Cutting heads shrinks the first to the heads kept; cutting
+// dimensions replaces the head size in the targets by the dimensions kept. Both make the width -1.
+// The softmax scale stays the constant sqrt(D/H) torch exported, as in the mask export. Anything
+// else stays unrecognized and the ordinary walk (groups.ts) blocks it.
+import type { AttentionUnit } from '../../../shared/prune-options.js';
+import {
+  DataType,
+  int64Tensor,
+  tensorToInts,
+  type GraphIndex,
+  type NodeProto,
+  type TensorProto,
+} from '../onnx/index.js';
+import type { ChannelMap, Group, ParamSlice } from './groups.js';
 import { paramTensor, perChannelAxis, type LayerNode } from './layers.js';
 
-/** What a head group rewrites in the graph when heads are cut. */
+/** Concat inputs of a shape target, named by their node and position. */
+type ShapeEntry = { node: NodeProto; input: number };
+
+/** What an attention group rewrites in the graph when its channels are cut. */
 export interface HeadShapes {
+  /** What its channels are. */
+  unit: AttentionUnit;
   /** Heads before cutting. */
   count: number;
+  /** Dimensions of each head before cutting. */
+  size: number;
   /** Integer constants holding the head count in shape arithmetic: they become the heads kept. */
   counts: string[];
+  /** Concat inputs holding the head size (width / H) in the q, k and v targets: the dimensions kept. */
+  sizes: ShapeEntry[];
   /** Concat inputs that hold the attention width of the output projection's input: they become -1. */
-  widths: { node: NodeProto; input: number }[];
+  widths: ShapeEntry[];
 }
 
-/** One group per fused q/k/v layer whose heads can be cut; `layers` loses nothing here. */
-export function buildHeadGroups(index: GraphIndex, layers: LayerNode[]): Group[] {
+/** One group per fused q/k/v layer whose heads or head dimensions can be cut. */
+export function buildHeadGroups(index: GraphIndex, layers: LayerNode[], unit: AttentionUnit): Group[] {
   const byNode = new Map(layers.map((l) => [l.node, l]));
-  return layers.flatMap((l) => headGroup(index, l, byNode) ?? []);
+  return layers.flatMap((l) => headGroup(index, l, byNode, unit) ?? []);
 }
 
-function headGroup(index: GraphIndex, qkv: LayerNode, byNode: Map<NodeProto, LayerNode>): Group | undefined {
+function headGroup(
+  index: GraphIndex,
+  qkv: LayerNode,
+  byNode: Map<NodeProto, LayerNode>,
+  unit: AttentionUnit,
+): Group | undefined {
   if (qkv.channelAxis !== -1 || qkv.units % 3 !== 0 || qkv.depthwise || qkv.grouped) return undefined;
   const width = qkv.units / 3;
   // The nodes between the q/k/v projection and the layers its output reaches.
@@ -47,19 +74,28 @@ function headGroup(index: GraphIndex, qkv: LayerNode, byNode: Map<NodeProto, Lay
   const [proj] = reached;
   if (reached.size !== 1 || proj.channelAxis !== -1 || proj.transA) return undefined;
   if (Number(paramTensor(index, proj.weight)!.dims[proj.inAxis]) !== width) return undefined;
-  const shapes = headShapes(index, region, proj, width);
+  const shapes = headShapes(index, region, proj, width, unit);
   if (!shapes) return undefined;
-  const dim = width / shapes.count;
+  const { count, size } = shapes;
+  // Channel c of each map: a head (block of `size` units) or a dimension (one unit of a head).
+  const maps: ChannelMap[] =
+    unit === 'heads'
+      ? [0, 1, 2].map((s) => ({ offset: s * width, block: size, inner: 1 }))
+      : [0, 1, 2].flatMap((s) =>
+          Array.from({ length: count }, (_, h) => ({ offset: s * width + h * size, block: 1, inner: 1 })),
+        );
+  const projMaps = maps.filter((m) => m.offset < width);
   const bias = biasOf(index, qkv);
-  const maps = [0, 1, 2].map((s) => ({ offset: s * width, block: dim, inner: 1 }));
+  const slices = (param: string, axis: number, of: ChannelMap[]): ParamSlice[] =>
+    of.map((map) => ({ param, axis, ...map }));
   return {
-    channels: shapes.count,
+    channels: unit === 'heads' ? count : size,
     sources: maps.map((map) => ({ layer: qkv, map })),
     followers: [],
     slices: [
-      ...maps.map((map) => ({ param: qkv.weight, axis: qkv.outAxis, ...map })),
-      ...(bias ? maps.map((map) => ({ param: bias.param, axis: bias.axis, ...map })) : []),
-      { param: proj.weight, axis: proj.inAxis, offset: 0, block: dim, inner: 1 },
+      ...slices(qkv.weight, qkv.outAxis, maps),
+      ...(bias ? slices(bias.param, bias.axis, maps) : []),
+      ...slices(proj.weight, proj.inAxis, projMaps),
     ],
     tensors: [...region].flatMap((n) => n.output),
     groupAttrs: [],
@@ -72,24 +108,35 @@ function headGroup(index: GraphIndex, qkv: LayerNode, byNode: Map<NodeProto, Lay
 
 /**
  * The head count H (the divisor of `width` in the head-size Div), its other constants in the
- * Reshape targets of the region, and the width entry of the target the output projection reads.
+ * Reshape targets of the region, the head-size entries of those targets, and the width entry of
+ * the target the output projection reads. Each unit needs its own: the counts for 'heads', the
+ * sizes for 'dims'.
  */
-function headShapes(index: GraphIndex, region: Set<NodeProto>, proj: LayerNode, width: number): HeadShapes | undefined {
+function headShapes(
+  index: GraphIndex,
+  region: Set<NodeProto>,
+  proj: LayerNode,
+  width: number,
+  unit: AttentionUnit,
+): HeadShapes | undefined {
   const targets = [...region].filter((n) => n.op_type === 'Reshape');
   const arithmetic = new Set(targets.flatMap((r) => shapeNodes(index, r.input[1])));
   const scalar = (name: string) => {
     const t = index.constantTensor(name);
     return t?.data_type === DataType.INT64 && t.dims.every((d) => Number(d) === 1) ? tensorToInts(t)[0] : undefined;
   };
-  const divisors = new Set([...arithmetic].filter((n) => n.op_type === 'Div').map((n) => scalar(n.input[1])));
-  const candidates = [...divisors].filter((h): h is number => h !== undefined && h > 1 && width % h === 0);
+  const divs = [...arithmetic].filter((n) => n.op_type === 'Div');
+  const candidates = [...new Set(divs.map((n) => scalar(n.input[1])))].filter(
+    (h): h is number => h !== undefined && h > 1 && width % h === 0,
+  );
   if (candidates.length !== 1) return undefined;
   const count = candidates[0];
   const counts = [...arithmetic]
     .filter((n) => n.op_type === 'Mul' || n.op_type === 'Concat')
     .flatMap((n) => n.input.filter((i) => index.producer(i)?.op_type === 'Constant' && scalar(i) === count));
   // A head count read outside these shapes too would change there: not rewritten, not recognized.
-  if (!counts.length || counts.some((c) => index.consumers(c).some((n) => !arithmetic.has(n)))) return undefined;
+  if (unit === 'heads' && (!counts.length || counts.some((c) => index.consumers(c).some((n) => !arithmetic.has(n)))))
+    return undefined;
   // The Reshape that makes the output projection's input: its last entry, read from the stream, is
   // the attention width; it becomes -1, so no other entry may be.
   const last = targets.find((r) => r.output[0] === proj.node.input[0]);
@@ -100,7 +147,55 @@ function headShapes(index: GraphIndex, region: Set<NodeProto>, proj: LayerNode, 
   )
     return undefined;
   if (index.constantTensor(concat.input[concat.input.length - 1])) return undefined;
-  return { count, counts: [...new Set(counts)], widths: [{ node: concat, input: concat.input.length - 1 }] };
+  // The head-size entries: those of the other targets computed from the width / H division.
+  const sizeDivs = new Set(divs.filter((n) => scalar(n.input[1]) === count));
+  const sizes = [...arithmetic]
+    .filter((n) => n.op_type === 'Concat' && n !== concat)
+    .flatMap((node) =>
+      node.input.flatMap((i, input) => (shapeNodes(index, i).some((p) => sizeDivs.has(p)) ? [{ node, input }] : [])),
+    );
+  if (unit === 'dims' && !sizes.length) return undefined;
+  return {
+    unit,
+    count,
+    size: width / count,
+    counts: [...new Set(counts)],
+    sizes,
+    widths: [{ node: concat, input: concat.input.length - 1 }],
+  };
+}
+
+/** What the channels of an attention group are called, in notes and rounding notes. */
+export function headUnits(h: HeadShapes): string {
+  return h.unit === 'heads' ? 'attention heads' : `dimensions of each of its ${h.count} attention heads`;
+}
+
+/** The note for an attention group that lost `cut` channels. */
+export function headNote(g: Group, cut: number): string {
+  return `${g.sources[0].layer.name} loses ${cut} of the ${g.channels} ${headUnits(g.heads!)}`;
+}
+
+/**
+ * The graph edits of the attention groups cut (apply.ts): new values of head-count constants,
+ * and Concat inputs replaced by new constants (the dimensions kept; -1 for the width).
+ */
+export function headEdits(cuts: { group: Group; channels: number[] }[], index: GraphIndex) {
+  const params = new Map<string, TensorProto>();
+  const inputs = new Map<NodeProto, Map<number, TensorProto>>();
+  const replace = (e: ShapeEntry, value: number) => {
+    const entries = inputs.get(e.node) ?? new Map<number, TensorProto>();
+    inputs.set(e.node, entries.set(e.input, int64Tensor(`${e.node.output[0]}_${e.input}_pruned`, [1], [value])));
+  };
+  for (const { group, channels } of cuts) {
+    const h = group.heads;
+    if (!h) continue;
+    const kept = group.channels - channels.length;
+    if (h.unit === 'heads')
+      for (const name of h.counts) params.set(name, int64Tensor(name, paramTensor(index, name)!.dims.map(Number), [kept]));
+    else for (const e of h.sizes) replace(e, kept);
+    for (const e of h.widths) replace(e, -1);
+  }
+  return { params, inputs };
 }
 
 /** The nodes computing a shape tensor, back to Shape nodes and constants. */
