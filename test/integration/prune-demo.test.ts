@@ -34,12 +34,12 @@ const EXPECTED: Record<string, (cut: Cut, before: number) => number> = {
     return conv(p, 1) + conv(a, p) + conv(r1, a) + conv(a, r1) + conv(b, a) + conv(c, b) + conv(r2, c) + conv(c, r2);
   },
   'ssl-vit-f': (cut, before) => {
-    // each MLP neuron: a column of 64 in fc1 + its bias, a row of 64 in fc2; each attention head (4
-    // of 16): its 3 x 16 qkv columns of 64 + their biases, 16 rows of 64 in proj
+    // each MLP neuron: a column of 64 in fc1 + its bias, a row of 64 in fc2; each head dimension (16
+    // in each of 4 heads): its 3 x 4 qkv columns of 64 + their biases, 4 rows of 64 in proj
     const blocks = [0, 1, 2];
     const mlp = blocks.reduce((n, b) => n + cut(128, `/blocks/blocks.${b}/fc1/MatMul`), 0);
-    const heads = blocks.reduce((n, b) => n + cut(192, `/blocks/blocks.${b}/attn/qkv/MatMul`) / 48, 0);
-    return before - 129 * mlp - (48 * 64 + 48 + 16 * 64) * heads;
+    const dims = blocks.reduce((n, b) => n + cut(192, `/blocks/blocks.${b}/attn/qkv/MatMul`) / 12, 0);
+    return before - 129 * mlp - (12 * 64 + 12 + 4 * 64) * dims;
   },
 };
 const STRATEGIES: PruneStrategy[] = ['high', 'low', 'random', 'l1'];
@@ -123,7 +123,7 @@ describe('pruning the demo encoders with real UnitMem scores', () => {
     }
   });
 
-  it('high/layer removes exactly the top floor(0.3 * units) units by UnitMem in each measured layer (partners: mean; qkv: round(0.3 * 4) heads)', () => {
+  it('high/layer removes exactly the top floor(0.3 * units) units by UnitMem in each measured layer (partners: mean; qkv: round(0.3 * 16) head dimensions)', () => {
     for (const r of runs.filter((x) => x.label.endsWith('high layer'))) {
       const doc = JSON.parse(readFileSync(join(dir, `${r.model}.unitmem.json`), 'utf8')) as UnitMemResult;
       const measured = doc.layers.filter(
@@ -143,11 +143,11 @@ describe('pruning the demo encoders with real UnitMem scores', () => {
             .map((p) => p[1]);
         let expected = top(score, Math.floor(RATIO * l.units));
         if (l.name.includes('/attn/qkv/')) {
-          // 4 heads of 16: head h is units s*64 + 16h + j (s = q, k, v), ranked on their mean
-          const units = (h: number) =>
-            [0, 64, 128].flatMap((o) => Array.from({ length: 16 }, (_, j) => o + 16 * h + j));
-          const heads = [0, 1, 2, 3].map((h) => units(h).reduce((n, u) => n + score[u], 0) / 48);
-          expected = top(heads, Math.round(RATIO * 4)).flatMap(units);
+          // 4 heads of 16: dimension j is units s*64 + 16h + j (s = q, k, v; every head h), ranked
+          // on their mean
+          const units = (j: number) => [0, 64, 128].flatMap((o) => [0, 1, 2, 3].map((h) => o + 16 * h + j));
+          const dims = Array.from({ length: 16 }, (_, j) => units(j).reduce((n, u) => n + score[u], 0) / 12);
+          expected = top(dims, Math.round(RATIO * 16)).flatMap(units);
         }
         expect(r.structural.removed[l.name] ?? [], l.name).toEqual(expected.sort((a, b) => a - b));
       }
@@ -165,7 +165,7 @@ describe('the demo CNN at 10% per layer with the default options', () => {
   }, 120_000);
 
   it('exports a measurably smaller model: fewer parameters and fewer bytes, every selected unit cut', () => {
-    expect(r.settings).toMatchObject({ mode: 'structural', coupling: 'group', align: 1 });
+    expect(r.settings).toMatchObject({ mode: 'structural', coupling: 'group', attention: 'dims', align: 1 });
     // 16/32/32/32/64/128/128/128 channels: floor(0.1 * units) each, all cut, none masked
     expect(r.layers.map((l) => [l.selected, l.cut, l.masked])).toEqual(
       [1, 3, 3, 3, 6, 12, 12, 12].map((n) => [n, n, 0]),

@@ -44,6 +44,7 @@ describe('requests built from the project', () => {
       mode: 'structural',
       seed: 0,
       coupling: 'group',
+      attention: 'dims',
       align: 1,
       keepOutput: false,
       scores,

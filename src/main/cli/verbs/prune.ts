@@ -1,5 +1,5 @@
 import type { PruneResult, PruneStrategy } from '../../../shared/api.js';
-import { COUPLINGS, PRUNE_DEFAULTS, PRUNE_MODES, PRUNE_SCOPES } from '../../../shared/prune-options.js';
+import { ATTENTION_UNITS, COUPLINGS, PRUNE_DEFAULTS, PRUNE_MODES, PRUNE_SCOPES } from '../../../shared/prune-options.js';
 import { STRATEGIES, STRATEGY_NAMES } from '../../../shared/strategies.js';
 import { pruneModel, resultPath } from '../../engine/prune/export.js';
 import { formatCountChange } from '../../../shared/format.js';
@@ -34,6 +34,7 @@ function summary(r: PruneResult): string {
     mode: string;
     seed: number;
     coupling: string;
+    attention: string;
     align: number;
   };
   const perLayer = r.layers
@@ -43,7 +44,7 @@ function summary(r: PruneResult): string {
     .filter((g) => g.mode === 'mask')
     .map((g) => [String(g.units), g.layers.join(', '), g.reason ?? '']);
   return [
-    `prune ${r.model.path}: ${s.strategy}, scope ${s.scope}, ratio ${s.ratio}, mode ${s.mode}, coupling ${s.coupling}, align ${s.align}, seed ${s.seed}`,
+    `prune ${r.model.path}: ${s.strategy}, scope ${s.scope}, ratio ${s.ratio}, mode ${s.mode}, coupling ${s.coupling}, attention ${s.attention}, align ${s.align}, seed ${s.seed}`,
     ...r.notes.map((n) => `NOTE: ${n}`),
     '',
     ...table([['layer', 'units', 'selected', 'cut', 'masked'], ...perLayer]),
@@ -61,7 +62,7 @@ export const prune: Verb = {
   summary: 'Prune units chosen by UnitMem and export the model',
   usage:
     `prune MODEL --scores F --strategy ${STRATEGY_NAMES.join('|')} --ratio R --scope ${PRUNE_SCOPES.join('|')} [--mode ${PRUNE_MODES.join('|')}] ` +
-    `[--seed S] [--align N (default ${PRUNE_DEFAULTS.align})] [--coupling ${COUPLINGS.join('|')}] [--keep-output] [--include A,B] [--exclude C] --out P.onnx [--json]`,
+    `[--seed S] [--align N (default ${PRUNE_DEFAULTS.align})] [--coupling ${COUPLINGS.join('|')}] [--attention ${ATTENTION_UNITS.join('|')}] [--keep-output] [--include A,B] [--exclude C] --out P.onnx [--json]`,
   description: `Removes the units a strategy picks and exports the model. Strategies: ${STRATEGIES.map((s) => `${s.name} (${s.label})`).join(', ')}; those ranking by UnitMem need --scores, a memlens.unitmem/1 document of this model. Structural mode cuts the channels out (a smaller, faster model); mask mode zeroes them and keeps the shapes. Coupled layers (residual partners) lose the same channels. Channels that reach the model output are cut too, so the embedding shrinks and the result says so, unless --keep-output masks them. Without --out it only previews.`,
   options: [
     JSON_OPTION,
@@ -96,6 +97,11 @@ export const prune: Verb = {
       help: `residual partners: rank them together, or cut what all of them selected (default ${PRUNE_DEFAULTS.coupling})`,
     },
     {
+      name: 'attention',
+      value: ATTENTION_UNITS.join('|'),
+      help: `attention layers lose the same dimensions of every head, or whole heads (default ${PRUNE_DEFAULTS.attention})`,
+    },
+    {
       name: 'keep-output',
       help: 'mask, instead of cutting, the channels that reach the model output (the embedding keeps its size)',
     },
@@ -118,6 +124,7 @@ export const prune: Verb = {
       seed: num(args, 'seed'),
       align: num(args, 'align'),
       coupling: oneOf(args, 'coupling', COUPLINGS, PRUNE_DEFAULTS.coupling),
+      attention: oneOf(args, 'attention', ATTENTION_UNITS, PRUNE_DEFAULTS.attention),
       keepOutput: flag(args, 'keep-output'),
       include: list(args, 'include'),
       exclude: list(args, 'exclude'),

@@ -13,7 +13,13 @@ import type {
   UnitMemRequest,
   UnitMemResult,
 } from '../../../shared/api.js';
-import { PRUNE_DEFAULTS, type Coupling, type PruneMode, type PruneScope } from '../../../shared/prune-options.js';
+import {
+  PRUNE_DEFAULTS,
+  type AttentionUnit,
+  type Coupling,
+  type PruneMode,
+  type PruneScope,
+} from '../../../shared/prune-options.js';
 import { strategyInfo } from '../../../shared/strategies.js';
 
 const norm = (p: ProjectInfo) => ({ mean: p.normalization.mean, std: p.normalization.std });
@@ -53,6 +59,7 @@ export interface PruneForm {
   mode: PruneMode;
   seed: number;
   coupling: Coupling;
+  attention: AttentionUnit;
   align: number;
   keepOutput: boolean;
   /** Layers left out of the ranking (they keep every unit). */
@@ -67,6 +74,7 @@ export const PRUNE_FORM: PruneForm = {
   mode: PRUNE_DEFAULTS.mode,
   seed: PRUNE_DEFAULTS.seed,
   coupling: PRUNE_DEFAULTS.coupling,
+  attention: PRUNE_DEFAULTS.attention,
   align: PRUNE_DEFAULTS.align,
   keepOutput: false,
   exclude: [],
@@ -90,6 +98,7 @@ export function pruneRequest(
     mode: f.mode,
     seed: f.seed,
     coupling: f.coupling,
+    attention: f.attention,
     align: f.align,
     keepOutput: f.keepOutput,
     ...(f.exclude.length ? { exclude: f.exclude } : {}),
