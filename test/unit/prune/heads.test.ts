@@ -132,7 +132,7 @@ describe('attention head dimensions of the fixture ViT (--attention dims, the de
     await pruneModel({ ...req, mode: 'mask', out: files[1] });
     expect(s.settings).toMatchObject({ attention: 'dims' });
     expect(s.groups.filter((g) => g.mode === 'mask')).toEqual([]);
-    expect(s.notes).toContain(`${QKV(0)} loses 3 of the 8 dimensions of each of its 2 attention heads`);
+    expect(s.notes).toContain(`${QKV(0)} loses 3 of the 8 head dimensions in each of its 2 heads`);
     expect(s.layers.map((l) => [l.name, l.selected, l.cut])).toEqual([
       [QKV(0), 18, 18],
       [QKV(1), 18, 18],

@@ -167,12 +167,14 @@ function headShapes(
 
 /** What the channels of an attention group are called, in notes and rounding notes. */
 export function headUnits(h: HeadShapes): string {
-  return h.unit === 'heads' ? 'attention heads' : `dimensions of each of its ${h.count} attention heads`;
+  return h.unit === 'heads' ? 'attention heads' : 'head dimensions';
 }
 
 /** The note for an attention group that lost `cut` channels. */
 export function headNote(g: Group, cut: number): string {
-  return `${g.sources[0].layer.name} loses ${cut} of the ${g.channels} ${headUnits(g.heads!)}`;
+  const h = g.heads!;
+  const where = h.unit === 'dims' ? ` in each of its ${h.count} heads` : '';
+  return `${g.sources[0].layer.name} loses ${cut} of the ${g.channels} ${headUnits(h)}${where}`;
 }
 
 /**
@@ -191,7 +193,8 @@ export function headEdits(cuts: { group: Group; channels: number[] }[], index: G
     if (!h) continue;
     const kept = group.channels - channels.length;
     if (h.unit === 'heads')
-      for (const name of h.counts) params.set(name, int64Tensor(name, paramTensor(index, name)!.dims.map(Number), [kept]));
+      for (const name of h.counts)
+        params.set(name, int64Tensor(name, paramTensor(index, name)!.dims.map(Number), [kept]));
     else for (const e of h.sizes) replace(e, kept);
     for (const e of h.widths) replace(e, -1);
   }
