@@ -248,6 +248,11 @@ export interface PruneRequest {
   /** Attention layers lose head dimensions ('dims', default) or whole heads (prune-options.ts). */
   attention?: AttentionUnit;
   /**
+   * Cut a Transformer's embedding width too: the residual stream with every LayerNorm, the patch
+   * embedding, position embedding and class token (docs/PRUNING.md). Default false: it is masked.
+   */
+  embeddingWidth?: boolean;
+  /**
    * Mask, instead of cutting, the channels that reach the model output (a CNN's last stage), so the
    * embedding keeps its dimension. Default false: they are cut like any other, the embedding loses
    * those dimensions and the result's notes say so.

@@ -87,6 +87,7 @@ export const API_SPECS: { [M in ApiMethod]: SpecOf<M> } = {
     align: opt('number'),
     coupling: opt('string', COUPLINGS),
     attention: opt('string', ATTENTION_UNITS),
+    embeddingWidth: opt('boolean'),
     keepOutput: opt('boolean'),
     out: written(true),
   },

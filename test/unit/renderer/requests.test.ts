@@ -45,6 +45,7 @@ describe('requests built from the project', () => {
       seed: 0,
       coupling: 'group',
       attention: 'dims',
+      embeddingWidth: false,
       align: 1,
       keepOutput: false,
       scores,

@@ -62,7 +62,7 @@ export const prune: Verb = {
   summary: 'Prune units chosen by UnitMem and export the model',
   usage:
     `prune MODEL --scores F --strategy ${STRATEGY_NAMES.join('|')} --ratio R --scope ${PRUNE_SCOPES.join('|')} [--mode ${PRUNE_MODES.join('|')}] ` +
-    `[--seed S] [--align N (default ${PRUNE_DEFAULTS.align})] [--coupling ${COUPLINGS.join('|')}] [--attention ${ATTENTION_UNITS.join('|')}] [--keep-output] [--include A,B] [--exclude C] --out P.onnx [--json]`,
+    `[--seed S] [--align N (default ${PRUNE_DEFAULTS.align})] [--coupling ${COUPLINGS.join('|')}] [--attention ${ATTENTION_UNITS.join('|')}] [--embedding-width] [--keep-output] [--include A,B] [--exclude C] --out P.onnx [--json]`,
   description: `Removes the units a strategy picks and exports the model. Strategies: ${STRATEGIES.map((s) => `${s.name} (${s.label})`).join(', ')}; those ranking by UnitMem need --scores, a memlens.unitmem/1 document of this model. Structural mode cuts the channels out (a smaller, faster model); mask mode zeroes them and keeps the shapes. Coupled layers (residual partners) lose the same channels. Channels that reach the model output are cut too, so the embedding shrinks and the result says so, unless --keep-output masks them. Without --out it only previews.`,
   options: [
     JSON_OPTION,
@@ -102,6 +102,10 @@ export const prune: Verb = {
       help: `attention layers lose the same dimensions of every head, or whole heads (default ${PRUNE_DEFAULTS.attention})`,
     },
     {
+      name: 'embedding-width',
+      help: "a Transformer's embedding width is cut too (the stream with its LayerNorms, patch and position embeddings, class token)",
+    },
+    {
       name: 'keep-output',
       help: 'mask, instead of cutting, the channels that reach the model output (the embedding keeps its size)',
     },
@@ -125,6 +129,7 @@ export const prune: Verb = {
       align: num(args, 'align'),
       coupling: oneOf(args, 'coupling', COUPLINGS, PRUNE_DEFAULTS.coupling),
       attention: oneOf(args, 'attention', ATTENTION_UNITS, PRUNE_DEFAULTS.attention),
+      embeddingWidth: flag(args, 'embedding-width'),
       keepOutput: flag(args, 'keep-output'),
       include: list(args, 'include'),
       exclude: list(args, 'exclude'),

@@ -38,6 +38,7 @@ export async function pruneModel(req: PruneRequest, ctl: JobControl = {}): Promi
   const coupling = req.coupling ?? PRUNE_DEFAULTS.coupling;
   const attention = req.attention ?? PRUNE_DEFAULTS.attention;
   const keepOutput = req.keepOutput ?? false;
+  const embeddingWidth = req.embeddingWidth ?? false;
   if (req.out) {
     assertNotSamePath(req.model, req.out);
     assertNotSamePath(req.model, resultPath(req.out));
@@ -54,7 +55,7 @@ export async function pruneModel(req: PruneRequest, ctl: JobControl = {}): Promi
   stage(1, 'plan');
   const index = indexModel(model.proto);
   const layers = findLayers(model, index);
-  const groups = buildGroups(index, layers, attention);
+  const groups = buildGroups(index, layers, attention, embeddingWidth);
   const inScope = layersInScope(
     scoredLayers(index, layers, normOrder(req.strategy), scores?.doc),
     req.include,
@@ -74,6 +75,7 @@ export async function pruneModel(req: PruneRequest, ctl: JobControl = {}): Promi
     align,
     coupling,
     attention,
+    embeddingWidth,
     keepOutput,
     include: req.include ?? [],
     exclude: req.exclude ?? [],
@@ -89,6 +91,7 @@ export async function pruneModel(req: PruneRequest, ctl: JobControl = {}): Promi
     'memlens.prune.align': String(align),
     'memlens.prune.coupling': coupling,
     'memlens.prune.attention': attention,
+    'memlens.prune.embedding_width': String(embeddingWidth),
     'memlens.prune.keep_output': String(keepOutput),
     'memlens.unitmem.settings': JSON.stringify(scores?.doc.settings ?? null),
     'memlens.unitmem.sha256': scores?.sha256 ?? '',

@@ -39,6 +39,8 @@ export interface HeadShapes {
   counts: string[];
   /** Concat inputs holding the head size (width / H) in the q, k and v targets: the dimensions kept. */
   sizes: ShapeEntry[];
+  /** The Divs computing that head size from the stream width (stream.ts lets them read a cut width). */
+  divs: NodeProto[];
   /** Concat inputs that hold the attention width of the output projection's input: they become -1. */
   widths: ShapeEntry[];
 }
@@ -154,13 +156,14 @@ function headShapes(
     .flatMap((node) =>
       node.input.flatMap((i, input) => (shapeNodes(index, i).some((p) => sizeDivs.has(p)) ? [{ node, input }] : [])),
     );
-  if (unit === 'dims' && !sizes.length) return undefined;
+  if (!sizes.length) return undefined;
   return {
     unit,
     count,
     size: width / count,
     counts: [...new Set(counts)],
     sizes,
+    divs: [...sizeDivs],
     widths: [{ node: concat, input: concat.input.length - 1 }],
   };
 }
@@ -188,16 +191,20 @@ export function headEdits(cuts: { group: Group; channels: number[] }[], index: G
     const entries = inputs.get(e.node) ?? new Map<number, TensorProto>();
     inputs.set(e.node, entries.set(e.input, int64Tensor(`${e.node.output[0]}_${e.input}_pruned`, [1], [value])));
   };
-  for (const { group, channels } of cuts) {
-    const h = group.heads;
-    if (!h) continue;
-    const kept = group.channels - channels.length;
-    if (h.unit === 'heads')
+  const done = new Set<HeadShapes>();
+  const edit = (h: HeadShapes, cut: number) => {
+    done.add(h);
+    if (h.unit === 'heads' && cut)
       for (const name of h.counts)
-        params.set(name, int64Tensor(name, paramTensor(index, name)!.dims.map(Number), [kept]));
-    else for (const e of h.sizes) replace(e, kept);
+        params.set(name, int64Tensor(name, paramTensor(index, name)!.dims.map(Number), [h.count - cut]));
+    // The head size and the attention width no longer follow from a stream width: written out.
+    for (const e of h.sizes) replace(e, h.unit === 'dims' ? h.size - cut : h.size);
     for (const e of h.widths) replace(e, -1);
-  }
+  };
+  for (const { group, channels } of cuts) if (group.heads) edit(group.heads, channels.length);
+  // A cut stream (stream.ts) changes the width the other attention layers compute their shapes from.
+  for (const { group, channels } of cuts)
+    if (channels.length) for (const h of group.widthReaders ?? []) if (!done.has(h)) edit(h, 0);
   return { params, inputs };
 }
 

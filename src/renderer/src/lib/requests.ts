@@ -60,6 +60,7 @@ export interface PruneForm {
   seed: number;
   coupling: Coupling;
   attention: AttentionUnit;
+  embeddingWidth: boolean;
   align: number;
   keepOutput: boolean;
   /** Layers left out of the ranking (they keep every unit). */
@@ -75,6 +76,7 @@ export const PRUNE_FORM: PruneForm = {
   seed: PRUNE_DEFAULTS.seed,
   coupling: PRUNE_DEFAULTS.coupling,
   attention: PRUNE_DEFAULTS.attention,
+  embeddingWidth: false,
   align: PRUNE_DEFAULTS.align,
   keepOutput: false,
   exclude: [],
@@ -99,6 +101,7 @@ export function pruneRequest(
     seed: f.seed,
     coupling: f.coupling,
     attention: f.attention,
+    embeddingWidth: f.embeddingWidth,
     align: f.align,
     keepOutput: f.keepOutput,
     ...(f.exclude.length ? { exclude: f.exclude } : {}),
