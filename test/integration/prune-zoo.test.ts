@@ -3,7 +3,8 @@
 // Every export must pass onnx.checker (full_check) and run in onnxruntime, embed like the mask
 // export on the dimensions it keeps, and keep about as many parameters as Torch-Pruning does at the
 // same ratio (docs/PRUNING.md has the reference figures).
-import { mkdirSync, mkdtempSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
@@ -11,8 +12,8 @@ import sharp from 'sharp';
 import { beforeAll, describe, expect, test } from 'vitest';
 import type { PruneResult } from '../../src/shared/api.js';
 import { pruneModel } from '../../src/main/engine/prune/export.js';
-import { memlens } from '../support/cli.js';
-import { missing } from '../support/references.js';
+import { memlens, ROOT } from '../support/cli.js';
+import { missing, PYTHON } from '../support/references.js';
 import { zooModel, type ZooName } from '../support/zoo.js';
 import { checkWithOnnx, embed, maxAbsDiff, withoutColumns } from '../unit/prune/support.js';
 
@@ -63,6 +64,8 @@ describe.skipIf(missing('torch', 'torchvision', 'onnx'))(
     const runs = new Map<ZooName, { structural: PruneResult; files: [string, string] }>();
     /** The ViT with --attention heads: whole heads instead of head dimensions. */
     let vitHeads: PruneResult;
+    /** The ViT with --embedding-width: its stream is cut too. */
+    let vitWidth: { result: PruneResult; file: string };
     let checked: Record<string, number | string> = {};
 
     beforeAll(async () => {
@@ -81,9 +84,13 @@ describe.skipIf(missing('torch', 'torchvision', 'onnx'))(
         const structural = await pruneModel({ ...req, out: files[0] });
         await pruneModel({ ...req, mode: 'mask', out: files[1] });
         runs.set(model, { structural, files });
-        if (model === 'vit_small') vitHeads = await pruneModel({ ...req, attention: 'heads' });
+        if (model === 'vit_small') {
+          vitHeads = await pruneModel({ ...req, attention: 'heads' });
+          const file = join(dir, 'vit_small-width.onnx');
+          vitWidth = { result: await pruneModel({ ...req, embeddingWidth: true, out: file }), file };
+        }
       }
-      checked = checkWithOnnx([...runs.values()].flatMap((r) => r.files));
+      checked = checkWithOnnx([...[...runs.values()].flatMap((r) => r.files), vitWidth.file]);
     }, 900_000);
 
     test('every export passes onnx.checker full_check, with the parameter count we report', () => {
@@ -159,6 +166,38 @@ describe.skipIf(missing('torch', 'torchvision', 'onnx'))(
       const kept = (p: PruneResult['params']) => p.after / p.before;
       expect(kept(vitHeads.params)).toBeCloseTo(0.8196, 3);
       expect(kept(runs.get('vit_small')!.structural.params)).toBeLessThan(kept(vitHeads.params));
+    });
+
+    test('with --embedding-width the ViT keeps at most 0.80: its stream, LayerNorms, patch and position embeddings and class token lose 76 of 384 channels', () => {
+      const r = vitWidth.result;
+      expect(checked[vitWidth.file]).toBe(r.params.after);
+      expect(r.params.after / r.params.before).toBeLessThanOrEqual(0.8);
+      expect(r.groups.filter((g) => g.mode === 'mask')).toEqual([]);
+      expect(r.layers.find((l) => l.name === '/conv_proj/Conv')).toMatchObject({ units: 384, cut: 76, masked: 0 });
+      expect(r.notes).toContain('/encoder/ln/LayerNormalization now normalizes over 308 of its 384 channels');
+      expect(r.outputs.map((o) => o.removed.length)).toEqual([76]);
+    });
+
+    test('the pruned ViTs embed as PyTorch computes the encoder on the kept weights (1e-3)', async () => {
+      const x = images();
+      const input = join(dir, 'images.f32');
+      writeFileSync(input, x.data as Float32Array);
+      const exports = [{ result: runs.get('vit_small')!.structural, file: runs.get('vit_small')!.files[0] }, vitWidth];
+      for (const [i, { result, file }] of exports.entries()) {
+        const doc = join(dir, `vit-reference-${i}.json`);
+        const out = join(dir, `vit-reference-${i}.f32`);
+        writeFileSync(doc, JSON.stringify(result));
+        const script = join(ROOT, 'scripts', 'zoo', 'vit-pruned-reference.py');
+        const run = spawnSync(PYTHON, [script, '64', doc, input, String(BATCH), out], {
+          encoding: 'utf8',
+          timeout: 300_000,
+        });
+        expect(run.status, run.stderr).toBe(0);
+        const reference = new Float32Array(readFileSync(out).buffer.slice(0));
+        const got = await embed(file, x);
+        expect(got.length, file).toBe(reference.length);
+        expect(maxAbsDiff(got, reference), file).toBeLessThan(1e-3);
+      }
     });
 
     test('parameters kept match Torch-Pruning at the same ratio', () => {

@@ -1,5 +1,11 @@
 import type { PruneResult, PruneStrategy } from '../../../shared/api.js';
-import { ATTENTION_UNITS, COUPLINGS, PRUNE_DEFAULTS, PRUNE_MODES, PRUNE_SCOPES } from '../../../shared/prune-options.js';
+import {
+  ATTENTION_UNITS,
+  COUPLINGS,
+  PRUNE_DEFAULTS,
+  PRUNE_MODES,
+  PRUNE_SCOPES,
+} from '../../../shared/prune-options.js';
 import { STRATEGIES, STRATEGY_NAMES } from '../../../shared/strategies.js';
 import { pruneModel, resultPath } from '../../engine/prune/export.js';
 import { formatCountChange } from '../../../shared/format.js';

@@ -11,7 +11,13 @@ import type {
   PruneResult,
   UnitMemResult,
 } from '../../../shared/api.js';
-import { ATTENTION_UNITS, COUPLINGS, PRUNE_DEFAULTS, PRUNE_MODES, PRUNE_SCOPES } from '../../../shared/prune-options.js';
+import {
+  ATTENTION_UNITS,
+  COUPLINGS,
+  PRUNE_DEFAULTS,
+  PRUNE_MODES,
+  PRUNE_SCOPES,
+} from '../../../shared/prune-options.js';
 import { STRATEGY_NAMES, strategyInfo } from '../../../shared/strategies.js';
 import { MemLensError, throwIfAborted } from '../errors.js';
 import { assertNotSamePath, requireFile, sha256Bytes, writeDocumentLast } from '../files.js';

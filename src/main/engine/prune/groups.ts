@@ -402,8 +402,7 @@ class GroupWalk {
     const inputAxis = fromOutput ? this.channelAxisOf(data, m.width) : m.axis;
     const inRank = fromOutput ? this.rankOf(data) : (m.rank ?? this.rankOf(data));
     const what = `Reshape ${node.name || node.output[0]}`;
-    if (!entries || inputAxis === undefined || inRank === undefined)
-      return this.block(`${what} reshapes the channels`);
+    if (!entries || inputAxis === undefined || inRank === undefined) return this.block(`${what} reshapes the channels`);
     const channel = (e: TargetEntry) =>
       'constant' in e ? e.value === m.width : readsAxis(this.index, e.tensor, data, inRank + inputAxis, inRank);
     const at = entries.flatMap((e, k) => (channel(e) ? [k] : []));

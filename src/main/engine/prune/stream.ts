@@ -30,7 +30,8 @@ export function targetEntries(index: GraphIndex, target: string): TargetEntry[] 
 /** Whether a computed entry is `Gather(Shape(tensor), position)`, possibly through Unsqueeze or Cast. */
 export function readsAxis(index: GraphIndex, entry: string, tensor: string, position: number, rank: number): boolean {
   let p = index.producer(entry);
-  while (p && (p.op_type === 'Unsqueeze' || p.op_type === 'Cast' || p.op_type === 'Squeeze')) p = index.producer(p.input[0]);
+  while (p && (p.op_type === 'Unsqueeze' || p.op_type === 'Cast' || p.op_type === 'Squeeze'))
+    p = index.producer(p.input[0]);
   if (p?.op_type !== 'Gather') return false;
   const shape = index.producer(p.input[0]);
   const at = gatherIndex(index, p);
