@@ -5,10 +5,10 @@ import { findLayers } from '../../../src/main/engine/prune/layers.js';
 import { fixture } from './support.js';
 
 // The expected couplings are read off the fixtures' PyTorch definitions (scripts/make-prune-fixtures.py).
-async function groupsOf(name: string) {
+async function groupsOf(name: string, embeddingWidth = false) {
   const model = await loadModel(fixture(name));
   const index = indexModel(model.proto);
-  const groups = buildGroups(index, findLayers(model, index));
+  const groups = buildGroups(index, findLayers(model, index), undefined, embeddingWidth);
   const by = (layer: string): Group => groups.find((g) => g.sources.some((s) => s.layer.name === layer))!;
   const slices = (g: Group) => g.slices.map((s) => `${s.param}@${s.axis}+${s.offset}x${s.inner}`);
   return { groups, by, slices };
@@ -77,9 +77,19 @@ describe('dependency groups', () => {
           'Gather /Gather_1 (Gather is not a per-channel op the pruner can follow)',
         );
       }
-      // The fused qkv layer's channels are its 2 heads (heads.test.ts).
-      expect(by(`/blocks/blocks.${b}/attn/qkv/MatMul`)).toMatchObject({ channels: 2, heads: { count: 2 } });
+      // The fused qkv layer's channels are the 8 dimensions of its 2 heads (heads.test.ts).
+      expect(by(`/blocks/blocks.${b}/attn/qkv/MatMul`)).toMatchObject({
+        channels: 8,
+        heads: { unit: 'dims', count: 2, size: 8 },
+      });
     }
+  });
+
+  it('vit with embeddingWidth: a stream whose rank the graph does not say stays masked, with the reason', async () => {
+    // The fixture carries no value_info and its blocks' MatMuls fix no rank: the class-token Concat
+    // along axis 1 cannot be placed (the torchvision ViT is cut: test/integration/prune-zoo.test.ts).
+    const { by } = await groupsOf('vit', true);
+    expect(by('/blocks/blocks.0/fc2/MatMul').blocked).toBe('Concat /Concat_2: the rank of its inputs is unknown');
   });
 });
 
