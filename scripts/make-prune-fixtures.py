@@ -2,15 +2,19 @@
 
 Each model covers coupling rules of src/main/engine/prune/groups.ts; weights are seeded random
 (pruning equivalence does not need trained weights). Input 1x28x28 so real Fashion-MNIST images feed
-them. Writes test/fixtures/prune/{cnn,branches,vit}.onnx.
+them. Writes test/fixtures/prune/{cnn,branches,vit,vitqkv}.onnx, or only the NAMEs given.
+
+  make-prune-fixtures.py [NAME ...]
 
   cnn       ResNet9-like: conv-BN(folded)-ReLU, MaxPool, residual block with Add, GlobalAveragePool,
             Flatten, Gemm embedding head.
   branches  conv-ReLU-BN (BN kept: it follows the ReLU so the exporter cannot fold it), depthwise conv,
             two branches joined by Concat, grouped conv, Reshape(-1, C*H*W) -> Gemm over column blocks.
   vit       2 pre-norm ViT blocks: patch conv, CLS token, attention, MLP fc1 -> GELU (Erf form) -> fc2.
+  vitqkv    the same with separate q, k and v projections (3 heads of 8), seeded on its own.
 """
 import os
+import sys
 
 import onnx
 import torch
@@ -91,11 +95,27 @@ class Attention(nn.Module):
         return self.proj((a @ v).transpose(1, 2).reshape(b, t, d))
 
 
+class SeparateAttention(nn.Module):
+    """Attention with separate q, k and v projections (as in Hugging Face ViTs)."""
+
+    def __init__(self, dim, heads):
+        super().__init__()
+        self.heads = heads
+        self.q, self.k, self.v = nn.Linear(dim, dim), nn.Linear(dim, dim), nn.Linear(dim, dim)
+        self.proj = nn.Linear(dim, dim)
+
+    def forward(self, x):
+        b, t, d = x.shape
+        q, k, v = (p(x).reshape(b, t, self.heads, d // self.heads).transpose(1, 2) for p in (self.q, self.k, self.v))
+        a = torch.softmax(q @ k.transpose(-2, -1) * (d // self.heads) ** -0.5, -1)
+        return self.proj((a @ v).transpose(1, 2).reshape(b, t, d))
+
+
 class Block(nn.Module):
-    def __init__(self, dim, heads, hidden):
+    def __init__(self, dim, heads, hidden, attention=Attention):
         super().__init__()
         self.norm1 = nn.LayerNorm(dim)
-        self.attn = Attention(dim, heads)
+        self.attn = attention(dim, heads)
         self.norm2 = nn.LayerNorm(dim)
         self.fc1 = nn.Linear(dim, hidden)
         self.fc2 = nn.Linear(hidden, dim)
@@ -106,12 +126,12 @@ class Block(nn.Module):
 
 
 class Vit(nn.Module):
-    def __init__(self, dim=16, heads=2, hidden=32, depth=2, patch=7):
+    def __init__(self, dim=16, heads=2, hidden=32, depth=2, patch=7, attention=Attention):
         super().__init__()
         self.patch = nn.Conv2d(1, dim, patch, stride=patch)
         self.cls = nn.Parameter(torch.randn(1, 1, dim) * 0.1)
         self.pos = nn.Parameter(torch.randn(1, (28 // patch) ** 2 + 1, dim) * 0.1)
-        self.blocks = nn.Sequential(*[Block(dim, heads, hidden) for _ in range(depth)])
+        self.blocks = nn.Sequential(*[Block(dim, heads, hidden, attention) for _ in range(depth)])
         self.norm = nn.LayerNorm(dim)
 
     def forward(self, x):
@@ -134,8 +154,14 @@ def export(model, name):
 
 if __name__ == '__main__':
     os.makedirs(OUT, exist_ok=True)
+    names = sys.argv[1:] or ['cnn', 'branches', 'vit', 'vitqkv']
+    # One seeded stream for the first three, so adding a fixture leaves theirs as they were.
     torch.manual_seed(0)
     for name, cls in (('cnn', Cnn), ('branches', Branches), ('vit', Vit)):
         m = cls()
         randomize_bn(m)
-        export(m, name)
+        if name in names:
+            export(m, name)
+    torch.manual_seed(1)
+    if 'vitqkv' in names:
+        export(Vit(dim=24, heads=3, attention=SeparateAttention), 'vitqkv')

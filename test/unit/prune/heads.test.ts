@@ -154,3 +154,53 @@ describe('attention head dimensions of the fixture ViT (--attention dims, the de
     expect(maxAbsDiff(cut, original)).toBeGreaterThan(1e-3);
   });
 });
+
+describe('separate q, k and v projections (the vitqkv fixture: width 24, 3 heads of 8)', () => {
+  const P = (b: number, p: string) => `/blocks/blocks.${b}/attn/${p}/MatMul`;
+
+  it('q, k and v are one group: unit j of each head of each of them, and the projection rows', async () => {
+    const { index, layers } = await layersOf(fixture('vitqkv'));
+    for (const unit of ['dims', 'heads'] as const) {
+      const groups = buildGroups(index, layers, unit);
+      for (const b of [0, 1]) {
+        const g = groups.find((x) => x.heads && x.sources[0].layer.name === P(b, 'q'))!;
+        expect(g.blocked).toBeUndefined();
+        expect([...new Set(g.sources.map((s) => s.layer.name))]).toEqual([P(b, 'q'), P(b, 'k'), P(b, 'v')]);
+        expect(g.channels).toBe(unit === 'dims' ? 8 : 3);
+        expect(g.sources.map((s) => s.map.offset)).toEqual(
+          unit === 'dims' ? [0, 8, 16, 0, 8, 16, 0, 8, 16] : [0, 0, 0],
+        );
+      }
+    }
+  });
+
+  for (const [attention, ratio, cut] of [
+    ['dims', 0.25, 2],
+    ['heads', 0.34, 1],
+  ] as const) {
+    it(`cutting ${attention} (${ratio}, high) embeds like masking them (1e-4), the same units of q, k and v`, async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'memlens-qkv-'));
+      const { layers } = await layersOf(fixture('vitqkv'));
+      const scores = await handScores(fixture('vitqkv'), layers);
+      const qkv = [0, 1].flatMap((b) => ['q', 'k', 'v'].map((p) => P(b, p)));
+      const req = { model: fixture('vitqkv'), scores, strategy: 'high' as const, scope: 'layer' as const, ratio };
+      const files = [join(dir, 's.onnx'), join(dir, 'm.onnx')];
+      const s = await pruneModel({ ...req, attention, include: qkv, out: files[0] });
+      await pruneModel({ ...req, attention, include: qkv, mode: 'mask', out: files[1] });
+      expect(s.groups.filter((g) => g.mode === 'mask')).toEqual([]);
+      // 24 units per projection: `cut` dimensions of 3 heads, or `cut` heads of 8.
+      const units = attention === 'dims' ? 3 * cut : 8 * cut;
+      expect(s.layers.map((l) => [l.name, l.cut])).toEqual(qkv.map((n) => [n, units]));
+      for (const b of [0, 1]) {
+        expect(s.removed[P(b, 'k')]).toEqual(s.removed[P(b, 'q')]);
+        expect(s.removed[P(b, 'v')]).toEqual(s.removed[P(b, 'q')]);
+      }
+      // Per block: 3 projections lose `units` columns of 24 and their biases; proj loses `units` rows of 24.
+      expect(s.params.before - s.params.after).toBe(2 * (3 * units * 25 + units * 24));
+      const x = fashionBatch(6);
+      const [a, m, original] = [await embed(files[0], x), await embed(files[1], x), await embed(fixture('vitqkv'), x)];
+      expect(maxAbsDiff(a, m)).toBeLessThan(1e-4);
+      expect(maxAbsDiff(a, original)).toBeGreaterThan(1e-3);
+    });
+  }
+});

@@ -34,23 +34,30 @@ export function rankCoupledTogether(layers: ScoredLayer[], groups: Group[]): Cou
     if (name && byName.has(name)) heads.set(name, g);
   }
   const merged = new Map<string, ScoredLayer[]>();
-  const skip = new Set([...members.values()].flatMap((ps) => ps.slice(1).map((p) => p.name)));
+  // Separate q, k and v projections rank as the first of them.
+  const skip = new Set([
+    ...[...members.values()].flatMap((ps) => ps.slice(1).map((p) => p.name)),
+    ...[...heads.values()].flatMap((g) => g.sources.map((s) => s.layer.name).filter((n) => !heads.has(n))),
+  ]);
   const out = layers.flatMap((l): ScoredLayer[] => {
     if (skip.has(l.name)) return [];
     const g = heads.get(l.name);
     if (g) {
-      const perHead = (v?: ArrayLike<number>) =>
-        v &&
-        Array.from({ length: g.channels }, (_, c) =>
-          mean(g.sources.flatMap((s) => channelIndices(s.map, c).map((u) => v[u]))),
+      const perHead = (score: (l?: ScoredLayer) => ArrayLike<number> | undefined) => {
+        const of = g.sources.map((s) => ({ s, v: score(byName.get(s.layer.name)) }));
+        if (of.some((x) => !x.v)) return undefined;
+        return Array.from({ length: g.channels }, (_, c) =>
+          mean(of.flatMap(({ s, v }) => channelIndices(s.map, c).map((u) => v![u]))),
         );
+      };
       return [
         {
           name: l.name,
           units: g.channels,
-          layers: l.units / g.channels,
-          unitmem: perHead(l.unitmem),
-          norm: perHead(l.norm),
+          // Units of the model per channel: the budget of scope global counts them.
+          layers: g.sources.reduce((n, s) => n + s.map.block, 0),
+          unitmem: perHead((x) => x?.unitmem),
+          norm: perHead((x) => x?.norm && relative(x.norm)),
           whole: headUnits(g.heads!),
         },
       ];
@@ -76,10 +83,15 @@ export function rankCoupledTogether(layers: ScoredLayer[], groups: Group[]): Cou
       for (const [name, units] of selection) {
         const g = heads.get(name);
         if (g)
-          full.set(
-            name,
-            units.flatMap((c) => g.sources.flatMap((s) => channelIndices(s.map, c))).sort((a, b) => a - b),
-          );
+          for (const layer of new Set(g.sources.map((s) => s.layer.name)))
+            full.set(
+              layer,
+              units
+                .flatMap((c) =>
+                  g.sources.filter((s) => s.layer.name === layer).flatMap((s) => channelIndices(s.map, c)),
+                )
+                .sort((a, b) => a - b),
+            );
         else for (const p of merged.get(name) ?? [{ name }]) full.set(p.name, units);
       }
       return full;

@@ -1,7 +1,8 @@
 // Attention as channels (docs/PRUNING.md, "Attention"). A fused q/k/v projection (nn.MultiheadAttention's
 // in_proj, timm's qkv Linear) of 3*D units splits each of q, k and v into H heads of D/H units; unit
 // j of head h is units s*D + h*D/H + j of it (s = q, k, v) and row h*D/H + j of the output
-// projection's input. The channels of its group are either the heads (unit 'heads': head h is its
+// projection's input. Separate q, k and v projections (Hugging Face's ViT) are the same with s*D
+// dropped: unit h*D/H + j of each. The channels of its group are either the heads (unit 'heads': head h is its
 // 3*D/H units) or the head dimensions (unit 'dims': dimension j is unit j of every head of q, k and
 // v, 3*H units). A dimension is cut from q and k of every head at once, so each head's q.k product
 // stays a sum over the same dimensions; v loses it too, and the output projection its rows.
@@ -45,24 +46,44 @@ export interface HeadShapes {
   widths: ShapeEntry[];
 }
 
-/** One group per fused q/k/v layer whose heads or head dimensions can be cut. */
+/**
+ * One group per attention layer whose heads or head dimensions can be cut: a fused q/k/v projection,
+ * or separate q, k and v projections (three layers of one width reading the same tensor).
+ */
 export function buildHeadGroups(index: GraphIndex, layers: LayerNode[], unit: AttentionUnit): Group[] {
   const byNode = new Map(layers.map((l) => [l.node, l]));
-  return layers.flatMap((l) => headGroup(index, l, byNode, unit) ?? []);
+  const grouped = new Set<LayerNode>();
+  const groups: Group[] = [];
+  for (const l of layers) {
+    if (grouped.has(l)) continue;
+    const fused = l.units % 3 === 0 ? [0, 1, 2].map((s) => ({ layer: l, offset: (s * l.units) / 3 })) : undefined;
+    const siblings = layers.filter((x) => x.node.input[0] === l.node.input[0] && x.units === l.units);
+    const separate = siblings.length === 3 ? siblings.map((layer) => ({ layer, offset: 0 })) : undefined;
+    const g =
+      (fused && headGroup(index, fused, byNode, unit)) ?? (separate && headGroup(index, separate, byNode, unit));
+    if (!g) continue;
+    groups.push(g);
+    for (const s of g.sources) grouped.add(s.layer);
+  }
+  return groups;
 }
+
+/** q, k and v: each a layer and where its units start in it. */
+type Parts = { layer: LayerNode; offset: number }[];
 
 function headGroup(
   index: GraphIndex,
-  qkv: LayerNode,
+  parts: Parts,
   byNode: Map<NodeProto, LayerNode>,
   unit: AttentionUnit,
 ): Group | undefined {
-  if (qkv.channelAxis !== -1 || qkv.units % 3 !== 0 || qkv.depthwise || qkv.grouped) return undefined;
-  const width = qkv.units / 3;
-  // The nodes between the q/k/v projection and the layers its output reaches.
+  const layers = [...new Set(parts.map((p) => p.layer))];
+  if (layers.some((l) => l.channelAxis !== -1 || l.depthwise || l.grouped)) return undefined;
+  const width = layers.length === 1 ? layers[0].units / 3 : layers[0].units;
+  // The nodes between the q/k/v projections and the layers their outputs reach.
   const region = new Set<NodeProto>();
   const reached = new Set<LayerNode>();
-  const queue = [qkv.node.output[0]];
+  const queue = layers.map((l) => l.node.output[0]);
   while (queue.length) {
     for (const c of index.consumers(queue.pop()!)) {
       const layer = byNode.get(c);
@@ -80,24 +101,24 @@ function headGroup(
   if (!shapes) return undefined;
   const { count, size } = shapes;
   // Channel c of each map: a head (block of `size` units) or a dimension (one unit of a head).
-  const maps: ChannelMap[] =
+  const mapsAt = (offset: number): ChannelMap[] =>
     unit === 'heads'
-      ? [0, 1, 2].map((s) => ({ offset: s * width, block: size, inner: 1 }))
-      : [0, 1, 2].flatMap((s) =>
-          Array.from({ length: count }, (_, h) => ({ offset: s * width + h * size, block: 1, inner: 1 })),
-        );
-  const projMaps = maps.filter((m) => m.offset < width);
-  const bias = biasOf(index, qkv);
+      ? [{ offset, block: size, inner: 1 }]
+      : Array.from({ length: count }, (_, h) => ({ offset: offset + h * size, block: 1, inner: 1 }));
+  const sources = parts.flatMap((p) => mapsAt(p.offset).map((map) => ({ layer: p.layer, map })));
   const slices = (param: string, axis: number, of: ChannelMap[]): ParamSlice[] =>
     of.map((map) => ({ param, axis, ...map }));
   return {
     channels: unit === 'heads' ? count : size,
-    sources: maps.map((map) => ({ layer: qkv, map })),
+    sources,
     followers: [],
     slices: [
-      ...slices(qkv.weight, qkv.outAxis, maps),
-      ...(bias ? slices(bias.param, bias.axis, maps) : []),
-      ...slices(proj.weight, proj.inAxis, projMaps),
+      ...parts.flatMap((p) => {
+        const bias = biasOf(index, p.layer);
+        const maps = mapsAt(p.offset);
+        return [...slices(p.layer.weight, p.layer.outAxis, maps), ...(bias ? slices(bias.param, bias.axis, maps) : [])];
+      }),
+      ...slices(proj.weight, proj.inAxis, mapsAt(0)),
     ],
     tensors: [...region].flatMap((n) => n.output),
     groupAttrs: [],

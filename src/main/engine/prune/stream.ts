@@ -47,7 +47,7 @@ export function gatherIndex(index: GraphIndex, gather: NodeProto): number | unde
 
 /**
  * Why a read of the stream width (a Gather output) is not accounted for, or undefined when each use
- * ends in an `allowed` target entry, or in a head size or attention width that heads.ts rewrites.
+ * ends in an `allowed` target entry, or in a head size or attention width that heads.ts writes out.
  */
 export function unaccountedRead(
   index: GraphIndex,
@@ -56,14 +56,16 @@ export function unaccountedRead(
   heads: HeadShapes[],
 ): string | undefined {
   const divs = new Set(heads.flatMap((h) => h.divs));
-  const widths = new Set(heads.flatMap((h) => h.widths.map((w) => w.node.input[w.input])));
+  const written = new Set(heads.flatMap((h) => [...h.widths, ...h.sizes].map((w) => w.node.input[w.input])));
   const queue = [read];
   while (queue.length) {
     const t = queue.pop()!;
-    if (allowed.has(t) || widths.has(t)) continue;
+    if (allowed.has(t) || written.has(t)) continue;
     for (const c of index.consumers(t)) {
-      if (divs.has(c)) continue;
-      if (c.op_type === 'Unsqueeze' || c.op_type === 'Cast' || c.op_type === 'Squeeze') queue.push(c.output[0]);
+      // The head size (width / H) may flow only into the targets heads.ts writes out: a softmax scale
+      // computed from it would change with the width.
+      if (divs.has(c) || c.op_type === 'Unsqueeze' || c.op_type === 'Cast' || c.op_type === 'Squeeze')
+        queue.push(c.output[0]);
       else return `${c.op_type} ${c.name || c.output[0]} computes with the stream width`;
     }
   }
