@@ -218,6 +218,26 @@ describe('memlens prune', () => {
     expect(readdirSync(dir).sort()).toEqual(before);
   });
 
+  it('--attention picks what attention layers lose; an unknown value is a usage error (exit 2, nothing written)', () => {
+    const vit = ['prune', fixture('vit'), '--strategy', 'l1', '--ratio', '0.5', '--scope', 'layer', '--json'];
+    for (const [attention, note] of [
+      ['dims', 'loses 4 of the 8 head dimensions in each of its 2 heads'],
+      ['heads', 'loses 1 of the 2 attention heads'],
+    ]) {
+      const r = memlens([...vit, '--attention', attention, '--embedding-width']);
+      expect(r.code, r.stderr).toBe(0);
+      const doc = JSON.parse(r.stdout) as PruneResult;
+      expect(doc.settings).toMatchObject({ attention, embeddingWidth: true });
+      expect(doc.notes).toContain(`/blocks/blocks.0/attn/qkv/MatMul ${note}`);
+    }
+    const before = readdirSync(dir).sort();
+    const bad = memlens([...vit, '--attention', 'rows', '--out', join(dir, 'rows.onnx')]);
+    expect(bad.code).toBe(2);
+    // A usage error: the reason on one line, then the verb's usage.
+    expect(bad.stderr.split('\n')[0]).toBe("memlens prune: --attention expects dims|heads, got 'rows'");
+    expect(readdirSync(dir).sort()).toEqual(before);
+  });
+
   for (const bad of BAD) {
     it(`bad input: ${bad.what} -> exit 1, one line, nothing written`, () => {
       const before = readdirSync(dir).sort();
