@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { indexModel, loadModel, tensorToFloat32 } from '../../../src/main/engine/onnx/index.js';
+import type { PruneRequest } from '../../../src/shared/api.js';
 import { pruneModel } from '../../../src/main/engine/prune/export.js';
 import { buildGroups } from '../../../src/main/engine/prune/groups.js';
 import { findLayers, paramTensor } from '../../../src/main/engine/prune/layers.js';
@@ -13,6 +14,24 @@ import { embed, fashionBatch, fixture, handScores, maxAbsDiff } from './support.
 
 const QKV = (b: number) => `/blocks/blocks.${b}/attn/qkv/MatMul`;
 const PROJ = (b: number) => `/blocks/blocks.${b}/attn/proj/MatMul`;
+
+/** `high` on hand-made scores, scope layer, ranking only the `include`d layers (the attention alone is cut). */
+async function attentionRequest(name: string, ratio: number, include: string[]): Promise<PruneRequest> {
+  const { layers } = await layersOf(fixture(name));
+  const scores = await handScores(fixture(name), layers);
+  return { model: fixture(name), scores, strategy: 'high', scope: 'layer', ratio, include };
+}
+
+/** The structural and the mask export of one request, and their embeddings of 6 Fashion-MNIST images with the original's. */
+async function cutAndMask(req: PruneRequest) {
+  const dir = mkdtempSync(join(tmpdir(), 'memlens-heads-'));
+  const files = [join(dir, 's.onnx'), join(dir, 'm.onnx')];
+  const s = await pruneModel({ ...req, out: files[0] });
+  await pruneModel({ ...req, mode: 'mask', out: files[1] });
+  const x = fashionBatch(6);
+  const [cut, masked, original] = [await embed(files[0], x), await embed(files[1], x), await embed(req.model, x)];
+  return { s, files, cut, masked, original };
+}
 
 async function layersOf(path: string) {
   const model = await loadModel(path);
@@ -40,22 +59,8 @@ describe('attention heads of the fixture ViT (--attention heads)', () => {
   });
 
   it('cutting a head (50%, high) embeds like masking it (1e-4); the mask zeroes its q/k/v rows and projection columns', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'memlens-heads-'));
-    const { layers } = await layersOf(fixture('vit'));
-    const scores = await handScores(fixture('vit'), layers);
-    // Only the attention layers: the heads alone are cut.
-    const req = {
-      model: fixture('vit'),
-      scores,
-      strategy: 'high' as const,
-      scope: 'layer' as const,
-      ratio: 0.5,
-      include: [QKV(0), QKV(1)],
-      attention: 'heads' as const,
-    };
-    const files = [join(dir, 's.onnx'), join(dir, 'm.onnx')];
-    const s = await pruneModel({ ...req, out: files[0] });
-    await pruneModel({ ...req, mode: 'mask', out: files[1] });
+    const req = await attentionRequest('vit', 0.5, [QKV(0), QKV(1)]);
+    const { s, files, cut, masked, original } = await cutAndMask({ ...req, attention: 'heads' });
     expect(s.groups.filter((g) => g.mode === 'mask')).toEqual([]);
     expect(s.notes).toEqual([
       `${QKV(0)} loses 1 of the 2 attention heads`,
@@ -67,13 +72,6 @@ describe('attention heads of the fixture ViT (--attention heads)', () => {
     ]);
     // Each block loses a head: 24 qkv columns of 16 weights and 24 biases, 8 rows of 16 in proj.
     expect(s.params.before - s.params.after).toBe(2 * (24 * 16 + 24 + 8 * 16));
-
-    const x = fashionBatch(6);
-    const [cut, masked, original] = [
-      await embed(files[0], x),
-      await embed(files[1], x),
-      await embed(fixture('vit'), x),
-    ];
     expect(maxAbsDiff(cut, masked)).toBeLessThan(1e-4);
     expect(maxAbsDiff(cut, original)).toBeGreaterThan(1e-3);
 
@@ -116,20 +114,7 @@ describe('attention head dimensions of the fixture ViT (--attention dims, the de
   });
 
   it('cutting 3 of 8 dimensions per head (0.375, high) embeds like masking them (1e-4): the same dims of every head of q, k and v', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'memlens-dims-'));
-    const { layers } = await layersOf(fixture('vit'));
-    const scores = await handScores(fixture('vit'), layers);
-    const req = {
-      model: fixture('vit'),
-      scores,
-      strategy: 'high' as const,
-      scope: 'layer' as const,
-      ratio: 0.375,
-      include: [QKV(0), QKV(1)],
-    };
-    const files = [join(dir, 's.onnx'), join(dir, 'm.onnx')];
-    const s = await pruneModel({ ...req, out: files[0] });
-    await pruneModel({ ...req, mode: 'mask', out: files[1] });
+    const { s, cut, masked, original } = await cutAndMask(await attentionRequest('vit', 0.375, [QKV(0), QKV(1)]));
     expect(s.settings).toMatchObject({ attention: 'dims' });
     expect(s.groups.filter((g) => g.mode === 'mask')).toEqual([]);
     expect(s.notes).toContain(`${QKV(0)} loses 3 of the 8 head dimensions in each of its 2 heads`);
@@ -144,12 +129,6 @@ describe('attention head dimensions of the fixture ViT (--attention dims, the de
       const dims = units.filter((u) => u < 8);
       expect(units).toEqual([0, 8, 16, 24, 32, 40].flatMap((o) => dims.map((d) => o + d)));
     }
-    const x = fashionBatch(6);
-    const [cut, masked, original] = [
-      await embed(files[0], x),
-      await embed(files[1], x),
-      await embed(fixture('vit'), x),
-    ];
     expect(maxAbsDiff(cut, masked)).toBeLessThan(1e-4);
     expect(maxAbsDiff(cut, original)).toBeGreaterThan(1e-3);
   });
@@ -179,14 +158,9 @@ describe('separate q, k and v projections (the vitqkv fixture: width 24, 3 heads
     ['heads', 0.34, 1],
   ] as const) {
     it(`cutting ${attention} (${ratio}, high) embeds like masking them (1e-4), the same units of q, k and v`, async () => {
-      const dir = mkdtempSync(join(tmpdir(), 'memlens-qkv-'));
-      const { layers } = await layersOf(fixture('vitqkv'));
-      const scores = await handScores(fixture('vitqkv'), layers);
       const qkv = [0, 1].flatMap((b) => ['q', 'k', 'v'].map((p) => P(b, p)));
-      const req = { model: fixture('vitqkv'), scores, strategy: 'high' as const, scope: 'layer' as const, ratio };
-      const files = [join(dir, 's.onnx'), join(dir, 'm.onnx')];
-      const s = await pruneModel({ ...req, attention, include: qkv, out: files[0] });
-      await pruneModel({ ...req, attention, include: qkv, mode: 'mask', out: files[1] });
+      const req = await attentionRequest('vitqkv', ratio, qkv);
+      const { s, cut: a, masked: m, original } = await cutAndMask({ ...req, attention });
       expect(s.groups.filter((g) => g.mode === 'mask')).toEqual([]);
       // 24 units per projection: `cut` dimensions of 3 heads, or `cut` heads of 8.
       const units = attention === 'dims' ? 3 * cut : 8 * cut;
@@ -197,8 +171,6 @@ describe('separate q, k and v projections (the vitqkv fixture: width 24, 3 heads
       }
       // Per block: 3 projections lose `units` columns of 24 and their biases; proj loses `units` rows of 24.
       expect(s.params.before - s.params.after).toBe(2 * (3 * units * 25 + units * 24));
-      const x = fashionBatch(6);
-      const [a, m, original] = [await embed(files[0], x), await embed(files[1], x), await embed(fixture('vitqkv'), x)];
       expect(maxAbsDiff(a, m)).toBeLessThan(1e-4);
       expect(maxAbsDiff(a, original)).toBeGreaterThan(1e-3);
     });
