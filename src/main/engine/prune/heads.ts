@@ -1,18 +1,19 @@
-// Attention as channels (docs/PRUNING.md, "Attention"). A fused q/k/v projection (nn.MultiheadAttention's
-// in_proj, timm's qkv Linear) of 3*D units splits each of q, k and v into H heads of D/H units; unit
-// j of head h is units s*D + h*D/H + j of it (s = q, k, v) and row h*D/H + j of the output
-// projection's input. Separate q, k and v projections (Hugging Face's ViT) are the same with s*D
-// dropped: unit h*D/H + j of each. The channels of its group are either the heads (unit 'heads': head h is its
-// 3*D/H units) or the head dimensions (unit 'dims': dimension j is unit j of every head of q, k and
-// v, 3*H units). A dimension is cut from q and k of every head at once, so each head's q.k product
-// stays a sum over the same dimensions; v loses it too, and the output projection its rows.
-// The graph between the two projections reshapes by the head count, which torch exports as
-// python-int constants (H in a Concat of the target shape or in `batch * H`) next to the stream
-// width read from a Shape (D in `[batch, tokens, D]` before the output projection) and the head
-// size computed as that width / H. Cutting heads shrinks the first to the heads kept; cutting
-// dimensions replaces the head size in the targets by the dimensions kept. Both make the width -1.
-// The softmax scale stays the constant sqrt(D/H) torch exported, as in the mask export. Anything
-// else stays unrecognized and the ordinary walk (groups.ts) blocks it.
+// Attention as channels (docs/PRUNING.md, "Attention"). A fused q/k/v projection
+// (nn.MultiheadAttention's in_proj, timm's qkv Linear) of 3*D units splits each of q, k and v into
+// H heads of D/H units; unit j of head h is units s*D + h*D/H + j of it (s = q, k, v) and row
+// h*D/H + j of the output projection's input. Separate q, k and v projections (Hugging Face's ViT)
+// are the same without s*D: unit h*D/H + j of each. The channels of the group are the heads (unit
+// 'heads': head h is its 3*D/H units) or the head dimensions (unit 'dims': dimension j is unit j of
+// every head of q, k and v, 3*H units). A dimension is cut from q and k of every head at once, so
+// each head's q.k product stays a sum over the same dimensions; v loses it too, and the output
+// projection its rows. The graph between the projections reshapes by the head count, which torch
+// exports as python-int constants (H in a Concat of the target shape or in `batch * H`), next to
+// the stream width read from a Shape (D in `[batch, tokens, D]` before the output projection) and
+// the head size computed as that width / H. Cutting writes the head size out as a constant (the
+// dimensions kept) and makes the width -1; cutting heads also sets H to the heads kept. The
+// softmax scale stays what torch exported (a constant sqrt(D/H), or computed from the unchanged
+// head-size division), as in the mask export. Anything else stays unrecognized and the ordinary
+// walk (groups.ts) blocks it.
 import type { AttentionUnit } from '../../../shared/prune-options.js';
 import {
   DataType,
