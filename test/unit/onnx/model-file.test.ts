@@ -161,6 +161,43 @@ describe('saveModel', () => {
     expect(readdirSync(dir).sort()).toEqual(['emb.onnx', 'ext.onnx', basename(saved.dataPath!)]);
   });
 
+  it('writes no model onnxruntime refuses, embedded or with external data; an existing pair stays', async () => {
+    const m = await loadModel(join(FIX, 'cnn-opset13.onnx'));
+    const dir = tmp();
+    const out = join(dir, 'out.onnx');
+    const first = await saveModel(m.proto, out, { externalData: true });
+    const before = readdirSync(dir).map((f) => [f, readFileSync(join(dir, f))]);
+    // An op onnxruntime does not know, which only onnxruntime notices; the weights change too, so the
+    // refused save's side file gets a name of its own and must be removed again.
+    const relu = m.proto.graph!.node.findIndex((n) => n.op_type === 'Relu');
+    expect(relu).toBeGreaterThanOrEqual(0);
+    const w = m.proto.graph!.initializer.find((t) => t.raw_data.byteLength >= 1024)!;
+    const odd = {
+      ...m.proto,
+      graph: {
+        ...m.proto.graph!,
+        node: m.proto.graph!.node.map((n, i) => (i === relu ? { ...n, op_type: 'Relv' } : n)),
+        initializer: m.proto.graph!.initializer.map((t) =>
+          t === w ? { ...t, raw_data: t.raw_data.map((b) => b ^ 1) } : t,
+        ),
+      },
+    } as typeof m.proto;
+    for (const [target, externalData] of [
+      [out, true],
+      [out, false],
+      [join(dir, 'new.onnx'), true],
+      [join(dir, 'new.onnx'), false],
+    ] as const) {
+      const e = await failure(saveModel(odd, target, { externalData }));
+      expect([e.code, e.message]).toEqual([
+        'BAD_MODEL',
+        expect.stringMatching(new RegExp(`^cannot save ${target}: onnxruntime refuses the model: [^\\n]*Relv`)),
+      ]);
+      expect(readdirSync(dir).map((f) => [f, readFileSync(join(dir, f))])).toEqual(before);
+    }
+    expect(before.map(([f]) => f)).toEqual(['out.onnx', basename(first.dataPath!)].sort());
+  });
+
   it('refuses to write over the source model', async () => {
     const m = await loadModel(join(FIX, 'cnn-opset13.onnx'));
     const e = await failure(saveModel(m.proto, m.path, { source: m }));

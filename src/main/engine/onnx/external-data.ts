@@ -1,7 +1,7 @@
 // External data (onnx/docs/ExternalData.md): a tensor with data_location EXTERNAL keeps its bytes in a
 // side file named by external_data {location (relative to the model), offset, length}. Models over
 // 2 GB must use it because a protobuf message cannot exceed 2 GB.
-import { createHash } from 'node:crypto';
+import { createHash, type Hash } from 'node:crypto';
 import { realpath, stat } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, resolve, sep } from 'node:path';
 import { MemLensError } from '../errors.js';
@@ -46,9 +46,13 @@ async function sideFile(modelPath: string, location: string | undefined, tensor:
  * Reads every external tensor's bytes into raw_data (a view into its side file's buffer, one read per
  * file) and clears its external fields, so the proto is self-contained. Mutates `proto`, which must be
  * freshly decoded and owned by the caller. Returns the side files read (real path -> bytes), in the
- * order the tensors first name them.
+ * order the tensors first name them; `hash` digests each file's bytes in that order as they are read.
  */
-export async function resolveExternalData(proto: ModelProto, modelPath: string): Promise<Map<string, Buffer>> {
+export async function resolveExternalData(
+  proto: ModelProto,
+  modelPath: string,
+  hash?: Hash,
+): Promise<Map<string, Buffer>> {
   const external: TensorProto[] = [];
   forEachTensor(proto, (t) => {
     if (isExternal(t)) external.push(t);
@@ -59,7 +63,7 @@ export async function resolveExternalData(proto: ModelProto, modelPath: string):
     let data = files.get(file);
     if (!data) {
       // The tensors' declared sizes are checked once loaded (checkTensorData); the file itself is bounded by them.
-      data = await readRegularFile(file, 'external data file', Number.MAX_SAFE_INTEGER);
+      data = await readRegularFile(file, 'external data file', Number.MAX_SAFE_INTEGER, hash);
       files.set(file, data);
     }
     const offset = Number(entry(t, 'offset') ?? 0);
