@@ -49,15 +49,14 @@ export function tempBeside(path: string): string {
  * Ctrl-C never leaves a partial file and readers see either the old or the new content. A missing
  * folder is created (the user named it); temp files a killed earlier write left behind are removed.
  *
- * `beforeRename` gets the temp file's path once its content is written, and runs while the file is
- * flushed to disk; the rename waits for it. A check of the content (saveModel's onnxruntime load)
- * that rejects leaves no file, and its error is thrown as it is. Side by side, the flush no longer
- * adds to the check's time (docs/PRUNING.md).
+ * `check` (saveModel's onnxruntime load) runs while the temp file is written and flushed, and the
+ * rename waits for it: when it rejects, no file is left and its error is thrown as it is. Side by
+ * side, writing no longer adds to the check's time (docs/PRUNING.md).
  */
 export async function writeFileAtomic(
   path: string,
   data: string | Uint8Array | Uint8Array[],
-  beforeRename?: (tmp: string) => Promise<void>,
+  check?: () => Promise<void>,
 ): Promise<void> {
   const dir = dirname(resolve(path));
   const tmp = tempBeside(path);
@@ -69,11 +68,15 @@ export async function writeFileAtomic(
     fh = await open(tmp, 'wx');
     // One writev: a write call per chunk (hundreds of tensors) took about twice as long.
     const total = chunks.reduce((n, c) => n + c.byteLength, 0);
-    const { bytesWritten } = await fh.writev(chunks);
-    if (bytesWritten !== total) throw new Error(`wrote ${bytesWritten} of ${total} bytes`);
-    const [synced, checked] = await Promise.allSettled([fh.sync(), beforeRename?.(tmp)]);
+    const file = fh;
+    const write = async () => {
+      const { bytesWritten } = await file.writev(chunks);
+      if (bytesWritten !== total) throw new Error(`wrote ${bytesWritten} of ${total} bytes`);
+      await file.sync();
+    };
+    const [written, checked] = await Promise.allSettled([write(), check?.()]);
     if (checked.status === 'rejected') throw checked.reason;
-    if (synced.status === 'rejected') throw synced.reason;
+    if (written.status === 'rejected') throw written.reason;
     await fh.close();
     fh = undefined;
     await rename(tmp, path);

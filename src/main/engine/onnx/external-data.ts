@@ -96,36 +96,57 @@ export function externalize(
   modelPath: string,
   proto: ModelProto,
 ): { proto: ModelProto; chunks: Uint8Array[]; location: string } {
-  const graph = proto.graph!;
   const chunks: Uint8Array[] = [];
-  const placed: { t: TensorProto; offset: number }[] = [];
+  const at = new Map<TensorProto, number>();
   let offset = 0;
-  for (const t of graph.initializer) {
+  for (const t of proto.graph!.initializer) {
     if (t.raw_data.byteLength < EXTERNAL_THRESHOLD) continue;
     const pad = (ALIGN - (offset % ALIGN)) % ALIGN;
     if (pad) chunks.push(new Uint8Array(pad));
     offset += pad;
     chunks.push(t.raw_data);
-    placed.push({ t, offset });
+    at.set(t, offset);
     offset += t.raw_data.byteLength;
   }
   const location = dataLocation(modelPath, chunks);
-  const at = new Map(placed.map((p) => [p.t, p.offset]));
+  return { proto: pointOutside(proto, (t) => [location, at.get(t)!]), chunks, location };
+}
+
+/**
+ * `proto` for onnxruntime's in-memory external data (SessionOptions.externalData): each initializer
+ * externalize would move out names its own "file", which is the tensor's buffer itself. The model
+ * is then a few KiB to encode and no weight is copied to open it (saveModel's check).
+ */
+export function externalInMemory(proto: ModelProto): {
+  proto: ModelProto;
+  files: { path: string; data: Uint8Array }[];
+} {
+  const files: { path: string; data: Uint8Array }[] = [];
+  const light = pointOutside(proto, (t) => {
+    files.push({ path: `tensor${files.length}`, data: t.raw_data });
+    return [files[files.length - 1].path, 0];
+  });
+  return { proto: light, files };
+}
+
+/** A copy of `proto` whose large main-graph initializers are external at `place(t)`: [location, offset]. */
+function pointOutside(proto: ModelProto, place: (t: TensorProto) => [string, number]): ModelProto {
+  const graph = proto.graph!;
   const initializer = graph.initializer.map((t) => {
-    const off = at.get(t);
-    if (off === undefined) return t;
+    if (t.raw_data.byteLength < EXTERNAL_THRESHOLD) return t;
+    const [location, offset] = place(t);
     const out = copyMessage(t, {
       data_location: DataLocation.EXTERNAL,
       external_data: [
         create('StringStringEntryProto', { key: 'location', value: location }),
-        create('StringStringEntryProto', { key: 'offset', value: String(off) }),
+        create('StringStringEntryProto', { key: 'offset', value: String(offset) }),
         create('StringStringEntryProto', { key: 'length', value: String(t.raw_data.byteLength) }),
       ],
     });
     delete (out as Partial<TensorProto>).raw_data;
     return out;
   });
-  return { proto: copyMessage(proto, { graph: copyMessage(graph, { initializer }) }), chunks, location };
+  return copyMessage(proto, { graph: copyMessage(graph, { initializer }) });
 }
 
 /**
