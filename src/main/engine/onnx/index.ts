@@ -38,6 +38,7 @@ export * from './schema.js';
 export { decodeModel, encodeModel, encodeModelChunks } from './codec.js';
 export { loadModel, saveModel, type OnnxModel, type SaveOptions, type SavedModel } from './model-file.js';
 export { EXTERNAL_THRESHOLD } from './external-data.js';
+export { warmRuntime } from './runtime-warmup.js';
 export { convertModel, type ConvertOptions } from './convert.js';
 export * from './tensor.js';
 export { forEachTensor, forEachGraphTensor } from './walk.js';

@@ -7,6 +7,7 @@ import { MemLensError } from '../errors.js';
 import { assertNotSamePath, readRegularFile, requireFile, writeFileAtomic } from '../files.js';
 import { decodeModel, encodeModel, encodeModelChunks } from './codec.js';
 import { checkGraph } from './graph-check.js';
+import { runtimeWarmed } from './runtime-warmup.js';
 import { externalInMemory, externalize, resolveExternalData } from './external-data.js';
 import type { ModelProto } from './schema.js';
 import { checkTensorData, isExternal } from './tensor.js';
@@ -128,6 +129,7 @@ export async function saveModel(proto: ModelProto, path: string, opts: SaveOptio
  */
 async function checkRuntimeLoads(proto: ModelProto, path: string): Promise<void> {
   const light = externalInMemory(proto);
+  await runtimeWarmed();
   const session = await ort.InferenceSession.create(encodeModel(light.proto), {
     graphOptimizationLevel: 'disabled',
     intraOpNumThreads: 1,

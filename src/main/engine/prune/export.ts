@@ -21,7 +21,15 @@ import {
 import { STRATEGY_NAMES, strategyInfo } from '../../../shared/strategies.js';
 import { MemLensError, throwIfAborted } from '../errors.js';
 import { assertNotSamePath, requireFile, sha256Bytes, writeDocumentLast } from '../files.js';
-import { encodeModelChunks, indexModel, loadModel, saveModel, setMetadata, type GraphIndex } from '../onnx/index.js';
+import {
+  encodeModelChunks,
+  indexModel,
+  loadModel,
+  saveModel,
+  setMetadata,
+  warmRuntime,
+  type GraphIndex,
+} from '../onnx/index.js';
 import { applyPlan, planPrune, type PrunePlan } from './apply.js';
 import { modelCost } from './cost.js';
 import { buildGroups } from './groups.js';
@@ -48,6 +56,7 @@ export async function pruneModel(req: PruneRequest, ctl: JobControl = {}): Promi
   if (req.out) {
     assertNotSamePath(req.model, req.out);
     assertNotSamePath(req.model, resultPath(req.out));
+    warmRuntime(); // for saveModel's check, while the model is loaded and pruned
   }
   stage(0, 'load');
   const model = await loadModel(req.model);
