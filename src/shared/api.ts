@@ -20,6 +20,7 @@ import type {
   CompareRequest,
   CompareResult,
   SavedSweepInfo,
+  FinetuneRunInfo,
   FinetuneRequest,
   FinetuneResult,
 } from './documents.js';
@@ -122,6 +123,8 @@ export interface MemLensApi {
   /** The sweeps kept in a project's folder (compare with `project`), newest first. */
   listSweeps(req: { project: string }): Promise<SavedSweepInfo[]>;
   finetune(req: FinetuneRequest & Job): Promise<FinetuneResult>;
+  /** The fine-tune runs beside a project (its folder and its model's), newest first: compare's `finetuned`. */
+  listFinetuneRuns(req: { project: string }): Promise<FinetuneRunInfo[]>;
   /** A sample as a PNG data URL, for showing the image a unit memorizes. */
   sampleImage(req: SampleImageRequest): Promise<string>;
   /** Writes an export atomically; returns the path written. */
@@ -147,6 +150,7 @@ export const API_METHODS: readonly ApiMethod[] = [
   'openCompare',
   'listSweeps',
   'finetune',
+  'listFinetuneRuns',
   'sampleImage',
   'saveExport',
   'cancel',

@@ -1,6 +1,7 @@
 // compare.csv: one row per point of a memlens.compare/2 document, written by `memlens compare` and
 // exported by the Compare screen (one definition for both). Empty cells: no interval (version 1
-// files) or no SSLMem (no reference encoder); seeds are joined with ';'.
+// files), no SSLMem (no reference encoder) or no fine-tuned model (the
+// finetuned column: the encoder of a `finetuned` point); seeds are joined with ';'.
 import type { ComparePoint, CompareResult } from './documents.js';
 
 const COLUMNS: [string, (p: ComparePoint) => unknown][] = [
@@ -8,6 +9,7 @@ const COLUMNS: [string, (p: ComparePoint) => unknown][] = [
   ['scope', (p) => p.scope],
   ['ratio', (p) => p.ratio],
   ['seeds', (p) => p.seeds.join(';')],
+  ['finetuned', (p) => p.finetuned?.path],
   ['accuracy', (p) => p.accuracy.mean],
   ['accuracyLow', (p) => p.accuracy.ci95?.[0]],
   ['accuracyHigh', (p) => p.accuracy.ci95?.[1]],

@@ -2,7 +2,7 @@
 // API contract: documents.ts re-exports this file.
 import type { DataOptions, ModelRef } from './api.js';
 import type { PruneScope } from './prune-options.js';
-import type { PruneStrategy } from './strategies.js';
+import type { PointStrategy, PruneStrategy } from './strategies.js';
 
 export interface CompareRequest extends DataOptions {
   model: string;
@@ -19,6 +19,12 @@ export interface CompareRequest extends DataOptions {
   seeds?: number[];
   probe?: 'linear' | 'knn';
   views?: number;
+  /**
+   * Fine-tuned encoders of `model` (a `memlens finetune` run's .finetune.json, or the ONNX it
+   * exported): each is one point, strategy `finetuned`, measured as the pruned ones and tested against
+   * the unpruned model.
+   */
+  finetuned?: string[];
   /** Folder for compare.json, compare.csv, report.html and the pruned models. */
   out?: string;
   /** Without `out`: keep the sweep in this project's sweeps folder, listed by listSweeps. */
@@ -42,6 +48,23 @@ export interface SavedSweepInfo {
   error?: string;
 }
 
+/** A fine-tune run of a project (an exported encoder with its .finetune.json), as listed for comparing. */
+export interface FinetuneRunInfo {
+  /** The run's .finetune.json. */
+  path: string;
+  /** The fine-tuned encoder it exported (what compare's `finetuned` takes). */
+  model: string;
+  /** When it was written (ISO 8601). */
+  created: string;
+  layers?: string[];
+  epochs?: number;
+  /** Head-only and fine-tuned accuracy of the run's own linear head (not the sweep's probe). */
+  baseline?: number;
+  finetuned?: number;
+  /** Why the run cannot join a comparison of the project's model (another model, no export, a head). */
+  error?: string;
+}
+
 /** [lower, upper] of a 95% interval; null where the document has none (version 1 files). */
 export type Interval = [number, number] | null;
 
@@ -55,8 +78,17 @@ export interface UnitMemLayerSummary {
   quartiles: [number, number, number, number, number];
 }
 
+/** The fine-tuned encoder a `finetuned` point measured. */
+export interface FinetunedRef {
+  path: string;
+  sha256: string;
+  /** The layers trained (the run's provenance). */
+  layers: string[];
+}
+
 export interface ComparePoint {
-  strategy: PruneStrategy | 'none';
+  /** 'none': the unpruned model (ratio 0); 'finetuned': a fine-tuned encoder (ratio 0, see `finetuned`). */
+  strategy: PointStrategy;
   scope: 'layer' | 'global';
   ratio: number;
   /** The seeds this point pools (random: every seed of the sweep; the others: the first). */
@@ -71,6 +103,8 @@ export interface ComparePoint {
     /** Mean SSLMem at the embedding of the candidates and of the control set, and their gap. */
     sslmem?: { candidates: number; control: number; gap: number; ci95: Interval };
   };
+  /** With strategy 'finetuned': which encoder. */
+  finetuned?: FinetunedRef;
   params: number;
   flops: number;
   latencyMs: number;
@@ -78,10 +112,14 @@ export interface ComparePoint {
 
 export type CompareMetric = 'accuracy' | 'sslmemGap';
 
-/** Paired test of strategy `a` against `b` (random) at one cell: the difference a - b. */
+/**
+ * Paired test of `a` against `b` at one cell: the difference a - b. A strategy against random at the
+ * same cell, or a fine-tuned encoder (`finetuned` its path) against the unpruned model 'none'.
+ */
 export interface CompareTest {
-  a: PruneStrategy;
-  b: PruneStrategy;
+  a: PointStrategy;
+  b: PointStrategy;
+  finetuned?: string;
   scope: 'layer' | 'global';
   ratio: number;
   metric: CompareMetric;

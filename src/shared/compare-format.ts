@@ -23,12 +23,23 @@ export function pValue(p: number): string {
   return p < 0.001 ? '< 0.001' : p.toFixed(3);
 }
 
-/** "high layer 10%" / "none". */
-export function pointName(p: Pick<ComparePoint, 'strategy' | 'scope' | 'ratio'>): string {
-  return p.strategy === 'none' ? 'none' : `${p.strategy} ${p.scope} ${percent(p.ratio, 0)}%`;
+/** The file name of a path (POSIX or Windows), for labels. */
+export const fileName = (path: string) => path.split(/[\\/]/).pop()!;
+
+/** "high layer 10%" / "none" / "finetuned f-tuned.onnx". */
+export function pointName(p: Pick<ComparePoint, 'strategy' | 'scope' | 'ratio' | 'finetuned'>): string {
+  if (p.strategy === 'none') return 'none';
+  if (p.finetuned) return `${p.strategy} ${fileName(p.finetuned.path)}`;
+  return `${p.strategy} ${p.scope} ${percent(p.ratio, 0)}%`;
 }
 
 const METRIC_NAMES: Record<CompareTest['metric'], string> = { accuracy: 'accuracy', sslmemGap: 'SSLMem gap' };
+
+/** "high vs random" / "finetuned f-tuned.onnx vs none". */
+export const testPair = (t: CompareTest) => `${t.finetuned ? `${t.a} ${fileName(t.finetuned)}` : t.a} vs ${t.b}`;
+
+/** "layer 10%"; a fine-tuned encoder against the unpruned model has no cell: "unpruned". */
+export const testCell = (t: CompareTest) => (t.finetuned ? 'unpruned' : `${t.scope} ${percent(t.ratio, 0)}%`);
 
 /** "high vs random, layer 10%, accuracy: -3.20 [-5.10, -1.30] points, p 0.002, lower". */
 export function testLine(t: CompareTest): string {
@@ -36,7 +47,7 @@ export function testLine(t: CompareTest): string {
     t.metric === 'accuracy'
       ? `${percentWithInterval(t.difference, t.ci95)} points`
       : signedWithInterval(t.difference, t.ci95);
-  return `${t.a} vs ${t.b}, ${t.scope} ${percent(t.ratio, 0)}%, ${METRIC_NAMES[t.metric]}: ${diff}, p ${pValue(t.pValue)}, ${t.verdict}`;
+  return `${testPair(t)}, ${testCell(t)}, ${METRIC_NAMES[t.metric]}: ${diff}, p ${pValue(t.pValue)}, ${t.verdict}`;
 }
 
 /** The settings every figure depends on, as one line each. */
@@ -49,7 +60,7 @@ export function settingsLines(r: CompareResult): string[] {
     `memorization on ${s.data}: ${s.views} views per point${ssl?.reference ? `; SSLMem against ${ssl.reference.path}, control ${ssl.control}` : '; no reference encoder (no SSLMem)'}`,
     `seeds ${JSON.stringify(s.seeds)} (random strategy; the others use the first)`,
     boot
-      ? `95% intervals: bootstrap, ${boot.resamples} resamples, seed ${boot.seed}; tests: paired bootstrap against random, p < 0.05`
+      ? `95% intervals: bootstrap, ${boot.resamples} resamples, seed ${boot.seed}; tests: paired bootstrap against random (fine-tuned encoders: against none), p < 0.05`
       : 'no intervals (version 1 file)',
     `latency: ${s.latency}`,
   ];

@@ -75,12 +75,26 @@ export const STRATEGY_NAMES: readonly PruneStrategy[] = STRATEGIES.map((s) => s.
 /** The unpruned model's point in a sweep ('none') is drawn in this colour. */
 export const BASELINE_COLOR = '#444';
 
+/**
+ * A fine-tuned encoder's point in a comparison (`memlens compare --finetuned`, docs/compare.md): not a
+ * pruning strategy (never a `--strategies` value), but a point drawn and tabled like one.
+ */
+export const FINETUNED = 'finetuned';
+export const FINETUNED_COLOR = '#ff7f0e';
+
+/** What a point of a comparison is: the unpruned model, a pruning strategy, or a fine-tuned encoder. */
+export type PointStrategy = PruneStrategy | 'none' | typeof FINETUNED;
+
+/** Every point strategy a saved comparison may hold. */
+export const POINT_STRATEGIES: readonly PointStrategy[] = ['none', ...STRATEGY_NAMES, FINETUNED];
+
 /** The entry of a known strategy name (callers validate names against STRATEGY_NAMES first). */
 export function strategyInfo(name: PruneStrategy): StrategyInfo {
   return STRATEGIES.find((s) => s.name === name)!;
 }
 
-/** Chart colour of a strategy, or of the baseline 'none'. */
+/** Chart colour of a strategy, of a fine-tuned point, or of the baseline 'none'. */
 export function strategyColor(name: string): string {
+  if (name === FINETUNED) return FINETUNED_COLOR;
   return STRATEGIES.find((s) => s.name === name)?.color ?? BASELINE_COLOR;
 }

@@ -3,6 +3,7 @@ export class UsageError extends Error {}
 
 export interface ParsedArgs {
   positionals: string[];
+  /** The last value of each option (a flag: true). */
   options: Map<string, string | true>;
   /** Every value of each option, in order: for options that may be given more than once. */
   repeated: Map<string, string[]>;

@@ -10,6 +10,7 @@ import { compare } from './evaluate/sweep.js';
 import { openSavedSweep } from './evaluate/saved-sweep.js';
 import { listSweeps } from './evaluate/sweep-store.js';
 import { finetune } from './finetune/job.js';
+import { listFinetuneRuns } from './finetune/runs.js';
 import { computeClassMem } from './metrics/classmem-job.js';
 import { computeLayerMem } from './metrics/layermem-job.js';
 import { computeUnitMem } from './metrics/unitmem-job.js';
@@ -74,6 +75,7 @@ export function createEngine(opts: EngineOptions): Engine {
     openCompare: (req) => openSavedSweep(req.path),
     listSweeps: (req) => listSweeps(req.project),
     finetune: (req) => job(req, finetune),
+    listFinetuneRuns: (req) => listFinetuneRuns(req.project),
     sampleImage: async (req) =>
       `data:image/png;base64,${(await samplePng(await source(req.data), req.id)).toString('base64')}`,
     saveExport: async (req) => {

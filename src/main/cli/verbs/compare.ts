@@ -11,7 +11,7 @@ import {
 import { formatCount } from '../../../shared/format.js';
 import { STRATEGY_NAMES } from '../../../shared/strategies.js';
 import { compare as runCompare } from '../../engine/evaluate/sweep.js';
-import { list, num, numList, str, UsageError } from '../args.js';
+import { list, num, numList, str, strs, UsageError } from '../args.js';
 import { DATA_OPTIONS, dataOptions } from '../data-options.js';
 import { choice, runMetricVerb } from '../metric-verb.js';
 import { JSON_OPTION } from '../output.js';
@@ -25,9 +25,9 @@ export const compare: Verb = {
   summary: 'Sweep strategies x ratios: accuracy versus measured memorization, with intervals, tests and an HTML report',
   usage:
     `compare MODEL --data D --train D --test D --strategies ${STRATEGY_NAMES.join(',')} --ratios ${d.ratios.join(',')} [--scopes layer,global] ` +
-    `[--seeds ${d.seeds.join(',')}] [--probe ${d.probe}|knn] [--k 20] [--views ${d.views}] [--reference G --control D] --out DIR`,
+    `[--seeds ${d.seeds.join(',')}] [--probe ${d.probe}|knn] [--k 20] [--views ${d.views}] [--reference G --control D] [--finetuned RUN.json|MODEL.onnx ...] --out DIR`,
   description:
-    'The sweep behind the Compare screen: for each strategy, scope and ratio (and each seed of random), prune the model, run a linear or kNN probe trained on --train and tested on --test, and record accuracy with a 95% interval, UnitMem re-measured on the pruned encoder, with --reference and --control the SSLMem gap of the candidates against the control set, parameters, FLOPs and latency; each strategy is tested against random (docs/compare.md). UnitMem is computed once on --data. Writes DIR/compare.json (memlens.compare/2), DIR/compare.csv and an offline DIR/report.html; the app opens DIR as a saved sweep.',
+    'The sweep behind the Compare screen: for each strategy, scope and ratio (and each seed of random), prune the model, run a linear or kNN probe trained on --train and tested on --test, and record accuracy with a 95% interval, UnitMem re-measured on the pruned encoder, with --reference and --control the SSLMem gap of the candidates against the control set, parameters, FLOPs and latency; each strategy is tested against random (docs/compare.md). Each --finetuned encoder (a `memlens finetune --out` export of MODEL, or its .finetune.json) is one more point, strategy finetuned, measured the same way and tested against the unpruned model. UnitMem is computed once on --data. Writes DIR/compare.json (memlens.compare/2), DIR/compare.csv and an offline DIR/report.html; the app opens DIR as a saved sweep.',
   options: [
     ...DATA_OPTIONS,
     JSON_OPTION,
@@ -51,6 +51,11 @@ export const compare: Verb = {
       name: 'control',
       value: 'D',
       help: "points the model and the reference both trained on (default: the project's data.control)",
+    },
+    {
+      name: 'finetuned',
+      value: 'F',
+      help: 'a fine-tuned encoder of MODEL (RUN.finetune.json or the ONNX it exported) as one more point; repeatable',
     },
     { name: 'out', value: 'DIR', help: 'folder for compare.json, compare.csv, report.html (required)' },
   ],
@@ -84,6 +89,7 @@ export const compare: Verb = {
             views: num(args, 'views'),
             reference: str(args, 'reference'),
             control: str(args, 'control'),
+            finetuned: strs(args, 'finetuned'),
           },
           ctl,
         ),
@@ -99,7 +105,12 @@ export const compare: Verb = {
               `params ${formatCount(p.params)}  ${p.latencyMs.toFixed(3)} ms/image`
             );
           }),
-          ...(r.tests.length ? ['against random (paired bootstrap):', ...r.tests.map((t) => `  ${testLine(t)}`)] : []),
+          ...(r.tests.length
+            ? [
+                'paired tests (bootstrap), against random; fine-tuned against none:',
+                ...r.tests.map((t) => `  ${testLine(t)}`),
+              ]
+            : []),
           ...settingsLines(r),
           `wrote ${r.files!.json}, ${r.files!.csv}, ${r.files!.html}`,
         ].join('\n'),

@@ -1,14 +1,15 @@
 // From the sweep's runs (one encoder each) to memlens.compare/2's points and tests: runs of one
 // (strategy, scope, ratio) pool into a point with bootstrap intervals, and each strategy is tested
-// against random at the same cell on the same test images and points (docs/compare.md).
-import type { CompareMetric, ComparePoint, CompareTest, PruneStrategy } from '../../../shared/api.js';
-import { STRATEGIES } from '../../../shared/strategies.js';
+// against random at the same cell on the same test images and points (docs/compare.md); each
+// fine-tuned encoder is a point of its own, tested against the unpruned model.
+import type { CompareMetric, ComparePoint, CompareTest, FinetunedRef, PruneStrategy } from '../../../shared/api.js';
+import { FINETUNED, STRATEGIES, type PointStrategy } from '../../../shared/strategies.js';
 import { meanUnitMem, unitMemLayers, type Memorization } from './memorization.js';
 import { bootstrap, pairedRows, verdict, BOOTSTRAP, type BootstrapSettings, type Rows } from './stats.js';
 
 /** One measured encoder of the sweep (the unpruned one: strategy 'none', ratio 0). */
 export interface Run {
-  strategy: PruneStrategy | 'none';
+  strategy: PointStrategy;
   scope: 'layer' | 'global';
   ratio: number;
   seed: number;
@@ -18,6 +19,8 @@ export interface Run {
   params: number;
   flops: number;
   latencyMs: number;
+  /** With strategy 'finetuned': which encoder (scope 'layer', ratio 0). */
+  finetuned?: FinetunedRef;
 }
 
 /** The strategy every other is tested against: the one that ranks units at random. */
@@ -29,7 +32,7 @@ const accuracyOf = (c: Uint8Array) => c.reduce((a, b) => a + b, 0) / c.length;
 function groups(runs: Run[]): Run[][] {
   const by = new Map<string, Run[]>();
   for (const r of runs) {
-    const key = `${r.strategy}|${r.scope}|${r.ratio}`;
+    const key = `${r.strategy}|${r.scope}|${r.ratio}|${r.finetuned?.path ?? ''}`;
     by.set(key, [...(by.get(key) ?? []), r]);
   }
   return [...by.values()];
@@ -74,6 +77,7 @@ export function comparePoints(runs: Run[], s: BootstrapSettings = BOOTSTRAP): Co
         g.map((r) => r.memorization),
         s,
       ),
+      ...(first.finetuned ? { finetuned: first.finetuned } : {}),
       params: mean(g.map((r) => r.params)),
       flops: mean(g.map((r) => r.flops)),
       latencyMs: mean(g.map((r) => r.latencyMs)),
@@ -81,18 +85,26 @@ export function comparePoints(runs: Run[], s: BootstrapSettings = BOOTSTRAP): Co
   });
 }
 
-/** Each strategy against random at every cell where both ran: accuracy and, with a reference, the SSLMem gap. */
+/**
+ * Each strategy against random at every cell where both ran, each fine-tuned encoder against the
+ * unpruned model: accuracy and, with a reference, the SSLMem gap.
+ */
 export function compareTests(runs: Run[], s: BootstrapSettings = BOOTSTRAP): CompareTest[] {
   const all = groups(runs);
   const tests: CompareTest[] = [];
   for (const g of all) {
     const [a] = g;
     if (a.strategy === 'none' || a.strategy === RANDOM) continue;
-    const random = all.find((r) => r[0].strategy === RANDOM && r[0].scope === a.scope && r[0].ratio === a.ratio);
-    if (!random) continue;
+    const against = all.find((r) =>
+      a.strategy === FINETUNED
+        ? r[0].strategy === 'none'
+        : r[0].strategy === RANDOM && r[0].scope === a.scope && r[0].ratio === a.ratio,
+    );
+    if (!against) continue;
     const test = (metric: CompareMetric, e: ReturnType<typeof bootstrap>): CompareTest => ({
-      a: a.strategy as PruneStrategy,
-      b: RANDOM,
+      a: a.strategy,
+      b: against[0].strategy,
+      ...(a.finetuned ? { finetuned: a.finetuned.path } : {}),
       scope: a.scope,
       ratio: a.ratio,
       metric,
@@ -107,7 +119,7 @@ export function compareTests(runs: Run[], s: BootstrapSettings = BOOTSTRAP): Com
         bootstrap(
           pairedRows(
             g.map((r) => r.correct),
-            random.map((r) => r.correct),
+            against.map((r) => r.correct),
           ),
           undefined,
           s,
@@ -115,7 +127,7 @@ export function compareTests(runs: Run[], s: BootstrapSettings = BOOTSTRAP): Com
       ),
     );
     if (a.memorization.sslmem) {
-      const paired = (set: 'candidates' | 'control') => pairedRows(sslRows(g, set), sslRows(random, set));
+      const paired = (set: 'candidates' | 'control') => pairedRows(sslRows(g, set), sslRows(against, set));
       tests.push(test('sslmemGap', bootstrap(paired('candidates'), paired('control'), s)));
     }
   }

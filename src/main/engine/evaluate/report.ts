@@ -1,16 +1,20 @@
 // report.html: a self-contained page (inline CSS and SVG, no script) with the sweep's two charts —
 // accuracy vs pruned fraction per strategy, accuracy vs measured memorization — with 95% intervals
-// as error bars, the points table, the paired tests and the settings. Colours: strategies.ts.
+// as error bars, the points table, the paired tests and the settings. Colours: strategies.ts. A
+// fine-tuned encoder has no pruned fraction: it is drawn on the memorization chart only.
 import type { ComparePoint, CompareResult } from '../../../shared/api.js';
 import {
   percent,
   percentWithInterval,
+  pointName,
   pValue,
   settingsLines,
   signedWithInterval,
+  testCell,
+  testPair,
 } from '../../../shared/compare-format.js';
 import { formatCount } from '../../../shared/format.js';
-import { strategyColor } from '../../../shared/strategies.js';
+import { FINETUNED, strategyColor } from '../../../shared/strategies.js';
 import { escapeHtml, svgChart, type ChartPoint, type Series } from './svg-chart.js';
 
 const pct = (v: number) => `${percent(v, 0)}%`;
@@ -24,7 +28,8 @@ const accuracyPoint = (x: number, p: ComparePoint): ChartPoint => ({
 /** One line per strategy and scope, each starting at the unpruned model (fraction 0). */
 function fractionSeries(points: ComparePoint[]): Series[] {
   const none = points.find((p) => p.strategy === 'none');
-  const keys = [...new Set(points.filter((p) => p.strategy !== 'none').map((p) => `${p.strategy}|${p.scope}`))];
+  const pruned = points.filter((p) => p.strategy !== 'none' && p.strategy !== FINETUNED);
+  const keys = [...new Set(pruned.map((p) => `${p.strategy}|${p.scope}`))];
   return keys.map((key) => {
     const [strategy, scope] = key.split('|');
     const own = points.filter((p) => p.strategy === strategy && p.scope === scope);
@@ -80,8 +85,8 @@ function pointsTable(points: ComparePoint[]): string {
   const body = points.map((p) => {
     const s = p.memorization.sslmem;
     return [
-      p.strategy,
-      p.strategy === 'none' ? '-' : p.scope,
+      p.finetuned ? pointName(p) : p.strategy,
+      p.strategy === 'none' || p.finetuned ? '-' : p.scope,
       pct(p.ratio),
       p.seeds.join(', '),
       percentWithInterval(p.accuracy.mean, p.accuracy.ci95),
@@ -102,8 +107,8 @@ function pointsTable(points: ComparePoint[]): string {
 function testsTable(r: CompareResult): string {
   if (r.tests.length === 0) return '<p>No paired tests (the sweep has no random strategy to test against).</p>';
   const body = r.tests.map((t) => [
-    `${t.a} vs ${t.b}`,
-    `${t.scope} ${pct(t.ratio)}`,
+    testPair(t),
+    testCell(t),
     t.metric === 'accuracy' ? 'accuracy (points)' : 'SSLMem gap',
     t.metric === 'accuracy' ? percentWithInterval(t.difference, t.ci95) : signedWithInterval(t.difference, t.ci95),
     pValue(t.pValue),
@@ -142,7 +147,7 @@ ${svgChart({ title: 'Accuracy vs measured memorization', xLabel: axis.label, yLa
 </div>
 <h2>Points</h2>
 ${pointsTable(r.points)}
-<h2>Each strategy against random</h2>
+<h2>Paired tests: each strategy against random, each fine-tuned encoder against none</h2>
 ${testsTable(r)}
 </body>
 </html>

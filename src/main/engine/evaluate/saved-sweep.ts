@@ -6,13 +6,13 @@
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ComparePoint, CompareResult, CompareTest } from '../../../shared/api.js';
-import { STRATEGY_NAMES } from '../../../shared/strategies.js';
+import { FINETUNED, POINT_STRATEGIES } from '../../../shared/strategies.js';
 import { MemLensError } from '../errors.js';
 import { isJsonObject, readJson } from '../files.js';
 import { COMPARE_SCHEMA } from './sweep.js';
 
 const COMPARE_V1 = 'memlens.compare/1';
-const STRATEGIES = ['none', ...STRATEGY_NAMES];
+const STRATEGIES: readonly string[] = POINT_STRATEGIES;
 const SCOPES = ['layer', 'global'];
 const METRICS = ['accuracy', 'sslmemGap'];
 const VERDICTS = ['higher', 'lower', 'not significant'];
@@ -43,6 +43,8 @@ function checkPoint(v: unknown, i: number, bad: Bad): ComparePoint {
   const p = object(v, where, bad);
   checkCell(p, where, bad);
   numbers(p, ['ratio', 'params', 'flops', 'latencyMs'], where, bad);
+  if (p.strategy === FINETUNED && !(isJsonObject(p.finetuned) && typeof p.finetuned.path === 'string'))
+    throw bad(`${where}: a ${FINETUNED} point needs finetuned.path`);
   if (!Array.isArray(p.seeds) || !p.seeds.every(Number.isInteger))
     throw bad(`${where}: seeds must be a list of integers`);
   const accuracy = object(p.accuracy, `${where}: accuracy`, bad);
@@ -67,8 +69,7 @@ function checkTest(v: unknown, i: number, bad: Bad): CompareTest {
   const where = `test ${i}`;
   const t = object(v, where, bad);
   for (const k of ['a', 'b'])
-    if (!STRATEGY_NAMES.includes(t[k] as never))
-      throw bad(`${where}: ${k} must be one of ${STRATEGY_NAMES.join(', ')}`);
+    if (!STRATEGIES.includes(t[k] as string)) throw bad(`${where}: ${k} must be one of ${STRATEGIES.join(', ')}`);
   if (!METRICS.includes(t.metric as string)) throw bad(`${where}: metric must be one of ${METRICS.join(', ')}`);
   numbers(t, ['ratio', 'difference', 'pValue'], where, bad);
   if (!VERDICTS.includes(t.verdict as string)) throw bad(`${where}: verdict must be one of ${VERDICTS.join(', ')}`);

@@ -2,17 +2,19 @@
 // comparison screen (docs/compare.md). For every strategy x (scope, ratio) x seed: structural prune
 // (prune/), probe accuracy of the pruned encoder, memorization measured on it (memorization.ts:
 // re-measured UnitMem; with a reference and a control set, SSLMem of both at the embedding),
-// params, FLOPs and measured latency. Runs pool into points with bootstrap intervals, and each
+// params, FLOPs and measured latency. Each fine-tuned encoder given (finetune/runs.ts) is measured
+// the same way as a point of its own. Runs pool into points with bootstrap intervals, and each
 // strategy is tested against random (aggregate.ts). Outputs compare.json, compare.csv and report.html.
 import { mkdir, mkdtemp, rename, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import type { CompareRequest, CompareResult, JobControl, PruneStrategy, UnitMemResult } from '../../../shared/api.js';
 import { COMPARE_DEFAULTS } from '../../../shared/compare-defaults.js';
-import { STRATEGY_NAMES, strategyInfo } from '../../../shared/strategies.js';
+import { FINETUNED, STRATEGY_NAMES, strategyInfo } from '../../../shared/strategies.js';
 import { MemLensError, throwIfAborted } from '../errors.js';
 import { removeOrphans, tempBeside, writeDocumentLast, writeFileAtomic } from '../files.js';
 import { dataSettings } from '../metrics/settings.js';
+import { openFinetuned, type FinetunedEncoder } from '../finetune/runs.js';
 import { loadModel, type OnnxModel } from '../onnx/index.js';
 import { pruneModel } from '../prune/export.js';
 import { modelCost } from '../prune/cost.js';
@@ -47,6 +49,8 @@ export interface SweepPlan {
   seeds: number[];
   /** Folder for the pruned models. */
   modelsDir: string;
+  /** Fine-tuned encoders of `model`: a point each, measured after the unpruned model. */
+  finetuned?: FinetunedEncoder[];
 }
 
 function checkPlan(p: Pick<SweepPlan, 'strategies' | 'grid' | 'seeds'>): void {
@@ -89,11 +93,12 @@ async function measureRun(model: OnnxModel, p: SweepPlan, scores: UnitMemResult 
   return { correct: score.correct, memorization, latencyMs: await measureLatency(model, p.data.embed.size) };
 }
 
-/** Every run of the sweep, the unpruned model's first. */
+/** Every run of the sweep, the unpruned model's first, then the fine-tuned encoders'. */
 export async function runSweep(p: SweepPlan, ctl: JobControl = {}): Promise<Run[]> {
   checkPlan(p);
   const todo = runs(p);
-  const total = todo.length + 1;
+  const finetuned = p.finetuned ?? [];
+  const total = todo.length + 1 + finetuned.length;
   ctl.onProgress?.(0, total, 'compare');
   const cost = modelCost(p.model.proto);
   const base = await measureRun(p.model, p, p.scores, ctl.signal);
@@ -101,6 +106,22 @@ export async function runSweep(p: SweepPlan, ctl: JobControl = {}): Promise<Run[
     { strategy: 'none', scope: 'layer', ratio: 0, seed: p.seeds[0], ...base, params: cost.params, flops: cost.flops },
   ];
   ctl.onProgress?.(1, total, 'compare');
+  for (const f of finetuned) {
+    throwIfAborted(ctl.signal);
+    const m = await measureRun(f.model, p, undefined, ctl.signal);
+    const c = modelCost(f.model.proto);
+    out.push({
+      strategy: FINETUNED,
+      scope: 'layer',
+      ratio: 0,
+      seed: p.seeds[0],
+      ...m,
+      params: c.params,
+      flops: c.flops,
+      finetuned: { path: f.model.path, sha256: f.model.sha256, layers: f.layers },
+    });
+    ctl.onProgress?.(out.length, total, 'compare');
+  }
   for (const [i, r] of todo.entries()) {
     throwIfAborted(ctl.signal);
     const file = join(p.modelsDir, `${r.strategy}-${r.cell.scope}-${r.cell.ratio}-seed${r.seed}.onnx`);
@@ -129,7 +150,7 @@ export async function runSweep(p: SweepPlan, ctl: JobControl = {}): Promise<Run[
       params: pruned.params.after,
       flops: pruned.flops.after,
     });
-    ctl.onProgress?.(i + 2, total, 'compare');
+    ctl.onProgress?.(i + 2 + finetuned.length, total, 'compare');
   }
   return out;
 }
@@ -150,9 +171,12 @@ export async function compare(req: CompareOptions, ctl: JobControl = {}): Promis
   const strategies = req.strategies;
   checkPlan({ strategies, grid, seeds });
   const ds = await dataSettings(req);
-  // First, as it refuses a reference without a control set before any work.
-  const memorization = await memorizationPlan({ ...req, views }, ds, ctl);
   const model = await loadModel(req.model);
+  // Before any measuring: a file that is not a fine-tuned copy of the model fails at once.
+  const finetuned: FinetunedEncoder[] = [];
+  for (const f of req.finetuned ?? []) finetuned.push(await openFinetuned(f, model));
+  // Refuses a reference without a control set before measuring.
+  const memorization = await memorizationPlan({ ...req, views }, ds, ctl);
   const data = await openProbeData(req);
   const probe = probeSettings({ ...req, probe: req.probe ?? COMPARE_DEFAULTS.probe });
   const scores = await memorization.unitmem(req.model, ctl);
@@ -167,7 +191,10 @@ export async function compare(req: CompareOptions, ctl: JobControl = {}): Promis
   const modelsDir = tempBeside(models);
   await mkdir(modelsDir);
   try {
-    const all = await runSweep({ model, scores, data, probe, memorization, strategies, grid, seeds, modelsDir }, ctl);
+    const all = await runSweep(
+      { model, scores, data, probe, memorization, strategies, grid, seeds, modelsDir, finetuned },
+      ctl,
+    );
     const result: CompareResult = {
       schema: COMPARE_SCHEMA,
       model: { path: model.path, sha256: model.sha256 },
@@ -179,6 +206,7 @@ export async function compare(req: CompareOptions, ctl: JobControl = {}): Promis
         strategies,
         grid,
         seeds,
+        finetuned: finetuned.map((f) => f.model.path),
         classes: data.classes,
         unitmem: scores.settings,
         ...memorization.settings,
