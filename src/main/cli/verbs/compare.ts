@@ -94,13 +94,14 @@ export const compare: Verb = {
           ctl,
         ),
       compareCsv,
-      (r) =>
-        [
+      (r) => {
+        const width = Math.max(20, ...r.points.map((p) => pointName(p).length));
+        return [
           `accuracy (%) [95% interval] and measured memorization after pruning ${r.model.path}`,
           ...r.points.map((p) => {
             const s = p.memorization.sslmem;
             return (
-              `  ${pointName(p).padEnd(20)} acc ${percentWithInterval(p.accuracy.mean, p.accuracy.ci95).padEnd(22)} UnitMem ${p.memorization.unitmem.mean.toFixed(4)}  ` +
+              `  ${pointName(p).padEnd(width)} acc ${percentWithInterval(p.accuracy.mean, p.accuracy.ci95).padEnd(22)} UnitMem ${p.memorization.unitmem.mean.toFixed(4)}  ` +
               (s ? `SSLMem gap ${signedWithInterval(s.gap, s.ci95)}  ` : '') +
               `params ${formatCount(p.params)}  ${p.latencyMs.toFixed(3)} ms/image`
             );
@@ -113,7 +114,8 @@ export const compare: Verb = {
             : []),
           ...settingsLines(r),
           `wrote ${r.files!.json}, ${r.files!.csv}, ${r.files!.html}`,
-        ].join('\n'),
+        ].join('\n');
+      },
     );
   },
 };

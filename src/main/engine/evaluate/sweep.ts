@@ -174,7 +174,11 @@ export async function compare(req: CompareOptions, ctl: JobControl = {}): Promis
   const model = await loadModel(req.model);
   // Before any measuring: a file that is not a fine-tuned copy of the model fails at once.
   const finetuned: FinetunedEncoder[] = [];
-  for (const f of req.finetuned ?? []) finetuned.push(await openFinetuned(f, model));
+  for (const f of req.finetuned ?? []) {
+    const opened = await openFinetuned(f, model);
+    // A run given twice (its .finetune.json and its ONNX) is one encoder: one point.
+    if (!finetuned.some((o) => o.model.path === opened.model.path)) finetuned.push(opened);
+  }
   // Refuses a reference without a control set before measuring.
   const memorization = await memorizationPlan({ ...req, views }, ds, ctl);
   const data = await openProbeData(req);
