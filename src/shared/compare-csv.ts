@@ -9,7 +9,6 @@ const COLUMNS: [string, (p: ComparePoint) => unknown][] = [
   ['scope', (p) => p.scope],
   ['ratio', (p) => p.ratio],
   ['seeds', (p) => p.seeds.join(';')],
-  ['finetuned', (p) => p.finetuned?.path],
   ['accuracy', (p) => p.accuracy.mean],
   ['accuracyLow', (p) => p.accuracy.ci95?.[0]],
   ['accuracyHigh', (p) => p.accuracy.ci95?.[1]],
@@ -23,6 +22,8 @@ const COLUMNS: [string, (p: ComparePoint) => unknown][] = [
   ['params', (p) => p.params],
   ['flops', (p) => p.flops],
   ['latencyMs', (p) => p.latencyMs],
+  // Last, so the columns before keep their places in files written before fine-tuned points.
+  ['finetuned', (p) => p.finetuned?.path],
 ];
 
 /** RFC 4180: a cell with a comma, quote or newline is quoted. */

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dispatch } from '../../../src/main/engine/dispatch.js';
 import { createEngine } from '../../../src/main/engine/index.js';
 import { openSavedSweep } from '../../../src/main/engine/evaluate/saved-sweep.js';
-import { STRATEGY_NAMES } from '../../../src/shared/strategies.js';
+import { POINT_STRATEGIES } from '../../../src/shared/strategies.js';
 
 const point = (strategy: string, ratio: number, accuracy: number) => ({
   strategy,
@@ -132,7 +132,7 @@ describe('openSavedSweep', () => {
       [
         'strategy.json',
         doc({ points: [point('best', 0.2, 0.7)] }),
-        new RegExp(`strategy\\.json: point 0: strategy must be one of none, ${STRATEGY_NAMES.join(', ')}$`),
+        new RegExp(`strategy\\.json: point 0: strategy must be one of ${POINT_STRATEGIES.join(', ')}$`),
       ],
       [
         'accuracy.json',

@@ -148,7 +148,7 @@ describe('compare refuses', () => {
 });
 
 describe('compare.csv', () => {
-  it('writes a row per point in column order, empty cells where there is no interval or SSLMem', () => {
+  it('writes a row per point in column order, empty cells where there is no interval, SSLMem or fine-tuned model', () => {
     const point = {
       strategy: 'low' as const,
       scope: 'layer' as const,
@@ -174,12 +174,21 @@ describe('compare.csv', () => {
             sslmem: { candidates: 0.125, control: 0, gap: 0.125, ci95: [0, 0.25] },
           },
         },
+        {
+          ...point,
+          strategy: 'finetuned',
+          ratio: 0,
+          accuracy: { mean: 0.75, ci95: [0.5, 1], perSeed: [0.75] },
+          memorization: { unitmem: { mean: 0.5, measured: true } },
+          finetuned: { path: '/runs/a,b.onnx', sha256: 'ab', layers: ['conv'] },
+        },
       ],
     });
     expect(csv).toBe(
-      'strategy,scope,ratio,seeds,accuracy,accuracyLow,accuracyHigh,unitmem,unitmemMeasured,sslmemCandidates,sslmemControl,sslmemGap,gapLow,gapHigh,params,flops,latencyMs\n' +
-        'low,layer,0.1,3,0.25,,,0.5,false,,,,,,100,1000,1\n' +
-        'low,layer,0.1,0;1,0.5,0.25,0.75,0.5,true,0.125,0,0.125,0,0.25,100,1000,1\n',
+      'strategy,scope,ratio,seeds,accuracy,accuracyLow,accuracyHigh,unitmem,unitmemMeasured,sslmemCandidates,sslmemControl,sslmemGap,gapLow,gapHigh,params,flops,latencyMs,finetuned\n' +
+        'low,layer,0.1,3,0.25,,,0.5,false,,,,,,100,1000,1,\n' +
+        'low,layer,0.1,0;1,0.5,0.25,0.75,0.5,true,0.125,0,0.125,0,0.25,100,1000,1,\n' +
+        'finetuned,layer,0,3,0.75,0.5,1,0.5,true,,,,,,100,1000,1,"/runs/a,b.onnx"\n',
     );
   });
 });
