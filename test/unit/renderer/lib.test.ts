@@ -2,11 +2,12 @@ import { describe, expect, it } from 'vitest';
 import type { ComparePoint, LayerMemResult, PruneResult, UnitMemResult } from '../../../src/shared/api.js';
 import {
   accuracySeries,
+  finetuneRunLabel,
   chartOption,
   memorizationSeries,
   savedSweepLabel,
 } from '../../../src/renderer/src/lib/compare.js';
-import { BASELINE_COLOR, STRATEGIES } from '../../../src/shared/strategies.js';
+import { BASELINE_COLOR, FINETUNED_COLOR, STRATEGIES } from '../../../src/shared/strategies.js';
 import { exportPaths } from '../../../src/renderer/src/lib/exports.js';
 import { autoChoice, rankLayers } from '../../../src/renderer/src/lib/finetune.js';
 import { parseNumbers, parseRatios } from '../../../src/renderer/src/lib/form.js';
@@ -275,6 +276,36 @@ describe('Compare screen logic', () => {
       1,
       200 - 74,
     ]);
+  });
+
+  it('puts a fine-tuned model on the memorization chart only, in its own colour', () => {
+    const tuned = {
+      ...point('finetuned', 0, 0.82, 0.025),
+      finetuned: { path: '/p/f-tuned.onnx', sha256: 'a', layers: [] },
+    };
+    const all = [...points, tuned];
+    expect(accuracySeries(all).map((s) => s.name)).toEqual(['low', 'random', 'high']);
+    const f = memorizationSeries(all).find((s) => s.name === 'finetuned')!;
+    expect(f.color).toBe(FINETUNED_COLOR);
+    expect(f.data.map((d) => d.slice(0, 2).map((v) => Number(v.toFixed(6))))).toEqual([[0.025, 82]]);
+  });
+
+  it('lists a fine-tune run with what it trained, and why it cannot be compared', () => {
+    const run = {
+      path: '/p/f-tuned.finetune.json',
+      model: '/p/f-tuned.onnx',
+      created: '2026-12-02T14:05:06.000Z',
+      layers: ['conv7', 'conv8'],
+      epochs: 2,
+      baseline: 0.5,
+      finetuned: 0.625,
+    };
+    expect(finetuneRunLabel(run)).toBe(
+      '2026-12-02 14:05:06 · f-tuned.onnx · layers conv7, conv8 · 2 epochs · head only 50.00%, fine-tuned 62.50%',
+    );
+    expect(finetuneRunLabel({ ...run, error: 'exported with its linear head (--head)' })).toMatch(
+      / · cannot be compared: exported with its linear head \(--head\)$/,
+    );
   });
 
   it('lists a kept sweep with when it ran and its settings', () => {

@@ -1,5 +1,6 @@
-import type { ComparePoint, SavedSweepInfo } from '../../../shared/api.js';
-import { strategyColor } from '../../../shared/strategies.js';
+import type { ComparePoint, FinetuneRunInfo, SavedSweepInfo } from '../../../shared/api.js';
+import { fileName, percent } from '../../../shared/compare-format.js';
+import { FINETUNED, strategyColor } from '../../../shared/strategies.js';
 
 /** [x, accuracy %, lower %, upper %]: the interval is the point's 95% one (the point itself without one). */
 export type Datum = [number, number, number, number];
@@ -36,11 +37,12 @@ function grouped(
 
 /**
  * Accuracy vs pruned fraction, one line per strategy (and scope); the unpruned model (strategy
- * 'none') starts every line at ratio 0 so the drops are comparable.
+ * 'none') starts every line at ratio 0 so the drops are comparable. A fine-tuned encoder has no
+ * pruned fraction: it is on the memorization chart only.
  */
 export function accuracySeries(points: readonly ComparePoint[]): Series[] {
   const baseline = points.filter((p) => p.strategy === 'none');
-  const pruned = points.filter((p) => p.strategy !== 'none');
+  const pruned = points.filter((p) => p.strategy !== 'none' && p.strategy !== FINETUNED);
   return grouped(pruned, seriesName, (p) => p.ratio).map((s) => ({
     ...s,
     data: [...baseline.map((b) => datum(0, b)), ...s.data],
@@ -128,4 +130,15 @@ export function savedSweepLabel(s: SavedSweepInfo): string {
   if (s.error) return `${when} · cannot be opened: ${s.error}`;
   const ratios = (s.ratios ?? []).map((r) => `${Math.round(100 * r)}%`).join(', ');
   return `${when} · ${s.strategies?.join(', ')} at ${ratios} · ${s.probe} probe · ${s.views} views · seeds ${s.seeds?.join(', ')}${s.reference ? ' · SSLMem gap' : ''}`;
+}
+
+/** One line for a fine-tune run of the project: what it trained and its own head's accuracies. */
+export function finetuneRunLabel(r: FinetuneRunInfo): string {
+  const when = r.created.replace('T', ' ').slice(0, 19);
+  const what = `${fileName(r.model || r.path)} · layers ${r.layers?.join(', ') ?? '?'} · ${r.epochs ?? '?'} epochs`;
+  const accuracy =
+    r.baseline !== undefined && r.finetuned !== undefined
+      ? ` · head only ${percent(r.baseline)}%, fine-tuned ${percent(r.finetuned)}%`
+      : '';
+  return `${when} · ${what}${accuracy}${r.error ? ` · cannot be compared: ${r.error}` : ''}`;
 }

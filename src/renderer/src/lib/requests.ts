@@ -118,6 +118,7 @@ export function compareRequest(
   probe: 'knn' | 'linear',
   views: number,
   seeds?: number[],
+  finetuned: string[] = [],
 ): CompareRequest {
   if (strategies.length === 0) throw new Error('choose at least one strategy');
   return {
@@ -135,6 +136,8 @@ export function compareRequest(
     probe,
     views,
     ...(seeds ? { seeds } : {}),
+    // Fine-tuned encoders of the model (listFinetuneRuns): a point each.
+    ...(finetuned.length ? { finetuned } : {}),
     ...norm(p),
   };
 }
