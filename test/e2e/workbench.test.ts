@@ -4,7 +4,7 @@ import { copyFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { ROOT } from '../support/cli.js';
+import { DEMO, memlens, ROOT } from '../support/cli.js';
 import { openWorkbench, type Workbench } from './host.js';
 
 const SHOTS = join(ROOT, 'test-results', 'e2e');
@@ -356,4 +356,88 @@ describe('bad input through the UI', () => {
     },
     LONG,
   );
+});
+
+describe('fine-tuned models in the comparison', () => {
+  it("lists the project's fine-tune runs on the Compare screen and adds the chosen one as a point", async () => {
+    // A project of its own beside a small run of `memlens finetune` (100 images, 1 epoch).
+    const folder = join(wb.dir, 'ft');
+    mkdirSync(folder, { recursive: true });
+    const data = (n: string) => join(DEMO, 'data', `${n}-images-idx3-ubyte.gz`);
+    const run = memlens([
+      'finetune',
+      join(DEMO, 'ssl-cnn-f.onnx'),
+      '--train',
+      data('train'),
+      '--test',
+      data('test'),
+      '--layers',
+      'last:2',
+      '--epochs',
+      '1',
+      '--limit',
+      '100',
+      '--out',
+      join(folder, 'f-tuned.onnx'),
+    ]);
+    expect(run.code, run.stderr).toBe(0);
+    const project = join(folder, 'ft.memlens.json');
+    writeFileSync(
+      project,
+      JSON.stringify({
+        schema: 'memlens.project/1',
+        name: 'fine-tuned points',
+        model: join(DEMO, 'ssl-cnn-f.onnx'),
+        reference: join(DEMO, 'ssl-cnn-g.onnx'),
+        data: {
+          candidates: data('candidates'),
+          control: data('control'),
+          train: data('train'),
+          test: data('test'),
+        },
+        normalization: { mean: [0.286], std: [0.353] },
+      }),
+    );
+    await screen('Project');
+    await wb.page.locator('input[name=project-path]').fill(project);
+    await wb.page.getByRole('button', { name: 'Open', exact: true }).click();
+    await expect
+      .poll(() => wb.page.getByTestId('project-summary').textContent(), { timeout: 60_000 })
+      .toContain(project);
+
+    await screen('Compare');
+    const runs = wb.page.getByTestId('finetune-runs');
+    await runs.waitFor({ timeout: 30_000 });
+    expect(await runs.locator('label').first().textContent()).toMatch(
+      /f-tuned\.onnx · layers .* · 1 epochs · head only/,
+    );
+    await runs.locator('input[type=checkbox]').first().check();
+    // Small: one pruned point beside the fine-tuned one, two views, one seed.
+    await wb.page.locator('input[name=ratios]').fill('20');
+    for (const s of ['low', 'random']) await wb.page.locator(`input[name=strategy-${s}]`).uncheck();
+    await wb.page.locator('input[name=views]').fill('2');
+    await wb.page.locator('input[name=seeds]').fill('0');
+    await wb.page.getByRole('button', { name: 'Run the sweep' }).click();
+    await expectShown('compare-table', 540_000);
+    const table = wb.page.getByTestId('compare-table');
+    const rows = (await table.locator('tbody tr').allTextContents()).map((t) => t.replace(/\s+/g, ' ').trim());
+    expect(rows.map((r) => r.split(' ')[0])).toEqual(['none', 'finetuned', 'high']);
+    expect(rows[1]).toMatch(/^finetuned f-tuned\.onnx - 0% 0 \d\d\.\d\d \[\d\d\.\d\d, \d\d\.\d\d\]/);
+    const tests = await wb.page.getByTestId('compare-tests').locator('tbody tr').allTextContents();
+    expect(tests.filter((t) => t.startsWith('finetuned f-tuned.onnx vs none'))).toHaveLength(2);
+    // On the memorization chart only, in its own colour (strategies.ts FINETUNED_COLOR).
+    const series = (name: string) => wb.page.getByRole('img', { name }).getAttribute('data-series');
+    expect((await series('Accuracy vs measured memorization'))!.split(',')).toContain('finetuned');
+    expect((await series('Accuracy vs pruned fraction'))!.split(',')).not.toContain('finetuned');
+    const swatch = await table
+      .locator('tbody tr .swatch')
+      .nth(1)
+      .evaluate(
+        (e) =>
+          (globalThis as unknown as { getComputedStyle(x: unknown): { backgroundColor: string } }).getComputedStyle(e)
+            .backgroundColor,
+      );
+    expect(swatch).toBe('rgb(255, 127, 14)');
+    await shot('compare-finetuned');
+  }, 600_000);
 });

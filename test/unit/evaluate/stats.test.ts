@@ -65,7 +65,7 @@ describe('points and tests from runs', () => {
   const run = (strategy: Run['strategy'], seed: number, correct: number[], gap: number): Run => ({
     strategy,
     scope: 'layer',
-    ratio: strategy === 'none' ? 0 : 0.1,
+    ratio: strategy === 'none' || strategy === 'finetuned' ? 0 : 0.1,
     seed,
     correct: Uint8Array.from(correct),
     memorization: { unitmem: [{ name: 'a', scores: [0.2, 0.4] }], sslmem: { candidates: [gap, gap], control: [0, 0] } },
@@ -106,5 +106,37 @@ describe('points and tests from runs', () => {
       // A gap of 0.1 against 0.2 on every point of every seed: -0.1 in every replicate.
       ['high', 'random', 'sslmemGap', -0.1, 'lower'],
     ]);
+  });
+
+  it('keeps each fine-tuned encoder a point of its own and tests it against none', () => {
+    const tuned = (path: string, correct: number[], gap: number): Run => ({
+      ...run('finetuned', 0, correct, gap),
+      finetuned: { path, sha256: path, layers: ['conv'] },
+    });
+    const runs = [
+      run('none', 0, [1, 0, 1, 0], 0.375),
+      tuned('/a.onnx', [1, 1, 1, 1], 0.125),
+      tuned('/b.onnx', [1, 0, 1, 0], 0.375),
+      run('high', 0, [0, 0, 0, 0], 0.1),
+    ];
+    const points = comparePoints(runs, { resamples: 500, seed: 0 });
+    expect(points.map((p) => [p.strategy, p.finetuned?.path, p.accuracy.mean])).toEqual([
+      ['none', undefined, 0.5],
+      ['finetuned', '/a.onnx', 1],
+      ['finetuned', '/b.onnx', 0.5],
+      ['high', undefined, 0],
+    ]);
+    // No random in the sweep: high is not tested; each fine-tuned encoder against none on the same items.
+    const tests = compareTests(runs, { resamples: 500, seed: 0 });
+    expect(tests.map((t) => [t.a, t.b, t.finetuned, t.metric, t.difference, t.verdict])).toEqual([
+      // /a is right on the two images none gets wrong: +0.5, but 2 of 4 paired items differ.
+      ['finetuned', 'none', '/a.onnx', 'accuracy', 0.5, tests[0].verdict],
+      ['finetuned', 'none', '/a.onnx', 'sslmemGap', -0.25, 'lower'],
+      // /b classifies every image as none does: a difference of 0 in every replicate.
+      ['finetuned', 'none', '/b.onnx', 'accuracy', 0, 'not significant'],
+      ['finetuned', 'none', '/b.onnx', 'sslmemGap', 0, 'not significant'],
+    ]);
+    expect(tests[0].ci95[0]).toBeLessThanOrEqual(0.5);
+    expect(tests[0].ci95[1]).toBe(1);
   });
 });
