@@ -4,7 +4,8 @@ import { copyFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { DEMO, memlens, ROOT } from '../support/cli.js';
+import { DEMO, ROOT } from '../support/cli.js';
+import { demoData as data, smallFinetune } from '../support/finetune-run.js';
 import { openWorkbench, type Workbench } from './host.js';
 
 const SHOTS = join(ROOT, 'test-results', 'e2e');
@@ -363,23 +364,7 @@ describe('fine-tuned models in the comparison', () => {
     // A project of its own beside a small run of `memlens finetune` (100 images, 1 epoch).
     const folder = join(wb.dir, 'ft');
     mkdirSync(folder, { recursive: true });
-    const data = (n: string) => join(DEMO, 'data', `${n}-images-idx3-ubyte.gz`);
-    const run = memlens([
-      'finetune',
-      join(DEMO, 'ssl-cnn-f.onnx'),
-      '--train',
-      data('train'),
-      '--test',
-      data('test'),
-      '--layers',
-      'last:2',
-      '--epochs',
-      '1',
-      '--limit',
-      '100',
-      '--out',
-      join(folder, 'f-tuned.onnx'),
-    ]);
+    const run = smallFinetune(join(DEMO, 'ssl-cnn-f.onnx'), join(folder, 'f-tuned.onnx'));
     expect(run.code, run.stderr).toBe(0);
     const project = join(folder, 'ft.memlens.json');
     writeFileSync(

@@ -10,38 +10,23 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CompareResult, FinetuneResult, UnitMemResult } from '../../src/shared/api.js';
 import { openSavedSweep } from '../../src/main/engine/evaluate/saved-sweep.js';
 import { listFinetuneRuns } from '../../src/main/engine/finetune/runs.js';
-import { DEMO, memlens } from '../support/cli.js';
+import { DEMO, memlens, type CliRun } from '../support/cli.js';
+import { demoData as data, smallFinetune } from '../support/finetune-run.js';
 
-const data = (name: string) => join(DEMO, 'data', `${name}-images-idx3-ubyte.gz`);
 // Small: 100 images per set, 2 views; the demo's normalization passed explicitly.
-const SETTINGS = ['--limit', '100', '--mean', '0.286', '--std', '0.353'];
+const NORMALIZATION = ['--mean', '0.286', '--std', '0.353'];
+const SETTINGS = ['--limit', '100', ...NORMALIZATION];
 
 let dir: string;
 let run: FinetuneResult;
 const at = (name: string) => join(dir, name);
 
-function ok(args: string[]) {
-  const r = memlens(args);
-  if (r.code !== 0) throw new Error(`memlens ${args[0]} failed (${r.code}): ${r.stderr}`);
+function ok(r: CliRun): CliRun {
+  if (r.code !== 0) throw new Error(`memlens failed (${r.code}): ${r.stderr}`);
   return r;
 }
 
-const finetune = (model: string, out: string) =>
-  ok([
-    'finetune',
-    at(model),
-    '--train',
-    data('train'),
-    '--test',
-    data('test'),
-    '--layers',
-    'last:2',
-    '--epochs',
-    '1',
-    ...SETTINGS,
-    '--out',
-    at(out),
-  ]);
+const finetune = (model: string, out: string) => ok(smallFinetune(at(model), at(out), NORMALIZATION));
 
 const compare = (out: string, finetuned: string[]) =>
   memlens([
@@ -134,18 +119,20 @@ describe('memlens compare --finetuned', () => {
   }, 300_000);
 
   it('its re-measured UnitMem is `memlens unitmem` of the fine-tuned model', async () => {
-    ok([
-      'unitmem',
-      at('f-tuned.onnx'),
-      '--data',
-      data('candidates'),
-      '--views',
-      '2',
-      ...SETTINGS,
-      '--json',
-      '--out',
-      at('tuned-unitmem.json'),
-    ]);
+    ok(
+      memlens([
+        'unitmem',
+        at('f-tuned.onnx'),
+        '--data',
+        data('candidates'),
+        '--views',
+        '2',
+        ...SETTINGS,
+        '--json',
+        '--out',
+        at('tuned-unitmem.json'),
+      ]),
+    );
     const u: UnitMemResult = JSON.parse(await readFile(at('tuned-unitmem.json'), 'utf8'));
     const live = u.layers.map((l) => l.unitmem.filter((_, k) => l.muMax[k] !== 0));
     const all = live.flat();
