@@ -100,7 +100,7 @@ export function externalize(
   const at = new Map<TensorProto, number>();
   let offset = 0;
   for (const t of proto.graph!.initializer) {
-    if (t.raw_data.byteLength < EXTERNAL_THRESHOLD) continue;
+    if (!movesOut(t)) continue;
     const pad = (ALIGN - (offset % ALIGN)) % ALIGN;
     if (pad) chunks.push(new Uint8Array(pad));
     offset += pad;
@@ -129,11 +129,20 @@ export function externalInMemory(proto: ModelProto): {
   return { proto: light, files };
 }
 
+/**
+ * Whether an initializer goes to external data: 1 KiB of raw bytes and more. A tensor decoded with
+ * no raw_data at all (an empty initializer, dims [0]) carries protobufjs' default, which is not a
+ * byte array, so it stays inline.
+ */
+function movesOut(t: TensorProto): boolean {
+  return t.raw_data instanceof Uint8Array && t.raw_data.byteLength >= EXTERNAL_THRESHOLD;
+}
+
 /** A copy of `proto` whose large main-graph initializers are external at `place(t)`: [location, offset]. */
 function pointOutside(proto: ModelProto, place: (t: TensorProto) => [string, number]): ModelProto {
   const graph = proto.graph!;
   const initializer = graph.initializer.map((t) => {
-    if (t.raw_data.byteLength < EXTERNAL_THRESHOLD) return t;
+    if (!movesOut(t)) return t;
     const [location, offset] = place(t);
     const out = copyMessage(t, {
       data_location: DataLocation.EXTERNAL,
