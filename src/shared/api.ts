@@ -79,6 +79,8 @@ export interface Progress {
 export interface JobControl {
   signal?: AbortSignal;
   onProgress?: (done: number, total: number, stage: string, metrics?: Record<string, number>) => void;
+  /** One line on a choice the engine made for the run (the batch it picked, where views are cut). */
+  onNote?: (line: string) => void;
 }
 
 /** Wire envelope used by every transport: the caller re-throws `error` with the engine's own words. */

@@ -1,5 +1,5 @@
 import type { DataOptions } from '../../shared/api.js';
-import { MAX_AUTO_BATCH } from '../engine/infer/budget.js';
+import { MAX_AUTO_BATCH } from '../engine/memory.js';
 import { DEFAULT_SEED } from '../engine/metrics/settings.js';
 import { num, numList, str, UsageError, type ParsedArgs } from './args.js';
 import type { Option } from './verb.js';

@@ -36,6 +36,10 @@ export function cliJob(): JobControl & { dispose(): void } {
       const eta = frac > 0 ? (elapsed * (1 - frac)) / frac : 0;
       process.stderr.write(`\r${stage} [${bar}] ${done}/${total} ETA ${eta.toFixed(0)}s `);
     },
+    onNote(line) {
+      if (tty && stage) process.stderr.write('\n');
+      process.stderr.write(`${line}\n`);
+    },
     dispose() {
       process.off('SIGINT', onSigint);
       if (tty && stage) process.stderr.write('\n');

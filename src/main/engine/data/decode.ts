@@ -4,13 +4,12 @@
 import { MemLensError } from '../errors.js';
 import { readRegularFile } from '../files.js';
 import { limit, overLimit } from '../limits.js';
+import { memoryBudget } from '../memory.js';
 import type { RawImage } from './image.js';
 import { loadSharp } from './sharp.js';
 
 /** Extensions tried as images; other files in a data folder are ignored. */
 const IMAGE_EXT = /\.(png|jpe?g|webp|gif|tiff?|avif|heic|heif)$/i;
-/** Decoded pixels kept in memory at most (beyond it, reads decode again). */
-const CACHE_BYTES = 512 * 1024 * 1024;
 /** Files decoded at once (libvips runs them on the libuv pool; the machine may have few cores). */
 const PARALLEL = 4;
 
@@ -53,8 +52,11 @@ export interface DecodedSet {
   get(index: number): Promise<RawImage>;
 }
 
-/** Decodes files in order until `want` of them succeeded; keeps up to `cacheBytes` of pixels in memory. */
-export async function decodeFiles(paths: string[], want = Infinity, cacheBytes = CACHE_BYTES): Promise<DecodedSet> {
+/**
+ * Decodes files in order until `want` of them succeeded; keeps up to `cacheBytes` (the memory
+ * budget) of pixels in memory, beyond it reads decode again.
+ */
+export async function decodeFiles(paths: string[], want = Infinity, cacheBytes = memoryBudget()): Promise<DecodedSet> {
   const cache = new Map<number, RawImage>();
   const good: number[] = [];
   const failed: DecodedSet['failed'] = [];

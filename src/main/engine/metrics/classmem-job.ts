@@ -3,9 +3,9 @@
 import type { ActivationPolicy, ClassMemRequest, ClassMemResult, JobControl, LayerInfo } from '../../../shared/api.js';
 import { openSource } from '../data/source.js';
 import { resolveAugment } from '../data/views.js';
-import { autoBatch } from '../infer/budget.js';
 import { selectLayers, startTapEncoder } from '../infer/encoder.js';
 import { modelInput } from '../infer/input.js';
+import { chooseBatch } from '../memory.js';
 import { loadModel, type OnnxModel } from '../onnx/index.js';
 import { cacheKey, dataFingerprint, readCache, writeCache } from '../project/cache.js';
 import { ClassMeanAccumulator, type ClassSumsState } from './classmem.js';
@@ -47,7 +47,7 @@ async function measureClassMem(req: ClassMemRequest, scope: RunScope, ctl: JobCo
   const activation = activationPolicy(req.activation);
   const model = await loadModel(req.model);
   const layers = selectLayers(model, req.layers, false);
-  if (req.batch === undefined) ds.batch = autoBatch(model, modelInput(model, ds.size)).batch;
+  ds.batch = chooseBatch(req.batch, model, modelInput(model, ds.size), ctl);
   // The session is set up while the data opens and the cache is checked.
   const pending = startTapEncoder(model, layers, { means: true, activation, size: ds.size });
   const { source, labels, classes, settings, key, cached } = await pending.during(

@@ -27,7 +27,7 @@
  * the *Shard functions return a part), `checkpoint` (state written atomically after batches,
  * continued with resume) and `spill` (where the median rest's per-sample means go). `mergeParts`
  * folds the parts of every shard into the document one run writes. The default batch comes from a
- * memory budget (infer/budget.ts).
+ * memory budget (memory.ts).
  *
  * Building blocks: `UnitStats` (streaming per-unit max, argmax, sum, top-k), `viewMeans`,
  * `MeanSpill`/`spilledMedians`, `ClassMeanAccumulator`, `viewDistances`, `sslMem`, `layerMemRows`,

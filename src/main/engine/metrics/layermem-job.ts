@@ -7,11 +7,11 @@ import { MemLensError } from '../errors.js';
 import { openSource, type DataSource } from '../data/source.js';
 import { selectLayers, tapEncoders, type TappedLayer } from '../infer/encoder.js';
 import { modelInput, type InputSpec } from '../infer/input.js';
+import { chooseBatch } from '../memory.js';
 import { loadModel, type OnnxModel } from '../onnx/index.js';
 import { cacheKey, dataFingerprint, readCache, writeCache } from '../project/cache.js';
-import { imagesPerSample } from '../infer/feed.js';
+import { imagesPerSample } from '../infer/view-task.js';
 import { layerMemRows, viewDistances, type LayerMemNorm, type Pairing } from './layermem.js';
-import { autoBatch } from '../infer/budget.js';
 import { measure } from './pass.js';
 import { packF64, unpackF64, type Packed } from './packed.js';
 import { finishedPart, openRun, type PartDoc, type RunScope, type Shard, type SlicedRun } from './part.js';
@@ -133,9 +133,8 @@ async function measureLayerMem(req: LayerMemRequest, scope: RunScope, ctl: JobCo
   const [layersF, layersG] = [selectLayers(f, undefined, true), selectLayers(g, undefined, true)];
   assertSameArchitecture(f, layersF, g, layersG);
   assertSameInput(f, g, plan.ds.size);
-  // f and g run on the same batch: each takes half the budget.
-  if (req.batch === undefined)
-    plan.ds.batch = Math.max(1, Math.floor(autoBatch(f, modelInput(f, plan.ds.size)).batch / 2));
+  // f and g run on the same batch: they share the budget.
+  plan.ds.batch = chooseBatch(req.batch, f, modelInput(f, plan.ds.size), ctl, 2);
   const settings = { ...plan.ds, views: plan.views, pairing: plan.pairing, norm: plan.norm };
   // The batch changes how fast, not what: runs (and shards) with other batches share the result.
   const key = cacheKey('layermem', {
@@ -248,6 +247,8 @@ export async function outputLayerMem(req: LayerMemRequest, ctl: JobControl = {})
   const [f, g] = await Promise.all([loadModel(req.model), loadModel(req.reference)]);
   const rowG = selectLayers(g, undefined, true).slice(-1)[0];
   outputRow(f, g, rowG, plan.ds.size);
+  // one model per pass (g's row once, then each model's): the whole budget
+  plan.ds.batch = chooseBatch(req.batch, f, modelInput(f, plan.ds.size), ctl);
   const [mg] = await sslDistances([{ model: g, layers: [rowG] }], plan, ctl);
   const settings = {
     ...plan.ds,

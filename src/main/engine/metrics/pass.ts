@@ -3,8 +3,10 @@
 import type { JobControl } from '../../../shared/api.js';
 import { runBatches } from '../infer/batches.js';
 import type { TappedEncoder } from '../infer/encoder.js';
-import { imagesPerSample, viewFeed, type FeedOptions } from '../infer/feed.js';
+import { viewFeed, type FeedOptions } from '../infer/feed.js';
+import { imagesPerSample } from '../infer/view-task.js';
 import { tapOutputs } from '../infer/encoder.js';
+import { startViewPool } from '../infer/view-pool.js';
 
 /** Rows of a batch of tap outputs: `sampleOf[r]` is the source index of row r's sample. */
 export interface BatchRows {
@@ -25,6 +27,7 @@ export async function measure(
 ): Promise<void> {
   const { channels, height, width } = encoders[0].input;
   const perSample = imagesPerSample(feed);
+  const pool = startViewPool(ctl);
   try {
     await runBatches(
       encoders.map((e) => ({ session: e.session, inputName: e.input.name, outputs: tapOutputs(e) })),
@@ -35,7 +38,7 @@ export async function measure(
         perSample,
         batchImages,
         stage,
-        fill: viewFeed(feed),
+        fill: viewFeed({ ...feed, pool }),
         consume(start, count, outputs) {
           const sampleOf = new Int32Array(count * perSample);
           for (let r = 0; r < sampleOf.length; r++) sampleOf[r] = start + Math.floor(r / perSample);
@@ -45,6 +48,6 @@ export async function measure(
       ctl,
     );
   } finally {
-    await Promise.all(encoders.map((e) => e.session.release()));
+    await Promise.all([...encoders.map((e) => e.session.release()), pool?.close()]);
   }
 }

@@ -13,9 +13,9 @@ import type {
 } from '../../../shared/api.js';
 import { DEFAULT_UNITMEM_VIEWS } from '../../../shared/metric-defaults.js';
 import { openSource, type DataSource } from '../data/source.js';
-import { autoBatch, memoryBudget } from '../infer/budget.js';
 import { selectLayers, startTapEncoder } from '../infer/encoder.js';
 import { modelInput } from '../infer/input.js';
+import { chooseBatch, memoryBudget } from '../memory.js';
 import { loadModel, type OnnxModel } from '../onnx/index.js';
 import { cacheKey, dataFingerprint, readCache, writeCache } from '../project/cache.js';
 import { measure } from './pass.js';
@@ -91,7 +91,7 @@ async function measureUnitMem(
   const activation = activationPolicy(req.activation);
   const model = await loadModel(req.model);
   const layers = selectLayers(model, req.layers, false);
-  if (req.batch === undefined) ds.batch = autoBatch(model, modelInput(model, ds.size)).batch;
+  ds.batch = chooseBatch(req.batch, model, modelInput(model, ds.size), ctl);
   // The session is set up while the data opens and the cache is checked.
   const pending = startTapEncoder(model, layers, { means: true, activation, size: ds.size });
   const { source, views, rest, settings, key, cached } = await pending.during(

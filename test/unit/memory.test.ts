@@ -1,14 +1,14 @@
 // The default batch from the memory budget (docs/SCALE.md "Memory budget and the default batch"),
 // on a 1x1-conv encoder whose tensor sizes are counted by hand.
 import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { autoBatch, bytesPerImage, MAX_AUTO_BATCH } from '../../../src/main/engine/infer/budget.js';
-import { modelInput } from '../../../src/main/engine/infer/input.js';
-import { computeUnitMem } from '../../../src/main/engine/metrics/unitmem-job.js';
-import { loadModel, type OnnxModel } from '../../../src/main/engine/onnx/index.js';
-import { writeConvModel, writeGray } from './tiny-models.js';
+import { autoBatch, bytesPerImage, chooseBatch, MAX_AUTO_BATCH, viewWorkers } from '../../src/main/engine/memory.js';
+import { modelInput } from '../../src/main/engine/infer/input.js';
+import { computeUnitMem } from '../../src/main/engine/metrics/unitmem-job.js';
+import { loadModel, type OnnxModel } from '../../src/main/engine/onnx/index.js';
+import { writeConvModel, writeGray } from './infer/tiny-models.js';
 
 let dir: string;
 let model: OnnxModel;
@@ -22,6 +22,7 @@ beforeAll(async () => {
 afterAll(() => rm(dir, { recursive: true, force: true }));
 afterEach(() => {
   delete process.env.MEMLENS_MEMORY_MB;
+  delete process.env.MEMLENS_VIEW_WORKERS;
   delete process.env.MEMLENS_NO_CACHE;
 });
 
@@ -41,6 +42,19 @@ describe('autoBatch', () => {
     expect(autoBatch(model, modelInput(model, [8, 8])).batch).toBe(MAX_AUTO_BATCH);
     process.env.MEMLENS_MEMORY_MB = String(100 / MiB);
     expect(autoBatch(model, modelInput(model, [8, 8])).batch).toBe(1);
+  });
+
+  it('models sharing a batch share the budget; chooseBatch says what it picked', () => {
+    process.env.MEMLENS_MEMORY_MB = String((1536 * 100.5) / MiB);
+    expect(autoBatch(model, modelInput(model, [8, 8]), 2).batch).toBe(50);
+    const notes: string[] = [];
+    const ctl = { onNote: (l: string) => notes.push(l) };
+    expect(chooseBatch(undefined, model, modelInput(model, [8, 8]), ctl, 2)).toBe(50);
+    expect(chooseBatch(9, model, modelInput(model, [8, 8]), ctl)).toBe(9);
+    expect(notes).toEqual([
+      'batch 50 images (auto: 0 MiB budget, ~0.0 MiB per image; --batch N to override)',
+      'batch 9 images (--batch)',
+    ]);
   });
 
   it('a bad MEMLENS_MEMORY_MB is a one-line error', () => {
@@ -63,5 +77,21 @@ describe('autoBatch', () => {
     };
     expect((await computeUnitMem(req)).settings.batch).toBe(7);
     expect((await computeUnitMem({ ...req, batch: 2 })).settings.batch).toBe(2);
+  });
+});
+
+describe('viewWorkers', () => {
+  it('one per core but the main thread, within the budget at 32 MiB each; MEMLENS_VIEW_WORKERS wins', () => {
+    process.env.MEMLENS_MEMORY_MB = '64';
+    expect(viewWorkers().workers).toBe(Math.min(2, availableParallelism() - 1));
+    process.env.MEMLENS_MEMORY_MB = '4096';
+    expect(viewWorkers()).toEqual({
+      workers: availableParallelism() - 1,
+      why: `auto: ${availableParallelism()} cores, 4096 MiB budget`,
+    });
+    process.env.MEMLENS_VIEW_WORKERS = '0';
+    expect(viewWorkers()).toEqual({ workers: 0, why: 'MEMLENS_VIEW_WORKERS' });
+    process.env.MEMLENS_VIEW_WORKERS = '-1';
+    expect(() => viewWorkers()).toThrow("MEMLENS_VIEW_WORKERS must be a whole number >= 0, got '-1'");
   });
 });
