@@ -10,10 +10,12 @@ export default defineConfig({
     define: { __MEMLENS_VERSION__: JSON.stringify(version) },
     build: {
       rollupOptions: {
-        // The engine runs in a worker thread of its own (src/main/app/engine-worker.ts).
+        // The engine runs in a worker thread of its own (src/main/app/engine-worker.ts); its view
+        // workers are found beside it (scripts/build-cli.js WORKERS, infer/view-pool.ts).
         input: {
           index: resolve(__dirname, 'src/main/app/index.ts'),
           'engine-worker': resolve(__dirname, 'src/main/app/engine-worker.ts'),
+          'view-worker': resolve(__dirname, 'src/main/engine/infer/view-worker.ts'),
         },
         external: ['onnxruntime-node', 'sharp', 'protobufjs'],
       },

@@ -4,6 +4,8 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   define: { __MEMLENS_VERSION__: JSON.stringify('test') },
   test: {
+    // builds the engine's worker threads from the sources (infer/view-pool.ts finds them by env)
+    globalSetup: ['test/support/workers.ts'],
     projects: [
       {
         extends: true,

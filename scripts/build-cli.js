@@ -29,8 +29,22 @@ export async function bundleNode(input, out, { sourcemap = false } = {}) {
   });
 }
 
+/**
+ * The engine's worker threads, each an entry of its own that the engine finds beside the bundle
+ * that runs it (infer/view-pool.ts); electron.vite.config.ts lists them for the app.
+ */
+export const WORKERS = { 'view-worker': 'src/main/engine/infer/view-worker.ts' };
+
+/** Bundles every engine worker into `dir`, beside a bundle of the engine. */
+export async function bundleWorkers(dir) {
+  await Promise.all(Object.entries(WORKERS).map(([name, src]) => bundleNode(join(root, src), join(dir, `${name}.js`))));
+}
+
 export async function buildCli() {
-  await bundleNode(join(root, 'src/main/cli/index.ts'), join(root, 'out/cli/memlens.js'), { sourcemap: true });
+  await Promise.all([
+    bundleNode(join(root, 'src/main/cli/index.ts'), join(root, 'out/cli/memlens.js'), { sourcemap: true }),
+    bundleWorkers(join(root, 'out/cli')),
+  ]);
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {

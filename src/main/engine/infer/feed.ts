@@ -1,12 +1,14 @@
 // Fills inference batches from a data source: per sample, optionally its un-augmented anchor, then
 // its views (seeded, so view v of sample i is the same whatever the batch or the encoder, which is
-// what lets f and g see the same views for LayerMem).
+// what lets f and g see the same views for LayerMem). Samples are read (and decoded by sharp, off
+// the JS thread) here; their images are rendered here or, with a pool, in its workers.
 import type { AugmentSettings } from '../../../shared/api.js';
 import { MemLensError } from '../errors.js';
 import type { RawImage } from '../data/image.js';
-import { toTensor, type TensorSpec } from '../data/preprocess.js';
+import type { TensorSpec } from '../data/preprocess.js';
 import type { DataSource } from '../data/source.js';
-import { viewsToTensor, type ViewKey } from '../data/views.js';
+import type { ViewPool } from './view-pool.js';
+import { imagesPerSample, renderSample, type ViewTask } from './view-task.js';
 
 export interface FeedOptions {
   source: DataSource;
@@ -17,42 +19,45 @@ export interface FeedOptions {
   views: number;
   /** Put the un-augmented image (a view folder's first view) before the views. */
   anchor: boolean;
-}
-
-export function imagesPerSample(o: Pick<FeedOptions, 'views' | 'anchor'>): number {
-  return o.views + (o.anchor ? 1 : 0);
+  /** Render in these workers instead of on the calling thread (the same bytes). */
+  pool?: ViewPool;
 }
 
 /** A BatchPlan.fill: writes samples [start, start + n) sample-major into `out`. */
 export function viewFeed(o: FeedOptions): (start: number, n: number, out: Float32Array) => Promise<void> {
   const { source, spec } = o;
-  const image = spec.channels * spec.height * spec.width;
-  const per = imagesPerSample(o);
-  const given = o.augment.kind === 'none' && source.readViews !== undefined;
+  const task: ViewTask = {
+    spec,
+    augment: o.augment,
+    seed: o.seed,
+    views: o.views,
+    anchor: o.anchor,
+    given: o.augment.kind === 'none' && source.readViews !== undefined,
+  };
+  const per = imagesPerSample(task);
+  const floats = per * spec.channels * spec.height * spec.width;
   return async (start, n, out) => {
     const ids = Array.from({ length: n }, (_, s) => start + s);
     // Reads run concurrently: decoding (sharp) happens off the JS thread.
     const raws: RawImage[][] = await Promise.all(
-      ids.map((i) => (given ? source.readViews!(i) : source.read(i).then((r) => [r]))),
+      ids.map((i) => (task.given ? source.readViews!(i) : source.read(i).then((r) => [r]))),
     );
-    for (let s = 0; s < n; s++) {
-      const at = (k: number, count: number) => out.subarray((s * per + k) * image, (s * per + k + count) * image);
-      if (given) {
-        if (raws[s].length < per) {
-          throw new MemLensError(
-            'BAD_DATA',
-            `sample ${source.ids[ids[s]]} of ${source.path} has ${raws[s].length} views; ${per} are needed`,
-          );
-        }
-        toTensor(raws[s].slice(0, per), spec, at(0, per));
-        continue;
+    raws.forEach((r, s) => {
+      if (task.given && r.length < per) {
+        throw new MemLensError(
+          'BAD_DATA',
+          `sample ${source.ids[ids[s]]} of ${source.path} has ${r.length} views; ${per} are needed`,
+        );
       }
-      const raw = raws[s][0];
-      if (o.anchor) toTensor([raw], spec, at(0, 1));
-      const first = o.anchor ? 1 : 0;
-      const images = new Array<RawImage>(o.views).fill(raw);
-      const keys: ViewKey[] = images.map((_, v) => ({ sample: ids[s], view: v }));
-      viewsToTensor(images, keys, o.augment, o.seed, spec, at(first, o.views));
+    });
+    if (o.pool) {
+      await o.pool.render(
+        task,
+        ids.map((index, s) => ({ index, raws: raws[s] })),
+        out,
+      );
+      return;
     }
+    ids.forEach((index, s) => renderSample(task, index, raws[s], out.subarray(s * floats, (s + 1) * floats)));
   };
 }
