@@ -12,7 +12,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import sharp from 'sharp';
-import { bundleNode } from '../build-cli.js';
+import { buildCli, bundleNode, bundleWorkers } from '../build-cli.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const { values: o } = parseArgs({
@@ -39,6 +39,8 @@ function run(cmd, args, env = {}) {
   return { seconds: (performance.now() - t0) / 1000, stdout: r.stdout, stderr: r.stderr };
 }
 
+// the CLI measured is the one of these sources: a stale out/cli bundle once ran batch 256 and took 11 GB
+await buildCli();
 if (!existsSync(model))
   run('/usr/bin/python3', [join(root, 'scripts/zoo/make-zoo.py'), dir, 'resnet50', '--size', '224']);
 
@@ -102,6 +104,8 @@ function memlens() {
   return {
     impl: 'memlens',
     batch: d.settings.batch,
+    // what the CLI said it picked (the batch, where views are cut)
+    notes: r.stderr.split('\n').filter((l) => /^(batch|views cut)/.test(l)),
     layers: d.layers.length,
     seconds: r.seconds,
     peakRssMB: kb / 1024,
@@ -146,12 +150,27 @@ function torch(names) {
   return { ...JSON.parse(r.stdout.trim().split('\n').pop()), seconds: r.seconds };
 }
 
-// the data pipeline alone: decode + views, no encoder (views per second per core)
+// the data pipeline alone: decode + views, no encoder (views per second per core), on the main
+// thread and in the view worker pool (its default size), alternating; each one's fastest round
 const viewsEntry = join(root, 'out', 'bench', 'scale-views.mjs');
-await bundleNode(join(root, 'scripts/bench/scale-views.js'), viewsEntry);
-const pipeline = JSON.parse(
-  run(process.execPath, [viewsEntry, images, o.views, '224', '16'], { UV_THREADPOOL_SIZE: o.threads }).stdout.trim(),
-);
+await Promise.all([
+  bundleNode(join(root, 'scripts/bench/scale-views.js'), viewsEntry),
+  bundleWorkers(join(root, 'out', 'bench')),
+]);
+const views = (workers) =>
+  JSON.parse(
+    run(process.execPath, [viewsEntry, images, o.views, '224', '16'], {
+      UV_THREADPOOL_SIZE: o.threads,
+      ...(workers === undefined ? {} : { MEMLENS_VIEW_WORKERS: workers }),
+    }).stdout.trim(),
+  );
+const pipelineRounds = { main: [], pool: [] };
+for (let k = 0; k < 2; k++) {
+  pipelineRounds.main.push(views('0'));
+  pipelineRounds.pool.push(views(undefined));
+}
+const fastest = (rs) => rs.reduce((a, b) => (b.seconds < a.seconds ? b : a));
+const pipeline = { main: fastest(pipelineRounds.main), pool: fastest(pipelineRounds.pool) };
 
 const rounds = [];
 let names;
@@ -191,9 +210,11 @@ for (const r of [m, t])
   console.log(
     `${r.impl.padEnd(16)} ${String(r.batch).padStart(5)} ${r.seconds.toFixed(1).padStart(8)} ${r.peakRssMB.toFixed(0).padStart(13)}`,
   );
-console.log(
-  `data pipeline alone (decode + views, no encoder): ${pipeline.viewsPerSec.toFixed(0)} views/s, ${pipeline.viewsPerCoreSec.toFixed(0)} views per CPU-second`,
-);
+for (const [name, p] of Object.entries(pipeline))
+  console.log(
+    `data pipeline alone (decode + views, no encoder), ${name === 'main' ? 'main thread' : `pool of ${p.workers}`}: ${p.viewsPerSec.toFixed(0)} views/s, ${p.viewsPerCoreSec.toFixed(0)} views per CPU-second`,
+  );
+console.log(`MemLens said: ${m.notes.join('; ')}`);
 console.log(`per round MemLens speed-up: ${summary.rounds.map((r) => r.speedup.toFixed(2) + 'x').join(', ')}`);
 console.log(
   `MemLens vs PyTorch eager: ${summary.speedup.toFixed(2)}x faster (goal >= 1.5x), peak RSS ${summary.rssRatio.toFixed(2)}x (goal <= 1.5x)`,
