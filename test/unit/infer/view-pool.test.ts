@@ -53,12 +53,12 @@ describe('view pool', () => {
     expect(source.count).toBe(14);
     const o = {
       source,
-      spec: { channels: 3, height: 32, width: 32, mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] },
+      spec: { channels: 3 as const, height: 32, width: 32, mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] },
       augment: resolveAugment('simclr'),
       seed: 5,
       views: 3,
       anchor: true,
-    } as const;
+    };
     for (const [start, n] of [
       [0, 14],
       [3, 5],
@@ -79,12 +79,12 @@ describe('view pool', () => {
     const source = await openSource(join(DEMO, 'data', 'candidates-images-idx3-ubyte.gz'), { limit: 40 });
     const o = {
       source,
-      spec: { channels: 1, height: 28, width: 28, mean: [0.5], std: [0.5] },
+      spec: { channels: 1 as const, height: 28, width: 28, mean: [0.5], std: [0.5] },
       augment: resolveAugment('simclr'),
       seed: 0,
       views: 2,
       anchor: false,
-    } as const;
+    };
     const [a, b] = await both(o, 0, 40);
     expect(b.equals(a)).toBe(true);
   });
