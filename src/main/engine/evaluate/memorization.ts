@@ -36,7 +36,7 @@ export function liveUnitMem(r: UnitMemResult): Memorization['unitmem'] {
 }
 
 export async function memorizationPlan(
-  req: { model: string; data: string; reference?: string; control?: string; views?: number },
+  req: { model: string; data: string; reference?: string; control?: string; views?: number; batch?: number },
   ds: DataSettings,
   ctl: JobControl,
 ): Promise<MemorizationPlan> {
@@ -46,7 +46,8 @@ export async function memorizationPlan(
   const common = {
     mean: ds.mean,
     std: ds.std,
-    batch: ds.batch,
+    // the requested batch only: else each pass picks its own from the memory budget (memory.ts)
+    batch: req.batch,
     seed: ds.seed,
     augment: ds.augment,
     views: req.views,
