@@ -17,9 +17,16 @@ export function cliJob(): JobControl & { dispose(): void } {
   let stage = '';
   let started = Date.now();
   let last = 0;
+  // Notes (the batch picked, where views are cut) wait for the run's first progress: a run that
+  // fails before it starts prints its one-line error alone.
+  const notes: string[] = [];
   return {
     signal: ctrl.signal,
+    onNote(line) {
+      notes.push(line);
+    },
     onProgress(done, total, st) {
+      if (notes.length) process.stderr.write((tty && stage ? '\n' : '') + notes.splice(0).join('\n') + '\n');
       const now = Date.now();
       if (st !== stage) {
         if (tty && stage) process.stderr.write('\n');
@@ -35,10 +42,6 @@ export function cliJob(): JobControl & { dispose(): void } {
       const elapsed = (now - started) / 1000;
       const eta = frac > 0 ? (elapsed * (1 - frac)) / frac : 0;
       process.stderr.write(`\r${stage} [${bar}] ${done}/${total} ETA ${eta.toFixed(0)}s `);
-    },
-    onNote(line) {
-      if (tty && stage) process.stderr.write('\n');
-      process.stderr.write(`${line}\n`);
     },
     dispose() {
       process.off('SIGINT', onSigint);
