@@ -4,7 +4,7 @@
 // routine as the in-process feed (view-task.ts), so a pooled batch equals an in-process one byte
 // for byte. The pool's size comes from memory.ts (cores and the memory budget).
 import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { JobControl } from '../../../shared/api.js';
@@ -46,7 +46,7 @@ export interface ViewPool {
  * view-worker.js beside the running bundle (out/cli, out/main, out/bench); undefined from sources.
  */
 export function viewWorkerPath(): string | undefined {
-  if (process.env.MEMLENS_VIEW_WORKER) return process.env.MEMLENS_VIEW_WORKER;
+  if (process.env.MEMLENS_VIEW_WORKER) return resolve(process.env.MEMLENS_VIEW_WORKER);
   const beside = join(dirname(fileURLToPath(import.meta.url)), 'view-worker.js');
   return existsSync(beside) ? beside : undefined;
 }
