@@ -50,6 +50,13 @@ describe('memlens unitmem / classmem / layermem', () => {
     expect(r.code).toBe(0);
     const doc = JSON.parse(r.stdout);
     expect(doc.schema).toBe('memlens.unitmem/1');
+    // what it picked, before the run (docs/SCALE.md): the batch from the memory budget, the view workers
+    const lines = r.stderr.split('\n');
+    const picked = /^batch (\d+) images \(auto: \d+ MiB budget, ~[\d.]+ MiB per image; --batch N to override\)$/.exec(
+      lines[0],
+    );
+    expect(Number(picked?.[1])).toBe(doc.settings.batch);
+    expect(lines[1]).toMatch(/^views cut (in \d+ worker threads? \(auto: \d+ cores|on the main thread \(auto)/);
     expect(doc.samples).toEqual(['0.png', '1.png', '2.png', '3.png']);
     expect(doc.skipped.map((s: { id: string }) => s.id)).toEqual(['broken.png']);
     // unit 0 = pixel value: 1, .6, .2, 0 -> max 1 (0.png), rest .8/3

@@ -8,6 +8,7 @@ import { writeFileAtomic } from '../files.js';
 import { resolveAugment } from '../data/views.js';
 import type { DataSource } from '../data/source.js';
 import { runBatches } from '../infer/batches.js';
+import { chooseBatch } from '../memory.js';
 import { viewFeed } from '../infer/feed.js';
 import { modelInput, type InputSpec } from '../infer/input.js';
 import { createSession, type Session } from '../infer/session.js';
@@ -19,7 +20,8 @@ export interface EmbedSettings {
   mean: number[];
   std: number[];
   size?: [number, number];
-  batch: number;
+  /** Images per run as requested; else chosen from the memory budget (memory.ts) per model. */
+  batch?: number;
 }
 
 /** The graph's first output and its per-image length; throws unless it is one vector per image. */
@@ -102,6 +104,7 @@ export async function embedSources(
   try {
     const out = await vectorOutput(session, model, input);
     const spec = { channels: input.channels, height: input.height, width: input.width, mean: s.mean, std: s.std };
+    const batch = chooseBatch(s.batch, model, input, ctl);
     for (let i = 0; i < sources.length; i++) {
       if (found[i]) continue;
       const source = sources[i];
@@ -112,7 +115,7 @@ export async function embedSources(
           chw: [input.channels, input.height, input.width],
           count: source.count,
           perSample: 1,
-          batchImages: s.batch,
+          batchImages: batch,
           stage: `embeddings ${source.path}`,
           fill: viewFeed({ source, spec, augment: resolveAugment('none'), seed: 0, views: 0, anchor: true }),
           consume: (start, _n, [o]) => features.data.set(o[out.name], start * out.dim),

@@ -39,7 +39,13 @@ export async function openProbeData(req: EvaluateRequest): Promise<ProbeData & {
     openSource(resolve(req.test), { limit: ds.limit }),
   ]);
   const aligned = alignLabels(train, test);
-  const embed: EmbedSettings = { mean: ds.mean, std: ds.std, batch: ds.batch, ...(ds.size ? { size: ds.size } : {}) };
+  // the batch only when requested: else each model's embedding pass picks one from the memory budget
+  const embed: EmbedSettings = {
+    mean: ds.mean,
+    std: ds.std,
+    ...(req.batch !== undefined ? { batch: ds.batch } : {}),
+    ...(ds.size ? { size: ds.size } : {}),
+  };
   return {
     train,
     test,
