@@ -13,7 +13,7 @@ const [folder, v, s, b] = process.argv.slice(2);
 const [views, size, batch] = [Number(v), Number(s), Number(b)];
 const source = await openSource(folder);
 const spec = { channels: 3, height: size, width: size, mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] };
-const pool = startViewPool({ onNote: (line) => process.stderr.write(`${line}\n`) });
+const pool = startViewPool(size, size, { onNote: (line) => process.stderr.write(`${line}\n`) });
 const fill = viewFeed({ source, spec, augment: resolveAugment('simclr'), seed: 0, views, anchor: false, pool });
 const out = new Float32Array(batch * views * 3 * size * size);
 const cpu0 = process.cpuUsage();

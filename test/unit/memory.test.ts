@@ -81,17 +81,18 @@ describe('autoBatch', () => {
 });
 
 describe('viewWorkers', () => {
-  it('one per core but the main thread, within the budget at 32 MiB each; MEMLENS_VIEW_WORKERS wins', () => {
+  it('one per core but the main thread, within the budget at 48 MiB each, none under 64x64; the env wins', () => {
     process.env.MEMLENS_MEMORY_MB = '64';
-    expect(viewWorkers().workers).toBe(Math.min(2, availableParallelism() - 1));
+    expect(viewWorkers(224, 224).workers).toBe(Math.min(1, availableParallelism() - 1));
     process.env.MEMLENS_MEMORY_MB = '4096';
-    expect(viewWorkers()).toEqual({
+    expect(viewWorkers(224, 224)).toEqual({
       workers: availableParallelism() - 1,
       why: `auto: ${availableParallelism()} cores, 4096 MiB budget`,
     });
+    expect(viewWorkers(28, 28)).toEqual({ workers: 0, why: 'auto: 28x28 views are cheap' });
     process.env.MEMLENS_VIEW_WORKERS = '0';
-    expect(viewWorkers()).toEqual({ workers: 0, why: 'MEMLENS_VIEW_WORKERS' });
+    expect(viewWorkers(224, 224)).toEqual({ workers: 0, why: 'MEMLENS_VIEW_WORKERS' });
     process.env.MEMLENS_VIEW_WORKERS = '-1';
-    expect(() => viewWorkers()).toThrow("MEMLENS_VIEW_WORKERS must be a whole number >= 0, got '-1'");
+    expect(() => viewWorkers(224, 224)).toThrow("MEMLENS_VIEW_WORKERS must be a whole number >= 0, got '-1'");
   });
 });

@@ -93,11 +93,11 @@ export function chooseBatch(
 }
 
 /**
- * What one view worker costs at most: a V8 isolate (~10 MB), one sample's decoded image and its
- * float planes (a 1000x1000 RGB photo: 3 + 12 MB), and its share of a batch. An estimate on the
- * generous side, so the pool never takes more than the budget.
+ * What one view worker costs, on average over a pool: measured on 400x300 JPEGs cut to 224x224
+ * (docs/SCALE.md "Data pipeline"), the first worker added 75 MB of peak RSS (its V8 isolate and
+ * heap) and each further one about 30 MB.
  */
-const BYTES_PER_VIEW_WORKER = 32 * MiB;
+const BYTES_PER_VIEW_WORKER = 48 * MiB;
 
 export interface ViewWorkers {
   workers: number;
@@ -105,10 +105,18 @@ export interface ViewWorkers {
 }
 
 /**
- * How many worker threads cut views (infer/view-pool.ts): MEMLENS_VIEW_WORKERS when set (0: on the
- * main thread), else one per core but the main thread's, at most as many as fit the budget.
+ * Inputs smaller than this (64x64) have their views cut on the main thread: a 28x28 batch costs a
+ * few milliseconds there, less than a worker's memory is worth (the demo's UnitMem on 2,000
+ * samples peaked at 393 MiB with one worker, 306 MiB without: docs/SCALE.md "Data pipeline").
  */
-export function viewWorkers(): ViewWorkers {
+const MIN_POOL_PIXELS = 64 * 64;
+
+/**
+ * How many worker threads cut views of `height` x `width` (infer/view-pool.ts):
+ * MEMLENS_VIEW_WORKERS when set (0: on the main thread), else none for small inputs, else one per
+ * core but the main thread's, at most as many as fit the budget.
+ */
+export function viewWorkers(height: number, width: number): ViewWorkers {
   const env = process.env.MEMLENS_VIEW_WORKERS;
   if (env !== undefined) {
     const n = Number(env);
@@ -116,6 +124,7 @@ export function viewWorkers(): ViewWorkers {
       throw new MemLensError('BAD_INPUT', `MEMLENS_VIEW_WORKERS must be a whole number >= 0, got '${env}'`);
     return { workers: n, why: 'MEMLENS_VIEW_WORKERS' };
   }
+  if (height * width < MIN_POOL_PIXELS) return { workers: 0, why: `auto: ${height}x${width} views are cheap` };
   const cores = availableParallelism();
   const budget = memoryBudget();
   const workers = Math.max(0, Math.min(cores - 1, Math.floor(budget / BYTES_PER_VIEW_WORKER)));

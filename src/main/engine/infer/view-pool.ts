@@ -120,11 +120,12 @@ export function openViewPool(size: number, path: string): ViewPool {
 }
 
 /**
- * The pool for a run, sized by memory.ts, saying on `ctl.onNote` where views are cut; undefined
- * (views on the main thread) when the size is 0 or no built worker is found.
+ * The pool for a run whose views are `height` x `width`, sized by memory.ts, saying on
+ * `ctl.onNote` where views are cut; undefined (views on the main thread) when the size is 0 or no
+ * built worker is found.
  */
-export function startViewPool(ctl: JobControl): ViewPool | undefined {
-  const { workers, why } = viewWorkers();
+export function startViewPool(height: number, width: number, ctl: JobControl): ViewPool | undefined {
+  const { workers, why } = viewWorkers(height, width);
   const path = workers > 0 ? viewWorkerPath() : undefined;
   const change = 'MEMLENS_VIEW_WORKERS=N to change';
   if (workers === 0) ctl.onNote?.(`views cut on the main thread (${why}; ${change})`);

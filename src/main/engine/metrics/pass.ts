@@ -27,7 +27,7 @@ export async function measure(
 ): Promise<void> {
   const { channels, height, width } = encoders[0].input;
   const perSample = imagesPerSample(feed);
-  const pool = startViewPool(ctl);
+  const pool = startViewPool(height, width, ctl);
   try {
     await runBatches(
       encoders.map((e) => ({ session: e.session, inputName: e.input.name, outputs: tapOutputs(e) })),
