@@ -73,7 +73,9 @@ function taps(kernel: number[]): number[][] {
 // MatMul broadcast over the taps: onnxruntime runs both on every intra-op thread (the demo CNN's
 // step 1.09x faster with 2 threads). Larger windows (ResNet-50 at 224: 0.9-7.4 MB per image), where
 // the gathered tensor outgrows the caches, take one strided Slice and one MatMul per tap, each window
-// used while it is fresh (the Gather ran 0.63-0.92x as fast there).
+// used while it is fresh (the Gather ran 0.63-0.92x as fast there). So does a one-channel input (the
+// demo CNN's first layer): its Gather copies one float per index, 5.2 ms of the demo step against
+// about 1 ms for the Slices (docs/FINETUNE.md).
 const GATHER_BYTES_PER_IMAGE = 1 << 20;
 
 function weightGradByTaps(
@@ -96,7 +98,7 @@ function weightGradByTaps(
   const outPositions = taps(geo.outSize);
   const kernelTaps = taps(geo.kernel);
   const dims = [outChannels, inChannels, ...geo.kernel];
-  if (kernelTaps.length * outPositions.length * inChannels * 4 > GATHER_BYTES_PER_IMAGE) {
+  if (inChannels < 2 || kernelTaps.length * outPositions.length * inChannels * 4 > GATHER_BYTES_PER_IMAGE) {
     const perTap = kernelTaps.map((t) => {
       const starts = t.map((ti, a) => ti * geo.dilations[a]);
       const whole = starts.every(
