@@ -5,9 +5,6 @@
 import { trainingModels } from '../../src/main/engine/finetune/training.js';
 import { Optimizer, DEFAULT_OPTIMIZER } from '../../src/main/engine/finetune/optim.js';
 import { ortSession } from '../../src/main/engine/finetune/runtime.js';
-import { blockedConvs, nchwcBlockSize } from '../../src/main/engine/finetune/nchwc.js';
-import { sessionOptions } from '../../src/main/engine/infer/providers.js';
-import { encodeModel } from '../../src/main/engine/onnx/codec.js';
 import { readdirSync, readFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { selectLayers } from '../../src/main/engine/finetune/select.js';
@@ -27,23 +24,14 @@ const layers = await selectLayers(model, layerSpec, {});
 const names = layers.flatMap((l) => l.params);
 const chw = [input.channels, input.height, input.width];
 const models = await trainingModels(model.proto, { input: input.name, chw, classes, trainable: names }, path);
-// Profiling opens the CPU session as runtime.ts does, with onnxruntime's profiler on.
-async function profiledSession() {
-  const block = await nchwcBlockSize();
-  const options = {
-    ...sessionOptions(Number(threadsArg), 'cpu', true),
-    enableProfiling: true,
-    profileFilePrefix: profile,
-  };
-  const session = await ort.InferenceSession.create(
-    encodeModel(block ? blockedConvs(models.train, block) : models.train),
-    options,
-  );
-  return { session, provider: 'cpu' };
-}
-const { session, provider } = profile
-  ? await profiledSession()
-  : await ortSession(models.train, 'training graph', { threads: Number(threadsArg) });
+// Profiling: the CPU session runtime.ts opens, with onnxruntime's profiler on.
+const session = await ortSession(
+  models.train,
+  'training graph',
+  { threads: Number(threadsArg), cpuOnly: Boolean(profile) },
+  profile ? { enableProfiling: true, profileFilePrefix: profile } : {},
+);
+const provider = session.provider;
 const inits = new Map(model.proto.graph.initializer.map((t) => [t.name, t]));
 const params = [
   ...names.map((n) => ({ name: n, dims: inits.get(n).dims.map(Number), data: tensorToFloat32(inits.get(n)).slice() })),
@@ -79,7 +67,7 @@ const cpuSeconds = (cpu.user + cpu.system) / 1e6;
 if (profile) {
   // Kernel events of the timed steps (the warm-up's are in the file too: skip those runs).
   // onnxruntime-node's endProfiling does not return the file's name: the newest with the prefix.
-  session.endProfiling();
+  session.session.endProfiling();
   const files = readdirSync(dirname(profile)).filter((f) => f.startsWith(basename(profile)) && f.endsWith('.json'));
   const events = JSON.parse(readFileSync(join(dirname(profile), files.sort().pop()), 'utf8'));
   const runs = events.filter((ev) => ev.name === 'model_run');

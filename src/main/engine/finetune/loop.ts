@@ -8,7 +8,7 @@ import type { TensorSpec } from '../data/preprocess.js';
 import { permutation, Random } from '../data/random.js';
 import { viewsToTensor } from '../data/views.js';
 import { learningRate, Optimizer, type OptimizerSettings, type Schedule } from './optim.js';
-import { ortSession, type RuntimeOptions } from './runtime.js';
+import { ortSession, type OrtSession, type RuntimeOptions } from './runtime.js';
 import { LABELS, LOGITS, LOSS, type TrainingModels } from './training.js';
 
 export interface Param {
@@ -60,7 +60,7 @@ function argmaxHits(logits: Float32Array, classes: number, labels: Int32Array, f
 }
 
 async function accuracy(
-  session: ort.InferenceSession,
+  session: OrtSession,
   params: Param[],
   input: string,
   data: RunData,
@@ -133,7 +133,7 @@ export async function trainRun(
           [LABELS]: oneHot(data.train.labels, rows, classes),
         };
         for (const p of params) feeds[p.name] = tensor(p);
-        const out = await train.session.run(feeds, [LOSS, ...models.grads]);
+        const out = await train.run(feeds, [LOSS, ...models.grads]);
         lossSum += Number(out[LOSS].data[0]) * rows.length;
         const step = epoch * stepsPerEpoch + k;
         optimizer.step(
@@ -144,7 +144,7 @@ export async function trainRun(
       }
       const epochStats = {
         loss: lossSum / count,
-        accuracy: await accuracy(evaluate.session, params, input, data, s.batch),
+        accuracy: await accuracy(evaluate, params, input, data, s.batch),
       };
       stats.push(epochStats);
       // The epoch's figures ride on a progress event, so the app draws live loss/accuracy curves.

@@ -8,9 +8,10 @@ import { sessionOptions } from '../infer/providers.js';
 import { encodeModel } from '../onnx/codec.js';
 import { attrInt, GraphIndex } from '../onnx/graph-index.js';
 import { opsetVersion, setOpset } from '../onnx/opset.js';
-import { copyMessage, create, DataType, type AttributeProto, type ModelProto, type NodeProto } from '../onnx/schema.js';
-import { tensorToNumbers } from '../onnx/tensor.js';
+import { create, DataType, type AttributeProto, type ModelProto, type NodeProto } from '../onnx/schema.js';
 import { attribute, Emitter, floatInput } from './emit.js';
+import { rearranged } from './rearrange.js';
+import { rewrittenGraph } from './rewrite.js';
 
 export const NCHWC_DOMAIN = 'com.microsoft.nchwc';
 
@@ -43,18 +44,6 @@ function blockedOrder([o, i, ...kernel]: number[], block: number): number[] {
   return order;
 }
 
-/** `t` as Emitter.rearrange made it (Reshape(Gather(Reshape(source, [-1]), order))), else undefined. */
-function rearranged(index: GraphIndex, t: string): { source: string; order: number[] } | undefined {
-  const reshape = index.producer(t);
-  const gather = reshape?.op_type === 'Reshape' ? index.producer(reshape.input[0]) : undefined;
-  const flat = gather?.op_type === 'Gather' ? index.producer(gather.input[0]) : undefined;
-  const order = gather && index.constantTensor(gather.input[1]);
-  if (flat?.op_type !== 'Reshape' || !order) return undefined;
-  const shape = index.constantTensor(flat.input[1]);
-  if (!shape || tensorToNumbers(shape).join() !== '-1') return undefined;
-  return { source: flat.input[0], order: tensorToNumbers(order) };
-}
-
 /** The weight in the kernel's layout: one Gather, composed with the one that made `w` where it was one. */
 function blockedWeight(e: Emitter, index: GraphIndex, w: string, dims: number[], block: number): string {
   const order = blockedOrder(dims, block);
@@ -66,17 +55,6 @@ function blockedWeight(e: Emitter, index: GraphIndex, w: string, dims: number[],
         dims,
       )
     : e.rearrange(w, order, dims);
-}
-
-/** Nodes whose outputs nobody reads any more (the rearrangements a composed Gather replaced). */
-function withoutOrphans(nodes: NodeProto[], outputs: Set<string>): NodeProto[] {
-  let kept = nodes;
-  for (;;) {
-    const read = new Set([...outputs, ...kept.flatMap((n) => n.input)]);
-    const next = kept.filter((n) => n.output.some((o) => read.has(o)));
-    if (next.length === kept.length) return kept;
-    kept = next;
-  }
 }
 
 /**
@@ -123,15 +101,7 @@ export function blockedConvs(model: ModelProto, block: number): ModelProto {
     nodes.push(...e.nodes.slice(mark));
   }
   if (!changed) return model;
-  const kept = withoutOrphans(nodes, new Set(graph.output.map((o) => o.name)));
-  // Constants only the removed nodes read go with them.
-  const readBefore = new Set(graph.node.flatMap((n) => n.input));
-  const read = new Set(kept.flatMap((n) => n.input));
-  const initializer = [
-    ...graph.initializer.filter((t) => read.has(t.name) || !readBefore.has(t.name)),
-    ...e.initializers.filter((t) => read.has(t.name)),
-  ];
-  const rewritten = copyMessage(model, { graph: copyMessage(graph, { node: kept, initializer }) });
+  const rewritten = rewrittenGraph(model, nodes, e.initializers);
   return setOpset(rewritten, 1, NCHWC_DOMAIN);
 }
 

@@ -1,7 +1,8 @@
 // onnxruntime sessions for the training models. These take several named inputs per run (images,
 // labels, every trainable tensor), which the single-input worker sessions of infer/ do not, so they
 // run on the calling thread. CUDA when its provider library is installed, else CPU, where the Convs
-// move to onnxruntime's blocked-layout kernels (nchwc.ts).
+// move to onnxruntime's blocked-layout kernels (nchwc.ts) and the weights' rearrangements to JS
+// (rearrange.ts): `run` feeds those.
 import * as ort from 'onnxruntime-node';
 import { MemLensError } from '../errors.js';
 import {
@@ -14,33 +15,58 @@ import {
 import { encodeModel } from '../onnx/codec.js';
 import type { ModelProto } from '../onnx/schema.js';
 import { blockedConvs, nchwcBlockSize } from './nchwc.js';
+import { hoistRearrangements, withRearranged, type Rearrangement } from './rearrange.js';
 
 export type { RuntimeOptions };
 
 export interface OrtSession {
   session: ort.InferenceSession;
   provider: Provider;
+  /** session.run with the rearranged weights the graph reads added to `feeds`. */
+  run(feeds: Record<string, ort.Tensor>, fetches: string[]): Promise<ort.InferenceSession.ReturnType>;
 }
 
-async function openSession(model: ModelProto, threads: number, provider: Provider): Promise<ort.InferenceSession> {
-  const options = sessionOptions(threads, provider, true);
-  const block = provider === 'cpu' ? await nchwcBlockSize() : 0;
+async function openSession(
+  model: ModelProto,
+  threads: number,
+  provider: Provider,
+  extra: ort.InferenceSession.SessionOptions,
+): Promise<{ session: ort.InferenceSession; rearrangements: Rearrangement[] }> {
+  const options = { ...sessionOptions(threads, provider, true), ...extra };
+  if (provider !== 'cpu')
+    return { session: await ort.InferenceSession.create(encodeModel(model), options), rearrangements: [] };
+  const open = async (m: ModelProto) => {
+    const hoisted = hoistRearrangements(m);
+    return { session: await ort.InferenceSession.create(encodeModel(hoisted.model), options), ...hoisted };
+  };
+  const block = await nchwcBlockSize();
   const blocked = block > 0 ? blockedConvs(model, block) : model;
   if (blocked !== model) {
     try {
-      return await ort.InferenceSession.create(encodeModel(blocked), options);
+      return await open(blocked);
     } catch {
       // a Conv the blocked kernel refuses: the graph as it was still runs
     }
   }
-  return ort.InferenceSession.create(encodeModel(model), options);
+  return open(model);
 }
 
-export async function ortSession(model: ModelProto, what: string, opts: RuntimeOptions = {}): Promise<OrtSession> {
+/** `extra`: more onnxruntime session options (the benchmark's profiler). */
+export async function ortSession(
+  model: ModelProto,
+  what: string,
+  opts: RuntimeOptions = {},
+  extra: ort.InferenceSession.SessionOptions = {},
+): Promise<OrtSession> {
   const threads = sessionThreads(opts);
   for (const provider of providerOrder(opts)) {
     try {
-      return { session: await openSession(model, threads, provider), provider };
+      const { session, rearrangements } = await openSession(model, threads, provider, extra);
+      return {
+        session,
+        provider,
+        run: (feeds, fetches) => session.run(withRearranged(feeds, rearrangements), fetches),
+      };
     } catch (e) {
       // CUDA's library is there but no device or driver: the CPU comes next
       if (provider === 'cpu')

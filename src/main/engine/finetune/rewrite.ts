@@ -1,0 +1,38 @@
+// A graph with its nodes replaced, as the CPU rewrites of the training graph (nchwc.ts,
+// rearrange.ts) make it: nodes no output depends on any more, and the constants only they read, go.
+import { copyMessage, type ModelProto, type NodeProto, type TensorProto, type ValueInfoProto } from '../onnx/schema.js';
+
+/** Nodes whose outputs nobody reads any more. */
+function withoutOrphans(nodes: NodeProto[], outputs: Set<string>): NodeProto[] {
+  let kept = nodes;
+  for (;;) {
+    const read = new Set([...outputs, ...kept.flatMap((n) => n.input)]);
+    const next = kept.filter((n) => n.output.some((o) => read.has(o)));
+    if (next.length === kept.length) return kept;
+    kept = next;
+  }
+}
+
+/**
+ * `model` with `nodes` as its graph (in order), `added` constants and `inputs` appended; orphaned
+ * nodes and constants dropped. Graph inputs stay, read or not: callers feed them by name.
+ */
+export function rewrittenGraph(
+  model: ModelProto,
+  nodes: NodeProto[],
+  added: TensorProto[] = [],
+  inputs: ValueInfoProto[] = [],
+): ModelProto {
+  const graph = model.graph!;
+  const kept = withoutOrphans(nodes, new Set(graph.output.map((o) => o.name)));
+  // Constants only the removed nodes read go with them.
+  const readBefore = new Set(graph.node.flatMap((n) => n.input));
+  const read = new Set(kept.flatMap((n) => n.input));
+  const initializer = [
+    ...graph.initializer.filter((t) => read.has(t.name) || !readBefore.has(t.name)),
+    ...added.filter((t) => read.has(t.name)),
+  ];
+  return copyMessage(model, {
+    graph: copyMessage(graph, { node: kept, initializer, input: [...graph.input, ...inputs] }),
+  });
+}
