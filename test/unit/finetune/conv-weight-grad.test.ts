@@ -1,5 +1,5 @@
 // The Conv weight gradient both ways it is built (one Gather of every tap's window where they fit in
-// 1 MB per image, one Slice per tap beyond), against the sum that defines it, computed in JS:
+// 1 MB per image and the input has several channels, one Slice per tap otherwise), against the sum that defines it, computed in JS:
 // dW[m, c, i, j] = sum over samples and output positions of dY[n, m, p] * x[n, c, p + (i, j) - pad].
 // The batch fed differs from the ones the graph was probed with, so the Gather's sample offsets
 // must follow it.
@@ -12,9 +12,9 @@ import { gradientModel } from '../../../src/main/engine/finetune/gradient.js';
 import { probeShapes } from '../../../src/main/engine/finetune/probe.js';
 import { node, uniform } from './fd.js';
 
-const [C, M] = [32, 4];
+const M = 4;
 
-function model(S: number, stride: number) {
+function model(S: number, stride: number, C: number) {
   const out = Math.floor((S + 2 - 3) / stride) + 1;
   const dy = tensorProto('dy', DataType.FLOAT, [1, M, out, out], uniform(M * out * out, 5));
   return {
@@ -39,7 +39,15 @@ function model(S: number, stride: number) {
   };
 }
 
-function reference(x: Float32Array, dy: number[], n: number, S: number, out: number, stride: number): Float64Array {
+function reference(
+  x: Float32Array,
+  dy: number[],
+  n: number,
+  S: number,
+  out: number,
+  stride: number,
+  C: number,
+): Float64Array {
   const dw = new Float64Array(M * C * 9);
   for (let b = 0; b < n; b++)
     for (let m = 0; m < M; m++)
@@ -61,41 +69,46 @@ function reference(x: Float32Array, dy: number[], n: number, S: number, out: num
 }
 
 test.each([
-  { S: 16, stride: 1, op: 'Gather', count: 1 }, // 0.3 MB of windows per image
-  { S: 16, stride: 2, op: 'Gather', count: 1 },
-  { S: 64, stride: 1, op: 'Slice', count: 8 }, // 4.7 MB: the centre tap's window is the input itself
-  { S: 64, stride: 2, op: 'Slice', count: 9 },
-])('$S x $S, stride $stride: the weight gradient by $op matches its definition', async ({ S, stride, op, count }) => {
-  const { proto, out, dy } = model(S, stride);
-  const w = Float32Array.from(uniform(M * C * 9, 3));
-  const feeds = (n: number) => ({
-    x: new ort.Tensor('float32', Float32Array.from(uniform(n * C * S * S, 7 + n)), [n, C, S, S]),
-    w: new ort.Tensor('float32', w, [M, C, 3, 3]),
-  });
-  const shapes = await probeShapes(proto, [feeds(1), feeds(2)]);
-  const { model: train, grads } = gradientModel(proto, 'loss', ['w'], shapes, 'conv');
-  expect(train.graph!.node.filter((n) => n.op_type === op).length).toBe(count);
-  const session = await ort.InferenceSession.create(encodeModel(train), { intraOpNumThreads: 1 });
-  try {
-    const n = 3;
-    const x = feeds(n);
-    const got = (await session.run(x))[grads.get('w')!].data as Float32Array;
-    const want = reference(
-      x.x.data as Float32Array,
-      Array.from(new Float32Array(dy.raw_data.slice().buffer)),
-      n,
-      S,
-      out,
-      stride,
-    );
-    let err = 0;
-    let norm = 0;
-    for (let k = 0; k < want.length; k++) {
-      err += (got[k] - want[k]) ** 2;
-      norm += want[k] ** 2;
+  { S: 16, C: 32, stride: 1, op: 'Gather', count: 1 }, // 0.3 MB of windows per image
+  { S: 16, C: 32, stride: 2, op: 'Gather', count: 1 },
+  { S: 16, C: 1, stride: 1, op: 'Slice', count: 8 }, // one channel: Slices however small
+  { S: 64, C: 32, stride: 1, op: 'Slice', count: 8 }, // 4.7 MB: the centre tap's window is the input itself
+  { S: 64, C: 32, stride: 2, op: 'Slice', count: 9 },
+])(
+  '$S x $S x $C, stride $stride: the weight gradient by $op matches its definition',
+  async ({ S, C, stride, op, count }) => {
+    const { proto, out, dy } = model(S, stride, C);
+    const w = Float32Array.from(uniform(M * C * 9, 3));
+    const feeds = (n: number) => ({
+      x: new ort.Tensor('float32', Float32Array.from(uniform(n * C * S * S, 7 + n)), [n, C, S, S]),
+      w: new ort.Tensor('float32', w, [M, C, 3, 3]),
+    });
+    const shapes = await probeShapes(proto, [feeds(1), feeds(2)]);
+    const { model: train, grads } = gradientModel(proto, 'loss', ['w'], shapes, 'conv');
+    expect(train.graph!.node.filter((n) => n.op_type === op).length).toBe(count);
+    const session = await ort.InferenceSession.create(encodeModel(train), { intraOpNumThreads: 1 });
+    try {
+      const n = 3;
+      const x = feeds(n);
+      const got = (await session.run(x))[grads.get('w')!].data as Float32Array;
+      const want = reference(
+        x.x.data as Float32Array,
+        Array.from(new Float32Array(dy.raw_data.slice().buffer)),
+        n,
+        S,
+        out,
+        stride,
+        C,
+      );
+      let err = 0;
+      let norm = 0;
+      for (let k = 0; k < want.length; k++) {
+        err += (got[k] - want[k]) ** 2;
+        norm += want[k] ** 2;
+      }
+      expect(Math.sqrt(err / norm)).toBeLessThan(1e-5);
+    } finally {
+      await session.release();
     }
-    expect(Math.sqrt(err / norm)).toBeLessThan(1e-5);
-  } finally {
-    await session.release();
-  }
-});
+  },
+);
