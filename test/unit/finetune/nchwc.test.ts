@@ -4,7 +4,7 @@
 import * as ort from 'onnxruntime-node';
 import { expect, test } from 'vitest';
 import { blockedConvs, NCHWC_DOMAIN, nchwcBlockSize } from '../../../src/main/engine/finetune/nchwc.js';
-import { hoistRearrangements, withRearranged } from '../../../src/main/engine/finetune/rearrange.js';
+import { hoistRearrangements, runHoisted } from '../../../src/main/engine/finetune/rearrange.js';
 import { encodeModel } from '../../../src/main/engine/onnx/codec.js';
 import { create, DataType, type NodeProto, type TensorProto } from '../../../src/main/engine/onnx/schema.js';
 import { tensorProto } from '../../../src/main/engine/finetune/emit.js';
@@ -105,12 +105,15 @@ test.skipIf(!x64)(
     );
     // The weight layouts as inputs of their own, made in JS (rearrange.ts), as the training loop runs it.
     const hoisted = hoistRearrangements(blocked);
-    expect(hoisted.rearrangements.map((r) => r.source).sort()).toEqual(
+    expect(hoisted.inputs.map((r) => r.source).sort()).toEqual(
       ['w_pad', 'w_stride', 'w_dil', 'w_same', 'w_rgb'].sort(),
     );
+    expect(hoisted.outputs).toEqual([]);
     expect(hoisted.model.graph!.node.filter((n) => n.op_type === 'Gather')).toHaveLength(0);
     const want = await run(plain, feeds);
-    const gots = [await run(blocked, feeds), await run(hoisted.model, withRearranged(feeds, hoisted.rearrangements))];
+    const session = await ort.InferenceSession.create(encodeModel(hoisted.model), { intraOpNumThreads: 1 });
+    const gots = [await run(blocked, feeds), await runHoisted(session, hoisted, feeds, outputs)];
+    await session.release();
     for (const got of gots)
       for (const o of outputs) {
         expect(got[o].dims, o).toEqual(want[o].dims);

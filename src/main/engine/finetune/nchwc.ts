@@ -101,7 +101,7 @@ export function blockedConvs(model: ModelProto, block: number): ModelProto {
     nodes.push(...e.nodes.slice(mark));
   }
   if (!changed) return model;
-  const rewritten = rewrittenGraph(model, nodes, e.initializers);
+  const rewritten = rewrittenGraph(model, nodes, { added: e.initializers });
   return setOpset(rewritten, 1, NCHWC_DOMAIN);
 }
 

@@ -1,17 +1,17 @@
-// Rearrangements of fed tensors (Emitter.rearrange: the NCHWc weight layouts of nchwc.ts, the
-// flipped kernels of grad/conv.ts' input gradients) taken out of the CPU training graph and done in
-// JS before each run. onnxruntime's Gather copies them one float per index: 1-2 ms per 128x128x3x3
+// Rearrangements (Emitter.rearrange) at the CPU training graph's edges, taken out of it and done in
+// JS: of the fed weights before each run (the NCHWc weight layouts of nchwc.ts, the flipped kernels
+// of grad/conv.ts' input gradients), of the weight gradients after it. onnxruntime's Gather copies them one float per index: 1-2 ms per 128x128x3x3
 // weight, about a tenth of the demo CNN's step with 2 threads; the same loop in JS is a fraction of
 // that (docs/FINETUNE.md).
 import * as ort from 'onnxruntime-node';
 import { GraphIndex } from '../onnx/graph-index.js';
 import { opsetVersion } from '../onnx/opset.js';
-import type { ModelProto } from '../onnx/schema.js';
+import { create, type ModelProto } from '../onnx/schema.js';
 import { tensorToNumbers } from '../onnx/tensor.js';
 import { floatInput } from './emit.js';
 import { rewrittenGraph } from './rewrite.js';
 
-/** A graph input fed with `source`'s elements in `order`, shaped `dims`. */
+/** Tensor `name`: `source`'s elements in `order`, shaped `dims`. */
 export interface Rearrangement {
   name: string;
   source: string;
@@ -31,36 +31,82 @@ export function rearranged(index: GraphIndex, t: string): { source: string; orde
   return { source: flat.input[0], order: tensorToNumbers(order) };
 }
 
-/** The model with every rearrangement of a graph input turned into an input of its own. */
-export function hoistRearrangements(model: ModelProto): { model: ModelProto; rearrangements: Rearrangement[] } {
+/** A CPU training graph whose rearranged inputs and outputs are made in JS. */
+export interface Hoisted {
+  model: ModelProto;
+  /** Fed from their source's feed. */
+  inputs: Rearrangement[];
+  /** Made from their source, which the graph outputs instead. */
+  outputs: Rearrangement[];
+}
+
+/**
+ * The model with every rearrangement of a graph input turned into an input of its own, and every
+ * graph output that is a rearrangement (through an Identity or not) into an output of its source:
+ * the weight gradients of grad/conv.ts, whose layout [O, I, taps] is a transposition of the per-tap
+ * products [taps, O, I] that onnxruntime made on one thread (1.5-2 ms of the demo CNN's step).
+ */
+export function hoistRearrangements(model: ModelProto): Hoisted {
   const graph = model.graph!;
   const index = new GraphIndex(graph, opsetVersion(model));
   const fed = new Set(graph.input.map((i) => i.name));
-  const rearrangements: Rearrangement[] = [];
-  const nodes = graph.node.filter((node) => {
-    const found = node.op_type === 'Reshape' ? rearranged(index, node.output[0]) : undefined;
-    const shape = found && index.constantTensor(node.input[1]);
+  const fetched = new Set(graph.output.map((o) => o.name));
+  const inputs: Rearrangement[] = [];
+  const outputs: Rearrangement[] = [];
+  const found = (t: string): Rearrangement | undefined => {
+    const reshape = index.producer(t);
+    const r = reshape?.op_type === 'Reshape' ? rearranged(index, t) : undefined;
+    const shape = r && index.constantTensor(reshape!.input[1]);
     const dims = shape ? tensorToNumbers(shape) : [];
-    if (!found || !fed.has(found.source) || !dims.every((d) => d > 0)) return true;
-    rearrangements.push({ name: node.output[0], source: found.source, order: Int32Array.from(found.order), dims });
-    return false;
+    return r && dims.every((d) => d > 0)
+      ? { name: t, source: r.source, order: Int32Array.from(r.order), dims }
+      : undefined;
+  };
+  const nodes = graph.node.filter((node) => {
+    const out = node.output[0];
+    const input = node.op_type === 'Reshape' ? found(out) : undefined;
+    if (input && fed.has(input.source)) return !inputs.push(input);
+    if (!fetched.has(out)) return true;
+    const output = node.op_type === 'Identity' ? found(node.input[0]) : found(out);
+    if (!output || fed.has(output.source)) return true;
+    return !outputs.push({ ...output, name: out });
   });
-  if (rearrangements.length === 0) return { model, rearrangements };
-  const inputs = rearrangements.map((r) => floatInput(r.name, r.dims));
-  return { model: rewrittenGraph(model, nodes, [], inputs), rearrangements };
+  if (inputs.length + outputs.length === 0) return { model, inputs, outputs };
+  const sources = new Map(outputs.map((r) => [r.name, r.source]));
+  return {
+    model: rewrittenGraph(model, nodes, {
+      inputs: inputs.map((r) => floatInput(r.name, r.dims)),
+      outputs: graph.output.map((o) =>
+        sources.has(o.name) ? create('ValueInfoProto', { name: sources.get(o.name) }) : o,
+      ),
+    }),
+    inputs,
+    outputs,
+  };
 }
 
-/** `feeds` with every rearranged input added, made from its source's feed. */
-export function withRearranged(
+function tensorOf(r: Rearrangement, source: Float32Array): ort.Tensor {
+  const data = new Float32Array(r.order.length);
+  for (let t = 0; t < data.length; t++) data[t] = source[r.order[t]];
+  return new ort.Tensor('float32', data, r.dims);
+}
+
+/** session.run of a hoisted graph: its rearranged inputs made from `feeds`, its rearranged outputs from the run's. */
+export async function runHoisted(
+  session: ort.InferenceSession,
+  { inputs, outputs }: Pick<Hoisted, 'inputs' | 'outputs'>,
   feeds: Record<string, ort.Tensor>,
-  rearrangements: Rearrangement[],
-): Record<string, ort.Tensor> {
-  const out = { ...feeds };
-  for (const r of rearrangements) {
-    const source = feeds[r.source].data as Float32Array;
-    const data = new Float32Array(r.order.length);
-    for (let t = 0; t < data.length; t++) data[t] = source[r.order[t]];
-    out[r.name] = new ort.Tensor('float32', data, r.dims);
-  }
-  return out;
+  fetches: string[],
+): Promise<ort.InferenceSession.ReturnType> {
+  const all = { ...feeds };
+  for (const r of inputs) all[r.name] = tensorOf(r, feeds[r.source].data as Float32Array);
+  const made = new Map(outputs.map((r) => [r.name, r]));
+  const result = await session.run(
+    all,
+    fetches.map((f) => made.get(f)?.source ?? f),
+  );
+  const rearranged = outputs
+    .filter((r) => fetches.includes(r.name))
+    .map((r) => [r.name, tensorOf(r, result[r.source].data as Float32Array)]);
+  return { ...result, ...Object.fromEntries(rearranged) };
 }

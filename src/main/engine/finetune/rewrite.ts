@@ -14,17 +14,21 @@ function withoutOrphans(nodes: NodeProto[], outputs: Set<string>): NodeProto[] {
 }
 
 /**
- * `model` with `nodes` as its graph (in order), `added` constants and `inputs` appended; orphaned
- * nodes and constants dropped. Graph inputs stay, read or not: callers feed them by name.
+ * `model` with `nodes` as its graph (in order), `added` constants and `inputs` appended, `outputs`
+ * in place of its own where given; orphaned nodes and constants dropped. Graph inputs stay, read or
+ * not: callers feed them by name.
  */
 export function rewrittenGraph(
   model: ModelProto,
   nodes: NodeProto[],
-  added: TensorProto[] = [],
-  inputs: ValueInfoProto[] = [],
+  {
+    added = [],
+    inputs = [],
+    outputs = model.graph!.output,
+  }: { added?: TensorProto[]; inputs?: ValueInfoProto[]; outputs?: ValueInfoProto[] } = {},
 ): ModelProto {
   const graph = model.graph!;
-  const kept = withoutOrphans(nodes, new Set(graph.output.map((o) => o.name)));
+  const kept = withoutOrphans(nodes, new Set(outputs.map((o) => o.name)));
   // Constants only the removed nodes read go with them.
   const readBefore = new Set(graph.node.flatMap((n) => n.input));
   const read = new Set(kept.flatMap((n) => n.input));
@@ -33,6 +37,6 @@ export function rewrittenGraph(
     ...added.filter((t) => read.has(t.name)),
   ];
   return copyMessage(model, {
-    graph: copyMessage(graph, { node: kept, initializer, input: [...graph.input, ...inputs] }),
+    graph: copyMessage(graph, { node: kept, initializer, input: [...graph.input, ...inputs], output: outputs }),
   });
 }

@@ -1,8 +1,8 @@
 // onnxruntime sessions for the training models. These take several named inputs per run (images,
 // labels, every trainable tensor), which the single-input worker sessions of infer/ do not, so they
 // run on the calling thread. CUDA when its provider library is installed, else CPU, where the Convs
-// move to onnxruntime's blocked-layout kernels (nchwc.ts) and the weights' rearrangements to JS
-// (rearrange.ts): `run` feeds those.
+// move to onnxruntime's blocked-layout kernels (nchwc.ts) and the rearrangements of the weights and
+// their gradients to JS (rearrange.ts): `run` does those.
 import * as ort from 'onnxruntime-node';
 import { MemLensError } from '../errors.js';
 import {
@@ -15,14 +15,14 @@ import {
 import { encodeModel } from '../onnx/codec.js';
 import type { ModelProto } from '../onnx/schema.js';
 import { blockedConvs, nchwcBlockSize } from './nchwc.js';
-import { hoistRearrangements, withRearranged, type Rearrangement } from './rearrange.js';
+import { hoistRearrangements, runHoisted, type Hoisted } from './rearrange.js';
 
 export type { RuntimeOptions };
 
 export interface OrtSession {
   session: ort.InferenceSession;
   provider: Provider;
-  /** session.run with the rearranged weights the graph reads added to `feeds`. */
+  /** session.run with the rearrangements taken out of the graph done in JS. */
   run(feeds: Record<string, ort.Tensor>, fetches: string[]): Promise<ort.InferenceSession.ReturnType>;
 }
 
@@ -31,13 +31,16 @@ async function openSession(
   threads: number,
   provider: Provider,
   extra: ort.InferenceSession.SessionOptions,
-): Promise<{ session: ort.InferenceSession; rearrangements: Rearrangement[] }> {
+): Promise<{ session: ort.InferenceSession; edges: Pick<Hoisted, 'inputs' | 'outputs'> }> {
   const options = { ...sessionOptions(threads, provider, true), ...extra };
   if (provider !== 'cpu')
-    return { session: await ort.InferenceSession.create(encodeModel(model), options), rearrangements: [] };
+    return {
+      session: await ort.InferenceSession.create(encodeModel(model), options),
+      edges: { inputs: [], outputs: [] },
+    };
   const open = async (m: ModelProto) => {
-    const hoisted = hoistRearrangements(m);
-    return { session: await ort.InferenceSession.create(encodeModel(hoisted.model), options), ...hoisted };
+    const { model: hoisted, ...edges } = hoistRearrangements(m);
+    return { session: await ort.InferenceSession.create(encodeModel(hoisted), options), edges };
   };
   const block = await nchwcBlockSize();
   const blocked = block > 0 ? blockedConvs(model, block) : model;
@@ -61,11 +64,11 @@ export async function ortSession(
   const threads = sessionThreads(opts);
   for (const provider of providerOrder(opts)) {
     try {
-      const { session, rearrangements } = await openSession(model, threads, provider, extra);
+      const { session, edges } = await openSession(model, threads, provider, extra);
       return {
         session,
         provider,
-        run: (feeds, fetches) => session.run(withRearranged(feeds, rearrangements), fetches),
+        run: (feeds, fetches) => runHoisted(session, edges, feeds, fetches),
       };
     } catch (e) {
       // CUDA's library is there but no device or driver: the CPU comes next

@@ -129,7 +129,13 @@ function weightGradByTaps(
   );
   const windows = e.op('Gather', [e.reshape(padded, [-1, inChannels]), e.op('Add', [within, sampleRows])], { axis: 0 });
   const perTap = e.op('MatMul', [dy, e.reshape(windows, [kernelTaps.length, -1, inChannels])]);
-  return e.reshape(e.transpose(perTap, [1, 2, 0]), dims);
+  // [taps, O, I] -> [O, I, taps] as a rearrangement: on the CPU it is done in JS (rearrange.ts).
+  const size = kernelTaps.length;
+  const order = Array.from({ length: outChannels * inChannels * size }, (_, t) => {
+    const [oi, k] = [Math.floor(t / size), t % size];
+    return k * outChannels * inChannels + oi;
+  });
+  return e.rearrange(perTap, order, dims);
 }
 
 function weightGrad(e: Emitter, x: string, g: string, geo: ConvGeometry, inChannels: number, group: number): string {
