@@ -77,6 +77,7 @@ function taps(kernel: number[]): number[][] {
 // demo CNN's first layer): its Gather copies one float per index, 5.2 ms of the demo step against
 // about 1 ms for the Slices (docs/FINETUNE.md).
 const GATHER_BYTES_PER_IMAGE = 1 << 20;
+const LAYOUT_IN_JS = 1 << 18;
 
 function weightGradByTaps(
   e: Emitter,
@@ -129,8 +130,12 @@ function weightGradByTaps(
   );
   const windows = e.op('Gather', [e.reshape(padded, [-1, inChannels]), e.op('Add', [within, sampleRows])], { axis: 0 });
   const perTap = e.op('MatMul', [dy, e.reshape(windows, [kernelTaps.length, -1, inChannels])]);
-  // [taps, O, I] -> [O, I, taps] as a rearrangement: on the CPU it is done in JS (rearrange.ts).
+  // [taps, O, I] -> [O, I, taps]. Up to LAYOUT_IN_JS elements as a rearrangement, which the CPU
+  // runtime does in JS after the run (rearrange.ts): onnxruntime's Transpose of the demo CNN's
+  // gradients ran on one thread, and the step was 1.02-1.05x faster without it. ResNet-50's
+  // 512x512x3x3 ones (2.4 M elements, ~13 ms each in JS) made its step 4-8% slower: a Transpose.
   const size = kernelTaps.length;
+  if (outChannels * inChannels * size > LAYOUT_IN_JS) return e.reshape(e.transpose(perTap, [1, 2, 0]), dims);
   const order = Array.from({ length: outChannels * inChannels * size }, (_, t) => {
     const [oi, k] = [Math.floor(t / size), t % size];
     return k * outChannels * inChannels + oi;
