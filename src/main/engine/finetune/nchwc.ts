@@ -2,7 +2,8 @@
 // onnxruntime's optimizer makes that move itself only for Convs whose weights are constants; in a
 // training graph the weights are fed every step (and the input-gradient Convs use flipped copies), so
 // those Convs stay on im2col + GEMM. On the demo CNN's layer shapes (batch 64, 2 threads) the NCHWc
-// kernel took 0.25-0.5x the time, reorders included. The weight reorder becomes part of the graph.
+// kernel took 0.25-0.5x the time, reorders included. The weight reorder is a rearrangement in the
+// graph, which the CPU runtime makes in JS (rearrange.ts).
 import * as ort from 'onnxruntime-node';
 import { sessionOptions } from '../infer/providers.js';
 import { encodeModel } from '../onnx/codec.js';

@@ -65,11 +65,18 @@ export function hoistRearrangements(model: ModelProto): Hoisted {
   const nodes = graph.node.filter((node) => {
     const out = node.output[0];
     const input = node.op_type === 'Reshape' ? found(out) : undefined;
-    if (input && fed.has(input.source)) return !inputs.push(input);
+    if (input && fed.has(input.source)) {
+      inputs.push(input);
+      return false;
+    }
     if (!fetched.has(out)) return true;
     const output = node.op_type === 'Identity' ? found(node.input[0]) : found(out);
-    if (!output || fed.has(output.source)) return true;
-    return !outputs.push({ ...output, name: out });
+    // A source that is fed or fetched already, or made two outputs, stays in the graph.
+    const taken = (source: string) =>
+      fed.has(source) || fetched.has(source) || outputs.some((r) => r.source === source);
+    if (!output || taken(output.source)) return true;
+    outputs.push({ ...output, name: out });
+    return false;
   });
   if (inputs.length + outputs.length === 0) return { model, inputs, outputs };
   const sources = new Map(outputs.map((r) => [r.name, r.source]));
