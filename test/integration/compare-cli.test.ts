@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CompareResult, UnitMemResult } from '../../src/shared/api.js';
 import { openSavedSweep } from '../../src/main/engine/evaluate/saved-sweep.js';
 import { DEMO, memlens } from '../support/cli.js';
+import { demoCompareArgs } from '../support/compare-args.js';
 
 const data = (name: string) => join(DEMO, 'data', `${name}-images-idx3-ubyte.gz`);
 const SETTINGS = ['--views', '2', '--limit', '100', '--mean', '0.286', '--std', '0.353'];
@@ -20,28 +21,15 @@ beforeAll(async () => {
 });
 afterAll(() => rm(dir, { recursive: true, force: true }));
 
-const args = (reference: string, out: string, control = ['--control', data('control')]) => [
-  'compare',
-  join(dir, 'ssl-cnn-f.onnx'),
-  '--reference',
-  join(dir, reference),
-  ...control,
-  '--data',
-  data('candidates'),
-  '--train',
-  data('train'),
-  '--test',
-  data('test'),
-  '--strategies',
-  'high,random',
-  '--ratios',
-  '0.2',
-  '--seeds',
-  '0,1',
-  ...SETTINGS,
-  '--out',
-  join(dir, out),
-];
+const args = (reference: string, out: string, control?: string[]) =>
+  demoCompareArgs({
+    model: join(dir, 'ssl-cnn-f.onnx'),
+    reference: join(dir, reference),
+    control,
+    strategies: 'high,random',
+    seeds: '0,1',
+    out: join(dir, out),
+  });
 
 describe('memlens compare --reference --control', () => {
   let doc: CompareResult;

@@ -11,6 +11,7 @@ import type { CompareResult, FinetuneResult, UnitMemResult } from '../../src/sha
 import { openSavedSweep } from '../../src/main/engine/evaluate/saved-sweep.js';
 import { listFinetuneRuns } from '../../src/main/engine/finetune/runs.js';
 import { DEMO, memlens, type CliRun } from '../support/cli.js';
+import { demoCompareArgs } from '../support/compare-args.js';
 import { demoData as data, smallFinetune } from '../support/finetune-run.js';
 
 // Small: 100 images per set, 2 views; the demo's normalization passed explicitly.
@@ -29,32 +30,16 @@ function ok(r: CliRun): CliRun {
 const finetune = (model: string, out: string) => ok(smallFinetune(at(model), at(out), NORMALIZATION));
 
 const compare = (out: string, finetuned: string[]) =>
-  memlens([
-    'compare',
-    at('ssl-cnn-f.onnx'),
-    '--reference',
-    at('ssl-cnn-g.onnx'),
-    '--control',
-    data('control'),
-    '--data',
-    data('candidates'),
-    '--train',
-    data('train'),
-    '--test',
-    data('test'),
-    '--strategies',
-    'high',
-    '--ratios',
-    '0.2',
-    '--seeds',
-    '0',
-    '--views',
-    '2',
-    ...SETTINGS,
-    ...finetuned.flatMap((f) => ['--finetuned', f]),
-    '--out',
-    at(out),
-  ]);
+  memlens(
+    demoCompareArgs({
+      model: at('ssl-cnn-f.onnx'),
+      reference: at('ssl-cnn-g.onnx'),
+      strategies: 'high',
+      seeds: '0',
+      extra: finetuned.flatMap((f) => ['--finetuned', f]),
+      out: at(out),
+    }),
+  );
 
 const lines = (stderr: string) =>
   stderr
