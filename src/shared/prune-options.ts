@@ -15,6 +15,14 @@ export const COUPLINGS = ['group', 'intersection'] as const;
  */
 export const ATTENTION_UNITS = ['dims', 'heads'] as const;
 
+/** Each request field that takes one of a list, with its list: the engine checks them from here. */
+export const PRUNE_CHOICES = {
+  scope: PRUNE_SCOPES,
+  mode: PRUNE_MODES,
+  coupling: COUPLINGS,
+  attention: ATTENTION_UNITS,
+} as const;
+
 export type PruneScope = (typeof PRUNE_SCOPES)[number];
 export type PruneMode = (typeof PRUNE_MODES)[number];
 export type Coupling = (typeof COUPLINGS)[number];

@@ -209,6 +209,20 @@ describe('random strategy', () => {
   });
 });
 
+describe('request checks', () => {
+  // The engine's own check: the app and serve reach pruneModel without the CLI's option parsing.
+  const base = { model: fixture('cnn'), strategy: 'random' as const, scope: 'layer' as const, ratio: 0.3 };
+  it.each([
+    ['scope', { scope: 'all' }, "unknown scope 'all' (layer, global)"],
+    ['mode', { mode: 'zero' }, "unknown mode 'zero' (structural, mask)"],
+    ['coupling', { coupling: 'union' }, "unknown coupling 'union' (group, intersection)"],
+    ['attention', { attention: 'rows' }, "unknown attention 'rows' (dims, heads)"],
+  ])('refuses an unknown %s in one line', async (_field, bad, message) => {
+    const req = { ...base, ...bad } as unknown as Parameters<typeof pruneModel>[0];
+    await expect(pruneModel(req)).rejects.toThrow(message);
+  });
+});
+
 describe('as a job', () => {
   it('reports its stages and, once cancelled, stops before writing anything', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'memlens-prune-job-'));

@@ -11,13 +11,7 @@ import type {
   PruneResult,
   UnitMemResult,
 } from '../../../shared/api.js';
-import {
-  ATTENTION_UNITS,
-  COUPLINGS,
-  PRUNE_DEFAULTS,
-  PRUNE_MODES,
-  PRUNE_SCOPES,
-} from '../../../shared/prune-options.js';
+import { PRUNE_CHOICES, PRUNE_DEFAULTS } from '../../../shared/prune-options.js';
 import { STRATEGY_NAMES, strategyInfo } from '../../../shared/strategies.js';
 import { MemLensError, throwIfAborted } from '../errors.js';
 import { assertNotSamePath, requireFile, sha256Bytes, writeDocumentLast } from '../files.js';
@@ -209,16 +203,12 @@ function checkRequest(req: PruneRequest): void {
   if (!STRATEGY_NAMES.includes(req.strategy)) {
     throw new MemLensError('BAD_INPUT', `unknown strategy '${req.strategy}' (${STRATEGY_NAMES.join(', ')})`);
   }
-  if (!PRUNE_SCOPES.includes(req.scope))
-    throw new MemLensError('BAD_INPUT', `unknown scope '${req.scope}' (${PRUNE_SCOPES.join(', ')})`);
-  if (req.coupling !== undefined && !COUPLINGS.includes(req.coupling)) {
-    throw new MemLensError('BAD_INPUT', `unknown coupling '${req.coupling}' (${COUPLINGS.join(', ')})`);
-  }
-  if (req.attention !== undefined && !ATTENTION_UNITS.includes(req.attention)) {
-    throw new MemLensError('BAD_INPUT', `unknown attention unit '${req.attention}' (${ATTENTION_UNITS.join(', ')})`);
-  }
-  if (req.mode !== undefined && !PRUNE_MODES.includes(req.mode)) {
-    throw new MemLensError('BAD_INPUT', `unknown mode '${req.mode}' (${PRUNE_MODES.join(', ')})`);
+  for (const [field, choices] of Object.entries(PRUNE_CHOICES)) {
+    const value = req[field as keyof typeof PRUNE_CHOICES];
+    // scope has no default; the others may be left out.
+    if ((value !== undefined || field === 'scope') && !(choices as readonly unknown[]).includes(value)) {
+      throw new MemLensError('BAD_INPUT', `unknown ${field} '${value}' (${choices.join(', ')})`);
+    }
   }
   checkRatio(req.ratio);
   if (req.align !== undefined && !(Number.isInteger(req.align) && req.align >= 1)) {
