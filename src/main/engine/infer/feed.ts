@@ -8,7 +8,7 @@ import type { RawImage } from '../data/image.js';
 import type { TensorSpec } from '../data/preprocess.js';
 import type { DataSource } from '../data/source.js';
 import type { ViewPool } from './view-pool.js';
-import { imagesPerSample, renderSample, type ViewTask } from './view-task.js';
+import { floatsPerSample, imagesPerSample, renderSample, type ViewTask } from './view-task.js';
 
 export interface FeedOptions {
   source: DataSource;
@@ -35,7 +35,7 @@ export function viewFeed(o: FeedOptions): (start: number, n: number, out: Float3
     given: o.augment.kind === 'none' && source.readViews !== undefined,
   };
   const per = imagesPerSample(task);
-  const floats = per * spec.channels * spec.height * spec.width;
+  const floats = floatsPerSample(task);
   return async (start, n, out) => {
     const ids = Array.from({ length: n }, (_, s) => start + s);
     // Reads run concurrently: decoding (sharp) happens off the JS thread.

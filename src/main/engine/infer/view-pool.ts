@@ -11,7 +11,7 @@ import type { JobControl } from '../../../shared/api.js';
 import type { RawImage } from '../data/image.js';
 import { MemLensError, type ErrorCode } from '../errors.js';
 import { viewWorkers } from '../memory.js';
-import { imagesPerSample, type ViewTask } from './view-task.js';
+import { floatsPerSample, type ViewTask } from './view-task.js';
 
 /** A sample to render: its index in the source (the views' seed) and its images. */
 export interface ViewSample {
@@ -99,8 +99,7 @@ export function openViewPool(size: number, path: string): ViewPool {
   return {
     size,
     async render(task, samples, out) {
-      const { spec } = task;
-      const floats = imagesPerSample(task) * spec.channels * spec.height * spec.width;
+      const floats = floatsPerSample(task);
       const total = samples.length * floats;
       if (shared.byteLength < total * 4) shared = new SharedArrayBuffer(total * 4);
       const buffer = shared;

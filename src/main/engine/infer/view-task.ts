@@ -22,6 +22,11 @@ export function imagesPerSample(o: Pick<ViewTask, 'views' | 'anchor'>): number {
   return o.views + (o.anchor ? 1 : 0);
 }
 
+/** Floats one sample takes in a batch: its images, one after the other. */
+export function floatsPerSample(t: ViewTask): number {
+  return imagesPerSample(t) * t.spec.channels * t.spec.height * t.spec.width;
+}
+
 /**
  * Writes sample `sample`'s images (`raws`: its given views, or its image first) into `out`, which
  * holds exactly imagesPerSample(t) images. A view-folder sample must have that many views (checked

@@ -3,14 +3,13 @@
 // own beside each bundle (scripts/build-cli.js, electron.vite.config.ts, test/support/workers.ts).
 import { parentPort } from 'node:worker_threads';
 import type { ViewJob, ViewReply } from './view-pool.js';
-import { imagesPerSample, renderSample } from './view-task.js';
+import { floatsPerSample, renderSample } from './view-task.js';
 
 const port = parentPort!;
 port.on('message', (m: ViewJob) => {
   let reply: ViewReply;
   try {
-    const { spec } = m.task;
-    const floats = imagesPerSample(m.task) * spec.channels * spec.height * spec.width;
+    const floats = floatsPerSample(m.task);
     m.samples.forEach((s, k) =>
       renderSample(m.task, s.index, s.raws, new Float32Array(m.buffer, (m.offset + k * floats) * 4, floats)),
     );
