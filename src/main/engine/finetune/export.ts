@@ -17,6 +17,10 @@ import type { Param } from './loop.js';
 import { emitHead } from './training.js';
 
 export const HEAD_OUTPUT = 'logits';
+/** The provenance key holding the layers a run trained (JSON), which compare reads back (runs.ts). */
+export const LAYERS_KEY = 'memlens.finetune.layers';
+/** What a run's document adds to its export's name: X.onnx (or X) gives X.finetune.json. */
+export const RUN_SUFFIX = '.finetune.json';
 
 /** The head on the first output, as the extra output `logits` (the embedding output stays). */
 function appendHead(proto: ModelProto, weight: Param, bias: Param, rank: number): ModelProto {

@@ -13,9 +13,9 @@ import { assertNotSamePath, writeDocumentLast } from '../files.js';
 import { modelInput, type InputSpec } from '../infer/input.js';
 import { requireLabels } from '../metrics/samples.js';
 import { dataSettings, type DataSettings } from '../metrics/settings.js';
-import { loadModel, tensorToFloat32, type OnnxModel } from '../onnx/index.js';
+import { loadModel, SOURCE_SHA256_KEY, tensorToFloat32, type OnnxModel } from '../onnx/index.js';
 import { loadProject } from '../project/project.js';
-import { exportFinetuned } from './export.js';
+import { exportFinetuned, LAYERS_KEY, RUN_SUFFIX } from './export.js';
 import { memorizationBeforeAfter } from './memorization.js';
 import { trainRun, type Param, type RunData, type RunSettings } from './loop.js';
 import { DEFAULT_OPTIMIZER } from './optim.js';
@@ -26,7 +26,7 @@ export const DEFAULT_EPOCHS = 5;
 
 /** Where the result document of an export goes: next to the model. */
 export function resultPath(out: string): string {
-  return out.replace(/(\.onnx)?$/i, '.finetune.json');
+  return out.replace(/(\.onnx)?$/i, RUN_SUFFIX);
 }
 export const DEFAULT_FINETUNE_BATCH = 64;
 export const DEFAULT_LR = { adamw: 1e-3, sgd: 1e-2 } as const;
@@ -193,8 +193,8 @@ export async function finetune(req: FinetuneRequest, ctl: JobControl = {}): Prom
         encoder: tunedParams,
         head: req.head ? { weight, bias, embeddingRank: tuned.embeddingRank } : undefined,
         provenance: {
-          'memlens.source_sha256': model.sha256,
-          'memlens.finetune.layers': JSON.stringify(names),
+          [SOURCE_SHA256_KEY]: model.sha256,
+          [LAYERS_KEY]: JSON.stringify(names),
           'memlens.finetune.settings': JSON.stringify(recorded),
           'memlens.finetune.accuracy': JSON.stringify({
             baseline: result.baseline.accuracy,

@@ -6,15 +6,9 @@ import { dirname, join, resolve } from 'node:path';
 import type { FinetuneRunInfo, ModelRef } from '../../../shared/api.js';
 import { MemLensError } from '../errors.js';
 import { isJsonObject, readJson } from '../files.js';
-import { loadModel, type OnnxModel } from '../onnx/index.js';
+import { loadModel, SOURCE_SHA256_KEY, type OnnxModel } from '../onnx/index.js';
 import { loadProject } from '../project/project.js';
-import { HEAD_OUTPUT } from './export.js';
-
-/** What job.ts's resultPath appends to the export's name (X.onnx or X gives X.finetune.json). */
-const RUN_SUFFIX = '.finetune.json';
-/** Provenance keys job.ts writes into every fine-tuned export. */
-const SOURCE_KEY = 'memlens.source_sha256';
-const LAYERS_KEY = 'memlens.finetune.layers';
+import { HEAD_OUTPUT, LAYERS_KEY, RUN_SUFFIX } from './export.js';
 
 export interface FinetunedEncoder {
   model: OnnxModel;
@@ -56,7 +50,7 @@ export async function openFinetuned(path: string, source: ModelRef): Promise<Fin
       `${file} is not a fine-tuned encoder: it has no ${LAYERS_KEY} provenance (memlens finetune --out writes it)`,
     );
   }
-  if (meta.get(SOURCE_KEY) !== source.sha256) {
+  if (meta.get(SOURCE_SHA256_KEY) !== source.sha256) {
     throw new MemLensError('BAD_INPUT', `${file} was not fine-tuned from ${source.path} (its sha256 differs)`);
   }
   // The embedding is output 0 either way, but the head would be measured as one more layer.

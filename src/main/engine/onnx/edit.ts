@@ -34,6 +34,9 @@ export function editGraph(proto: ModelProto, fn: (g: GraphDraft) => void): Model
   return copyMessage(proto, { graph: copyMessage(g, draft) });
 }
 
+/** The provenance key of every export: the sha256 of the model it was made from. */
+export const SOURCE_SHA256_KEY = 'memlens.source_sha256';
+
 /** Sets metadata_props entries (provenance); existing keys are replaced, others kept. */
 export function setMetadata(proto: ModelProto, entries: Record<string, string>): ModelProto {
   const kept = proto.metadata_props.filter((e) => !(e.key in entries));

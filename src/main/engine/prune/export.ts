@@ -21,6 +21,7 @@ import {
   loadModel,
   saveModel,
   setMetadata,
+  SOURCE_SHA256_KEY,
   warmRuntime,
   type GraphIndex,
 } from '../onnx/index.js';
@@ -91,7 +92,7 @@ export async function pruneModel(req: PruneRequest, ctl: JobControl = {}): Promi
     scores: scores ? { source: scores.source, sha256: scores.sha256, settings: scores.doc.settings } : null,
   };
   const provenance: Record<string, string> = {
-    'memlens.source_sha256': model.sha256,
+    [SOURCE_SHA256_KEY]: model.sha256,
     'memlens.prune.strategy': req.strategy,
     'memlens.prune.scope': req.scope,
     'memlens.prune.ratio': String(req.ratio),
