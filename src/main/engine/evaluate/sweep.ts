@@ -100,26 +100,18 @@ export async function runSweep(p: SweepPlan, ctl: JobControl = {}): Promise<Run[
   const finetuned = p.finetuned ?? [];
   const total = todo.length + 1 + finetuned.length;
   ctl.onProgress?.(0, total, 'compare');
-  const cost = modelCost(p.model.proto);
-  const base = await measureRun(p.model, p, p.scores, ctl.signal);
-  const out: Run[] = [
-    { strategy: 'none', scope: 'layer', ratio: 0, seed: p.seeds[0], ...base, params: cost.params, flops: cost.flops },
-  ];
+  // An encoder measured whole (ratio 0): the unpruned model, with its scores, or a fine-tuned one.
+  const whole = async (model: OnnxModel, extra: Pick<Run, 'strategy' | 'finetuned'>, scores?: UnitMemResult) => {
+    const { params, flops } = modelCost(model.proto);
+    const m = await measureRun(model, p, scores, ctl.signal);
+    return { ...extra, scope: 'layer', ratio: 0, seed: p.seeds[0], ...m, params, flops } satisfies Run;
+  };
+  const out: Run[] = [await whole(p.model, { strategy: 'none' }, p.scores)];
   ctl.onProgress?.(1, total, 'compare');
   for (const f of finetuned) {
     throwIfAborted(ctl.signal);
-    const m = await measureRun(f.model, p, undefined, ctl.signal);
-    const c = modelCost(f.model.proto);
-    out.push({
-      strategy: FINETUNED,
-      scope: 'layer',
-      ratio: 0,
-      seed: p.seeds[0],
-      ...m,
-      params: c.params,
-      flops: c.flops,
-      finetuned: { path: f.model.path, sha256: f.model.sha256, layers: f.layers },
-    });
+    const ref = { path: f.model.path, sha256: f.model.sha256, layers: f.layers };
+    out.push(await whole(f.model, { strategy: FINETUNED, finetuned: ref }));
     ctl.onProgress?.(out.length, total, 'compare');
   }
   for (const [i, r] of todo.entries()) {
