@@ -2,6 +2,8 @@ import { svelte } from '@sveltejs/vite-plugin-svelte';
 import { defineConfig } from 'electron-vite';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+// @ts-expect-error: a plain JS list without type declarations
+import { WORKERS } from './scripts/workers.js';
 
 const version = JSON.parse(readFileSync(resolve(__dirname, 'package.json'), 'utf8')).version as string;
 
@@ -10,12 +12,14 @@ export default defineConfig({
     define: { __MEMLENS_VERSION__: JSON.stringify(version) },
     build: {
       rollupOptions: {
-        // The engine runs in a worker thread of its own (src/main/app/engine-worker.ts); its view
-        // workers are found beside it (scripts/build-cli.js WORKERS, infer/view-pool.ts).
+        // The engine runs in a worker thread of its own (src/main/app/engine-worker.ts); its own
+        // workers are found beside it (scripts/workers.js, src/main/engine/workers.ts).
         input: {
           index: resolve(__dirname, 'src/main/app/index.ts'),
           'engine-worker': resolve(__dirname, 'src/main/app/engine-worker.ts'),
-          'view-worker': resolve(__dirname, 'src/main/engine/infer/view-worker.ts'),
+          ...Object.fromEntries(
+            Object.entries(WORKERS as Record<string, string>).map(([name, src]) => [name, resolve(__dirname, src)]),
+          ),
         },
         external: ['onnxruntime-node', 'sharp', 'protobufjs'],
       },

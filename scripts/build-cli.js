@@ -4,6 +4,7 @@ import { build } from 'esbuild';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { WORKERS } from './workers.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
@@ -29,13 +30,7 @@ export async function bundleNode(input, out, { sourcemap = false } = {}) {
   });
 }
 
-/**
- * The engine's worker threads, each an entry of its own that the engine finds beside the bundle
- * that runs it (infer/view-pool.ts); electron.vite.config.ts lists them for the app.
- */
-export const WORKERS = { 'view-worker': 'src/main/engine/infer/view-worker.ts' };
-
-/** Bundles every engine worker into `dir`, beside a bundle of the engine. */
+/** Bundles every engine worker (scripts/workers.js) into `dir`, beside a bundle of the engine. */
 export async function bundleWorkers(dir) {
   await Promise.all(Object.entries(WORKERS).map(([name, src]) => bundleNode(join(root, src), join(dir, `${name}.js`))));
 }

@@ -10,7 +10,7 @@
 //   node scripts/bench/finetune-bench.js [--cases demo,resnet50] [--layers all|last:K|NAMES] [--threads 2] [--rounds 3]
 //        [--model M --batch 64 --steps 20]   (the demo case on another model, batch or step count)
 //        [--profile]   onnxruntime side only, with its profiler on: kernel time per op and the slowest nodes
-import { bundleNode } from '../build-cli.js';
+import { bundleNode, bundleWorkers } from '../build-cli.js';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -35,7 +35,8 @@ const { values: o } = parseArgs({
 const outDir = join(root, 'out', 'bench');
 mkdirSync(outDir, { recursive: true });
 const entry = join(outDir, 'finetune-ort.mjs');
-await bundleNode(join(root, 'scripts/bench/finetune-ort.js'), entry);
+// the shard worker beside the bench's bundle, where the engine looks for it (src/main/engine/workers.ts)
+await Promise.all([bundleNode(join(root, 'scripts/bench/finetune-ort.js'), entry), bundleWorkers(outDir)]);
 
 function resnet50() {
   const path = join(root, 'out', 'zoo224', 'resnet50.onnx');

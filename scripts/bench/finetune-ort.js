@@ -1,10 +1,12 @@
-// onnxruntime side of the fine-tuning benchmark (bundled and run by finetune-bench.js): the training
-// graph of the chosen layers + head, fed one fixed random batch per step, AdamW in JS.
+// onnxruntime side of the fine-tuning benchmark (bundled and run by finetune-bench.js): the trainer
+// the fine-tuning loop runs (trainer.ts: one session, or shards in worker threads), on the training
+// graph of the chosen layers + head, fed one fixed random batch per step, AdamW.
 //   finetune-ort.mjs MODEL LAYERS BATCH STEPS THREADS WARMUP  ->  one JSON line
 //   finetune-ort.mjs MODEL LAYERS BATCH STEPS THREADS WARMUP PROFILE  ->  per-op time table (finetune-bench.js --profile)
 import { trainingModels } from '../../src/main/engine/finetune/training.js';
 import { Optimizer, DEFAULT_OPTIMIZER } from '../../src/main/engine/finetune/optim.js';
 import { ortSession } from '../../src/main/engine/finetune/runtime.js';
+import { openTrainer } from '../../src/main/engine/finetune/trainer.js';
 import { readdirSync, readFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { selectLayers } from '../../src/main/engine/finetune/select.js';
@@ -24,14 +26,6 @@ const layers = await selectLayers(model, layerSpec, {});
 const names = layers.flatMap((l) => l.params);
 const chw = [input.channels, input.height, input.width];
 const models = await trainingModels(model.proto, { input: input.name, chw, classes, trainable: names }, path);
-// Profiling: the CPU session runtime.ts opens, with onnxruntime's profiler on.
-const session = await ortSession(
-  models.train,
-  'training graph',
-  { threads: Number(threadsArg), cpuOnly: Boolean(profile) },
-  profile ? { enableProfiling: true, profileFilePrefix: profile } : {},
-);
-const provider = session.provider;
 const inits = new Map(model.proto.graph.initializer.map((t) => [t.name, t]));
 const params = [
   ...names.map((n) => ({ name: n, dims: inits.get(n).dims.map(Number), data: tensorToFloat32(inits.get(n)).slice() })),
@@ -41,11 +35,33 @@ const params = [
 const x = Float32Array.from({ length: batch * chw[0] * chw[1] * chw[2] }, (_, i) => Math.sin(i));
 const onehot = new Float32Array(batch * classes);
 for (let i = 0; i < batch; i++) onehot[i * classes + (i % classes)] = 1;
-const opt = new Optimizer(
-  params.map((p) => p.data),
-  { ...DEFAULT_OPTIMIZER, kind: 'adamw' },
-);
+const optimizer = { ...DEFAULT_OPTIMIZER, kind: 'adamw' };
+const runtime = { threads: Number(threadsArg), cpuOnly: Boolean(profile) };
+let note = '';
+// Profiling: one CPU session as runtime.ts opens it, with onnxruntime's profiler on, and the
+// optimizer in JS as the one-session trainer runs it.
+const session = profile
+  ? await ortSession(models.train, 'training graph', runtime, { enableProfiling: true, profileFilePrefix: profile })
+  : undefined;
+const trainer = profile
+  ? undefined
+  : await openTrainer(
+      models,
+      params,
+      { input: input.name, chw, classes, batch },
+      { optimizer, runtime },
+      {
+        onNote: (n) => (note = n),
+      },
+    );
+const opt = profile
+  ? new Optimizer(
+      params.map((p) => p.data),
+      optimizer,
+    )
+  : undefined;
 async function step() {
+  if (trainer) return trainer.step(x, onehot, batch, 1e-3);
   const feeds = {
     [input.name]: new ort.Tensor('float32', x, [batch, ...chw]),
     [LABELS]: new ort.Tensor('float32', onehot, [batch, classes]),
@@ -64,6 +80,7 @@ for (let i = 0; i < steps; i++) await step();
 const seconds = (performance.now() - t0) / 1000;
 const cpu = process.cpuUsage(cpu0);
 const cpuSeconds = (cpu.user + cpu.system) / 1e6;
+await trainer?.release();
 if (profile) {
   // Kernel events of the timed steps (the warm-up's are in the file too: skip those runs).
   // onnxruntime-node's endProfiling does not return the file's name: the newest with the prefix.
@@ -92,7 +109,8 @@ if (profile) {
 }
 console.log(
   JSON.stringify({
-    impl: `onnxruntime-${provider}`,
+    impl: 'onnxruntime',
+    note,
     params: names,
     batch,
     steps,

@@ -26,8 +26,8 @@ afterAll(() => rm(dir, { recursive: true, force: true }));
 function unitmem(workers: string): { stderr: string; doc: string } {
   const out = join(dir, `u${workers}.json`);
   // the CLI must find its own bundled worker, not the one the test setup built from the sources
-  const built = process.env.MEMLENS_VIEW_WORKER;
-  delete process.env.MEMLENS_VIEW_WORKER;
+  const built = process.env.MEMLENS_WORKER_DIR;
+  delete process.env.MEMLENS_WORKER_DIR;
   process.env.MEMLENS_VIEW_WORKERS = workers;
   process.env.MEMLENS_NO_CACHE = '1';
   try {
@@ -37,7 +37,7 @@ function unitmem(workers: string): { stderr: string; doc: string } {
   } finally {
     delete process.env.MEMLENS_VIEW_WORKERS;
     delete process.env.MEMLENS_NO_CACHE;
-    if (built !== undefined) process.env.MEMLENS_VIEW_WORKER = built;
+    if (built !== undefined) process.env.MEMLENS_WORKER_DIR = built;
   }
 }
 

@@ -9,7 +9,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openSource, type DataSource } from '../../../src/main/engine/data/source.js';
 import { resolveAugment } from '../../../src/main/engine/data/views.js';
 import { viewFeed, type FeedOptions } from '../../../src/main/engine/infer/feed.js';
-import { openViewPool, viewWorkerPath, type ViewPool } from '../../../src/main/engine/infer/view-pool.js';
+import { openViewPool, type ViewPool } from '../../../src/main/engine/infer/view-pool.js';
+import { builtWorker } from '../../../src/main/engine/workers.js';
 import { DEMO } from '../../support/cli.js';
 import { rgbImages } from '../../support/rgb-images.js';
 
@@ -25,7 +26,7 @@ beforeAll(async () => {
       .jpeg({ quality: 85 })
       .toFile(join(data, `photo${i}.jpg`));
   }
-  pool = openViewPool(3, viewWorkerPath()!);
+  pool = openViewPool(3, builtWorker('view-worker')!);
 });
 afterAll(async () => {
   await pool?.close();
@@ -44,7 +45,7 @@ async function both(o: Omit<FeedOptions, 'pool'>, start: number, n: number): Pro
 
 describe('view pool', () => {
   it('runs the worker the test setup built', () => {
-    expect(viewWorkerPath()).toMatch(/view-worker\.js$/);
+    expect(builtWorker('view-worker')).toMatch(/view-worker\.js$/);
     expect(pool.size).toBe(3);
   });
 

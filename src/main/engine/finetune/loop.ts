@@ -7,15 +7,12 @@ import type { RawImage } from '../data/image.js';
 import type { TensorSpec } from '../data/preprocess.js';
 import { permutation, Random } from '../data/random.js';
 import { viewsToTensor } from '../data/views.js';
-import { learningRate, Optimizer, type OptimizerSettings, type Schedule } from './optim.js';
+import { learningRate, type OptimizerSettings, type Schedule } from './optim.js';
 import { ortSession, type OrtSession, type RuntimeOptions } from './runtime.js';
-import { LABELS, LOGITS, LOSS, type TrainingModels } from './training.js';
+import { openTrainer, type Param } from './trainer.js';
+import { LOGITS, type TrainingModels } from './training.js';
 
-export interface Param {
-  name: string;
-  dims: number[];
-  data: Float32Array;
-}
+export type { Param };
 
 export interface RunData {
   spec: TensorSpec;
@@ -43,10 +40,10 @@ export interface EpochStats {
 
 const tensor = (p: Param) => new ort.Tensor('float32', p.data, p.dims);
 
-function oneHot(labels: Int32Array, rows: Int32Array, classes: number): ort.Tensor {
-  const out = new Float32Array(rows.length * classes);
+function oneHot(labels: Int32Array, rows: Int32Array, classes: number, out: Float32Array): Float32Array {
+  out.fill(0);
   rows.forEach((r, i) => (out[i * classes + labels[r]] = 1));
-  return new ort.Tensor('float32', out, [rows.length, classes]);
+  return out;
 }
 
 function argmaxHits(logits: Float32Array, classes: number, labels: Int32Array, from: number): number {
@@ -99,18 +96,16 @@ export async function trainRun(
   ctl: JobControl = {},
   stage = 'fine-tuning',
 ): Promise<EpochStats[]> {
-  const train = await ortSession(models.train, 'the training graph', s.runtime);
-  const evaluate = await ortSession(models.evaluate, 'the evaluation graph', s.runtime);
   const { spec, classes } = data;
+  const chw = [spec.channels, spec.height, spec.width];
+  const train = await openTrainer(models, params, { input, chw, classes, batch: s.batch }, s, ctl);
+  const evaluate = await ortSession(models.evaluate, 'the evaluation graph', s.runtime);
   const count = data.train.labels.length;
   const stepsPerEpoch = Math.ceil(count / s.batch);
   const total = s.epochs * stepsPerEpoch;
-  const optimizer = new Optimizer(
-    params.map((p) => p.data),
-    s.optimizer,
-  );
   const image = spec.channels * spec.height * spec.width;
   const buffer = new Float32Array(s.batch * image);
+  const labels = new Float32Array(s.batch * classes);
   const stats: EpochStats[] = [];
   try {
     for (let epoch = 0; epoch < s.epochs; epoch++) {
@@ -128,20 +123,13 @@ export async function trainRun(
           spec,
           buffer.subarray(0, rows.length * image),
         );
-        const feeds: Record<string, ort.Tensor> = {
-          [input]: new ort.Tensor('float32', images, [rows.length, spec.channels, spec.height, spec.width]),
-          [LABELS]: oneHot(data.train.labels, rows, classes),
-        };
-        for (const p of params) feeds[p.name] = tensor(p);
-        const out = await train.run(feeds, [LOSS, ...models.grads]);
-        lossSum += Number(out[LOSS].data[0]) * rows.length;
         const step = epoch * stepsPerEpoch + k;
-        optimizer.step(
-          models.grads.map((g) => out[g].data as Float32Array),
-          learningRate(s.lr, s.schedule, step, total),
-        );
+        const lr = learningRate(s.lr, s.schedule, step, total);
+        const onehot = oneHot(data.train.labels, rows, classes, labels);
+        lossSum += (await train.step(images, onehot, rows.length, lr)) * rows.length;
         ctl.onProgress?.(step + 1, total, stage);
       }
+      train.sync();
       const epochStats = {
         loss: lossSum / count,
         accuracy: await accuracy(evaluate, params, input, data, s.batch),
@@ -151,7 +139,7 @@ export async function trainRun(
       ctl.onProgress?.((epoch + 1) * stepsPerEpoch, total, stage, { ...epochStats });
     }
   } finally {
-    await train.session.release();
+    await train.release();
     await evaluate.session.release();
   }
   return stats;

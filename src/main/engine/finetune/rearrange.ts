@@ -31,13 +31,17 @@ export function rearranged(index: GraphIndex, t: string): { source: string; orde
   return { source: flat.input[0], order: tensorToNumbers(order) };
 }
 
-/** A CPU training graph whose rearranged inputs and outputs are made in JS. */
-export interface Hoisted {
-  model: ModelProto;
+/** The rearrangements at a hoisted graph's edges. */
+export interface Edges {
   /** Fed from their source's feed. */
   inputs: Rearrangement[];
   /** Made from their source, which the graph outputs instead. */
   outputs: Rearrangement[];
+}
+
+/** A CPU training graph whose rearranged inputs and outputs are made in JS. */
+export interface Hoisted extends Edges {
+  model: ModelProto;
 }
 
 /**
@@ -92,16 +96,20 @@ export function hoistRearrangements(model: ModelProto): Hoisted {
   };
 }
 
-function tensorOf(r: Rearrangement, source: Float32Array): ort.Tensor {
-  const data = new Float32Array(r.order.length);
-  for (let t = 0; t < data.length; t++) data[t] = source[r.order[t]];
-  return new ort.Tensor('float32', data, r.dims);
+/** `out` (of r's length) filled with `source`'s elements in r's order. */
+export function rearrangeInto(r: Rearrangement, source: Float32Array, out: Float32Array): Float32Array {
+  const order = r.order;
+  for (let t = 0; t < out.length; t++) out[t] = source[order[t]];
+  return out;
 }
+
+const tensorOf = (r: Rearrangement, source: Float32Array) =>
+  new ort.Tensor('float32', rearrangeInto(r, source, new Float32Array(r.order.length)), r.dims);
 
 /** session.run of a hoisted graph: its rearranged inputs made from `feeds`, its rearranged outputs from the run's. */
 export async function runHoisted(
   session: ort.InferenceSession,
-  { inputs, outputs }: Pick<Hoisted, 'inputs' | 'outputs'>,
+  { inputs, outputs }: Edges,
   feeds: Record<string, ort.Tensor>,
   fetches: string[],
 ): Promise<ort.InferenceSession.ReturnType> {

@@ -15,15 +15,23 @@ import {
 import { encodeModel } from '../onnx/codec.js';
 import type { ModelProto } from '../onnx/schema.js';
 import { blockedConvs, nchwcBlockSize } from './nchwc.js';
-import { hoistRearrangements, runHoisted, type Hoisted } from './rearrange.js';
+import { hoistRearrangements, runHoisted, type Edges } from './rearrange.js';
 
 export type { RuntimeOptions };
+
+/** What a CPU session loaded: the graph's bytes and the rearrangements done in JS at its edges. */
+export interface CpuGraph {
+  bytes: Uint8Array;
+  edges: Edges;
+}
 
 export interface OrtSession {
   session: ort.InferenceSession;
   provider: Provider;
   /** session.run with the rearrangements taken out of the graph done in JS. */
   run(feeds: Record<string, ort.Tensor>, fetches: string[]): Promise<ort.InferenceSession.ReturnType>;
+  /** On the CPU provider: the graph as loaded, for more sessions of it (shards.ts). */
+  cpu?: CpuGraph;
 }
 
 async function openSession(
@@ -31,7 +39,7 @@ async function openSession(
   threads: number,
   provider: Provider,
   extra: ort.InferenceSession.SessionOptions,
-): Promise<{ session: ort.InferenceSession; edges: Pick<Hoisted, 'inputs' | 'outputs'> }> {
+): Promise<{ session: ort.InferenceSession; edges: Edges; cpu?: CpuGraph }> {
   const options = { ...sessionOptions(threads, provider, true), ...extra };
   if (provider !== 'cpu')
     return {
@@ -40,7 +48,8 @@ async function openSession(
     };
   const open = async (m: ModelProto) => {
     const { model: hoisted, ...edges } = hoistRearrangements(m);
-    return { session: await ort.InferenceSession.create(encodeModel(hoisted), options), edges };
+    const bytes = encodeModel(hoisted);
+    return { session: await ort.InferenceSession.create(bytes, options), edges, cpu: { bytes, edges } };
   };
   const block = await nchwcBlockSize();
   const blocked = block > 0 ? blockedConvs(model, block) : model;
@@ -64,11 +73,12 @@ export async function ortSession(
   const threads = sessionThreads(opts);
   for (const provider of providerOrder(opts)) {
     try {
-      const { session, edges } = await openSession(model, threads, provider, extra);
+      const { session, edges, cpu } = await openSession(model, threads, provider, extra);
       return {
         session,
         provider,
         run: (feeds, fetches) => runHoisted(session, edges, feeds, fetches),
+        cpu,
       };
     } catch (e) {
       // CUDA's library is there but no device or driver: the CPU comes next

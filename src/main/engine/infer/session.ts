@@ -12,6 +12,7 @@ import {
   type Provider,
   type RuntimeOptions,
 } from './providers.js';
+import { workerCalls } from '../workers.js';
 
 export interface TensorData {
   data: Float32Array;
@@ -65,33 +66,8 @@ parentPort.on('message', async (m) => {
 export async function createSession(bytes: Uint8Array, opts: RuntimeOptions = {}, what = 'model'): Promise<Session> {
   const threads = sessionThreads(opts);
   const worker = new Worker(WORKER, { eval: true, workerData: { ort: ortModulePath() } });
-  const pending = new Map<number, { ok: (v: unknown) => void; fail: (e: Error) => void }>();
-  let nextId = 0;
-  // Referenced only while a call is in flight: an idle session never keeps the process alive.
-  worker.unref();
-  worker.on('message', (m: { id: number; result?: unknown; error?: string }) => {
-    const p = pending.get(m.id);
-    pending.delete(m.id);
-    if (pending.size === 0) worker.unref();
-    if (m.error !== undefined) p?.fail(new Error(m.error));
-    else p?.ok(m.result);
-  });
-  worker.on('error', (e) => pending.forEach((p) => p.fail(e)));
   // A run in flight when the session is released (or the worker dies) fails instead of hanging.
-  let closed = false;
-  worker.on('exit', () => {
-    closed = true;
-    pending.forEach((p) => p.fail(new Error('the onnxruntime session was released')));
-    pending.clear();
-  });
-  const call = <T>(msg: Record<string, unknown>, transfer: ArrayBuffer[] = []) =>
-    new Promise<T>((ok, fail) => {
-      if (closed) return fail(new Error('the onnxruntime session was released'));
-      const id = nextId++;
-      pending.set(id, { ok: ok as (v: unknown) => void, fail });
-      worker.ref();
-      worker.postMessage({ ...msg, id }, transfer);
-    });
+  const { call, terminate } = workerCalls(worker, 'the onnxruntime session was released');
 
   const providers = providerOrder(opts).map((ep): [Provider, ReturnType<typeof sessionOptions>] => [
     ep,
@@ -104,15 +80,13 @@ export async function createSession(bytes: Uint8Array, opts: RuntimeOptions = {}
     const own = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? bytes : bytes.slice();
     created = await call<typeof created>({ bytes: own, threads, providers }, [own.buffer as ArrayBuffer]);
   } catch (e) {
-    await worker.terminate();
+    await terminate();
     throw new MemLensError('BAD_MODEL', `onnxruntime cannot load ${what}: ${(e as Error).message.split('\n')[0]}`);
   }
   return {
     ...created,
     threads,
     run: (inputName, input, outputs) => call({ inputName, data: input.data, dims: input.dims, outputs }),
-    release: async () => {
-      await worker.terminate();
-    },
+    release: terminate,
   };
 }

@@ -3,14 +3,11 @@
 // shared buffer, while the session's own worker runs the previous batch. Each worker runs the same
 // routine as the in-process feed (view-task.ts), so a pooled batch equals an in-process one byte
 // for byte. The pool's size comes from memory.ts (cores and the memory budget).
-import { existsSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { JobControl } from '../../../shared/api.js';
 import type { RawImage } from '../data/image.js';
-import { MemLensError, type ErrorCode } from '../errors.js';
 import { viewWorkers } from '../memory.js';
+import { builtWorker, workerCalls } from '../workers.js';
 import { floatsPerSample, type ViewTask } from './view-task.js';
 
 /** A sample to render: its index in the source (the views' seed) and its images. */
@@ -21,17 +18,10 @@ export interface ViewSample {
 
 /** What a worker is sent: samples to render into `buffer` from float `offset` on, sample-major. */
 export interface ViewJob {
-  id: number;
   task: ViewTask;
   samples: ViewSample[];
   buffer: SharedArrayBuffer;
   offset: number;
-}
-
-export interface ViewReply {
-  id: number;
-  error?: string;
-  code?: string;
 }
 
 export interface ViewPool {
@@ -39,16 +29,6 @@ export interface ViewPool {
   /** Writes the images of `samples` into `out`, sample-major, as renderSample would. */
   render(task: ViewTask, samples: ViewSample[], out: Float32Array): Promise<void>;
   close(): Promise<void>;
-}
-
-/**
- * The built worker: MEMLENS_VIEW_WORKER when set (the test setup builds one from the sources), else
- * view-worker.js beside the running bundle (out/cli, out/main, out/bench); undefined from sources.
- */
-export function viewWorkerPath(): string | undefined {
-  if (process.env.MEMLENS_VIEW_WORKER) return resolve(process.env.MEMLENS_VIEW_WORKER);
-  const beside = join(dirname(fileURLToPath(import.meta.url)), 'view-worker.js');
-  return existsSync(beside) ? beside : undefined;
 }
 
 /**
@@ -61,41 +41,10 @@ function own(raw: RawImage): RawImage {
     : { ...raw, data: raw.data.slice() };
 }
 
-function startWorker(path: string) {
-  const worker = new Worker(path);
-  const pending = new Map<number, { ok: () => void; fail: (e: Error) => void }>();
-  // Referenced only while a job is in flight: an idle pool never keeps the process alive.
-  worker.unref();
-  worker.on('message', (m: ViewReply) => {
-    const p = pending.get(m.id);
-    pending.delete(m.id);
-    if (pending.size === 0) worker.unref();
-    if (m.error === undefined) p?.ok();
-    else p?.fail(m.code ? new MemLensError(m.code as ErrorCode, m.error) : new Error(m.error));
-  });
-  const failAll = (e: Error) => {
-    pending.forEach((p) => p.fail(e));
-    pending.clear();
-  };
-  worker.on('error', failAll);
-  worker.on('exit', () => failAll(new Error('a view worker stopped')));
-  return {
-    run(job: ViewJob): Promise<void> {
-      return new Promise((ok, fail) => {
-        pending.set(job.id, { ok, fail });
-        worker.ref();
-        worker.postMessage(job);
-      });
-    },
-    terminate: () => worker.terminate(),
-  };
-}
-
 /** A pool of `size` (>= 1) view workers running the worker at `path`. */
 export function openViewPool(size: number, path: string): ViewPool {
-  const workers = Array.from({ length: size }, () => startWorker(path));
+  const workers = Array.from({ length: size }, () => workerCalls(new Worker(path), 'a view worker stopped'));
   let shared = new SharedArrayBuffer(0);
-  let nextId = 0;
   return {
     size,
     async render(task, samples, out) {
@@ -107,7 +56,7 @@ export function openViewPool(size: number, path: string): ViewPool {
       const jobs: Promise<void>[] = [];
       for (let w = 0, first = 0; first < samples.length; w++, first += chunk) {
         const part = samples.slice(first, first + chunk).map((s) => ({ index: s.index, raws: s.raws.map(own) }));
-        jobs.push(workers[w].run({ id: nextId++, task, samples: part, buffer, offset: first * floats }));
+        jobs.push(workers[w].call<void>({ task, samples: part, buffer, offset: first * floats } satisfies ViewJob));
       }
       await Promise.all(jobs);
       out.set(new Float32Array(buffer, 0, total));
@@ -125,7 +74,7 @@ export function openViewPool(size: number, path: string): ViewPool {
  */
 export function startViewPool(height: number, width: number, ctl: JobControl): ViewPool | undefined {
   const { workers, why } = viewWorkers(height, width);
-  const path = workers > 0 ? viewWorkerPath() : undefined;
+  const path = workers > 0 ? builtWorker('view-worker') : undefined;
   const change = 'MEMLENS_VIEW_WORKERS=N to change';
   if (workers === 0) ctl.onNote?.(`views cut on the main thread (${why}; ${change})`);
   else if (!path) ctl.onNote?.('views cut on the main thread (no view-worker.js beside the running bundle)');

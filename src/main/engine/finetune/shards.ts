@@ -1,0 +1,169 @@
+// Data-parallel training steps on the CPU (docs/FINETUNE.md "Data-parallel steps"): the batch is
+// split into shards, each run by a worker thread on a session of its own with fewer intra-op
+// threads; the params live in shared memory, and each worker sums the shards' gradients and runs
+// the optimizer for the params it owns. The sum is the batch's mean-loss gradient: each shard's is
+// weighted by its share of the batch. One onnxruntime thread per small shard does more work per
+// second than two threads on the whole batch, whose short ops leave one core waiting on the other.
+import { Worker } from 'node:worker_threads';
+import { MemLensError } from '../errors.js';
+import { workerCalls, type WorkerCalls } from '../workers.js';
+import type { OptimizerSettings } from './optim.js';
+import { rearrangeInto } from './rearrange.js';
+import type { CpuGraph } from './runtime.js';
+import { sessionOptions } from '../infer/providers.js';
+import type { ShardInit, ShardInput, ShardRun, ShardUpdate } from './shard-worker.js';
+import type { Param, StepShape, Trainer } from './trainer.js';
+import type { TrainingModels } from './training.js';
+
+export interface ShardPlan {
+  shards: number;
+  /** Intra-op threads of each shard's session. */
+  threads: number;
+  why: string;
+}
+
+/**
+ * Below this many images a shard's GEMMs get thin and its per-step costs (copies, messages) weigh
+ * more than a second intra-op thread's waits.
+ */
+const MIN_SHARD_IMAGES = 16;
+
+/** MEMLENS_TRAIN_SHARDS when set, else one shard per thread as far as the batch has 16 images each. */
+export function shardPlan(threads: number, batch: number): ShardPlan {
+  const env = process.env.MEMLENS_TRAIN_SHARDS;
+  let shards: number;
+  let why: string;
+  if (env !== undefined) {
+    shards = Number(env);
+    if (!Number.isInteger(shards) || shards < 1)
+      throw new MemLensError('BAD_INPUT', `MEMLENS_TRAIN_SHARDS must be a whole number >= 1, got '${env}'`);
+    why = 'MEMLENS_TRAIN_SHARDS';
+  } else {
+    shards = Math.max(1, Math.min(threads, Math.floor(batch / MIN_SHARD_IMAGES)));
+    why = `auto: ${threads} thread${threads === 1 ? '' : 's'}, batch ${batch}`;
+  }
+  return { shards, threads: Math.max(1, Math.floor(threads / shards)), why };
+}
+
+/** Params to owners, largest first, each to the least loaded: the update work split evenly. */
+function owners(lengths: number[], shards: number): number[][] {
+  const owned = Array.from({ length: shards }, () => [] as number[]);
+  const load = new Array<number>(shards).fill(0);
+  for (const k of lengths.map((_, k) => k).sort((a, b) => lengths[b] - lengths[a])) {
+    const w = load.indexOf(Math.min(...load));
+    owned[w].push(k);
+    load[w] += lengths[k];
+  }
+  return owned;
+}
+
+/** `n` rows in `shards` near-equal parts: [first, count] each. */
+function split(n: number, shards: number): [number, number][] {
+  const base = Math.floor(n / shards);
+  const extra = n % shards;
+  const parts: [number, number][] = [];
+  for (let s = 0, first = 0; s < shards; s++) {
+    const count = base + (s < extra ? 1 : 0);
+    parts.push([first, count]);
+    first += count;
+  }
+  return parts;
+}
+
+const floats = (n: number) => new SharedArrayBuffer(n * 4);
+
+/**
+ * The sharded trainer for the CPU graph `cpu` (the training model as its session loaded it), or
+ * undefined when a rearranged feed is made from something other than a param.
+ */
+export async function shardedTrainer(
+  worker: string,
+  cpu: CpuGraph,
+  plan: ShardPlan,
+  models: TrainingModels,
+  params: Param[],
+  shape: StepShape,
+  optimizer: OptimizerSettings,
+): Promise<Trainer | undefined> {
+  const index = new Map(params.map((p, k) => [p.name, k]));
+  if (cpu.edges.inputs.some((r) => !index.has(r.source))) return undefined;
+  const offsets: number[] = [];
+  let total = 0;
+  for (const p of params) {
+    offsets.push(total);
+    total += p.data.length;
+  }
+  const inputs: ShardInput[] = [];
+  let rearranged = 0;
+  for (const r of cpu.edges.inputs) {
+    inputs.push({ ...r, param: index.get(r.source)!, offset: rearranged });
+    rearranged += r.order.length;
+  }
+  const made = new Map(cpu.edges.outputs.map((r) => [r.name, r]));
+  const image = shape.chw.reduce((a, b) => a * b, 1);
+  const memory = {
+    params: floats(total),
+    rearranged: floats(rearranged),
+    grads: floats(total * plan.shards),
+    images: floats(shape.batch * image),
+    labels: floats(shape.batch * shape.classes),
+  };
+  const shared = new Float32Array(memory.params);
+  params.forEach((p, k) => shared.set(p.data, offsets[k]));
+  for (const r of inputs) {
+    const source = shared.subarray(offsets[r.param], offsets[r.param] + params[r.param].data.length);
+    rearrangeInto(r, source, new Float32Array(memory.rearranged, r.offset * 4, r.order.length));
+  }
+  const owned = owners(
+    params.map((p) => p.data.length),
+    plan.shards,
+  );
+  const workers: WorkerCalls[] = [];
+  try {
+    for (let s = 0; s < plan.shards; s++) workers.push(workerCalls(new Worker(worker), 'a training shard stopped'));
+    await Promise.all(
+      workers.map((w, s) =>
+        w.call<void>({
+          bytes: cpu.bytes,
+          options: sessionOptions(plan.threads, 'cpu'),
+          input: shape.input,
+          chw: shape.chw,
+          classes: shape.classes,
+          params: params.map((p, k) => ({ name: p.name, dims: p.dims, offset: offsets[k] })),
+          grads: models.grads.map((g) => ({ fetch: made.get(g)?.source ?? g, order: made.get(g)?.order })),
+          inputs,
+          owned: owned[s],
+          optimizer,
+          shard: s,
+          memory,
+        } satisfies ShardInit),
+      ),
+    );
+  } catch (e) {
+    await Promise.all(workers.map((w) => w.terminate()));
+    throw e;
+  }
+  const images = new Float32Array(memory.images);
+  const labels = new Float32Array(memory.labels);
+  return {
+    async step(x, y, n, lr) {
+      images.set(x.subarray(0, n * image));
+      labels.set(y.subarray(0, n * shape.classes));
+      const parts = split(n, plan.shards);
+      const losses = await Promise.all(
+        parts.map(([first, count], s) =>
+          count > 0 ? workers[s].call<number>({ first, count } satisfies ShardRun) : Promise.resolve(0),
+        ),
+      );
+      const scales = parts.map(([, count]) => count / n);
+      await Promise.all(workers.map((w) => w.call<void>({ lr, scales } satisfies ShardUpdate)));
+      return losses.reduce((sum, loss, s) => sum + scales[s] * loss, 0);
+    },
+    sync() {
+      params.forEach((p, k) => p.data.set(shared.subarray(offsets[k], offsets[k] + p.data.length)));
+    },
+    release: async () => {
+      await Promise.all(workers.map((w) => w.terminate()));
+    },
+  };
+}

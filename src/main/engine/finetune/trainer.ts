@@ -1,0 +1,115 @@
+// What a fine-tuning step runs: forward, backward and the optimizer update of every param. On one
+// onnxruntime session (CUDA, a batch too small to split, no built shard worker), or on shards of
+// the batch in worker threads (shards.ts; docs/FINETUNE.md "Data-parallel steps").
+import * as ort from 'onnxruntime-node';
+import type { JobControl } from '../../../shared/api.js';
+import { providerOrder, sessionThreads, type RuntimeOptions } from '../infer/providers.js';
+import { builtWorker } from '../workers.js';
+import { Optimizer, type OptimizerSettings } from './optim.js';
+import { ortSession, type OrtSession } from './runtime.js';
+import { shardedTrainer, shardPlan } from './shards.js';
+import { LABELS, LOSS, type TrainingModels } from './training.js';
+
+export interface Param {
+  name: string;
+  dims: number[];
+  data: Float32Array;
+}
+
+/** The shapes of a step's feeds. */
+export interface StepShape {
+  /** The images' graph input and one image's [channels, height, width]. */
+  input: string;
+  chw: number[];
+  classes: number;
+  /** The largest batch a step gets. */
+  batch: number;
+}
+
+export interface Trainer {
+  /**
+   * One step on the first `n` images (NCHW) and one-hot labels: the params are updated at
+   * learning rate `lr`; resolves with the batch's mean loss.
+   */
+  step(images: Float32Array, labels: Float32Array, n: number, lr: number): Promise<number>;
+  /** Writes the params as they are now into the callers' arrays. */
+  sync(): void;
+  release(): Promise<void>;
+}
+
+const CHANGE = 'MEMLENS_TRAIN_SHARDS=N to change';
+
+const tensor = (p: Param) => new ort.Tensor('float32', p.data, p.dims);
+
+/** Steps on one session; the params are updated in place. */
+function sessionTrainer(
+  session: OrtSession,
+  models: TrainingModels,
+  params: Param[],
+  shape: StepShape,
+  optimizer: OptimizerSettings,
+): Trainer {
+  const update = new Optimizer(
+    params.map((p) => p.data),
+    optimizer,
+  );
+  const image = shape.chw.reduce((a, b) => a * b, 1);
+  return {
+    async step(images, labels, n, lr) {
+      const feeds: Record<string, ort.Tensor> = {
+        [shape.input]: new ort.Tensor('float32', images.subarray(0, n * image), [n, ...shape.chw]),
+        [LABELS]: new ort.Tensor('float32', labels.subarray(0, n * shape.classes), [n, shape.classes]),
+      };
+      for (const p of params) feeds[p.name] = tensor(p);
+      const out = await session.run(feeds, [LOSS, ...models.grads]);
+      update.step(
+        models.grads.map((g) => out[g].data as Float32Array),
+        lr,
+      );
+      return Number(out[LOSS].data[0]);
+    },
+    sync() {},
+    release: () => session.session.release(),
+  };
+}
+
+/**
+ * The trainer for `models.train` on `params` (`params[k]` is trained by `models.grads[k]`): shards
+ * on the CPU when the plan splits the batch and the shard worker is built, else one session. Says
+ * on `ctl.onNote` which it runs.
+ */
+export async function openTrainer(
+  models: TrainingModels,
+  params: Param[],
+  shape: StepShape,
+  settings: { optimizer: OptimizerSettings; runtime?: RuntimeOptions },
+  ctl: JobControl = {},
+): Promise<Trainer> {
+  const runtime = settings.runtime ?? {};
+  const threads = sessionThreads(runtime);
+  const plan = shardPlan(threads, shape.batch);
+  const cpuOnly = providerOrder(runtime).length === 1;
+  const worker = plan.shards > 1 && cpuOnly ? builtWorker('shard-worker') : undefined;
+  if (worker) {
+    const session = await ortSession(models.train, 'the training graph', { ...runtime, threads: plan.threads });
+    const sharded = session.cpu
+      ? await shardedTrainer(worker, session.cpu, plan, models, params, shape, settings.optimizer)
+      : undefined;
+    await session.session.release();
+    if (sharded) {
+      const each = `${plan.threads} onnxruntime thread${plan.threads === 1 ? '' : 's'}`;
+      ctl.onNote?.(`training steps split over ${plan.shards} worker threads of ${each} (${plan.why}; ${CHANGE})`);
+      return sharded;
+    }
+  }
+  const why = !cpuOnly
+    ? 'CUDA may run it'
+    : plan.shards === 1
+      ? plan.why
+      : worker
+        ? 'a rearranged feed that is not a param'
+        : 'no shard-worker.js beside the running bundle';
+  ctl.onNote?.(`training steps on one session of ${threads} thread${threads === 1 ? '' : 's'} (${why}; ${CHANGE})`);
+  const session = await ortSession(models.train, 'the training graph', runtime);
+  return sessionTrainer(session, models, params, shape, settings.optimizer);
+}

@@ -1,0 +1,123 @@
+// Data-parallel training steps (shards.ts): shards of a batch in worker threads must train the demo
+// CNN as one session does. The weighted sum of the shards' mean-loss gradients is the batch's, so
+// with SGD (linear in the gradient) the params may differ only by float32 rounding of the sums;
+// batches that split unevenly and one smaller than the shard count (a shard with no rows) included.
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { DEFAULT_OPTIMIZER, type OptimizerSettings } from '../../../src/main/engine/finetune/optim.js';
+import { trainableLayers } from '../../../src/main/engine/finetune/select.js';
+import { shardPlan } from '../../../src/main/engine/finetune/shards.js';
+import { openTrainer, type Param } from '../../../src/main/engine/finetune/trainer.js';
+import { HEAD_BIAS, HEAD_WEIGHT, trainingModels } from '../../../src/main/engine/finetune/training.js';
+import { loadModel, tensorToFloat32 } from '../../../src/main/engine/onnx/index.js';
+import { DEMO } from '../../support/cli.js';
+
+const MODEL = join(DEMO, 'ssl-cnn-f.onnx');
+const classes = 10;
+const chw = [1, 28, 28];
+const sgd: OptimizerSettings = { ...DEFAULT_OPTIMIZER, kind: 'sgd', momentum: 0.9 };
+
+afterEach(() => {
+  delete process.env.MEMLENS_TRAIN_SHARDS;
+});
+
+async function setup() {
+  const model = await loadModel(MODEL);
+  const names = trainableLayers(model).flatMap((l) => l.params);
+  const models = await trainingModels(
+    model.proto,
+    { input: 'input', chw: [1, 28, 28], classes, trainable: names },
+    MODEL,
+  );
+  const inits = new Map(model.proto.graph!.initializer.map((t) => [t.name, t]));
+  const params = (): Param[] => [
+    ...names.map((n) => ({
+      name: n,
+      dims: inits.get(n)!.dims.map(Number),
+      data: tensorToFloat32(inits.get(n)!).slice(),
+    })),
+    {
+      name: HEAD_WEIGHT,
+      dims: [classes, models.features],
+      data: Float32Array.from({ length: classes * models.features }, (_, i) => Math.sin(i) * 0.05),
+    },
+    { name: HEAD_BIAS, dims: [classes], data: new Float32Array(classes) },
+  ];
+  return { models, params };
+}
+
+/** `steps` SGD steps with batches of `sizes`; the params after each and the losses, and what the trainer said. */
+async function train(shards: string, sizes: number[]) {
+  process.env.MEMLENS_TRAIN_SHARDS = shards;
+  const { models, params } = await setup();
+  const p = params();
+  const notes: string[] = [];
+  const batch = Math.max(...sizes);
+  const trainer = await openTrainer(
+    models,
+    p,
+    { input: 'input', chw, classes, batch },
+    { optimizer: sgd, runtime: { threads: 2, cpuOnly: true } },
+    { onNote: (n) => notes.push(n) },
+  );
+  const losses: number[] = [];
+  const after: Float32Array[][] = [];
+  try {
+    for (const [step, n] of sizes.entries()) {
+      const x = Float32Array.from({ length: n * 784 }, (_, i) => Math.sin(i * 0.37 + step));
+      const y = new Float32Array(n * classes);
+      for (let i = 0; i < n; i++) y[i * classes + ((i * 7 + step) % classes)] = 1;
+      losses.push(await trainer.step(x, y, n, 0.05));
+      trainer.sync();
+      after.push(p.map((q) => q.data.slice()));
+    }
+  } finally {
+    await trainer.release();
+  }
+  return { losses, after, notes };
+}
+
+function maxRelative(a: Float32Array[], b: Float32Array[]): number {
+  let worst = 0;
+  a.forEach((t, k) => {
+    let diff = 0;
+    let norm = 0;
+    for (let i = 0; i < t.length; i++) {
+      diff += (t[i] - b[k][i]) ** 2;
+      norm += b[k][i] ** 2;
+    }
+    worst = Math.max(worst, Math.sqrt(diff / norm));
+  });
+  return worst;
+}
+
+describe('sharded training steps', () => {
+  it('train the demo CNN as one session does, for 2 and 3 shards and uneven batches', async () => {
+    const sizes = [20, 7, 2];
+    const one = await train('1', sizes);
+    expect(one.notes.join()).toMatch(/one session/);
+    for (const shards of ['2', '3']) {
+      const split = await train(shards, sizes);
+      expect(split.notes.join()).toMatch(new RegExp(`split over ${shards} worker threads`));
+      split.losses.forEach((loss, s) => expect(loss).toBeCloseTo(one.losses[s], 5));
+      split.after.forEach((params, s) => expect(maxRelative(params, one.after[s])).toBeLessThan(1e-5));
+      // the steps did move the params: equal results are not the initial ones twice
+      expect(
+        maxRelative(
+          split.after[2],
+          (await setup()).params().map((q) => q.data),
+        ),
+      ).toBeGreaterThan(1e-3);
+    }
+  }, 60_000);
+
+  it('plans one shard per thread while each keeps 16 images, and checks MEMLENS_TRAIN_SHARDS', () => {
+    expect(shardPlan(2, 64)).toMatchObject({ shards: 2, threads: 1 });
+    expect(shardPlan(16, 64)).toMatchObject({ shards: 4, threads: 4 });
+    expect(shardPlan(2, 8)).toMatchObject({ shards: 1, threads: 2 });
+    process.env.MEMLENS_TRAIN_SHARDS = '0';
+    expect(() => shardPlan(2, 64)).toThrow(/MEMLENS_TRAIN_SHARDS must be a whole number >= 1, got '0'/);
+    process.env.MEMLENS_TRAIN_SHARDS = '3';
+    expect(shardPlan(2, 64)).toMatchObject({ shards: 3, threads: 1 });
+  });
+});
