@@ -37,6 +37,8 @@ export interface Edges {
   inputs: Rearrangement[];
   /** Made from their source, which the graph outputs instead. */
   outputs: Rearrangement[];
+  /** Graph inputs no node reads any more (every use was a rearrangement): fed, but their values unused. */
+  unread: string[];
 }
 
 /** A CPU training graph whose rearranged inputs and outputs are made in JS. */
@@ -82,29 +84,33 @@ export function hoistRearrangements(model: ModelProto): Hoisted {
     outputs.push({ ...output, name: out });
     return false;
   });
-  if (inputs.length + outputs.length === 0) return { model, inputs, outputs };
+  if (inputs.length + outputs.length === 0) return { model, inputs, outputs, unread: [] };
   const sources = new Map(outputs.map((r) => [r.name, r.source]));
-  return {
-    model: rewrittenGraph(model, nodes, {
-      inputs: inputs.map((r) => floatInput(r.name, r.dims)),
-      outputs: graph.output.map((o) =>
-        sources.has(o.name) ? create('ValueInfoProto', { name: sources.get(o.name) }) : o,
-      ),
-    }),
-    inputs,
-    outputs,
-  };
+  const hoisted = rewrittenGraph(model, nodes, {
+    inputs: inputs.map((r) => floatInput(r.name, r.dims)),
+    outputs: graph.output.map((o) =>
+      sources.has(o.name) ? create('ValueInfoProto', { name: sources.get(o.name) }) : o,
+    ),
+  });
+  const read = new Set(hoisted.graph!.node.flatMap((n) => n.input));
+  const unread = graph.input.map((i) => i.name).filter((name) => !read.has(name) && !fetched.has(name));
+  return { model: hoisted, inputs, outputs, unread };
 }
 
-/** `out` (of r's length) filled with `source`'s elements in r's order. */
-export function rearrangeInto(r: Rearrangement, source: Float32Array, out: Float32Array): Float32Array {
-  const order = r.order;
+/** `out` (of order's length) filled with `source`'s elements in `order`: out[t] = source[order[t]]. */
+export function rearrangeInto(order: Int32Array, source: Float32Array, out: Float32Array): Float32Array {
   for (let t = 0; t < out.length; t++) out[t] = source[order[t]];
   return out;
 }
 
+/** The inverse of rearrangeInto: out[order[t]] = source[t]. */
+export function unrearrangeInto(order: Int32Array, source: Float32Array, out: Float32Array): Float32Array {
+  for (let t = 0; t < source.length; t++) out[order[t]] = source[t];
+  return out;
+}
+
 const tensorOf = (r: Rearrangement, source: Float32Array) =>
-  new ort.Tensor('float32', rearrangeInto(r, source, new Float32Array(r.order.length)), r.dims);
+  new ort.Tensor('float32', rearrangeInto(r.order, source, new Float32Array(r.order.length)), r.dims);
 
 /** session.run of a hoisted graph: its rearranged inputs made from `feeds`, its rearranged outputs from the run's. */
 export async function runHoisted(

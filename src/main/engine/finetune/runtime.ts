@@ -44,7 +44,7 @@ async function openSession(
   if (provider !== 'cpu')
     return {
       session: await ort.InferenceSession.create(encodeModel(model), options),
-      edges: { inputs: [], outputs: [] },
+      edges: { inputs: [], outputs: [], unread: [] },
     };
   const open = async (m: ModelProto) => {
     const { model: hoisted, ...edges } = hoistRearrangements(m);

@@ -11,10 +11,21 @@ import { Optimizer, type OptimizerSettings } from './optim.js';
 import { rearrangeInto, type Rearrangement } from './rearrange.js';
 import { LABELS, LOSS } from './training.js';
 
-/** A rearranged feed: made from param `param`, at float `offset` of the rearranged memory. */
+/** A rearranged feed: made from param `param` (as it is kept), at float `offset` of the rearranged memory. */
 export interface ShardInput extends Rearrangement {
   param: number;
   offset: number;
+}
+
+export interface ShardParam {
+  name: string;
+  dims: number[];
+  /** Float offset in the params' memory and in each shard's gradients. */
+  offset: number;
+  /** Read by the graph (else fed zeros: only its rearranged copies are read). */
+  read: boolean;
+  /** The order that lays its gradient output out as the param is kept, when they differ. */
+  order?: Int32Array;
 }
 
 export interface ShardInit {
@@ -23,10 +34,9 @@ export interface ShardInit {
   input: string;
   chw: number[];
   classes: number;
-  /** Every param, at float `offset` of the params' memory (and of each shard's gradients). */
-  params: { name: string; dims: number[]; offset: number }[];
-  /** Per param: the output holding its gradient, and the order that lays it out as the param. */
-  grads: { fetch: string; order?: Int32Array }[];
+  params: ShardParam[];
+  /** Per param, the graph output holding its gradient. */
+  fetches: string[];
   inputs: ShardInput[];
   /** The params this worker updates. */
   owned: number[];
@@ -35,7 +45,7 @@ export interface ShardInit {
   memory: {
     params: SharedArrayBuffer;
     rearranged: SharedArrayBuffer;
-    /** Each shard's gradients, shard after shard, laid out as the params. */
+    /** Each shard's gradient outputs, shard after shard, at the params' offsets. */
     grads: SharedArrayBuffer;
     images: SharedArrayBuffer;
     labels: SharedArrayBuffer;
@@ -60,79 +70,87 @@ async function start(m: ShardInit) {
   const session = await ort.InferenceSession.create(m.bytes, m.options);
   const lengths = m.params.map((p) => p.dims.reduce((a, b) => a * b, 1));
   const total = lengths.reduce((a, b) => a + b, 0);
-  const shared = new Float32Array(m.memory.params);
-  const view = (k: number) => shared.subarray(m.params[k].offset, m.params[k].offset + lengths[k]);
-  const rearranged = new Float32Array(m.memory.rearranged);
-  const grads = new Float32Array(m.memory.grads);
-  // the local copies fed to each run: params, rearranged params
-  const params = new Float32Array(total);
-  const copies = new Float32Array(rearranged.length);
-  const owned = m.owned;
-  const scratch = owned.map((k) => new Float32Array(lengths[k]));
+  const memory = {
+    params: new Float32Array(m.memory.params),
+    rearranged: new Float32Array(m.memory.rearranged),
+    grads: new Float32Array(m.memory.grads),
+  };
+  const region = (all: Float32Array, k: number, base = 0) =>
+    all.subarray(base + m.params[k].offset, base + m.params[k].offset + lengths[k]);
+  const owned = m.owned.map((k) => ({ k, scratch: m.params[k].order && new Float32Array(lengths[k]) }));
+  // What each run feeds: local copies of the params the graph reads and of the rearranged ones,
+  // zeros for the params it does not read.
+  const zeros = new Float32Array(Math.max(0, ...lengths.filter((_, k) => !m.params[k].read)));
+  const params = m.params.map((p, k) => (p.read ? new Float32Array(lengths[k]) : zeros.subarray(0, lengths[k])));
+  const copies = new Float32Array(memory.rearranged.length);
+  const feeds: Record<string, ort.Tensor> = {};
+  m.params.forEach((p, k) => (feeds[p.name] = new ort.Tensor('float32', params[k], p.dims)));
+  for (const r of m.inputs)
+    feeds[r.name] = new ort.Tensor('float32', copies.subarray(r.offset, r.offset + r.order.length), r.dims);
   return {
     m,
     session,
-    lengths,
     total,
-    shared,
-    rearranged,
-    grads,
+    memory,
+    region,
+    owned,
     params,
     copies,
-    scratch,
-    optimizer: new Optimizer(owned.map(view), m.optimizer),
-    view,
+    feeds,
+    optimizer: new Optimizer(
+      owned.map(({ k }) => region(memory.params, k)),
+      m.optimizer,
+    ),
   };
 }
 
 async function run({ first, count }: ShardRun): Promise<number> {
-  const { m, session, lengths, total, shared, rearranged, grads, params, copies } = state;
-  params.set(shared);
-  copies.set(rearranged);
+  const { m, session, total, memory, region, params, copies, feeds } = state;
+  m.params.forEach((p, k) => p.read && params[k].set(region(memory.params, k)));
+  copies.set(memory.rearranged);
   const image = m.chw.reduce((a, b) => a * b, 1);
-  const feeds: Record<string, ort.Tensor> = {
-    [m.input]: new ort.Tensor('float32', new Float32Array(m.memory.images, first * image * 4, count * image).slice(), [
-      count,
-      ...m.chw,
-    ]),
-    [LABELS]: new ort.Tensor(
-      'float32',
-      new Float32Array(m.memory.labels, first * m.classes * 4, count * m.classes).slice(),
-      [count, m.classes],
-    ),
-  };
-  m.params.forEach((p, k) => {
-    feeds[p.name] = new ort.Tensor('float32', params.subarray(p.offset, p.offset + lengths[k]), p.dims);
-  });
-  for (const r of m.inputs)
-    feeds[r.name] = new ort.Tensor('float32', copies.subarray(r.offset, r.offset + r.order.length), r.dims);
-  const out = await session.run(feeds, [LOSS, ...m.grads.map((g) => g.fetch)]);
-  const base = m.shard * total;
-  m.grads.forEach((g, k) => grads.set(out[g.fetch].data as Float32Array, base + m.params[k].offset));
+  const rows = (buffer: SharedArrayBuffer, width: number) =>
+    new Float32Array(buffer, first * width * 4, count * width).slice();
+  feeds[m.input] = new ort.Tensor('float32', rows(m.memory.images, image), [count, ...m.chw]);
+  feeds[LABELS] = new ort.Tensor('float32', rows(m.memory.labels, m.classes), [count, m.classes]);
+  const out = await session.run(feeds, [LOSS, ...m.fetches]);
+  m.fetches.forEach((f, k) => region(memory.grads, k, m.shard * total).set(out[f].data as Float32Array));
   return Number(out[LOSS].data[0]);
 }
 
-function update({ lr, scales }: ShardUpdate): void {
-  const { m, lengths, total, grads, rearranged, scratch, optimizer, view } = state;
-  m.owned.forEach((k, i) => {
-    const g = scratch[i];
-    const order = m.grads[k].order;
-    let first = true;
-    scales.forEach((scale, s) => {
-      if (scale === 0) return;
-      const raw = grads.subarray(s * total + m.params[k].offset, s * total + m.params[k].offset + lengths[k]);
-      if (order) {
-        if (first) for (let t = 0; t < g.length; t++) g[t] = scale * raw[order[t]];
-        else for (let t = 0; t < g.length; t++) g[t] += scale * raw[order[t]];
-      } else if (first) for (let t = 0; t < g.length; t++) g[t] = scale * raw[t];
-      else for (let t = 0; t < g.length; t++) g[t] += scale * raw[t];
-      first = false;
-    });
+/**
+ * The batch's gradient of param k: the shards' outputs weighted by their shares, summed into the
+ * first active shard's (each owner touches only its params' ranges), in the param's layout.
+ */
+function gradient(k: number, scratch: Float32Array | undefined, scales: number[]): Float32Array {
+  const { m, total, memory, region } = state;
+  const active = scales.flatMap((scale, s) => (scale > 0 ? [s] : []));
+  const sum = region(memory.grads, k, active[0] * total);
+  // one active shard had every row: its scale is 1
+  const a = scales[active[0]];
+  active.slice(1).forEach((s, j) => {
+    const other = region(memory.grads, k, s * total);
+    const b = scales[s];
+    if (j === 0) for (let i = 0; i < sum.length; i++) sum[i] = a * sum[i] + b * other[i];
+    else for (let i = 0; i < sum.length; i++) sum[i] += b * other[i];
   });
-  optimizer.step(scratch, lr);
+  return scratch ? rearrangeInto(m.params[k].order!, sum, scratch) : sum;
+}
+
+function update({ lr, scales }: ShardUpdate): void {
+  const { m, memory, region, owned, optimizer } = state;
+  optimizer.step(
+    owned.map(({ k, scratch }) => gradient(k, scratch, scales)),
+    lr,
+  );
+  const mine = new Set(m.owned);
   for (const r of m.inputs)
-    if (m.owned.includes(r.param))
-      rearrangeInto(r, view(r.param), rearranged.subarray(r.offset, r.offset + r.order.length));
+    if (mine.has(r.param))
+      rearrangeInto(
+        r.order,
+        region(memory.params, r.param),
+        memory.rearranged.subarray(r.offset, r.offset + r.order.length),
+      );
 }
 
 serveCalls<ShardInit | ShardRun | ShardUpdate>(parentPort!, async (m) => {

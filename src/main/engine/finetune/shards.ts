@@ -4,14 +4,17 @@
 // the optimizer for the params it owns. The sum is the batch's mean-loss gradient: each shard's is
 // weighted by its share of the batch. One onnxruntime thread per small shard does more work per
 // second than two threads on the whole batch, whose short ops leave one core waiting on the other.
+// A param the graph reads only through rearranged copies (a Conv weight on the blocked kernels) is
+// kept in the layout its gradient comes in, so the update reads the gradients in order; sync()
+// lays it out as the caller's again.
 import { Worker } from 'node:worker_threads';
 import { MemLensError } from '../errors.js';
 import { workerCalls, type WorkerCalls } from '../workers.js';
 import type { OptimizerSettings } from './optim.js';
-import { rearrangeInto } from './rearrange.js';
+import { rearrangeInto, unrearrangeInto } from './rearrange.js';
 import type { CpuGraph } from './runtime.js';
 import { sessionOptions } from '../infer/providers.js';
-import type { ShardInit, ShardInput, ShardRun, ShardUpdate } from './shard-worker.js';
+import type { ShardInit, ShardInput, ShardParam, ShardRun, ShardUpdate } from './shard-worker.js';
 import type { Param, StepShape, Trainer } from './trainer.js';
 import type { TrainingModels } from './training.js';
 
@@ -87,19 +90,33 @@ export async function shardedTrainer(
 ): Promise<Trainer | undefined> {
   const index = new Map(params.map((p, k) => [p.name, k]));
   if (cpu.edges.inputs.some((r) => !index.has(r.source))) return undefined;
-  const offsets: number[] = [];
+  const unread = new Set(cpu.edges.unread);
+  const made = new Map(cpu.edges.outputs.map((r) => [r.name, r]));
+  // Per param: the order of its gradient output (param[t] <- output[order[t]]), and the layout it
+  // is kept in (that order when the graph does not read it).
+  const gradOrder = models.grads.map((g) => made.get(g)?.order);
+  const keptAs = params.map((p, k) => (unread.has(p.name) ? gradOrder[k] : undefined));
+  const shardParams: ShardParam[] = [];
   let total = 0;
-  for (const p of params) {
-    offsets.push(total);
+  params.forEach((p, k) => {
+    shardParams.push({
+      name: p.name,
+      dims: p.dims,
+      offset: total,
+      read: !unread.has(p.name),
+      order: keptAs[k] ? undefined : gradOrder[k],
+    });
     total += p.data.length;
-  }
+  });
   const inputs: ShardInput[] = [];
   let rearranged = 0;
   for (const r of cpu.edges.inputs) {
-    inputs.push({ ...r, param: index.get(r.source)!, offset: rearranged });
+    const k = index.get(r.source)!;
+    const kept = keptAs[k];
+    const order = kept ? r.order.map((t) => kept[t]) : r.order;
+    inputs.push({ ...r, order, param: k, offset: rearranged });
     rearranged += r.order.length;
   }
-  const made = new Map(cpu.edges.outputs.map((r) => [r.name, r]));
   const image = shape.chw.reduce((a, b) => a * b, 1);
   const memory = {
     params: floats(total),
@@ -109,11 +126,14 @@ export async function shardedTrainer(
     labels: floats(shape.batch * shape.classes),
   };
   const shared = new Float32Array(memory.params);
-  params.forEach((p, k) => shared.set(p.data, offsets[k]));
-  for (const r of inputs) {
-    const source = shared.subarray(offsets[r.param], offsets[r.param] + params[r.param].data.length);
-    rearrangeInto(r, source, new Float32Array(memory.rearranged, r.offset * 4, r.order.length));
-  }
+  const region = (k: number) => shared.subarray(shardParams[k].offset, shardParams[k].offset + params[k].data.length);
+  params.forEach((p, k) => {
+    const kept = keptAs[k];
+    if (kept) unrearrangeInto(kept, p.data, region(k));
+    else region(k).set(p.data);
+  });
+  for (const r of inputs)
+    rearrangeInto(r.order, region(r.param), new Float32Array(memory.rearranged, r.offset * 4, r.order.length));
   const owned = owners(
     params.map((p) => p.data.length),
     plan.shards,
@@ -129,8 +149,8 @@ export async function shardedTrainer(
           input: shape.input,
           chw: shape.chw,
           classes: shape.classes,
-          params: params.map((p, k) => ({ name: p.name, dims: p.dims, offset: offsets[k] })),
-          grads: models.grads.map((g) => ({ fetch: made.get(g)?.source ?? g, order: made.get(g)?.order })),
+          params: shardParams,
+          fetches: models.grads.map((g) => made.get(g)?.source ?? g),
           inputs,
           owned: owned[s],
           optimizer,
@@ -160,7 +180,11 @@ export async function shardedTrainer(
       return losses.reduce((sum, loss, s) => sum + scales[s] * loss, 0);
     },
     sync() {
-      params.forEach((p, k) => p.data.set(shared.subarray(offsets[k], offsets[k] + p.data.length)));
+      params.forEach((p, k) => {
+        const kept = keptAs[k];
+        if (kept) rearrangeInto(kept, region(k), p.data);
+        else p.data.set(region(k));
+      });
     },
     release: async () => {
       await Promise.all(workers.map((w) => w.terminate()));
