@@ -99,16 +99,43 @@ function weightGradByTaps(
   const outPositions = taps(geo.outSize);
   const kernelTaps = taps(geo.kernel);
   const dims = [outChannels, inChannels, ...geo.kernel];
-  if (inChannels < 2 || kernelTaps.length * outPositions.length * inChannels * 4 > GATHER_BYTES_PER_IMAGE) {
+  const windowBytes = kernelTaps.length * outPositions.length * inChannels * 4;
+  // The window each tap reads, as a strided Slice of `from` (padded along `axes`), or `whole` itself
+  // for a tap that reads the unpadded input as it is.
+  const tapWindow = (t: number[], from: string, whole: string, axes: number[]) => {
+    const starts = t.map((ti, a) => ti * geo.dilations[a]);
+    const unshifted = starts.every(
+      (s0, a) => s0 === geo.padBegin[a] && geo.strides[a] === 1 && geo.outSize[a] === geo.inSize[a],
+    );
+    const ends = starts.map((s0, a) => s0 + (geo.outSize[a] - 1) * geo.strides[a] + 1);
+    return unshifted ? whole : e.op('Slice', [from, e.ints(starts), e.ints(ends), e.ints(axes), e.ints(geo.strides)]);
+  };
+  if (inChannels >= 2 && windowBytes <= GATHER_BYTES_PER_IMAGE && geo.outSize.at(-1)! > inChannels) {
+    // Few channels and long rows (the demo CNN's 16-channel 28x28 layer): channel-first windows,
+    // one Slice per tap copying rows of the output width, and per tap [C, N*P] x dY [N*P, M]; the
+    // Gather's rows of C floats cost more there (docs/FINETUNE.md).
+    const channelsFirst = e.transpose(x, [1, 0, ...spatial]);
+    const paddedFirst = [...geo.padBegin, ...geo.padEnd].some((p) => p > 0)
+      ? e.op('Pad', [channelsFirst, e.ints([0, 0, ...geo.padBegin, 0, 0, ...geo.padEnd])])
+      : channelsFirst;
+    const dyRows = e.reshape(e.transpose(g, [0, ...spatial, 1]), [-1, outChannels]);
     const perTap = kernelTaps.map((t) => {
-      const starts = t.map((ti, a) => ti * geo.dilations[a]);
-      const whole = starts.every(
-        (s0, a) => s0 === geo.padBegin[a] && geo.strides[a] === 1 && geo.outSize[a] === geo.inSize[a],
-      );
-      const ends = starts.map((s0, a) => s0 + (geo.outSize[a] - 1) * geo.strides[a] + 1);
-      const window = whole
-        ? channelsLast
-        : e.op('Slice', [padded, e.ints(starts), e.ints(ends), e.ints(range(1, 1 + r)), e.ints(geo.strides)]);
+      const window = tapWindow(t, paddedFirst, channelsFirst, range(2, 2 + r));
+      return e.unsqueeze(e.op('MatMul', [e.reshape(window, [inChannels, -1]), dyRows]), [0]);
+    });
+    // [taps, C, M] -> [M, C, taps], in JS up to LAYOUT_IN_JS elements as below
+    const size = kernelTaps.length;
+    const stacked = e.op('Concat', perTap, { axis: 0 });
+    if (outChannels * inChannels * size > LAYOUT_IN_JS) return e.reshape(e.transpose(stacked, [2, 1, 0]), dims);
+    const order = Array.from({ length: outChannels * inChannels * size }, (_, t) => {
+      const [o, i, k] = [Math.floor(t / (inChannels * size)), Math.floor(t / size) % inChannels, t % size];
+      return (k * inChannels + i) * outChannels + o;
+    });
+    return e.rearrange(stacked, order, dims);
+  }
+  if (inChannels < 2 || windowBytes > GATHER_BYTES_PER_IMAGE) {
+    const perTap = kernelTaps.map((t) => {
+      const window = tapWindow(t, padded, channelsLast, range(1, 1 + r));
       return e.unsqueeze(e.op('MatMul', [dy, e.reshape(window, [-1, inChannels])]), [2]);
     });
     return e.reshape(e.op('Concat', perTap, { axis: 2 }), dims);
