@@ -12,7 +12,7 @@ import type { OnnxModel } from './onnx/index.js';
 
 /** No batch is larger: beyond this onnxruntime's CPU throughput no longer improves. */
 export const MAX_AUTO_BATCH = 256;
-const MiB = 1 << 20;
+export const MiB = 1 << 20;
 
 /**
  * Bytes a run may spend on batch activations: MEMLENS_MEMORY_MB when set, else an eighth of the

@@ -111,13 +111,24 @@ describe('sharded training steps', () => {
     }
   }, 60_000);
 
-  it('plans one shard per thread while each keeps 16 images, and checks MEMLENS_TRAIN_SHARDS', () => {
-    expect(shardPlan(2, 64)).toMatchObject({ shards: 2, threads: 1 });
-    expect(shardPlan(16, 64)).toMatchObject({ shards: 4, threads: 4 });
-    expect(shardPlan(2, 8)).toMatchObject({ shards: 1, threads: 2 });
+  it('plans a shard per thread and image within the memory budget, and checks MEMLENS_TRAIN_SHARDS', () => {
+    process.env.MEMLENS_MEMORY_MB = '512';
+    try {
+      const demo = 1.65e6; // the demo CNN's params, bytes: ~102 MiB a shard, 5 beyond the first fit
+      expect(shardPlan(2, 64, demo)).toMatchObject({ shards: 2, threads: 1 });
+      expect(shardPlan(16, 64, demo)).toMatchObject({ shards: 4, threads: 4 }); // 6 fit; 4 divide 16
+      expect(shardPlan(6, 3, demo)).toMatchObject({ shards: 3, threads: 2 });
+      expect(shardPlan(1, 64, demo)).toMatchObject({ shards: 1, threads: 1 });
+      // ResNet-50 (102 MB of params): ~1.4 GiB a shard, over the budget
+      expect(shardPlan(2, 8, 102e6)).toMatchObject({ shards: 1, threads: 2 });
+      process.env.MEMLENS_MEMORY_MB = '4096';
+      expect(shardPlan(2, 8, 102e6)).toMatchObject({ shards: 2, threads: 1 });
+    } finally {
+      delete process.env.MEMLENS_MEMORY_MB;
+    }
     process.env.MEMLENS_TRAIN_SHARDS = '0';
-    expect(() => shardPlan(2, 64)).toThrow(/MEMLENS_TRAIN_SHARDS must be a whole number >= 1, got '0'/);
+    expect(() => shardPlan(2, 64, 0)).toThrow(/MEMLENS_TRAIN_SHARDS must be a whole number >= 1, got '0'/);
     process.env.MEMLENS_TRAIN_SHARDS = '3';
-    expect(shardPlan(2, 64)).toMatchObject({ shards: 3, threads: 1 });
+    expect(shardPlan(2, 64, 0)).toMatchObject({ shards: 3, threads: 1 });
   });
 });

@@ -9,6 +9,7 @@
 // lays it out as the caller's again.
 import { Worker } from 'node:worker_threads';
 import { MemLensError } from '../errors.js';
+import { memoryBudget, MiB } from '../memory.js';
 import { workerCalls, type WorkerCalls } from '../workers.js';
 import type { OptimizerSettings } from './optim.js';
 import { rearrangeInto, unrearrangeInto } from './rearrange.js';
@@ -26,25 +27,34 @@ export interface ShardPlan {
 }
 
 /**
- * Below this many images a shard's GEMMs get thin and its per-step costs (copies, messages) weigh
- * more than a second intra-op thread's waits.
+ * What a shard beyond the first costs in peak RSS: its thread's isolate and session, and about 14
+ * times the params' bytes (its copies of the params and their rearrangements, its gradients in
+ * shared memory and as onnxruntime's outputs, its session's buffers of weight size). Measured on
+ * the demo CNN (+78 MB a shard) and ResNet-50 at 224 (+1.4 GB), docs/FINETUNE.md.
  */
-const MIN_SHARD_IMAGES = 16;
+const SHARD_BYTES = 80 * MiB;
+const SHARD_PARAM_FACTOR = 14;
 
-/** MEMLENS_TRAIN_SHARDS when set, else one shard per thread as far as the batch has 16 images each. */
-export function shardPlan(threads: number, batch: number): ShardPlan {
+/**
+ * MEMLENS_TRAIN_SHARDS when set, else one shard per thread and at most one per image, as far as
+ * the shards beyond the first fit the memory budget (memory.ts) and the threads split evenly.
+ */
+export function shardPlan(threads: number, batch: number, paramBytes: number): ShardPlan {
   const env = process.env.MEMLENS_TRAIN_SHARDS;
-  let shards: number;
-  let why: string;
   if (env !== undefined) {
-    shards = Number(env);
+    const shards = Number(env);
     if (!Number.isInteger(shards) || shards < 1)
       throw new MemLensError('BAD_INPUT', `MEMLENS_TRAIN_SHARDS must be a whole number >= 1, got '${env}'`);
-    why = 'MEMLENS_TRAIN_SHARDS';
-  } else {
-    shards = Math.max(1, Math.min(threads, Math.floor(batch / MIN_SHARD_IMAGES)));
-    why = `auto: ${threads} thread${threads === 1 ? '' : 's'}, batch ${batch}`;
+    return { shards, threads: Math.max(1, Math.floor(threads / shards)), why: 'MEMLENS_TRAIN_SHARDS' };
   }
+  const budget = memoryBudget();
+  const extra = SHARD_BYTES + SHARD_PARAM_FACTOR * paramBytes;
+  // the most that divide the threads evenly: a shard with fewer threads would hold the others up
+  let shards = Math.max(1, Math.min(threads, batch, 1 + Math.floor(budget / extra)));
+  while (threads % shards !== 0) shards--;
+  const why =
+    `auto: ${threads} thread${threads === 1 ? '' : 's'}, batch ${batch}, ` +
+    `~${(extra / MiB).toFixed(0)} MiB a shard within a ${(budget / MiB).toFixed(0)} MiB budget`;
   return { shards, threads: Math.max(1, Math.floor(threads / shards)), why };
 }
 

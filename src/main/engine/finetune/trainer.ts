@@ -87,7 +87,11 @@ export async function openTrainer(
 ): Promise<Trainer> {
   const runtime = settings.runtime ?? {};
   const threads = sessionThreads(runtime);
-  const plan = shardPlan(threads, shape.batch);
+  const plan = shardPlan(
+    threads,
+    shape.batch,
+    params.reduce((sum, p) => sum + p.data.byteLength, 0),
+  );
   const cpuOnly = providerOrder(runtime).length === 1;
   const worker = plan.shards > 1 && cpuOnly ? builtWorker('shard-worker') : undefined;
   if (worker) {
