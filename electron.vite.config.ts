@@ -22,6 +22,9 @@ export default defineConfig({
           ),
         },
         external: ['onnxruntime-node', 'sharp', 'protobufjs'],
+        // Shared chunks beside the entries, not in chunks/: engine/workers.ts finds the workers
+        // next to the module it is bundled into.
+        output: { chunkFileNames: '[name]-[hash].js' },
       },
     },
   },
