@@ -5,13 +5,16 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tensorProto } from '../../../src/main/engine/finetune/emit.js';
 import { encodeModel } from '../../../src/main/engine/onnx/codec.js';
-import { create, DataType, type NodeProto } from '../../../src/main/engine/onnx/schema.js';
+import { create, DataType, type NodeProto, type TensorProto } from '../../../src/main/engine/onnx/schema.js';
 import { node, uniform } from './fd.js';
 
 export const SIZE = 8;
 
-/** conv1 (1->4, 3x3) Relu MaxPool, [extra], conv2 (4->8, 3x3) Relu GlobalAveragePool Flatten -> embedding [N, 8]. */
-export function writeTinyCnn(path: string, extra: NodeProto[] = [], seed = 1): void {
+/**
+ * conv1 (1->4, 3x3) Relu MaxPool, [extra], conv2 (4->8, 3x3) Relu GlobalAveragePool Flatten ->
+ * embedding [N, 8]; `extraWeights` are initializers the extra nodes read.
+ */
+export function writeTinyCnn(path: string, extra: NodeProto[] = [], seed = 1, extraWeights: TensorProto[] = []): void {
   const f32 = (name: string, dims: number[], seed: number) => {
     const fanIn = dims.slice(1).reduce((a, b) => a * b, 1);
     return tensorProto(
@@ -51,6 +54,7 @@ export function writeTinyCnn(path: string, extra: NodeProto[] = [], seed = 1): v
         f32('conv1.bias', [4], seed + 1),
         f32('conv2.weight', [8, 4, 3, 3], seed + 2),
         f32('conv2.bias', [8], seed + 3),
+        ...extraWeights,
       ],
       input: [
         create('ValueInfoProto', {

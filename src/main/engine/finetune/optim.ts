@@ -1,5 +1,8 @@
-// Optimizers over Float32Array parameters, with PyTorch's update rules (torch.optim.AdamW and SGD
-// with momentum and coupled weight decay), and the learning-rate schedules.
+// Optimizers with PyTorch's update rules (torch.optim.AdamW and SGD with momentum and coupled weight
+// decay), in float32 as PyTorch runs them, on the WebAssembly kernels of kernels.ts; and the
+// learning-rate schedules.
+import { kernelMemory, kernels, Layout, type Kernels } from './kernels.js';
+
 export interface OptimizerSettings {
   kind: 'adamw' | 'sgd';
   weightDecay: number;
@@ -18,58 +21,89 @@ export const DEFAULT_OPTIMIZER: Readonly<OptimizerSettings> = {
   eps: 1e-8,
 };
 
-export class Optimizer {
-  private readonly m: Float32Array[];
-  private readonly v: Float32Array[];
+/** A param's regions in a kernels memory (float offsets): itself, its gradient, its state. */
+export interface Slot {
+  param: number;
+  grad: number;
+  /** AdamW's first moment, SGD's momentum buffer. */
+  m: number;
+  /** AdamW's second moment. */
+  v: number;
+  length: number;
+}
+
+/** Slots of params of `lengths` in `layout`: each a param, a gradient, m and v region. */
+export const slotsOf = (layout: Layout, lengths: number[]): Slot[] =>
+  lengths.map((length) => ({
+    param: layout.add(length),
+    grad: layout.add(length),
+    m: layout.add(length),
+    v: layout.add(length),
+    length,
+  }));
+
+/** The update rules of torch.optim.AdamW and SGD, over slots of a kernels memory (kernels.ts). */
+export class SlotOptimizer {
   private t = 0;
 
   constructor(
-    readonly params: Float32Array[],
+    private readonly k: Kernels,
+    readonly slots: Slot[],
     readonly settings: OptimizerSettings,
+  ) {}
+
+  /** One update of every slot's param with its gradient, at learning rate `lr`. */
+  step(lr: number): void {
+    this.t++;
+    const s = this.settings;
+    if (s.kind === 'adamw') {
+      // decoupled decay p -= lr wd p, then the bias-corrected Adam step
+      const [b1, b2] = s.betas;
+      const c = {
+        b1,
+        b2,
+        step: lr / (1 - b1 ** this.t),
+        scale: 1 / Math.sqrt(1 - b2 ** this.t),
+        decay: 1 - lr * s.weightDecay,
+        eps: s.eps,
+      };
+      for (const x of this.slots) this.k.adamw(x.param, x.grad, x.m, x.v, x.length, c);
+    } else {
+      // d = g + wd p; buf = momentum buf + d (buf = d on the first step); p -= lr buf
+      const momentum = this.t === 1 ? 0 : s.momentum;
+      for (const x of this.slots) this.k.sgd(x.param, x.grad, x.m, x.length, s.weightDecay, momentum, lr);
+    }
+  }
+}
+
+/**
+ * The optimizer of params held in JS arrays: it keeps them, their gradients and its state in a
+ * memory of its own, and writes the params back into the arrays after each step.
+ */
+export class Optimizer {
+  private readonly k: Kernels;
+  private readonly inner: SlotOptimizer;
+
+  constructor(
+    readonly params: Float32Array[],
+    settings: OptimizerSettings,
   ) {
-    this.m = params.map((p) => new Float32Array(p.length));
-    this.v = settings.kind === 'adamw' ? params.map((p) => new Float32Array(p.length)) : [];
+    const layout = new Layout();
+    const slots = slotsOf(
+      layout,
+      params.map((p) => p.length),
+    );
+    this.k = kernels(kernelMemory(layout.size));
+    params.forEach((p, i) => this.k.f32.set(p, slots[i].param));
+    this.inner = new SlotOptimizer(this.k, slots, settings);
   }
 
   /** One update of every parameter in place with its gradient, at learning rate `lr`. */
   step(grads: ArrayLike<number>[], lr: number): void {
-    this.t++;
-    const s = this.settings;
-    for (let k = 0; k < this.params.length; k++) {
-      if (s.kind === 'adamw') this.adamw(this.params[k], grads[k], this.m[k], this.v[k], lr);
-      else this.sgd(this.params[k], grads[k], this.m[k], lr);
-    }
-  }
-
-  // torch.optim.AdamW: decoupled decay p -= lr wd p, then the bias-corrected Adam step. The moments
-  // are float32 as in PyTorch; the constants are folded out of the loop, which ran at 60% of this
-  // speed with them inside (docs/FINETUNE.md "Data-parallel steps").
-  private adamw(p: Float32Array, g: ArrayLike<number>, m: Float32Array, v: Float32Array, lr: number): void {
-    const [b1, b2] = this.settings.betas;
-    const [a1, a2] = [1 - b1, 1 - b2];
-    const step = lr / (1 - b1 ** this.t);
-    const scale = 1 / Math.sqrt(1 - b2 ** this.t);
-    const decay = 1 - lr * this.settings.weightDecay;
-    const eps = this.settings.eps;
-    for (let i = 0; i < p.length; i++) {
-      const gi = g[i];
-      const mi = Math.fround(b1 * m[i] + a1 * gi);
-      const vi = Math.fround(b2 * v[i] + a2 * gi * gi);
-      m[i] = mi;
-      v[i] = vi;
-      p[i] = p[i] * decay - (step * mi) / (Math.sqrt(vi) * scale + eps);
-    }
-  }
-
-  // torch.optim.SGD: d = g + wd p; buf = momentum buf + d (buf = d on the first step); p -= lr buf.
-  private sgd(p: Float32Array, g: ArrayLike<number>, buf: Float32Array, lr: number): void {
-    const { weightDecay: wd, momentum: mu } = this.settings;
-    const first = this.t === 1;
-    for (let i = 0; i < p.length; i++) {
-      const d = g[i] + wd * p[i];
-      buf[i] = first ? d : mu * buf[i] + d;
-      p[i] -= lr * buf[i];
-    }
+    const { slots } = this.inner;
+    grads.forEach((g, i) => this.k.f32.set(g, slots[i].grad));
+    this.inner.step(lr);
+    this.params.forEach((p, i) => p.set(this.k.f32.subarray(slots[i].param, slots[i].param + p.length)));
   }
 }
 

@@ -1,31 +1,29 @@
 // A training shard (shards.ts): a session of the CPU training graph that runs its rows of each
-// batch and leaves their gradients in shared memory, then sums every shard's gradient of the params
-// it owns, updates them with its optimizer and makes their rearranged copies (rearrange.ts) for the
-// next step. onnxruntime-node refuses tensors on shared memory, so each run feeds local copies.
-// Built as an entry of its own beside each bundle (scripts/workers.js).
+// batch and leaves their gradients in the shards' memory, then sums every shard's gradient of the
+// params it owns, updates them and makes their rearranged copies (rearrange.ts) for the next step,
+// all with the kernels of kernels.ts on that one shared memory. onnxruntime-node refuses tensors on
+// shared memory, so each run feeds local copies. Built as an entry of its own beside each bundle
+// (scripts/workers.js).
 import * as ort from 'onnxruntime-node';
 import { parentPort } from 'node:worker_threads';
 import type { sessionOptions } from '../infer/providers.js';
 import { serveCalls } from '../workers.js';
-import { Optimizer, type OptimizerSettings } from './optim.js';
-import { rearrangeInto, type Rearrangement } from './rearrange.js';
+import { kernels } from './kernels.js';
+import { SlotOptimizer, type OptimizerSettings, type Slot } from './optim.js';
 import { LABELS, LOSS } from './training.js';
 
-/** A rearranged feed: made from param `param` (as it is kept), at float `offset` of the rearranged memory. */
-export interface ShardInput extends Rearrangement {
-  param: number;
-  offset: number;
-}
-
-export interface ShardParam {
-  name: string;
-  dims: number[];
-  /** Float offset in the params' memory and in each shard's gradients. */
-  offset: number;
-  /** Read by the graph (else fed zeros: only its rearranged copies are read). */
-  read: boolean;
-  /** The order that lays its gradient output out as the param is kept, when they differ. */
-  order?: Int32Array;
+/** Float offsets in the shards' memory (kernels.ts). */
+export interface ShardLayout {
+  /** Per param: its slot; the gradient region is shard 0's (the shards' sum lands there) or `gathered`. */
+  slots: Slot[];
+  /** Per shard, per param: where the shard leaves its gradient output. */
+  grads: number[][];
+  /** Per param whose gradient output is laid out unlike the param: the gather order (int32) into its slot's gradient. */
+  gathered: ({ order: number } | undefined)[];
+  /** Per rearranged feed: made from param `param` by the int32 `order`, at `out`. */
+  inputs: { name: string; dims: number[]; param: number; out: number; order: number; length: number }[];
+  /** The rearranged feeds' span, copied whole before each run. */
+  rearranged: { start: number; end: number };
 }
 
 export interface ShardInit {
@@ -34,22 +32,18 @@ export interface ShardInit {
   input: string;
   chw: number[];
   classes: number;
-  params: ShardParam[];
+  /** Per param: its name and dims, and whether the graph reads it (else it is fed zeros). */
+  params: { name: string; dims: number[]; read: boolean }[];
   /** Per param, the graph output holding its gradient. */
   fetches: string[];
-  inputs: ShardInput[];
+  layout: ShardLayout;
   /** The params this worker updates. */
   owned: number[];
   optimizer: OptimizerSettings;
   shard: number;
-  memory: {
-    params: SharedArrayBuffer;
-    rearranged: SharedArrayBuffer;
-    /** Each shard's gradient outputs, shard after shard, at the params' offsets. */
-    grads: SharedArrayBuffer;
-    images: SharedArrayBuffer;
-    labels: SharedArrayBuffer;
-  };
+  memory: WebAssembly.Memory;
+  images: SharedArrayBuffer;
+  labels: SharedArrayBuffer;
 }
 
 /** Run rows [first, first + count) of the batch in memory; answers their mean loss. */
@@ -64,97 +58,71 @@ export interface ShardUpdate {
   scales: number[];
 }
 
-let state: Awaited<ReturnType<typeof start>>;
+let state: ReturnType<typeof start>;
 
-async function start(m: ShardInit) {
-  const session = await ort.InferenceSession.create(m.bytes, m.options);
-  const lengths = m.params.map((p) => p.dims.reduce((a, b) => a * b, 1));
-  const total = lengths.reduce((a, b) => a + b, 0);
-  const memory = {
-    params: new Float32Array(m.memory.params),
-    rearranged: new Float32Array(m.memory.rearranged),
-    grads: new Float32Array(m.memory.grads),
-  };
-  const region = (all: Float32Array, k: number, base = 0) =>
-    all.subarray(base + m.params[k].offset, base + m.params[k].offset + lengths[k]);
-  const owned = m.owned.map((k) => ({ k, scratch: m.params[k].order && new Float32Array(lengths[k]) }));
-  // What each run feeds: local copies of the params the graph reads and of the rearranged ones,
+function start(m: ShardInit, session: ort.InferenceSession) {
+  const k = kernels(m.memory);
+  const { slots, rearranged } = m.layout;
+  const lengths = slots.map((s) => s.length);
+  const zeros = new Float32Array(Math.max(0, ...lengths.filter((_, i) => !m.params[i].read)));
+  // What each run feeds: local copies of the params the graph reads and of the rearranged feeds,
   // zeros for the params it does not read.
-  const zeros = new Float32Array(Math.max(0, ...lengths.filter((_, k) => !m.params[k].read)));
-  const params = m.params.map((p, k) => (p.read ? new Float32Array(lengths[k]) : zeros.subarray(0, lengths[k])));
-  const copies = new Float32Array(memory.rearranged.length);
+  const local = m.params.map((p, i) => (p.read ? new Float32Array(lengths[i]) : zeros.subarray(0, lengths[i])));
+  const copies = new Float32Array(rearranged.end - rearranged.start);
   const feeds: Record<string, ort.Tensor> = {};
-  m.params.forEach((p, k) => (feeds[p.name] = new ort.Tensor('float32', params[k], p.dims)));
-  for (const r of m.inputs)
-    feeds[r.name] = new ort.Tensor('float32', copies.subarray(r.offset, r.offset + r.order.length), r.dims);
-  return {
-    m,
-    session,
-    total,
-    memory,
-    region,
-    owned,
-    params,
-    copies,
-    feeds,
-    optimizer: new Optimizer(
-      owned.map(({ k }) => region(memory.params, k)),
-      m.optimizer,
-    ),
-  };
+  m.params.forEach((p, i) => (feeds[p.name] = new ort.Tensor('float32', local[i], p.dims)));
+  for (const r of m.layout.inputs) {
+    const at = r.out - rearranged.start;
+    feeds[r.name] = new ort.Tensor('float32', copies.subarray(at, at + r.length), r.dims);
+  }
+  const optimizer = new SlotOptimizer(
+    k,
+    m.owned.map((i) => slots[i]),
+    m.optimizer,
+  );
+  return { m, session, k, local, copies, feeds, optimizer };
 }
 
 async function run({ first, count }: ShardRun): Promise<number> {
-  const { m, session, total, memory, region, params, copies, feeds } = state;
-  m.params.forEach((p, k) => p.read && params[k].set(region(memory.params, k)));
-  copies.set(memory.rearranged);
+  const { m, session, k, local, copies, feeds } = state;
+  const { slots, grads, rearranged } = m.layout;
+  m.params.forEach((p, i) => p.read && local[i].set(k.f32.subarray(slots[i].param, slots[i].param + slots[i].length)));
+  copies.set(k.f32.subarray(rearranged.start, rearranged.end));
   const image = m.chw.reduce((a, b) => a * b, 1);
   const rows = (buffer: SharedArrayBuffer, width: number) =>
     new Float32Array(buffer, first * width * 4, count * width).slice();
-  feeds[m.input] = new ort.Tensor('float32', rows(m.memory.images, image), [count, ...m.chw]);
-  feeds[LABELS] = new ort.Tensor('float32', rows(m.memory.labels, m.classes), [count, m.classes]);
+  feeds[m.input] = new ort.Tensor('float32', rows(m.images, image), [count, ...m.chw]);
+  feeds[LABELS] = new ort.Tensor('float32', rows(m.labels, m.classes), [count, m.classes]);
   const out = await session.run(feeds, [LOSS, ...m.fetches]);
-  m.fetches.forEach((f, k) => region(memory.grads, k, m.shard * total).set(out[f].data as Float32Array));
+  m.fetches.forEach((f, i) => k.f32.set(out[f].data as Float32Array, grads[m.shard][i]));
   return Number(out[LOSS].data[0]);
 }
 
 /**
- * The batch's gradient of param k: the shards' outputs weighted by their shares, summed into the
- * first active shard's (each owner touches only its params' ranges), in the param's layout.
+ * Sums the shards' gradients of each owned param into shard 0's (each owner touches only its
+ * params' regions; shard 0 always has rows), weighted by their shares, lays them out as the param
+ * where they differ, updates the params and makes their rearranged copies.
  */
-function gradient(k: number, scratch: Float32Array | undefined, scales: number[]): Float32Array {
-  const { m, total, memory, region } = state;
-  const active = scales.flatMap((scale, s) => (scale > 0 ? [s] : []));
-  const sum = region(memory.grads, k, active[0] * total);
-  // one active shard had every row: its scale is 1
-  const a = scales[active[0]];
-  active.slice(1).forEach((s, j) => {
-    const other = region(memory.grads, k, s * total);
-    const b = scales[s];
-    if (j === 0) for (let i = 0; i < sum.length; i++) sum[i] = a * sum[i] + b * other[i];
-    else for (let i = 0; i < sum.length; i++) sum[i] += b * other[i];
-  });
-  return scratch ? rearrangeInto(m.params[k].order!, sum, scratch) : sum;
-}
-
 function update({ lr, scales }: ShardUpdate): void {
-  const { m, memory, region, owned, optimizer } = state;
-  optimizer.step(
-    owned.map(({ k, scratch }) => gradient(k, scratch, scales)),
-    lr,
-  );
+  const { m, k, optimizer } = state;
+  const { slots, grads, gathered, inputs } = m.layout;
+  for (const i of m.owned) {
+    let a = scales[0];
+    for (let s = 1; s < scales.length; s++) {
+      if (scales[s] === 0) continue;
+      k.axpby(grads[0][i], grads[s][i], slots[i].length, a, scales[s]);
+      a = 1;
+    }
+    const g = gathered[i];
+    if (g) k.gather(slots[i].grad, grads[0][i], g.order, slots[i].length);
+  }
+  optimizer.step(lr);
   const mine = new Set(m.owned);
-  for (const r of m.inputs)
-    if (mine.has(r.param))
-      rearrangeInto(
-        r.order,
-        region(memory.params, r.param),
-        memory.rearranged.subarray(r.offset, r.offset + r.order.length),
-      );
+  for (const r of inputs) if (mine.has(r.param)) k.gather(r.out, slots[r.param].param, r.order, r.length);
 }
 
 serveCalls<ShardInit | ShardRun | ShardUpdate>(parentPort!, async (m) => {
-  if ('bytes' in m) state = await start(m);
+  if ('bytes' in m) state = start(m, await ort.InferenceSession.create(m.bytes, m.options));
   else if ('count' in m) return run(m);
   else update(m);
 });

@@ -11,11 +11,12 @@ import { Worker } from 'node:worker_threads';
 import { MemLensError } from '../errors.js';
 import { memoryBudget, MiB } from '../memory.js';
 import { workerCalls, type WorkerCalls } from '../workers.js';
-import type { OptimizerSettings } from './optim.js';
 import { rearrangeInto, unrearrangeInto } from './rearrange.js';
 import type { CpuGraph } from './runtime.js';
 import { sessionOptions } from '../infer/providers.js';
-import type { ShardInit, ShardInput, ShardParam, ShardRun, ShardUpdate } from './shard-worker.js';
+import { kernelMemory, kernels, Layout } from './kernels.js';
+import { slotsOf, type OptimizerSettings } from './optim.js';
+import type { ShardInit, ShardLayout, ShardRun, ShardUpdate } from './shard-worker.js';
 import type { Param, StepShape, Trainer } from './trainer.js';
 import type { TrainingModels } from './training.js';
 
@@ -83,8 +84,6 @@ function split(n: number, shards: number): [number, number][] {
   return parts;
 }
 
-const floats = (n: number) => new SharedArrayBuffer(n * 4);
-
 /**
  * The sharded trainer for the CPU graph `cpu` (the training model as its session loaded it), or
  * undefined when a rearranged feed is made from something other than a param.
@@ -106,48 +105,50 @@ export async function shardedTrainer(
   // is kept in (that order when the graph does not read it).
   const gradOrder = models.grads.map((g) => made.get(g)?.order);
   const keptAs = params.map((p, k) => (unread.has(p.name) ? gradOrder[k] : undefined));
-  const shardParams: ShardParam[] = [];
-  let total = 0;
-  params.forEach((p, k) => {
-    shardParams.push({
-      name: p.name,
-      dims: p.dims,
-      offset: total,
-      read: !unread.has(p.name),
-      order: keptAs[k] ? undefined : gradOrder[k],
-    });
-    total += p.data.length;
+  const lengths = params.map((p) => p.data.length);
+  const space = new Layout();
+  const slots = slotsOf(space, lengths);
+  const grads = Array.from({ length: plan.shards }, (_, s) =>
+    lengths.map((n, k) => (s === 0 ? slots[k].grad : space.add(n))),
+  );
+  // A gradient laid out unlike its param lands in its own region, and is gathered into the slot's.
+  const gathered = lengths.map((n, k) => {
+    if (keptAs[k] || !gradOrder[k]) return undefined;
+    grads[0][k] = space.add(n);
+    return { order: space.add(n) };
   });
-  const inputs: ShardInput[] = [];
-  let rearranged = 0;
-  for (const r of cpu.edges.inputs) {
-    const k = index.get(r.source)!;
-    const kept = keptAs[k];
-    const order = kept ? r.order.map((t) => kept[t]) : r.order;
-    inputs.push({ ...r, order, param: k, offset: rearranged });
-    rearranged += r.order.length;
-  }
+  const inputs = cpu.edges.inputs.map((r) => ({
+    name: r.name,
+    dims: r.dims,
+    param: index.get(r.source)!,
+    out: space.add(r.order.length),
+    order: 0,
+    length: r.order.length,
+  }));
+  const rearranged = { start: inputs[0]?.out ?? 0, end: space.size };
+  for (const r of inputs) r.order = space.add(r.length);
+  const layout: ShardLayout = { slots, grads, gathered, inputs, rearranged };
+
+  const k = kernels(kernelMemory(space.size));
+  params.forEach((p, i) => {
+    const region = k.f32.subarray(slots[i].param, slots[i].param + lengths[i]);
+    const kept = keptAs[i];
+    if (kept) unrearrangeInto(kept, p.data, region);
+    else region.set(p.data);
+    const g = gathered[i];
+    if (g) k.i32.set(gradOrder[i]!, g.order);
+  });
+  cpu.edges.inputs.forEach((r, j) => {
+    const kept = keptAs[inputs[j].param];
+    k.i32.set(kept ? r.order.map((t) => kept[t]) : r.order, inputs[j].order);
+    k.gather(inputs[j].out, slots[inputs[j].param].param, inputs[j].order, r.order.length);
+  });
   const image = shape.chw.reduce((a, b) => a * b, 1);
   const memory = {
-    params: floats(total),
-    rearranged: floats(rearranged),
-    grads: floats(total * plan.shards),
-    images: floats(shape.batch * image),
-    labels: floats(shape.batch * shape.classes),
+    images: new SharedArrayBuffer(shape.batch * image * 4),
+    labels: new SharedArrayBuffer(shape.batch * shape.classes * 4),
   };
-  const shared = new Float32Array(memory.params);
-  const region = (k: number) => shared.subarray(shardParams[k].offset, shardParams[k].offset + params[k].data.length);
-  params.forEach((p, k) => {
-    const kept = keptAs[k];
-    if (kept) unrearrangeInto(kept, p.data, region(k));
-    else region(k).set(p.data);
-  });
-  for (const r of inputs)
-    rearrangeInto(r.order, region(r.param), new Float32Array(memory.rearranged, r.offset * 4, r.order.length));
-  const owned = owners(
-    params.map((p) => p.data.length),
-    plan.shards,
-  );
+  const owned = owners(lengths, plan.shards);
   const workers: WorkerCalls[] = [];
   try {
     for (let s = 0; s < plan.shards; s++) workers.push(workerCalls(new Worker(worker), 'a training shard stopped'));
@@ -159,13 +160,14 @@ export async function shardedTrainer(
           input: shape.input,
           chw: shape.chw,
           classes: shape.classes,
-          params: shardParams,
+          params: params.map((p) => ({ name: p.name, dims: p.dims, read: !unread.has(p.name) })),
           fetches: models.grads.map((g) => made.get(g)?.source ?? g),
-          inputs,
+          layout,
           owned: owned[s],
           optimizer,
           shard: s,
-          memory,
+          memory: k.memory,
+          ...memory,
         } satisfies ShardInit),
       ),
     );
@@ -175,6 +177,7 @@ export async function shardedTrainer(
   }
   const images = new Float32Array(memory.images);
   const labels = new Float32Array(memory.labels);
+  const region = (i: number) => k.f32.subarray(slots[i].param, slots[i].param + lengths[i]);
   return {
     async step(x, y, n, lr) {
       images.set(x.subarray(0, n * image));
@@ -190,10 +193,10 @@ export async function shardedTrainer(
       return losses.reduce((sum, loss, s) => sum + scales[s] * loss, 0);
     },
     sync() {
-      params.forEach((p, k) => {
-        const kept = keptAs[k];
-        if (kept) rearrangeInto(kept, region(k), p.data);
-        else p.data.set(region(k));
+      params.forEach((p, i) => {
+        const kept = keptAs[i];
+        if (kept) rearrangeInto(kept, region(i), p.data);
+        else p.data.set(region(i));
       });
     },
     release: async () => {
