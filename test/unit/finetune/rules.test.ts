@@ -134,6 +134,33 @@ const CASES: Record<string, Case> = {
     inputs: { x: [2, 3, 4, 4] },
     ...F32_SMOOTH,
   },
+  // A Relu only a MaxPool reads has its mask applied to the pooled gradient (grad/relu-pool.ts). The
+  // inputs in [-1.4, 0.6) leave 9 of the 24 windows all negative (no gradient) and none within a step
+  // of a kink.
+  'Relu then MaxPool (2x2 stride 2: the mask on the pooled gradient)': {
+    nodes: [node('Relu', ['x'], ['r']), node('MaxPool', ['r'], ['y'], { kernel_shape: [2, 2], strides: [2, 2] })],
+    inputs: { x: [2, 3, 4, 4] },
+    range: [-1.4, 0.6],
+    ...F32_SMOOTH,
+  },
+  'Relu then MaxPool (3x3 stride 2, overlapping, padded)': {
+    nodes: [
+      node('Relu', ['x'], ['r']),
+      node('MaxPool', ['r'], ['y'], { kernel_shape: [3, 3], strides: [2, 2], pads: [1, 1, 1, 1] }),
+    ],
+    inputs: { x: [2, 2, 5, 5] },
+  },
+  'Relu read by a MaxPool and a Mul (the mask stays on the full gradient)': {
+    nodes: [
+      node('Relu', ['x'], ['r']),
+      node('MaxPool', ['r'], ['p'], { kernel_shape: [2, 2], strides: [2, 2] }),
+      node('Mul', ['r', 'r'], ['q']),
+      node('ReduceSum', ['q'], ['s'], { keepdims: 1 }),
+      node('Add', ['p', 's'], ['y']),
+    ],
+    inputs: { x: [2, 3, 4, 4] },
+    ...F32_SMOOTH,
+  },
   'AveragePool (padded, count_include_pad 0)': {
     nodes: [node('AveragePool', ['x'], ['y'], { kernel_shape: [3, 3], strides: [2, 2], pads: [1, 1, 1, 1] })],
     inputs: { x: [2, 2, 5, 5] },
