@@ -1,4 +1,4 @@
-// The Conv weight gradient both ways it is built (one Gather of every tap's window where they fit in
+// The Conv weight gradient both ways it is built (Gathers of every tap's window where they fit in
 // 1 MB per image and the input has several channels, one Slice per tap otherwise), against the sum that defines it, computed in JS:
 // dW[m, c, i, j] = sum over samples and output positions of dY[n, m, p] * x[n, c, p + (i, j) - pad].
 // The batch fed differs from the ones the graph was probed with, so the Gather's sample offsets
@@ -70,7 +70,10 @@ function reference(
 }
 
 test.each([
-  { S: 16, C: 32, stride: 1, op: 'Gather', count: 2 }, // 0.3 MB of windows per image; the taps-last layout
+  // 0.3 MB of windows per image: pairs of positions per index, one Gather for the taps at even
+  // columns and one for those at odd ones, and one for the taps-last layout
+  { S: 16, C: 32, stride: 1, op: 'Gather', count: 3 },
+  { S: 15, C: 32, stride: 1, op: 'Gather', count: 2 }, // odd sizes: one position per index
   { S: 16, C: 32, stride: 2, op: 'Gather', count: 2 },
   { S: 16, C: 1, stride: 1, op: 'Slice', count: 8 }, // one channel: Slices however small
   { S: 64, C: 32, stride: 1, op: 'Slice', count: 8 }, // 4.7 MB: the centre tap's window is the input itself
