@@ -119,12 +119,12 @@ function weightGradByTaps(
   const inJs = outChannels * inChannels * size <= LAYOUT_IN_JS;
   // Two output positions side by side on the last axis read two adjacent rows through every tap
   // (stride 1 there), so one Gather index can copy both: onnxruntime's Gather took about 9 ns a
-  // row whether the row held 64 or 128 bytes (docs/FINETUNE.md). A pair starts on an even row where
-  // the output and padded sizes on that axis are even and the tap's offset is; taps at odd offsets
-  // read their pairs from the input padded one column less before and one more after on that axis
-  // (a Pad of the channels-last input like the first: a Pad by -1 of the padded rows took 3x as
-  // long). The taps then come out grouped by that parity, which the rearrangement below undoes (so
-  // only where it is done in JS).
+  // row whether the row held 64 or 128 bytes (docs/FINETUNE.md). Where the output and padded sizes
+  // on that axis are even, the pairs of a tap at an even offset there start on even rows; a tap at
+  // an odd offset reads its pairs from the input padded one column less before and one more after
+  // on that axis (a second Pad of the channels-last input: a Pad by -1 of the padded rows took 3.5x
+  // as long). The taps then come out grouped by that parity, which the rearrangement below undoes
+  // (so only where it is done in JS).
   const last = r - 1;
   const span = inJs && geo.strides[last] === 1 && geo.outSize[last] % 2 === 0 && paddedSize[last] % 2 === 0 ? 2 : 1;
   const parity = (t: number[]) => (t[last] * geo.dilations[last]) % span;
