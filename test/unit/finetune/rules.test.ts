@@ -14,6 +14,17 @@ const ints = (name: string, values: number[], dims = [values.length]) =>
   tensorProto(name, DataType.INT64, dims, values);
 const f64 = (name: string, dims: number[], values: number[]) => tensorProto(name, DataType.DOUBLE, dims, values);
 
+const f32 = (name: string, dims: number[], seed: number) =>
+  tensorProto(
+    name,
+    DataType.FLOAT,
+    dims,
+    uniform(
+      dims.reduce((a, b) => a * b, 1),
+      seed,
+    ),
+  );
+
 const F32_LINEAR = { type: 'float32', step: 0.1 } as const;
 const F32_SMOOTH = { type: 'float32', step: 1e-2 } as const;
 
@@ -149,6 +160,26 @@ const CASES: Record<string, Case> = {
       node('MaxPool', ['r'], ['y'], { kernel_shape: [3, 3], strides: [2, 2], pads: [1, 1, 1, 1] }),
     ],
     inputs: { x: [2, 2, 5, 5] },
+  },
+  // A Conv's bias gradient behind a MaxPool sums the pooled gradient (emit.ts channelSums). Moving
+  // a bias moves its whole channel, so the argmaxes stay and the loss is linear in it.
+  'Conv bias behind a MaxPool (2x2 stride 2: MaxUnpool)': {
+    nodes: [
+      node('Conv', ['x', 'w', 'b'], ['c'], { pads: [1, 1, 1, 1] }),
+      node('MaxPool', ['c'], ['y'], { kernel_shape: [2, 2], strides: [2, 2] }),
+    ],
+    inputs: { b: [4] },
+    constants: [f32('x', [2, 3, 6, 6], 21), f32('w', [4, 3, 3, 3], 22)],
+    ...F32_LINEAR,
+  },
+  'Conv bias behind a MaxPool (3x3 stride 2, overlapping: the scatter)': {
+    nodes: [
+      node('Conv', ['x', 'w', 'b'], ['c'], { pads: [1, 1, 1, 1] }),
+      node('MaxPool', ['c'], ['y'], { kernel_shape: [3, 3], strides: [2, 2], pads: [1, 1, 1, 1] }),
+    ],
+    inputs: { b: [4] },
+    constants: [f32('x', [2, 3, 7, 7], 23), f32('w', [4, 3, 3, 3], 24)],
+    ...F32_LINEAR,
   },
   'Relu read by a MaxPool and a Mul (the mask stays on the full gradient)': {
     nodes: [

@@ -265,7 +265,11 @@ const conv: GradRule = (ctx) => {
     : group === 1
       ? weightGradByTaps(e, x, g, geo, inChannels, outChannels)
       : weightGrad(e, x, g, geo, inChannels, group);
-  const gb = ctx.needs[2] ? e.reduceSum(g, [0, ...range(2, 2 + kernel.length)], false) : undefined;
+  // From the pooled gradient where g is a MaxPool's input gradient (emit.ts): a quarter of the
+  // elements behind a 2x2 pool.
+  const gb = ctx.needs[2]
+    ? e.reduceSum(e.channelSums.get(g) ?? g, [0, ...range(2, 2 + kernel.length)], false)
+    : undefined;
   return [gx, gw, gb];
 };
 
