@@ -44,6 +44,24 @@ describe('buildBackward', () => {
     expect(() => backward(nodes, ['w'])).toThrow('trainable parameter w does not affect the loss');
   });
 
+  test('a Relu read only by a MaxPool is masked by the pooled output, and passed through', () => {
+    const nodes = [
+      node('Relu', ['w'], ['r']),
+      node('MaxPool', ['r'], ['p'], { kernel_shape: [2, 2], strides: [2, 2] }),
+      node('ReduceSum', ['p'], ['loss'], { keepdims: 0 }),
+    ];
+    const e = new Emitter(17, DataType.FLOAT);
+    buildBackward({
+      nodes,
+      seeds: new Map([['loss', 'one']]),
+      wrt: ['w'],
+      e,
+      shape: () => [1, 1, 4, 4],
+      constant: () => undefined,
+    });
+    expect(e.nodes.filter((n) => n.op_type === 'Greater').map((n) => n.input[0])).toEqual(['p']);
+  });
+
   test('a tensor with two consumers gets the sum of both contributions', () => {
     const nodes = [node('Relu', ['w'], ['a']), node('Sigmoid', ['w'], ['b']), node('Add', ['a', 'b'], ['loss'])];
     const { ops } = backward(nodes, ['w']);

@@ -1,6 +1,6 @@
 // The Conv weight gradient every way it is built (where every tap's window fits in 1 MB per image
 // and the input has several channels: channel-first Slices per tap when a row of the output is longer
-// than the channels, else one Gather of channels-last rows; one Slice per tap otherwise), against
+// than the channels, else Gathers of channels-last rows (two positions a row where the sizes are even); one Slice per tap otherwise), against
 // the sum that defines it, computed in JS:
 // dW[m, c, i, j] = sum over samples and output positions of dY[n, m, p] * x[n, c, p + (i, j) - pad].
 // The batch fed differs from the ones the graph was probed with, so the Gather's sample offsets
@@ -72,7 +72,10 @@ function reference(
 }
 
 test.each([
-  { S: 16, C: 32, stride: 1, op: 'Gather', count: 2, hoisted: true }, // 0.3 MB of windows per image; the taps-last layout
+  // 0.3 MB of windows per image: pairs of positions per index, one Gather for the taps at even
+  // columns and one for those at odd ones, and one for the taps-last layout
+  { S: 16, C: 32, stride: 1, op: 'Gather', count: 3, hoisted: true },
+  { S: 15, C: 32, stride: 1, op: 'Gather', count: 2, hoisted: true }, // odd sizes: one position per index
   { S: 16, C: 32, stride: 2, op: 'Gather', count: 2, hoisted: true },
   { S: 16, C: 4, stride: 1, op: 'Slice', count: 8, hoisted: true }, // rows of 16 floats, 4 channels: channel-first
   { S: 16, C: 4, stride: 2, op: 'Slice', count: 9, hoisted: true },

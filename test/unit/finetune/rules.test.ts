@@ -14,6 +14,8 @@ const ints = (name: string, values: number[], dims = [values.length]) =>
   tensorProto(name, DataType.INT64, dims, values);
 const f64 = (name: string, dims: number[], values: number[]) => tensorProto(name, DataType.DOUBLE, dims, values);
 
+const f32 = (name: string, dims: number[], values: number[]) => tensorProto(name, DataType.FLOAT, dims, values);
+
 const F32_LINEAR = { type: 'float32', step: 0.1 } as const;
 const F32_SMOOTH = { type: 'float32', step: 1e-2 } as const;
 
@@ -131,6 +133,53 @@ const CASES: Record<string, Case> = {
   // Non-overlapping windows take the MaxUnpool path, which onnxruntime has for float only.
   'MaxPool (2x2 stride 2)': {
     nodes: [node('MaxPool', ['x'], ['y'], { kernel_shape: [2, 2], strides: [2, 2] })],
+    inputs: { x: [2, 3, 4, 4] },
+    ...F32_SMOOTH,
+  },
+  // A Relu only a MaxPool reads has its mask applied to the pooled gradient (grad/relu-pool.ts). The
+  // inputs in [-1.4, 0.6) leave 9 of the 24 windows all negative (no gradient) and none within a step
+  // of a kink.
+  'Relu then MaxPool (2x2 stride 2: the mask on the pooled gradient)': {
+    nodes: [node('Relu', ['x'], ['r']), node('MaxPool', ['r'], ['y'], { kernel_shape: [2, 2], strides: [2, 2] })],
+    inputs: { x: [2, 3, 4, 4] },
+    range: [-1.4, 0.6],
+    ...F32_SMOOTH,
+  },
+  'Relu then MaxPool (3x3 stride 2, overlapping, padded)': {
+    nodes: [
+      node('Relu', ['x'], ['r']),
+      node('MaxPool', ['r'], ['y'], { kernel_shape: [3, 3], strides: [2, 2], pads: [1, 1, 1, 1] }),
+    ],
+    inputs: { x: [2, 2, 5, 5] },
+  },
+  // A Conv's bias gradient behind a MaxPool sums the pooled gradient (emit.ts channelSums). Moving
+  // a bias moves its whole channel, so the argmaxes stay and the loss is linear in it.
+  'Conv bias behind a MaxPool (2x2 stride 2: MaxUnpool)': {
+    nodes: [
+      node('Conv', ['x', 'w', 'b'], ['c'], { pads: [1, 1, 1, 1] }),
+      node('MaxPool', ['c'], ['y'], { kernel_shape: [2, 2], strides: [2, 2] }),
+    ],
+    inputs: { b: [4] },
+    constants: [f32('x', [2, 3, 6, 6], uniform(216, 21)), f32('w', [4, 3, 3, 3], uniform(108, 22))],
+    ...F32_LINEAR,
+  },
+  'Conv bias behind a MaxPool (3x3 stride 2, overlapping: the scatter)': {
+    nodes: [
+      node('Conv', ['x', 'w', 'b'], ['c'], { pads: [1, 1, 1, 1] }),
+      node('MaxPool', ['c'], ['y'], { kernel_shape: [3, 3], strides: [2, 2], pads: [1, 1, 1, 1] }),
+    ],
+    inputs: { b: [4] },
+    constants: [f32('x', [2, 3, 7, 7], uniform(294, 23)), f32('w', [4, 3, 3, 3], uniform(108, 24))],
+    ...F32_LINEAR,
+  },
+  'Relu read by a MaxPool and a Mul (the mask stays on the full gradient)': {
+    nodes: [
+      node('Relu', ['x'], ['r']),
+      node('MaxPool', ['r'], ['p'], { kernel_shape: [2, 2], strides: [2, 2] }),
+      node('Mul', ['r', 'r'], ['q']),
+      node('ReduceSum', ['q'], ['s'], { keepdims: 1 }),
+      node('Add', ['p', 's'], ['y']),
+    ],
     inputs: { x: [2, 3, 4, 4] },
     ...F32_SMOOTH,
   },

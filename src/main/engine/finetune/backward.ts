@@ -5,7 +5,9 @@
 import { MemLensError } from '../errors.js';
 import type { NodeProto } from '../onnx/schema.js';
 import type { Emitter } from './emit.js';
+import { reluMask } from './grad/activation.js';
 import { GRAD_RULES, NON_DIFFERENTIABLE, type Dim } from './grad/index.js';
+import { reluBeforePool } from './grad/relu-pool.js';
 
 export interface BackwardRequest {
   /** Forward nodes in topological order; rules may add optional outputs to them (MaxPool indices). */
@@ -54,12 +56,20 @@ export function buildBackward(req: BackwardRequest): Map<string, string> {
     return parts && e.sum(parts);
   };
   for (const [t, g] of req.seeds) add(t, g);
+  // MaxPools whose input Relu's mask goes on their output gradient (grad/relu-pool.ts); the Relu then
+  // receives no gradient of its own and is passed through.
+  const reluOf = reluBeforePool(nodes);
+  for (const [pool, relu] of reluOf) if (req.seeds.has(relu.output[0])) reluOf.delete(pool);
 
   for (let k = nodes.length - 1; k >= 0; k--) {
     const node = nodes[k];
     const needs = node.input.map(active);
     if (!needs.some(Boolean) || NON_DIFFERENTIABLE.has(node.op_type)) continue;
-    const gradOut = node.output.map((o) => (o ? total(o) : undefined));
+    const relu = reluOf.get(node);
+    const gradOut = node.output.map((o, i) => {
+      const g = o ? total(o) : undefined;
+      return relu && i === 0 && g !== undefined ? reluMask(e, g, o) : g;
+    });
     if (gradOut.every((g) => g === undefined)) continue;
     const rule = node.domain ? undefined : GRAD_RULES[node.op_type];
     if (!rule) {
@@ -72,7 +82,7 @@ export function buildBackward(req: BackwardRequest): Map<string, string> {
     }
     const grads = rule({ node, gradOut, needs, e, shape: req.shape, constant: req.constant });
     node.input.forEach((t, i) => {
-      if (needs[i] && grads[i] !== undefined) add(t, grads[i]!);
+      if (needs[i] && grads[i] !== undefined) add(relu ? relu.input[0] : t, grads[i]!);
     });
   }
 

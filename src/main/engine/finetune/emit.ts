@@ -47,6 +47,12 @@ export function tensorProto(name: string, type: DataType, dims: number[], values
 export class Emitter {
   readonly nodes: NodeProto[] = [];
   readonly initializers: TensorProto[] = [];
+  /**
+   * Gradient tensor -> a smaller one with the same sums over every axis but the channel axis (1):
+   * MaxPool's input gradient, which only places its output gradient. A Conv's bias gradient reduces
+   * the smaller one (grad/conv.ts).
+   */
+  readonly channelSums = new Map<string, string>();
   private counter = 0;
 
   /**

@@ -142,30 +142,60 @@ function weightGradByTaps(
   }
   const paddedSize = geo.inSize.map((s, i) => s + geo.padBegin[i] + geo.padEnd[i]);
   const perImage = paddedSize.reduce((a, b) => a * b, 1);
-  // Row of each sample's first padded position: 0, P, 2P, ... as [1, N, 1].
+  const size = kernelTaps.length;
+  const inJs = outChannels * inChannels * size <= LAYOUT_IN_JS;
+  // Two output positions side by side on the last axis read two adjacent rows through every tap
+  // (stride 1 there), so one Gather index can copy both: onnxruntime's Gather took about 9 ns a
+  // row whether the row held 64 or 128 bytes (docs/FINETUNE.md). Where the output and padded sizes
+  // on that axis are even, the pairs of a tap at an even offset there start on even rows; a tap at
+  // an odd offset reads its pairs from the input padded one column less before and one more after
+  // on that axis (a second Pad of the channels-last input: a Pad by -1 of the padded rows took 3.5x
+  // as long). The taps then come out grouped by that parity, which the rearrangement below undoes
+  // (so only where it is done in JS).
+  const last = r - 1;
+  const span = inJs && geo.strides[last] === 1 && geo.outSize[last] % 2 === 0 && paddedSize[last] % 2 === 0 ? 2 : 1;
+  const parity = (t: number[]) => (t[last] * geo.dilations[last]) % span;
+  const groups = range(0, span)
+    .map((p) => range(0, size).filter((k) => parity(kernelTaps[k]) === p))
+    .filter((g) => g.length > 0);
+  // Row of each sample's first padded position, in rows of `span` positions: 0, P, 2P, ... as [1, N, 1].
+  const step = perImage / span;
   const batch = e.reshape(e.op('Shape', [x], { start: 0, end: 1 }), []);
   const sampleRows = e.reshape(
-    e.op('Range', [e.ints([0], []), e.op('Mul', [batch, e.ints([perImage], [])]), e.ints([perImage], [])]),
+    e.op('Range', [e.ints([0], []), e.op('Mul', [batch, e.ints([step], [])]), e.ints([step], [])]),
     [1, -1, 1],
   );
   // Row, within a padded image, of the input each output position reads through each tap.
   const rowOf = (t: number[], o: number[]) =>
     o.reduce((acc, oa, a) => acc * paddedSize[a] + oa * geo.strides[a] + t[a] * geo.dilations[a], 0);
-  const within = e.ints(
-    kernelTaps.flatMap((t) => outPositions.map((o) => rowOf(t, o))),
-    [kernelTaps.length, 1, outPositions.length],
-  );
-  const windows = e.op('Gather', [e.reshape(padded, [-1, inChannels]), e.op('Add', [within, sampleRows])], { axis: 0 });
-  const perTap = e.op('MatMul', [dy, e.reshape(windows, [kernelTaps.length, -1, inChannels])]);
+  const starts = outPositions.filter((o) => o[last] % span === 0);
+  const shift = (pads: number[], by: number) => pads.map((v, a) => (a === last ? v + by : v));
+  const products = groups.map((group) => {
+    const p = parity(kernelTaps[group[0]]);
+    const source =
+      p === 0
+        ? padded
+        : e.op('Pad', [channelsLast, e.ints([0, ...shift(geo.padBegin, -1), 0, 0, ...shift(geo.padEnd, 1), 0])]);
+    const within = e.ints(
+      group.flatMap((k) => starts.map((o) => (rowOf(kernelTaps[k], o) - p) / span)),
+      [group.length, 1, starts.length],
+    );
+    const windows = e.op('Gather', [e.reshape(source, [-1, span * inChannels]), e.op('Add', [within, sampleRows])], {
+      axis: 0,
+    });
+    return e.op('MatMul', [dy, e.reshape(windows, [group.length, -1, inChannels])]);
+  });
+  const perTap = products.length === 1 ? products[0] : e.op('Concat', products, { axis: 0 });
   // [taps, O, I] -> [O, I, taps]. Up to LAYOUT_IN_JS elements as a rearrangement, which the CPU
   // runtime does in JS after the run (rearrange.ts): onnxruntime's Transpose of the demo CNN's
   // gradients ran on one thread, and the step was 1.02-1.05x faster without it. ResNet-50's
   // 512x512x3x3 ones (2.4 M elements, ~13 ms each in JS) made its step 4-8% slower: a Transpose.
-  const size = kernelTaps.length;
-  if (outChannels * inChannels * size > LAYOUT_IN_JS) return e.reshape(e.transpose(perTap, [1, 2, 0]), dims);
+  if (!inJs) return e.reshape(e.transpose(perTap, [1, 2, 0]), dims);
+  const at = new Array<number>(size);
+  groups.flat().forEach((k, i) => (at[k] = i));
   const order = Array.from({ length: outChannels * inChannels * size }, (_, t) => {
     const [oi, k] = [Math.floor(t / size), t % size];
-    return k * outChannels * inChannels + oi;
+    return at[k] * outChannels * inChannels + oi;
   });
   return e.rearrange(perTap, order, dims);
 }
@@ -262,7 +292,11 @@ const conv: GradRule = (ctx) => {
     : group === 1
       ? weightGradByTaps(e, x, g, geo, inChannels, outChannels)
       : weightGrad(e, x, g, geo, inChannels, group);
-  const gb = ctx.needs[2] ? e.reduceSum(g, [0, ...range(2, 2 + kernel.length)], false) : undefined;
+  // From the pooled gradient where g is a MaxPool's input gradient (emit.ts): a quarter of the
+  // elements behind a 2x2 pool.
+  const gb = ctx.needs[2]
+    ? e.reduceSum(e.channelSums.get(g) ?? g, [0, ...range(2, 2 + kernel.length)], false)
+    : undefined;
   return [gx, gw, gb];
 };
 

@@ -19,15 +19,21 @@ const maxPool: GradRule = (ctx) => {
   const kernel = attrInts(node, 'kernel_shape')!;
   const strides = attrInts(node, 'strides') ?? kernel.map(() => 1);
   const dilations = attrInts(node, 'dilations') ?? kernel.map(() => 1);
+  const g = gradOf(ctx);
+  let dx: string;
   if (kernel.every((k, i) => strides[i] >= (k - 1) * dilations[i] + 1)) {
-    return [e.op('MaxUnpool', [gradOf(ctx), indices, e.op('Shape', [x])], { kernel_shape: kernel, strides })];
+    dx = e.op('MaxUnpool', [g, indices, e.op('Shape', [x])], { kernel_shape: kernel, strides });
+  } else {
+    const zeros = e.op('ConstantOfShape', [e.reshape(e.op('Size', [x]), [1])], { value: e.zerosValue() });
+    const flat = e.op('ScatterElements', [zeros, e.reshape(indices, [-1]), e.reshape(g, [-1])], {
+      axis: 0,
+      reduction: 'add',
+    });
+    dx = e.reshapeLike(flat, x);
   }
-  const zeros = e.op('ConstantOfShape', [e.reshape(e.op('Size', [x]), [1])], { value: e.zerosValue() });
-  const flat = e.op('ScatterElements', [zeros, e.reshape(indices, [-1]), e.reshape(gradOf(ctx), [-1])], {
-    axis: 0,
-    reduction: 'add',
-  });
-  return [e.reshapeLike(flat, x)];
+  // Each element of g lands, whole, on one element of the same sample and channel.
+  e.channelSums.set(dx, g);
+  return [dx];
 };
 
 /** How many taps of each window fall inside the (padded or unpadded) input, per output position. */
