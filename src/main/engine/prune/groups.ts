@@ -5,12 +5,14 @@
 // the depthwise convs that follow them, BatchNorm/bias vectors, the consumers' input slices (Conv
 // weight axis 1, Gemm/MatMul rows, Flatten column blocks), Concat offsets and residual partners
 // (the operands of an Add are one space). Anything the walk cannot follow blocks the group, with the
-// reason; the pruner then masks instead of cutting. A new architecture pattern is a new rule here
-// (docs/PRUNING.md lists the rules per op).
+// reason; the pruner then masks instead of cutting. A new architecture pattern is a new rule here,
+// or in stream.ts for a Transformer's residual stream, both on the walk's interface (walk.ts);
+// docs/PRUNING.md lists the rules per op.
 import { PRUNE_DEFAULTS, type AttentionUnit } from '../../../shared/prune-options.js';
 import { attrInt, attrInts, tensorToInts, type GraphIndex, type NodeProto } from '../onnx/index.js';
 import { buildHeadGroups, type HeadShapes } from './heads.js';
-import { gatherIndex, readsAxis, targetEntries, unaccountedRead, type TargetEntry } from './stream.js';
+import { streamRule, unaccountedRead } from './stream.js';
+import type { Member, Walk } from './walk.js';
 import {
   asLayer,
   CHANNEL_PARAMS,
@@ -64,18 +66,6 @@ export interface Group {
   widthReaders?: HeadShapes[];
 }
 
-/** How a tensor of the space is laid out: which axis holds the channels and where this space sits in it. */
-interface Member {
-  map: ChannelMap;
-  /** Channel axis counted from the end. */
-  axis: number;
-  rank?: number;
-  /** Channels of the tensor along the axis (the space may be only part of them, after a Concat). */
-  width: number;
-  /** After a Flatten: channels are blocks of `inner` columns, inner = columns / width. */
-  flat: boolean;
-}
-
 /**
  * One group per channel space, in the order of the layers that start them; each layer in one group.
  * Attention layers lose heads or head dimensions, as `attention` says (heads.ts).
@@ -99,19 +89,18 @@ export function buildGroups(
   return groups;
 }
 
-class GroupWalk {
+class GroupWalk implements Walk {
   private readonly members = new Map<string, Member>();
   private readonly done = new Set<string>();
   private readonly queue: string[] = [];
-  private group!: Group;
-  /** Gathers of a Shape entry holding the channel count, and the target entries accounting for it (stream.ts). */
-  private readonly widthReads: string[] = [];
-  private readonly widthEntries = new Set<string>();
+  group!: Group;
+  readonly widthReads: string[] = [];
+  readonly widthEntries = new Set<string>();
 
   constructor(
-    private readonly index: GraphIndex,
+    readonly index: GraphIndex,
     /** The model's layers (with the names results use) by node. */
-    private readonly layers: Map<NodeProto, LayerNode>,
+    readonly layers: Map<NodeProto, LayerNode>,
     /** Set for `embeddingWidth`: the walk follows a Transformer's stream (stream.ts) past these heads. */
     private readonly stream?: HeadShapes[],
   ) {}
@@ -150,12 +139,12 @@ class GroupWalk {
     return this.group;
   }
 
-  private block(reason: string): void {
+  block(reason: string): void {
     this.group.blocked ??= reason;
   }
 
   /** Visits a tensor from `node`, which has then been handled for it. */
-  private follow(node: NodeProto, tensor: string, m: Member): void {
+  follow(node: NodeProto, tensor: string, m: Member): void {
     this.done.add(handled(node, tensor));
     this.visit(tensor, m);
   }
@@ -196,13 +185,7 @@ class GroupWalk {
     if (layer && tensor === node.input[0]) return this.consumer(layer, m);
     if (node.op_type === 'Transpose') return this.transpose(node, m, fromOutput);
     if (node.op_type === 'LayerNormalization') return this.layerNorm(node, tensor, m, fromOutput);
-    if (this.stream) {
-      if (node.op_type === 'Shape') return this.shapeRead(node, tensor, m);
-      if (node.op_type === 'Gather' && !fromOutput && tensor === node.input[0]) return this.gather(node, tensor, m);
-      if (node.op_type === 'Expand' && fromOutput) return this.expand(node, m);
-      if (node.op_type === 'Reshape' && (fromOutput || tensor === node.input[0]) && !m.flat)
-        return this.streamReshape(node, m, fromOutput);
-    }
+    if (this.stream && streamRule(this, node, tensor, m, fromOutput)) return;
     if (fromOutput && !CHANNELWISE.has(node.op_type) && node.op_type !== 'Concat') {
       return this.block(`${what} makes a tensor whose channels are coupled to ${this.group.sources[0].layer.name}`);
     }
@@ -364,75 +347,7 @@ class GroupWalk {
     this.follow(node, node.output[0], { ...m, axis: -1, rank: 2, flat: true });
   }
 
-  /** A Shape of the stream: its channel entry may only be read where the cut is accounted for (stream.ts). */
-  private shapeRead(node: NodeProto, tensor: string, m: Member): void {
-    const rank = m.rank ?? this.index.shape(tensor)?.length;
-    if (rank === undefined) return this.block(`Shape ${node.name}: the rank of ${tensor} is unknown`);
-    for (const g of this.index.consumers(node.output[0])) {
-      const at = g.op_type === 'Gather' ? gatherIndex(this.index, g) : undefined;
-      if (at === undefined) return this.block(`${g.op_type} ${g.name || g.output[0]} reads the shape of the stream`);
-      if ((at + rank) % rank === rank + m.axis) this.widthReads.push(g.output[0]);
-    }
-  }
-
-  /** A Gather of tokens (the class token) along an axis before the channels keeps them last. */
-  private gather(node: NodeProto, tensor: string, m: Member): void {
-    const rank = m.rank ?? this.index.shape(tensor)?.length;
-    const indices = this.index.constantTensor(node.input[1]);
-    const axis = attrInt(node, 'axis', 0);
-    if (rank === undefined || !indices || (axis + rank) % rank >= rank + m.axis)
-      return this.block(`Gather ${node.name} selects along the channels`);
-    this.follow(node, node.output[0], { ...m, rank: rank - 1 + indices.dims.length });
-  }
-
-  /** An Expand of a constant (the class token) along other axes: the constant loses the channels. */
-  private expand(node: NodeProto, m: Member): void {
-    const axis = paramTensor(this.index, node.input[0]) && perChannelAxis(this.index, node.input[0], m.axis);
-    if (axis === undefined) return this.block(`Expand ${node.name} makes the channels from a computed tensor`);
-    this.slice(node.input[0], axis, m.map);
-  }
-
-  /**
-   * A Reshape that keeps the channels whole on one axis: its target holds the channel count either
-   * as a constant (rewritten with the channels kept) or read from its input's Shape (follows itself).
-   */
-  private streamReshape(node: NodeProto, m: Member, fromOutput: boolean): void {
-    const entries = targetEntries(this.index, node.input[1]);
-    const data = node.input[0];
-    const inputAxis = fromOutput ? this.channelAxisOf(data, m.width) : m.axis;
-    const inRank = fromOutput ? this.rankOf(data) : (m.rank ?? this.rankOf(data));
-    const what = `Reshape ${node.name || node.output[0]}`;
-    if (!entries || inputAxis === undefined || inRank === undefined) return this.block(`${what} reshapes the channels`);
-    const channel = (e: TargetEntry) =>
-      'constant' in e ? e.value === m.width : readsAxis(this.index, e.tensor, data, inRank + inputAxis, inRank);
-    const at = entries.flatMap((e, k) => (channel(e) ? [k] : []));
-    if (at.length !== 1 || (fromOutput && at[0] !== entries.length + m.axis))
-      return this.block(`${what} does not keep the channels on one axis`);
-    const e = entries[at[0]];
-    if ('constant' in e) this.group.reshapes.push({ param: e.constant, index: e.at, map: m.map, width: m.width });
-    else this.widthEntries.add(e.tensor);
-    const outAxis = at[0] - entries.length;
-    if (fromOutput) this.follow(node, data, { ...m, axis: inputAxis, rank: inRank });
-    else this.follow(node, node.output[0], { ...m, axis: outAxis, rank: entries.length });
-  }
-
-  private rankOf(tensor: string): number | undefined {
-    const p = this.index.producer(tensor);
-    const layer = p && this.layers.get(p);
-    return this.index.shape(tensor)?.length ?? layer?.rank;
-  }
-
-  /** The axis (from the end) of a tensor holding `width` channels: its layer's, or its one dim of that size. */
-  private channelAxisOf(tensor: string, width: number): number | undefined {
-    const p = this.index.producer(tensor);
-    const layer = p && this.layers.get(p);
-    if (layer) return layer.units === width ? layer.channelAxis : undefined;
-    const shape = this.index.shape(tensor);
-    const at = shape?.flatMap((d, k) => (d === width ? [k] : []));
-    return shape && at?.length === 1 ? at[0] - shape.length : undefined;
-  }
-
-  private slice(param: string, axis: number, map: ChannelMap): void {
+  slice(param: string, axis: number, map: ChannelMap): void {
     this.group.slices.push({ param, axis, ...map });
   }
 }
