@@ -104,29 +104,41 @@ export async function trainRun(
   const stepsPerEpoch = Math.ceil(count / s.batch);
   const total = s.epochs * stepsPerEpoch;
   const image = spec.channels * spec.height * spec.width;
-  const buffer = new Float32Array(s.batch * image);
-  const labels = new Float32Array(s.batch * classes);
+  // Two sets of batch buffers: batch k+1's views are cut into one while step k runs from the
+  // other (in the shard workers: the main thread is free then).
+  const buffers = [0, 1].map(() => ({
+    images: new Float32Array(s.batch * image),
+    labels: new Float32Array(s.batch * classes),
+  }));
   const stats: EpochStats[] = [];
   try {
     for (let epoch = 0; epoch < s.epochs; epoch++) {
       const order = permutation(count, new Random(s.seed, epoch));
-      let lossSum = 0;
-      for (let k = 0; k < stepsPerEpoch; k++) {
-        throwIfAborted(ctl.signal);
+      const batch = (k: number) => {
         const rows = order.subarray(k * s.batch, Math.min(count, (k + 1) * s.batch));
         const keys = Array.from(rows, (sample) => ({ sample, view: epoch }));
+        const into = buffers[k % 2];
         const images = viewsToTensor(
           keys.map((key) => data.train.images[key.sample]),
           keys,
           data.augment,
           s.seed,
           spec,
-          buffer.subarray(0, rows.length * image),
+          into.images.subarray(0, rows.length * image),
         );
+        return { images, onehot: oneHot(data.train.labels, rows, classes, into.labels), n: rows.length };
+      };
+      let lossSum = 0;
+      let next = batch(0);
+      for (let k = 0; k < stepsPerEpoch; k++) {
+        throwIfAborted(ctl.signal);
         const step = epoch * stepsPerEpoch + k;
-        const lr = learningRate(s.lr, s.schedule, step, total);
-        const onehot = oneHot(data.train.labels, rows, classes, labels);
-        lossSum += (await train.step(images, onehot, rows.length, lr)) * rows.length;
+        const { images, onehot, n } = next;
+        const loss = train.step(images, onehot, n, learningRate(s.lr, s.schedule, step, total));
+        // handled here too: should cutting the next batch throw, a failing step is no unhandled rejection
+        loss.catch(() => undefined);
+        if (k + 1 < stepsPerEpoch) next = batch(k + 1);
+        lossSum += (await loss) * n;
         ctl.onProgress?.(step + 1, total, stage);
       }
       train.sync();
