@@ -6,7 +6,7 @@
 import { trainingModels } from '../../src/main/engine/finetune/training.js';
 import { Optimizer, DEFAULT_OPTIMIZER } from '../../src/main/engine/finetune/optim.js';
 import { ortSession } from '../../src/main/engine/finetune/runtime.js';
-import { openTrainer } from '../../src/main/engine/finetune/trainer.js';
+import { openTrainer, planTraining } from '../../src/main/engine/finetune/trainer.js';
 import { readdirSync, readFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { selectLayers } from '../../src/main/engine/finetune/select.js';
@@ -25,8 +25,16 @@ const input = modelInput(model);
 const layers = await selectLayers(model, layerSpec, {});
 const names = layers.flatMap((l) => l.params);
 const chw = [input.channels, input.height, input.width];
-const models = await trainingModels(model.proto, { input: input.name, chw, classes, trainable: names }, path);
 const inits = new Map(model.proto.graph.initializer.map((t) => [t.name, t]));
+const runtime = { threads: Number(threadsArg), cpuOnly: Boolean(profile) };
+const bytes = names.reduce((sum, n) => sum + 4 * inits.get(n).dims.reduce((a, d) => a * Number(d), 1), 0);
+// Profiling: one CPU session of the given threads; else the plan the fine-tuning job makes.
+const plan = profile ? { shards: 1, threads: runtime.threads, why: 'profile' } : planTraining(runtime, batch, bytes);
+const models = await trainingModels(
+  model.proto,
+  { input: input.name, chw, classes, trainable: names, threads: plan.threads },
+  path,
+);
 const params = [
   ...names.map((n) => ({ name: n, dims: inits.get(n).dims.map(Number), data: tensorToFloat32(inits.get(n)).slice() })),
   { name: HEAD_WEIGHT, dims: [classes, models.features], data: new Float32Array(classes * models.features).fill(0.01) },
@@ -36,7 +44,6 @@ const x = Float32Array.from({ length: batch * chw[0] * chw[1] * chw[2] }, (_, i)
 const onehot = new Float32Array(batch * classes);
 for (let i = 0; i < batch; i++) onehot[i * classes + (i % classes)] = 1;
 const optimizer = { ...DEFAULT_OPTIMIZER, kind: 'adamw' };
-const runtime = { threads: Number(threadsArg), cpuOnly: Boolean(profile) };
 let note = '';
 // Profiling: one CPU session as runtime.ts opens it, with onnxruntime's profiler on, and the
 // optimizer in JS as the one-session trainer runs it.
@@ -49,7 +56,7 @@ const trainer = profile
       models,
       params,
       { input: input.name, chw, classes, batch },
-      { optimizer, runtime },
+      { optimizer, runtime, plan },
       {
         onNote: (n) => (note = n),
       },

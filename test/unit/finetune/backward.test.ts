@@ -15,6 +15,7 @@ function backward(nodes: ReturnType<typeof node>[], wrt: string[]) {
     e,
     shape: () => [2, 2],
     constant: () => undefined,
+    threads: 1,
   });
   return { grads, ops: e.nodes.map((n) => n.op_type) };
 }
@@ -58,6 +59,7 @@ describe('buildBackward', () => {
       e,
       shape: () => [1, 1, 4, 4],
       constant: () => undefined,
+      threads: 1,
     });
     expect(e.nodes.filter((n) => n.op_type === 'Greater').map((n) => n.input[0])).toEqual(['p']);
   });

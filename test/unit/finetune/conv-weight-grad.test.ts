@@ -1,7 +1,7 @@
-// The Conv weight gradient every way it is built (where every tap's window fits in 1 MB per image
-// and the input has several channels: channel-first Slices per tap when a row of the output is longer
-// than the channels, else Gathers of channels-last rows (two positions a row where the sizes are even); one Slice per tap otherwise), against
-// the sum that defines it, computed in JS:
+// The Conv weight gradient both ways it is built (Gathers of channels-last rows, two positions a row
+// where the sizes are even, for sessions of several threads where every tap's window fits in 1 MB
+// per image and the input has several channels; one Slice per tap otherwise), against the sum that
+// defines it, computed in JS:
 // dW[m, c, i, j] = sum over samples and output positions of dY[n, m, p] * x[n, c, p + (i, j) - pad].
 // The batch fed differs from the ones the graph was probed with, so the Gather's sample offsets
 // must follow it.
@@ -72,19 +72,22 @@ function reference(
 }
 
 test.each([
-  // 0.3 MB of windows per image: pairs of positions per index, one Gather for the taps at even
-  // columns and one for those at odd ones, and one for the taps-last layout
-  { S: 16, C: 32, stride: 1, op: 'Gather', count: 3, hoisted: true },
-  { S: 15, C: 32, stride: 1, op: 'Gather', count: 2, hoisted: true }, // odd sizes: one position per index
-  { S: 16, C: 32, stride: 2, op: 'Gather', count: 2, hoisted: true },
-  { S: 16, C: 4, stride: 1, op: 'Slice', count: 8, hoisted: true }, // rows of 16 floats, 4 channels: channel-first
-  { S: 16, C: 4, stride: 2, op: 'Slice', count: 9, hoisted: true },
-  { S: 16, C: 1, stride: 1, op: 'Slice', count: 8, hoisted: false }, // one channel: Slices however small
-  { S: 64, C: 32, stride: 1, op: 'Slice', count: 8, hoisted: false }, // 4.7 MB: the centre tap's window is the input itself
-  { S: 64, C: 32, stride: 2, op: 'Slice', count: 9, hoisted: false },
+  // For sessions of several threads, 0.3 MB of windows per image: pairs of positions per index,
+  // one Gather for the taps at even columns and one for those at odd ones, and one for the taps-last
+  // layout (made in JS once hoisted)
+  { S: 16, C: 32, stride: 1, threads: 2, op: 'Gather', count: 3, inJs: true },
+  { S: 15, C: 32, stride: 1, threads: 2, op: 'Gather', count: 2, inJs: true }, // odd sizes: one position per index
+  { S: 16, C: 32, stride: 2, threads: 2, op: 'Gather', count: 2, inJs: true },
+  { S: 16, C: 4, stride: 1, threads: 2, op: 'Gather', count: 3, inJs: true },
+  // One-thread sessions (the shards): a Slice per tap, the centre tap's window the input itself
+  { S: 16, C: 32, stride: 1, threads: 1, op: 'Slice', count: 8, inJs: false },
+  { S: 16, C: 32, stride: 2, threads: 1, op: 'Slice', count: 9, inJs: false },
+  { S: 16, C: 1, stride: 1, threads: 2, op: 'Slice', count: 8, inJs: false }, // one channel: Slices however small
+  { S: 64, C: 32, stride: 1, threads: 2, op: 'Slice', count: 8, inJs: false }, // 4.7 MB: Slices at any thread count
+  { S: 64, C: 32, stride: 2, threads: 2, op: 'Slice', count: 9, inJs: false },
 ])(
-  '$S x $S x $C, stride $stride: the weight gradient by $op matches its definition',
-  async ({ S, C, stride, op, count, hoisted: inJs }) => {
+  '$S x $S x $C, stride $stride, $threads threads: the weight gradient by $op matches its definition',
+  async ({ S, C, stride, threads, op, count, inJs }) => {
     const { proto, out, dy } = model(S, stride, C);
     const w = Float32Array.from(uniform(M * C * 9, 3));
     const feeds = (n: number) => ({
@@ -92,7 +95,7 @@ test.each([
       w: new ort.Tensor('float32', w, [M, C, 3, 3]),
     });
     const shapes = await probeShapes(proto, [feeds(1), feeds(2)]);
-    const { model: train, grads } = gradientModel(proto, 'loss', ['w'], shapes, 'conv');
+    const { model: train, grads } = gradientModel(proto, 'loss', ['w'], shapes, 'conv', threads);
     expect(train.graph!.node.filter((n) => n.op_type === op).length).toBe(count);
     // As built, and with its rearranged output made in JS as the CPU runtime does (rearrange.ts).
     const hoisted = hoistRearrangements(train);

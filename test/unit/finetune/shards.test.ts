@@ -12,7 +12,7 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { DEFAULT_OPTIMIZER, type OptimizerSettings } from '../../../src/main/engine/finetune/optim.js';
 import { trainableLayers } from '../../../src/main/engine/finetune/select.js';
 import { shardPlan } from '../../../src/main/engine/finetune/shards.js';
-import { openTrainer, type Param } from '../../../src/main/engine/finetune/trainer.js';
+import { openTrainer, planTraining, type Param } from '../../../src/main/engine/finetune/trainer.js';
 import { HEAD_BIAS, HEAD_WEIGHT, trainingModels } from '../../../src/main/engine/finetune/training.js';
 import { loadModel, tensorToFloat32 } from '../../../src/main/engine/onnx/index.js';
 import { DEMO } from '../../support/cli.js';
@@ -43,7 +43,13 @@ async function setup(c: Case) {
   const model = await loadModel(c.path);
   const names = trainableLayers(model).flatMap((l) => l.params);
   const chw = c.chw as [number, number, number];
-  const models = await trainingModels(model.proto, { input: 'input', chw, classes, trainable: names }, c.path);
+  // built as for 2-thread sessions: the weight gradients by Gather, whose outputs are rearranged
+  // (the tiny CNN's extra Conv then gathers them); both trainers below run this one graph
+  const models = await trainingModels(
+    model.proto,
+    { input: 'input', chw, classes, trainable: names, threads: 2 },
+    c.path,
+  );
   const inits = new Map(model.proto.graph!.initializer.map((t) => [t.name, t]));
   const params = (): Param[] => [
     ...names.map((n) => ({
@@ -70,11 +76,12 @@ async function train(c: Case, shards: string, sizes: number[]) {
   const p = params();
   const notes: string[] = [];
   const batch = Math.max(...sizes);
+  const runtime = { threads: 2, cpuOnly: true };
   const trainer = await openTrainer(
     models,
     p,
     { input: 'input', chw, classes, batch },
-    { optimizer: sgd, runtime: { threads: 2, cpuOnly: true } },
+    { optimizer: sgd, runtime, plan: planTraining(runtime, batch, 0) },
     { onNote: (n) => notes.push(n) },
   );
   const losses: number[] = [];

@@ -19,6 +19,8 @@ export interface BackwardRequest {
   e: Emitter;
   shape(tensor: string): Dim[];
   constant(tensor: string): number[] | undefined;
+  /** Intra-op threads of the session that runs the graph (GradContext.threads). */
+  threads: number;
 }
 
 /** For each tensor depending on a `wrt` tensor: the first such parameter (named in errors). */
@@ -80,7 +82,7 @@ export function buildBackward(req: BackwardRequest): Map<string, string> {
         `no gradient rule for op ${op} (node ${node.name || node.output[0]}) on the path from trainable parameter ${param} to the loss`,
       );
     }
-    const grads = rule({ node, gradOut, needs, e, shape: req.shape, constant: req.constant });
+    const grads = rule({ node, gradOut, needs, e, shape: req.shape, constant: req.constant, threads: req.threads });
     node.input.forEach((t, i) => {
       if (needs[i] && grads[i] !== undefined) add(relu ? relu.input[0] : t, grads[i]!);
     });

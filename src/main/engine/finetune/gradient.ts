@@ -59,7 +59,8 @@ export interface GradientModel {
 
 /**
  * `loss` is a scalar tensor of `model`; `wrt` are initializers or graph inputs. The result's
- * outputs are the model's outputs followed by one gradient per `wrt` tensor.
+ * outputs are the model's outputs followed by one gradient per `wrt` tensor. `threads`: the
+ * intra-op threads of the session that will run it (some rules pick their kernels by it).
  */
 export function gradientModel(
   model: ModelProto,
@@ -67,6 +68,7 @@ export function gradientModel(
   wrt: string[],
   shapes: Shapes,
   what = 'model',
+  threads = 1,
 ): GradientModel {
   const graph = model.graph!;
   const opset = trainingOpset(model, what);
@@ -87,7 +89,15 @@ export function gradientModel(
     const c = trainable.has(t) ? undefined : index.constantTensor(t);
     return c ? tensorToNumbers(c) : undefined;
   };
-  const grads = buildBackward({ nodes, seeds: new Map([[loss, e.scalar(1)]]), wrt, e, shape, constant: valueOf });
+  const grads = buildBackward({
+    nodes,
+    seeds: new Map([[loss, e.scalar(1)]]),
+    wrt,
+    e,
+    shape,
+    constant: valueOf,
+    threads,
+  });
   const named = new Map<string, string>();
   for (const [p, g] of grads) {
     const out = `grad:${p}`;

@@ -18,6 +18,7 @@ import { loadProject } from '../project/project.js';
 import { exportFinetuned, LAYERS_KEY, RUN_SUFFIX } from './export.js';
 import { memorizationBeforeAfter } from './memorization.js';
 import { trainRun, type Param, type RunData, type RunSettings } from './loop.js';
+import { planTraining } from './trainer.js';
 import { DEFAULT_OPTIMIZER } from './optim.js';
 import { selectLayers, type TrainableLayer } from './select.js';
 import { HEAD_BIAS, HEAD_WEIGHT, trainingModels } from './training.js';
@@ -121,7 +122,7 @@ export async function finetune(req: FinetuneRequest, ctl: JobControl = {}): Prom
     },
     ctl,
   );
-  const settings: RunSettings = {
+  const settings: Omit<RunSettings, 'plan'> = {
     epochs,
     batch: ds.batch,
     lr,
@@ -131,13 +132,16 @@ export async function finetune(req: FinetuneRequest, ctl: JobControl = {}): Prom
   };
   const chw: [number, number, number] = [input.channels, input.height, input.width];
   const run = async (trainable: Param[], stage: string) => {
+    const bytes = trainable.reduce((sum, p) => sum + p.data.byteLength, 0);
+    const plan = planTraining({}, ds.batch, bytes);
     const models = await trainingModels(
       model.proto,
-      { input: input.name, chw, classes: data.classes, trainable: trainable.map((p) => p.name) },
+      { input: input.name, chw, classes: data.classes, trainable: trainable.map((p) => p.name), threads: plan.threads },
       model.path,
     );
     const head = headParams(data.classes, models.features, ds.seed);
-    const stats = await trainRun(models, [...trainable, ...head], input.name, data, settings, ctl, stage);
+    const params = [...trainable, ...head];
+    const stats = await trainRun(models, params, input.name, data, { ...settings, plan }, ctl, stage);
     return { stats, head, embeddingRank: models.embeddingRank };
   };
   const baseline = await run([], 'head only (baseline)');

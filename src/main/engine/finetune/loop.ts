@@ -9,7 +9,7 @@ import { permutation, Random } from '../data/random.js';
 import { viewsToTensor } from '../data/views.js';
 import { learningRate, type OptimizerSettings, type Schedule } from './optim.js';
 import { ortSession, type OrtSession, type RuntimeOptions } from './runtime.js';
-import { openTrainer, type Param } from './trainer.js';
+import { openTrainer, type Param, type TrainingPlan } from './trainer.js';
 import { LOGITS, type TrainingModels } from './training.js';
 
 export type { Param };
@@ -31,6 +31,8 @@ export interface RunSettings {
   optimizer: OptimizerSettings;
   schedule: Schedule;
   runtime?: RuntimeOptions;
+  /** What runs the steps (planTraining); the training graph was built for it. */
+  plan: TrainingPlan;
 }
 
 export interface EpochStats {

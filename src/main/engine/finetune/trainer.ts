@@ -7,7 +7,7 @@ import { providerOrder, sessionThreads, type RuntimeOptions } from '../infer/pro
 import { builtWorker } from '../workers.js';
 import { Optimizer, type OptimizerSettings } from './optim.js';
 import { ortSession, type OrtSession } from './runtime.js';
-import { shardedTrainer, shardPlan } from './shards.js';
+import { shardedTrainer, shardPlan, type ShardPlan } from './shards.js';
 import { LABELS, LOSS, type TrainingModels } from './training.js';
 
 export interface Param {
@@ -73,31 +73,47 @@ function sessionTrainer(
   };
 }
 
+export interface TrainingPlan extends ShardPlan {
+  /** The built shard worker where the batch is split; undefined: one session of `threads`. */
+  worker?: string;
+}
+
 /**
- * The trainer for `models.train` on `params` (`params[k]` is trained by `models.grads[k]`): shards
- * on the CPU when the plan splits the batch and the shard worker is built, else one session. Says
- * on `ctl.onNote` which it runs.
+ * How steps run on `runtime` for batches of up to `batch` images and `paramBytes` of params: shards
+ * on the CPU when shards.ts's plan splits the batch and the shard worker is built, else one
+ * session. The training graph is built for the plan's threads (trainingModels).
+ */
+export function planTraining(runtime: RuntimeOptions, batch: number, paramBytes: number): TrainingPlan {
+  const threads = sessionThreads(runtime);
+  const cpuOnly = providerOrder(runtime).length === 1;
+  const plan = shardPlan(threads, batch, paramBytes);
+  const worker = plan.shards > 1 && cpuOnly ? builtWorker('shard-worker') : undefined;
+  if (worker) return { ...plan, worker };
+  const why = !cpuOnly
+    ? 'CUDA may run it'
+    : plan.shards === 1
+      ? plan.why
+      : 'no shard-worker.js beside the running bundle';
+  return { shards: 1, threads, why };
+}
+
+/**
+ * The trainer for `models.train` (built for `plan`) on `params` (`params[k]` is trained by
+ * `models.grads[k]`). Says on `ctl.onNote` what it runs.
  */
 export async function openTrainer(
   models: TrainingModels,
   params: Param[],
   shape: StepShape,
-  settings: { optimizer: OptimizerSettings; runtime?: RuntimeOptions },
+  settings: { optimizer: OptimizerSettings; runtime?: RuntimeOptions; plan: TrainingPlan },
   ctl: JobControl = {},
 ): Promise<Trainer> {
+  const { plan } = settings;
   const runtime = settings.runtime ?? {};
-  const threads = sessionThreads(runtime);
-  const plan = shardPlan(
-    threads,
-    shape.batch,
-    params.reduce((sum, p) => sum + p.data.byteLength, 0),
-  );
-  const cpuOnly = providerOrder(runtime).length === 1;
-  const worker = plan.shards > 1 && cpuOnly ? builtWorker('shard-worker') : undefined;
-  if (worker) {
+  if (plan.worker) {
     const session = await ortSession(models.train, 'the training graph', { ...runtime, threads: plan.threads });
     const sharded = session.cpu
-      ? await shardedTrainer(worker, session.cpu, plan, models, params, shape, settings.optimizer)
+      ? await shardedTrainer(plan.worker, session.cpu, plan, models, params, shape, settings.optimizer)
       : undefined;
     await session.session.release();
     if (sharded) {
@@ -106,13 +122,8 @@ export async function openTrainer(
       return sharded;
     }
   }
-  const why = !cpuOnly
-    ? 'CUDA may run it'
-    : plan.shards === 1
-      ? plan.why
-      : worker
-        ? 'a rearranged feed that is not a param'
-        : 'no shard-worker.js beside the running bundle';
+  const threads = sessionThreads(runtime);
+  const why = plan.worker ? 'a rearranged feed that is not a param' : plan.why;
   ctl.onNote?.(`training steps on one session of ${threads} thread${threads === 1 ? '' : 's'} (${why}; ${CHANGE})`);
   const session = await ortSession(models.train, 'the training graph', runtime);
   return sessionTrainer(session, models, params, shape, settings.optimizer);

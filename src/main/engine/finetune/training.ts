@@ -21,6 +21,8 @@ export interface TrainingSpec {
   classes: number;
   /** Encoder initializers to train (empty: head only). */
   trainable: string[];
+  /** Intra-op threads of each session that runs the training graph (trainer.ts planTraining). */
+  threads: number;
 }
 
 export interface TrainingModels {
@@ -92,7 +94,7 @@ export async function trainingModels(model: ModelProto, spec: TrainingSpec, what
   const feeds = (n: number) => ({ ...images(n), ...head, [LABELS]: zeros([n, spec.classes]) });
   const shapes = await probeShapes(lossModel, [feeds(1), feeds(2)]);
   const params = [...spec.trainable, HEAD_WEIGHT, HEAD_BIAS];
-  const { model: train, grads } = gradientModel(lossModel, LOSS, params, shapes, what);
+  const { model: train, grads } = gradientModel(lossModel, LOSS, params, shapes, what, spec.threads);
 
   const evalModel = withHead(model, opset, spec.classes, features, rest.length + 1, false);
   const evaluate = withOpset(

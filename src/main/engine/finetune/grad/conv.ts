@@ -68,14 +68,15 @@ function taps(kernel: number[]): number[][] {
 
 // Ungrouped convs: dW[:, :, tap] = dY (as [M, N*Ho*Wo]) x the input window the tap reads (as
 // [N*Ho*Wo, C]), from the padded channels-last input. Two ways to get the windows, measured
-// (docs/FINETUNE.md): where one image's windows of all taps fit in GATHER_BYTES_PER_IMAGE, one Gather
-// of rows (indices tap x sample x position; the sample offsets follow the run's batch size) and one
-// MatMul broadcast over the taps: onnxruntime runs both on every intra-op thread (the demo CNN's
-// step 1.09x faster with 2 threads). Larger windows (ResNet-50 at 224: 0.9-7.4 MB per image), where
-// the gathered tensor outgrows the caches, take one strided Slice and one MatMul per tap, each window
-// used while it is fresh (the Gather ran 0.63-0.92x as fast there). So does a one-channel input (the
-// demo CNN's first layer): its Gather copies one float per index, 5.2 ms of the demo step against
-// about 1 ms for the Slices (docs/FINETUNE.md).
+// (docs/FINETUNE.md). One strided Slice and one MatMul per tap, each window used while it is fresh:
+// in a one-thread session (the shards of shards.ts) this is the fastest way (the demo CNN's step 4%
+// faster than by the Gather below), and so it is for larger windows (ResNet-50 at 224: 0.9-7.4 MB per
+// image, where the Gather ran 0.63-0.92x as fast) and for a one-channel input (whose Gather copies one
+// float per index). Otherwise, in a session of several threads, where one image's windows of all
+// taps fit in GATHER_BYTES_PER_IMAGE: one Gather of rows (indices tap x sample x position; the sample
+// offsets follow the run's batch size) and one MatMul broadcast over the taps, which onnxruntime
+// splits over every intra-op thread while it runs a Slice on one (the demo CNN's step 1.09x faster
+// with 2 threads).
 const GATHER_BYTES_PER_IMAGE = 1 << 20;
 const LAYOUT_IN_JS = 1 << 18;
 
@@ -86,6 +87,7 @@ function weightGradByTaps(
   geo: ConvGeometry,
   inChannels: number,
   outChannels: number,
+  threads: number,
 ): string {
   const r = geo.kernel.length;
   const spatial = range(2, 2 + r);
@@ -100,42 +102,16 @@ function weightGradByTaps(
   const kernelTaps = taps(geo.kernel);
   const dims = [outChannels, inChannels, ...geo.kernel];
   const windowBytes = kernelTaps.length * outPositions.length * inChannels * 4;
-  // The window each tap reads, as a strided Slice of `from` (padded along `axes`), or `whole` itself
-  // for a tap that reads the unpadded input as it is.
-  const tapWindow = (t: number[], from: string, whole: string, axes: number[]) => {
-    const starts = t.map((ti, a) => ti * geo.dilations[a]);
-    const unshifted = starts.every(
-      (s0, a) => s0 === geo.padBegin[a] && geo.strides[a] === 1 && geo.outSize[a] === geo.inSize[a],
-    );
-    const ends = starts.map((s0, a) => s0 + (geo.outSize[a] - 1) * geo.strides[a] + 1);
-    return unshifted ? whole : e.op('Slice', [from, e.ints(starts), e.ints(ends), e.ints(axes), e.ints(geo.strides)]);
-  };
-  if (inChannels >= 2 && windowBytes <= GATHER_BYTES_PER_IMAGE && geo.outSize.at(-1)! > inChannels) {
-    // Few channels and long rows (the demo CNN's 16-channel 28x28 layer): channel-first windows,
-    // one Slice per tap copying rows of the output width, and per tap [C, N*P] x dY [N*P, M]; the
-    // Gather's rows of C floats cost more there (docs/FINETUNE.md).
-    const channelsFirst = e.transpose(x, [1, 0, ...spatial]);
-    const paddedFirst = [...geo.padBegin, ...geo.padEnd].some((p) => p > 0)
-      ? e.op('Pad', [channelsFirst, e.ints([0, 0, ...geo.padBegin, 0, 0, ...geo.padEnd])])
-      : channelsFirst;
-    const dyRows = e.reshape(e.transpose(g, [0, ...spatial, 1]), [-1, outChannels]);
+  if (threads < 2 || inChannels < 2 || windowBytes > GATHER_BYTES_PER_IMAGE) {
     const perTap = kernelTaps.map((t) => {
-      const window = tapWindow(t, paddedFirst, channelsFirst, range(2, 2 + r));
-      return e.unsqueeze(e.op('MatMul', [e.reshape(window, [inChannels, -1]), dyRows]), [0]);
-    });
-    // [taps, C, M] -> [M, C, taps], in JS up to LAYOUT_IN_JS elements as below
-    const size = kernelTaps.length;
-    const stacked = e.op('Concat', perTap, { axis: 0 });
-    if (outChannels * inChannels * size > LAYOUT_IN_JS) return e.reshape(e.transpose(stacked, [2, 1, 0]), dims);
-    const order = Array.from({ length: outChannels * inChannels * size }, (_, t) => {
-      const [o, i, k] = [Math.floor(t / (inChannels * size)), Math.floor(t / size) % inChannels, t % size];
-      return (k * inChannels + i) * outChannels + o;
-    });
-    return e.rearrange(stacked, order, dims);
-  }
-  if (inChannels < 2 || windowBytes > GATHER_BYTES_PER_IMAGE) {
-    const perTap = kernelTaps.map((t) => {
-      const window = tapWindow(t, padded, channelsLast, range(1, 1 + r));
+      const starts = t.map((ti, a) => ti * geo.dilations[a]);
+      const whole = starts.every(
+        (s0, a) => s0 === geo.padBegin[a] && geo.strides[a] === 1 && geo.outSize[a] === geo.inSize[a],
+      );
+      const ends = starts.map((s0, a) => s0 + (geo.outSize[a] - 1) * geo.strides[a] + 1);
+      const window = whole
+        ? channelsLast
+        : e.op('Slice', [padded, e.ints(starts), e.ints(ends), e.ints(range(1, 1 + r)), e.ints(geo.strides)]);
       return e.unsqueeze(e.op('MatMul', [dy, e.reshape(window, [-1, inChannels])]), [2]);
     });
     return e.reshape(e.op('Concat', perTap, { axis: 2 }), dims);
@@ -290,7 +266,7 @@ const conv: GradRule = (ctx) => {
   const gw = !ctx.needs[1]
     ? undefined
     : group === 1
-      ? weightGradByTaps(e, x, g, geo, inChannels, outChannels)
+      ? weightGradByTaps(e, x, g, geo, inChannels, outChannels, ctx.threads)
       : weightGrad(e, x, g, geo, inChannels, group);
   // From the pooled gradient where g is a MaxPool's input gradient (emit.ts): a quarter of the
   // elements behind a 2x2 pool.

@@ -19,6 +19,8 @@ export interface GradContext {
   shape(tensor: string): Dim[];
   /** Values of a constant input (initializer or Constant node); undefined when computed at run time. */
   constant(tensor: string): number[] | undefined;
+  /** Intra-op threads of the session that runs the graph: onnxruntime splits a Gather over them, not a Slice. */
+  threads: number;
 }
 
 /** Returns one entry per node input: its gradient tensor, or undefined when not needed. */
