@@ -15,9 +15,7 @@ import { probeShapes } from '../../../src/main/engine/finetune/probe.js';
 import { hoistRearrangements, runHoisted } from '../../../src/main/engine/finetune/rearrange.js';
 import { node, uniform } from './fd.js';
 
-const M = 4;
-
-function model(S: number, stride: number, C: number) {
+function model(S: number, stride: number, C: number, M: number) {
   const out = Math.floor((S + 2 - 3) / stride) + 1;
   const dy = tensorProto('dy', DataType.FLOAT, [1, M, out, out], uniform(M * out * out, 5));
   return {
@@ -43,6 +41,7 @@ function model(S: number, stride: number, C: number) {
 }
 
 function reference(
+  M: number,
   x: Float32Array,
   dy: number[],
   n: number,
@@ -75,20 +74,22 @@ test.each([
   // For sessions of several threads, 0.3 MB of windows per image: pairs of positions per index,
   // one Gather for the taps at even columns and one for those at odd ones, and one for the taps-last
   // layout (made in JS once hoisted)
-  { S: 16, C: 32, stride: 1, threads: 2, op: 'Gather', count: 3, inJs: true },
-  { S: 15, C: 32, stride: 1, threads: 2, op: 'Gather', count: 2, inJs: true }, // odd sizes: one position per index
-  { S: 16, C: 32, stride: 2, threads: 2, op: 'Gather', count: 2, inJs: true },
-  { S: 16, C: 4, stride: 1, threads: 2, op: 'Gather', count: 3, inJs: true },
+  { S: 16, C: 32, M: 4, stride: 1, threads: 2, op: 'Gather', count: 3, inJs: true },
+  { S: 15, C: 32, M: 4, stride: 1, threads: 2, op: 'Gather', count: 2, inJs: true }, // odd sizes: one position per index
+  { S: 16, C: 32, M: 4, stride: 2, threads: 2, op: 'Gather', count: 2, inJs: true },
+  { S: 16, C: 4, M: 4, stride: 1, threads: 2, op: 'Gather', count: 3, inJs: true },
   // One-thread sessions (the shards): a Slice per tap, the centre tap's window the input itself
-  { S: 16, C: 32, stride: 1, threads: 1, op: 'Slice', count: 8, inJs: false },
-  { S: 16, C: 32, stride: 2, threads: 1, op: 'Slice', count: 9, inJs: false },
-  { S: 16, C: 1, stride: 1, threads: 2, op: 'Slice', count: 8, inJs: false }, // one channel: Slices however small
-  { S: 64, C: 32, stride: 1, threads: 2, op: 'Slice', count: 8, inJs: false }, // 4.7 MB: Slices at any thread count
-  { S: 64, C: 32, stride: 2, threads: 2, op: 'Slice', count: 9, inJs: false },
+  { S: 16, C: 32, M: 4, stride: 1, threads: 1, op: 'Slice', count: 8, inJs: false },
+  { S: 16, C: 32, M: 4, stride: 2, threads: 1, op: 'Slice', count: 9, inJs: false },
+  { S: 16, C: 1, M: 4, stride: 1, threads: 2, op: 'Slice', count: 8, inJs: false }, // one channel: Slices however small
+  { S: 64, C: 32, M: 4, stride: 1, threads: 2, op: 'Slice', count: 8, inJs: false }, // 4.7 MB: Slices at any thread count
+  { S: 64, C: 32, M: 4, stride: 2, threads: 2, op: 'Slice', count: 9, inJs: false },
+  // a fed weight the blocked kernels take (1024 outputs): the shape probe runs it as training does
+  { S: 8, C: 32, M: 1024, stride: 1, threads: 1, op: 'Slice', count: 8, inJs: false },
 ])(
   '$S x $S x $C, stride $stride, $threads threads: the weight gradient by $op matches its definition',
-  async ({ S, C, stride, threads, op, count, inJs }) => {
-    const { proto, out, dy } = model(S, stride, C);
+  async ({ S, C, M, stride, threads, op, count, inJs }) => {
+    const { proto, out, dy } = model(S, stride, C, M);
     const w = Float32Array.from(uniform(M * C * 9, 3));
     const feeds = (n: number) => ({
       x: new ort.Tensor('float32', Float32Array.from(uniform(n * C * S * S, 7 + n)), [n, C, S, S]),
@@ -109,6 +110,7 @@ test.each([
       const fetch = [grads.get('w')!];
       const runs = [await sessions[0].run(x, fetch), await runHoisted(sessions[1], hoisted, x, fetch)];
       const want = reference(
+        M,
         x.x.data as Float32Array,
         Array.from(new Float32Array(dy.raw_data.slice().buffer)),
         n,

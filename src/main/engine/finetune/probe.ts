@@ -20,7 +20,9 @@ export async function probeShapes(model: ModelProto, feeds: Record<string, ort.T
       output: [...graph.output, ...extra.map((name) => create('ValueInfoProto', { name }))],
     }),
   });
-  const { session } = await ortSession(tapped, 'the model (shape probe)', { cpuOnly: true, threads: 1 });
+  // Run as the training sessions are (runtime.ts): a fed weight's blocked copy is made in JS.
+  const probe = await ortSession(tapped, 'the model (shape probe)', { cpuOnly: true, threads: 1 });
+  const names = [...graph.output.map((o) => o.name), ...extra];
   const shapes: Shapes = new Map(graph.initializer.map((t) => [t.name, t.dims.map(Number)]));
   const merge = (name: string, dims: readonly (readonly number[])[]) =>
     shapes.set(
@@ -29,13 +31,13 @@ export async function probeShapes(model: ModelProto, feeds: Record<string, ort.T
     );
   try {
     const runs = [];
-    for (const f of feeds) runs.push(await session.run(f));
+    for (const f of feeds) runs.push(await probe.run(f, names));
     for (const name of Object.keys(feeds[0]))
       merge(
         name,
         feeds.map((f) => f[name].dims),
       );
-    for (const name of [...graph.output.map((o) => o.name), ...extra])
+    for (const name of names)
       merge(
         name,
         runs.map((r) => r[name].dims),
@@ -43,7 +45,7 @@ export async function probeShapes(model: ModelProto, feeds: Record<string, ort.T
   } catch (e) {
     throw new MemLensError('BAD_MODEL', `cannot run the model to read its tensor shapes: ${(e as Error).message}`);
   } finally {
-    await session.release();
+    await probe.session.release();
   }
   return shapes;
 }
