@@ -9,7 +9,7 @@ import { permutation, Random } from '../data/random.js';
 import { viewsToTensor } from '../data/views.js';
 import { learningRate, type OptimizerSettings, type Schedule } from './optim.js';
 import { ortSession, type OrtSession, type RuntimeOptions } from './runtime.js';
-import { openTrainer, type Param, type TrainingPlan } from './trainer.js';
+import { openTrainer, paramFeed, type Param, type TrainingPlan } from './trainer.js';
 import { LOGITS, type TrainingModels } from './training.js';
 
 export type { Param };
@@ -40,8 +40,6 @@ export interface EpochStats {
   accuracy: number;
 }
 
-const tensor = (p: Param) => new ort.Tensor('float32', p.data, p.dims);
-
 function oneHot(labels: Int32Array, rows: Int32Array, classes: number, out: Float32Array): Float32Array {
   out.fill(0);
   rows.forEach((r, i) => (out[i * classes + labels[r]] = 1));
@@ -68,7 +66,7 @@ async function accuracy(
   const { spec, classes } = data;
   const { tensor: x, labels } = data.test;
   const image = spec.channels * spec.height * spec.width;
-  const weights = Object.fromEntries(params.map((p) => [p.name, tensor(p)]));
+  const weights = Object.fromEntries(params.map((p) => [p.name, paramFeed(p)]));
   let hits = 0;
   for (let start = 0; start < labels.length; start += batch) {
     const n = Math.min(batch, labels.length - start);

@@ -1,8 +1,8 @@
 // Rearrangements (Emitter.rearrange) at the CPU training graph's edges, taken out of it and done in
 // JS: of the fed weights before each run (the NCHWc weight layouts of nchwc.ts, the flipped kernels
-// of grad/conv.ts' input gradients), of the weight gradients after it. onnxruntime's Gather copies them one float per index: 1-2 ms per 128x128x3x3
-// weight, about a tenth of the demo CNN's step with 2 threads; the same loop in JS is a fraction of
-// that (docs/FINETUNE.md).
+// of grad/conv.ts' input gradients), of the weight gradients after it. onnxruntime's Gather copies
+// them one float per index: 1-2 ms per 128x128x3x3 weight, about a tenth of the demo CNN's step with
+// 2 threads; the same loop in JS is a fraction of that (docs/FINETUNE.md).
 import * as ort from 'onnxruntime-node';
 import { GraphIndex } from '../onnx/graph-index.js';
 import { opsetVersion } from '../onnx/opset.js';

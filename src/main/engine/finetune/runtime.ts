@@ -19,6 +19,9 @@ import { hoistRearrangements, runHoisted, type Edges } from './rearrange.js';
 
 export type { RuntimeOptions };
 
+/** The edges of a graph run as it is (CUDA): nothing rearranged in JS. */
+const NO_EDGES: Edges = { inputs: [], outputs: [], unread: [] };
+
 /** What a CPU session loaded: the graph's bytes and the rearrangements done in JS at its edges. */
 export interface CpuGraph {
   bytes: Uint8Array;
@@ -39,17 +42,13 @@ async function openSession(
   threads: number,
   provider: Provider,
   extra: ort.InferenceSession.SessionOptions,
-): Promise<{ session: ort.InferenceSession; edges: Edges; cpu?: CpuGraph }> {
+): Promise<{ session: ort.InferenceSession; cpu?: CpuGraph }> {
   const options = { ...sessionOptions(threads, provider, true), ...extra };
-  if (provider !== 'cpu')
-    return {
-      session: await ort.InferenceSession.create(encodeModel(model), options),
-      edges: { inputs: [], outputs: [], unread: [] },
-    };
+  if (provider !== 'cpu') return { session: await ort.InferenceSession.create(encodeModel(model), options) };
   const open = async (m: ModelProto) => {
     const { model: hoisted, ...edges } = hoistRearrangements(m);
     const bytes = encodeModel(hoisted);
-    return { session: await ort.InferenceSession.create(bytes, options), edges, cpu: { bytes, edges } };
+    return { session: await ort.InferenceSession.create(bytes, options), cpu: { bytes, edges } };
   };
   const block = await nchwcBlockSize();
   const blocked = block > 0 ? blockedConvs(model, block) : model;
@@ -73,13 +72,9 @@ export async function ortSession(
   const threads = sessionThreads(opts);
   for (const provider of providerOrder(opts)) {
     try {
-      const { session, edges, cpu } = await openSession(model, threads, provider, extra);
-      return {
-        session,
-        provider,
-        run: (feeds, fetches) => runHoisted(session, edges, feeds, fetches),
-        cpu,
-      };
+      const { session, cpu } = await openSession(model, threads, provider, extra);
+      const edges = cpu?.edges ?? NO_EDGES;
+      return { session, provider, run: (feeds, fetches) => runHoisted(session, edges, feeds, fetches), cpu };
     } catch (e) {
       // CUDA's library is there but no device or driver: the CPU comes next
       if (provider === 'cpu')

@@ -12,8 +12,8 @@ import { MemLensError } from '../errors.js';
 import { memoryBudget, MiB } from '../memory.js';
 import { workerCalls, type WorkerCalls } from '../workers.js';
 import { rearrangeInto, unrearrangeInto } from './rearrange.js';
-import type { CpuGraph } from './runtime.js';
 import { sessionOptions } from '../infer/providers.js';
+import type { CpuGraph } from './runtime.js';
 import { kernelMemory, kernels, Layout } from './kernels.js';
 import { slotsOf, type OptimizerSettings } from './optim.js';
 import type { ShardInit, ShardLayout, ShardRun, ShardUpdate } from './shard-worker.js';
@@ -41,12 +41,17 @@ const SHARD_PARAM_FACTOR = 14;
  * the shards beyond the first fit the memory budget (memory.ts) and the threads split evenly.
  */
 export function shardPlan(threads: number, batch: number, paramBytes: number): ShardPlan {
+  const { shards, why } = shardCount(threads, batch, paramBytes);
+  return { shards, threads: Math.max(1, Math.floor(threads / shards)), why };
+}
+
+function shardCount(threads: number, batch: number, paramBytes: number): { shards: number; why: string } {
   const env = process.env.MEMLENS_TRAIN_SHARDS;
   if (env !== undefined) {
     const shards = Number(env);
     if (!Number.isInteger(shards) || shards < 1)
       throw new MemLensError('BAD_INPUT', `MEMLENS_TRAIN_SHARDS must be a whole number >= 1, got '${env}'`);
-    return { shards, threads: Math.max(1, Math.floor(threads / shards)), why: 'MEMLENS_TRAIN_SHARDS' };
+    return { shards, why: 'MEMLENS_TRAIN_SHARDS' };
   }
   const budget = memoryBudget();
   const extra = SHARD_BYTES + SHARD_PARAM_FACTOR * paramBytes;
@@ -56,7 +61,7 @@ export function shardPlan(threads: number, batch: number, paramBytes: number): S
   const why =
     `auto: ${threads} thread${threads === 1 ? '' : 's'}, batch ${batch}, ` +
     `~${(extra / MiB).toFixed(0)} MiB a shard within a ${(budget / MiB).toFixed(0)} MiB budget`;
-  return { shards, threads: Math.max(1, Math.floor(threads / shards)), why };
+  return { shards, why };
 }
 
 /** Params to owners, largest first, each to the least loaded: the update work split evenly. */

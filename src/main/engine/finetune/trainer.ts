@@ -39,7 +39,8 @@ export interface Trainer {
 
 const CHANGE = 'MEMLENS_TRAIN_SHARDS=N to change';
 
-const tensor = (p: Param) => new ort.Tensor('float32', p.data, p.dims);
+/** A param as a feed. */
+export const paramFeed = (p: Param) => new ort.Tensor('float32', p.data, p.dims);
 
 /** Steps on one session; the params are updated in place. */
 function sessionTrainer(
@@ -60,7 +61,7 @@ function sessionTrainer(
         [shape.input]: new ort.Tensor('float32', images.subarray(0, n * image), [n, ...shape.chw]),
         [LABELS]: new ort.Tensor('float32', labels.subarray(0, n * shape.classes), [n, shape.classes]),
       };
-      for (const p of params) feeds[p.name] = tensor(p);
+      for (const p of params) feeds[p.name] = paramFeed(p);
       const out = await session.run(feeds, [LOSS, ...models.grads]);
       update.step(
         models.grads.map((g) => out[g].data as Float32Array),
