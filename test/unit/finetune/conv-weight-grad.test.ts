@@ -78,12 +78,13 @@ test.each([
   { S: 15, C: 32, M: 4, stride: 1, threads: 2, op: 'Gather', count: 2, inJs: true }, // odd sizes: one position per index
   { S: 16, C: 32, M: 4, stride: 2, threads: 2, op: 'Gather', count: 2, inJs: true },
   { S: 16, C: 4, M: 4, stride: 1, threads: 2, op: 'Gather', count: 3, inJs: true },
-  // One-thread sessions (the shards): a Slice per tap, the centre tap's window the input itself
-  { S: 16, C: 32, M: 4, stride: 1, threads: 1, op: 'Slice', count: 8, inJs: false },
-  { S: 16, C: 32, M: 4, stride: 2, threads: 1, op: 'Slice', count: 9, inJs: false },
-  { S: 16, C: 1, M: 4, stride: 1, threads: 2, op: 'Slice', count: 8, inJs: false }, // one channel: Slices however small
-  { S: 64, C: 32, M: 4, stride: 1, threads: 2, op: 'Slice', count: 8, inJs: false }, // 4.7 MB: Slices at any thread count
-  { S: 64, C: 32, M: 4, stride: 2, threads: 2, op: 'Slice', count: 9, inJs: false },
+  // One-thread sessions (the shards): a Slice per tap, the centre tap's window the input itself, and
+  // the taps-last layout made in JS up to 2^18 elements
+  { S: 16, C: 32, M: 4, stride: 1, threads: 1, op: 'Slice', count: 8, inJs: true },
+  { S: 16, C: 32, M: 4, stride: 2, threads: 1, op: 'Slice', count: 9, inJs: true },
+  { S: 16, C: 1, M: 4, stride: 1, threads: 2, op: 'Slice', count: 8, inJs: true }, // one channel: Slices however small
+  { S: 64, C: 32, M: 4, stride: 1, threads: 2, op: 'Slice', count: 8, inJs: true }, // 4.7 MB: Slices at any thread count
+  { S: 64, C: 32, M: 4, stride: 2, threads: 2, op: 'Slice', count: 9, inJs: true },
   // a fed weight the blocked kernels take (1024 outputs): the shape probe runs it as training does
   { S: 8, C: 32, M: 1024, stride: 1, threads: 1, op: 'Slice', count: 8, inJs: false },
 ])(

@@ -112,9 +112,15 @@ function weightGradByTaps(
       const window = whole
         ? channelsLast
         : e.op('Slice', [padded, e.ints(starts), e.ints(ends), e.ints(range(1, 1 + r)), e.ints(geo.strides)]);
-      return e.unsqueeze(e.op('MatMul', [dy, e.reshape(window, [-1, inChannels])]), [2]);
+      return e.op('MatMul', [dy, e.reshape(window, [-1, inChannels])]);
     });
-    return e.reshape(e.op('Concat', perTap, { axis: 2 }), dims);
+    // [taps * O, I]: each product where it lands, no copy after the Concat (laid out as below).
+    return tapsToWeight(
+      e,
+      e.op('Concat', perTap, { axis: 0 }),
+      kernelTaps.map((_, k) => k),
+      dims,
+    );
   }
   const paddedSize = geo.inSize.map((s, i) => s + geo.padBegin[i] + geo.padEnd[i]);
   const perImage = paddedSize.reduce((a, b) => a * b, 1);
@@ -162,13 +168,23 @@ function weightGradByTaps(
     return e.op('MatMul', [dy, e.reshape(windows, [group.length, -1, inChannels])]);
   });
   const perTap = products.length === 1 ? products[0] : e.op('Concat', products, { axis: 0 });
-  // [taps, O, I] -> [O, I, taps]. Up to LAYOUT_IN_JS elements as a rearrangement, which the CPU
-  // runtime does in JS after the run (rearrange.ts): onnxruntime's Transpose of the demo CNN's
-  // gradients ran on one thread, and the step was 1.02-1.05x faster without it. ResNet-50's
-  // 512x512x3x3 ones (2.4 M elements, ~13 ms each in JS) made its step 4-8% slower: a Transpose.
-  if (!inJs) return e.reshape(e.transpose(perTap, [1, 2, 0]), dims);
+  return tapsToWeight(e, perTap, groups.flat(), dims);
+}
+
+/**
+ * The per-tap products, stacked as [taps, O, I] in the tap order `stacked`, as the weight's
+ * [O, I, ...k]. Up to LAYOUT_IN_JS elements as a rearrangement, which the CPU runtime does in JS
+ * after the run (rearrange.ts): onnxruntime's Transpose of the demo CNN's gradients ran on one
+ * thread, and the step was 1.02-1.05x faster without it. ResNet-50's 512x512x3x3 ones (2.4 M
+ * elements, ~13 ms each in JS) made its step 4-8% slower: a Transpose.
+ */
+function tapsToWeight(e: Emitter, perTap: string, stacked: number[], dims: number[]): string {
+  const [outChannels, inChannels] = dims;
+  const size = stacked.length;
+  if (outChannels * inChannels * size > LAYOUT_IN_JS)
+    return e.reshape(e.transpose(e.reshape(perTap, [size, outChannels, inChannels]), [1, 2, 0]), dims);
   const at = new Array<number>(size);
-  groups.flat().forEach((k, i) => (at[k] = i));
+  stacked.forEach((k, i) => (at[k] = i));
   const order = Array.from({ length: outChannels * inChannels * size }, (_, t) => {
     const [oi, k] = [Math.floor(t / size), t % size];
     return at[k] * outChannels * inChannels + oi;
