@@ -135,3 +135,69 @@ test.skipIf(!x64)('a graph with nothing to move comes back as the same object', 
   );
   expect(blockedConvs(plain, await nchwcBlockSize())).toBe(plain);
 });
+
+test.skipIf(!x64)(
+  "a Relu behind a blocked Conv runs in the Conv, its masks read the Relu's output, and the next Conv takes the blocked tensor",
+  async () => {
+    const block = await nchwcBlockSize();
+    const inputs: [string, number[]][] = [
+      ['x', [N, 16, 6, 6]],
+      ['w1', [16, 16, 3, 3]],
+      ['w2', [16, 16, 3, 3]],
+      ['w3', [16, 16, 3, 3]],
+    ];
+    const pads = { pads: [1, 1, 1, 1] };
+    const nodes = [
+      node('Conv', ['x', 'w1'], ['c1'], pads),
+      node('Relu', ['c1'], ['r1']),
+      node('Conv', ['r1', 'w2'], ['c2'], pads),
+      node('Greater', ['c1', 'zero'], ['g1']),
+      node('Cast', ['g1'], ['m1'], { to: DataType.FLOAT }),
+      // a mask at another threshold keeps this Relu out of its Conv
+      node('Conv', ['x', 'w3'], ['c3'], pads),
+      node('Relu', ['c3'], ['r3']),
+      node('Greater', ['c3', 'half'], ['g3']),
+      node('Cast', ['g3'], ['m3'], { to: DataType.FLOAT }),
+    ];
+    const outputs = ['c2', 'm1', 'r3', 'm3'];
+    const plain = model(nodes, inputs, outputs, [
+      tensorProto('zero', DataType.FLOAT, [], [0]),
+      tensorProto('half', DataType.FLOAT, [], [0.5]),
+    ]);
+    const blocked = blockedConvs(plain, block).graph!.node;
+    const activation = (n: NodeProto) => n.attribute.find((a) => a.name === 'activation')?.s?.toString();
+    const convs = blocked.filter((n) => n.op_type === 'Conv');
+    expect(convs.map(activation)).toEqual(['Relu', undefined, undefined]);
+    expect(blocked.filter((n) => n.op_type === 'Relu').map((n) => n.output[0])).toEqual(['r3']);
+    // x's for the first and the third Conv; the second reads the first's blocked output
+    expect(blocked.filter((n) => n.op_type === 'ReorderInput').map((n) => n.input[0])).toEqual(['x', 'x']);
+    expect(blocked.find((n) => n.output[0] === 'g1')?.input[0]).toBe('r1');
+
+    const feeds = Object.fromEntries(
+      inputs.map(([name, dims], i) => [
+        name,
+        new ort.Tensor(
+          'float32',
+          Float32Array.from(
+            uniform(
+              dims.reduce((a, b) => a * b, 1),
+              i + 11,
+            ),
+          ),
+          dims,
+        ),
+      ]),
+    );
+    const hoisted = hoistRearrangements(blockedConvs(plain, block));
+    const session = await ort.InferenceSession.create(encodeModel(hoisted.model), { intraOpNumThreads: 1 });
+    const got = await runHoisted(session, hoisted, feeds, outputs);
+    await session.release();
+    const want = await run(plain, feeds);
+    for (const o of outputs) {
+      const a = want[o].data as Float32Array;
+      const b = got[o].data as Float32Array;
+      const scale = Math.max(...Array.from(a, Math.abs));
+      expect(Math.max(...Array.from(a, (v, i) => Math.abs(v - b[i]))) / scale, o).toBeLessThan(1e-5);
+    }
+  },
+);

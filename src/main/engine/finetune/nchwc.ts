@@ -7,9 +7,10 @@
 import * as ort from 'onnxruntime-node';
 import { sessionOptions } from '../infer/providers.js';
 import { encodeModel } from '../onnx/codec.js';
-import { attrInt, GraphIndex } from '../onnx/graph-index.js';
+import { attr, attrInt, GraphIndex } from '../onnx/graph-index.js';
 import { opsetVersion, setOpset } from '../onnx/opset.js';
-import { create, DataType, type AttributeProto, type ModelProto, type NodeProto } from '../onnx/schema.js';
+import { copyMessage, create, DataType, type AttributeProto, type ModelProto, type NodeProto } from '../onnx/schema.js';
+import { tensorToFloat32 } from '../onnx/tensor.js';
 import { attribute, Emitter, floatInput } from './emit.js';
 import { rearranged } from './rearrange.js';
 import { rewrittenGraph } from './rewrite.js';
@@ -102,8 +103,75 @@ export function blockedConvs(model: ModelProto, block: number): ModelProto {
     nodes.push(...e.nodes.slice(mark));
   }
   if (!changed) return model;
-  const rewritten = rewrittenGraph(model, nodes, { added: e.initializers });
+  const isZero = (name: string) => {
+    const t = index.constantTensor(name);
+    const v = t && tensorToFloat32(t);
+    return v?.length === 1 && v[0] === 0;
+  };
+  const outputs = new Set(graph.output.map((o) => o.name));
+  const fused = withoutReorderPairs(withReluInConv(nodes, isZero, outputs), outputs);
+  const rewritten = rewrittenGraph(model, fused, { added: e.initializers });
   return setOpset(rewritten, 1, NCHWC_DOMAIN);
+}
+
+function readersOf(nodes: NodeProto[]): Map<string, NodeProto[]> {
+  const readers = new Map<string, NodeProto[]>();
+  for (const n of nodes) for (const i of new Set(n.input)) if (i) readers.set(i, [...(readers.get(i) ?? []), n]);
+  return readers;
+}
+
+const isReorder = (n: NodeProto | undefined, op: string) =>
+  n?.domain === NCHWC_DOMAIN && n.op_type === op && !attrInt(n, 'channels_last', 0);
+
+/**
+ * A Relu behind a blocked Conv goes into the Conv (its `activation`, applied as the kernel writes
+ * its output), where the Conv's plain output reaches nothing but that Relu and gradient masks
+ * `Greater(x, 0)`, which then read the Relu's output (x > 0 exactly where relu(x) > 0). On the demo
+ * CNN that takes its 8 Relus off the step (0.35 ms of 55 at batch 32, one thread), and leaves the
+ * blocked output a ReorderInput can take directly (below).
+ */
+function withReluInConv(nodes: NodeProto[], isZero: (name: string) => boolean, outputs: Set<string>): NodeProto[] {
+  const readers = readersOf(nodes);
+  const changed = new Map<NodeProto, NodeProto | undefined>();
+  for (const conv of nodes) {
+    if (conv.domain !== NCHWC_DOMAIN || conv.op_type !== 'Conv' || attr(conv, 'activation')) continue;
+    const [reorder, ...others] = readers.get(conv.output[0]) ?? [];
+    if (others.length > 0 || !isReorder(reorder, 'ReorderOutput') || outputs.has(reorder.output[0])) continue;
+    const plain = reorder.output[0];
+    const after = readers.get(plain) ?? [];
+    const relus = after.filter((n) => n.op_type === 'Relu' && !n.domain);
+    const masks = after.filter(
+      (n) => n.op_type === 'Greater' && !n.domain && n.input[0] === plain && n.input[1] !== plain && isZero(n.input[1]),
+    );
+    if (relus.length !== 1 || masks.length + 1 !== after.length) continue;
+    const y = relus[0].output[0];
+    changed.set(conv, copyMessage(conv, { attribute: [...conv.attribute, attribute('activation', 'Relu')] }));
+    changed.set(reorder, copyMessage(reorder, { output: [y] }));
+    changed.set(relus[0], undefined);
+    for (const m of masks) changed.set(m, copyMessage(m, { input: [y, m.input[1]] }));
+  }
+  return nodes.flatMap((n) => (changed.has(n) ? (changed.get(n) ?? []) : [n]));
+}
+
+/**
+ * A ReorderInput of a ReorderOutput's plain tensor is the blocked tensor the ReorderOutput read
+ * (every blocked Conv's output channels are whole blocks, so nothing is padded): its readers read
+ * that instead, and the two layout passes go (0.2 ms for the demo CNN's 16-channel 28x28 one).
+ */
+function withoutReorderPairs(nodes: NodeProto[], outputs: Set<string>): NodeProto[] {
+  const producers = new Map(nodes.flatMap((n) => n.output.map((o) => [o, n] as const)));
+  const blocked = new Map<string, string>();
+  for (const n of nodes)
+    if (isReorder(n, 'ReorderInput') && !outputs.has(n.output[0])) {
+      const from = producers.get(n.input[0]);
+      if (isReorder(from, 'ReorderOutput')) blocked.set(n.output[0], from!.input[0]);
+    }
+  if (blocked.size === 0) return nodes;
+  return nodes
+    .filter((n) => !blocked.has(n.output[0]))
+    .map((n) =>
+      n.input.some((i) => blocked.has(i)) ? copyMessage(n, { input: n.input.map((i) => blocked.get(i) ?? i) }) : n,
+    );
 }
 
 let blockSize: Promise<number> | undefined;
