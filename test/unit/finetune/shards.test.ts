@@ -1,5 +1,5 @@
-// Data-parallel training steps (shards.ts): shards of a batch in worker threads must train as one
-// session does. The weighted sum of the shards' mean-loss gradients is the batch's, so with SGD
+// Data-parallel training steps (shards.ts): shards of a batch in worker threads, and a lone shard in
+// the calling thread, must train as the session with the JS optimizer does. The weighted sum of the shards' mean-loss gradients is the batch's, so with SGD
 // (linear in the gradient) the params may differ only by float32 rounding of the sums; batches that
 // split unevenly and one smaller than the shard count (a shard with no rows) included. The demo CNN
 // reads its Conv weights only through blocked copies (kept in their gradient's layout); the tiny
@@ -9,11 +9,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { DEFAULT_OPTIMIZER, type OptimizerSettings } from '../../../src/main/engine/finetune/optim.js';
+import * as ort from 'onnxruntime-node';
+import { DEFAULT_OPTIMIZER, Optimizer, type OptimizerSettings } from '../../../src/main/engine/finetune/optim.js';
+import { ortSession } from '../../../src/main/engine/finetune/runtime.js';
 import { trainableLayers } from '../../../src/main/engine/finetune/select.js';
 import { shardPlan } from '../../../src/main/engine/finetune/shards.js';
 import { openTrainer, planTraining, type Param } from '../../../src/main/engine/finetune/trainer.js';
-import { HEAD_BIAS, HEAD_WEIGHT, trainingModels } from '../../../src/main/engine/finetune/training.js';
+import { HEAD_BIAS, HEAD_WEIGHT, LABELS, LOSS, trainingModels } from '../../../src/main/engine/finetune/training.js';
 import { loadModel, tensorToFloat32 } from '../../../src/main/engine/onnx/index.js';
 import { DEMO } from '../../support/cli.js';
 import { tensorProto } from '../../../src/main/engine/finetune/emit.js';
@@ -67,6 +69,13 @@ async function setup(c: Case) {
   return { models, params };
 }
 
+function batchOf(image: number, n: number, step: number) {
+  const x = Float32Array.from({ length: n * image }, (_, i) => Math.sin(i * 0.37 + step));
+  const y = new Float32Array(n * classes);
+  for (let i = 0; i < n; i++) y[i * classes + ((i * 7 + step) % classes)] = 1;
+  return { x, y };
+}
+
 /** `steps` SGD steps with batches of `sizes`; the params after each and the losses, and what the trainer said. */
 async function train(c: Case, shards: string, sizes: number[]) {
   process.env.MEMLENS_TRAIN_SHARDS = shards;
@@ -88,9 +97,7 @@ async function train(c: Case, shards: string, sizes: number[]) {
   const after: Float32Array[][] = [];
   try {
     for (const [step, n] of sizes.entries()) {
-      const x = Float32Array.from({ length: n * image }, (_, i) => Math.sin(i * 0.37 + step));
-      const y = new Float32Array(n * classes);
-      for (let i = 0; i < n; i++) y[i * classes + ((i * 7 + step) % classes)] = 1;
+      const { x, y } = batchOf(image, n, step);
       losses.push(await trainer.step(x, y, n, 0.05));
       trainer.sync();
       after.push(p.map((q) => q.data.slice()));
@@ -99,6 +106,43 @@ async function train(c: Case, shards: string, sizes: number[]) {
     await trainer.release();
   }
   return { losses, after, notes };
+}
+
+/**
+ * The same steps without the trainers: onnxruntime's session with its rearrangements in JS
+ * (runtime.ts) and the optimizer of JS arrays (optim.ts, checked against torch.optim).
+ */
+async function reference(c: Case, sizes: number[]) {
+  const { models, params } = await setup(c);
+  const image = c.chw.reduce((a, b) => a * b, 1);
+  const p = params();
+  const session = await ortSession(models.train, 'the training graph', { threads: 1, cpuOnly: true });
+  const optimizer = new Optimizer(
+    p.map((q) => q.data),
+    sgd,
+  );
+  const losses: number[] = [];
+  const after: Float32Array[][] = [];
+  try {
+    for (const [step, n] of sizes.entries()) {
+      const { x, y } = batchOf(image, n, step);
+      const feeds: Record<string, ort.Tensor> = {
+        input: new ort.Tensor('float32', x, [n, ...c.chw]),
+        [LABELS]: new ort.Tensor('float32', y, [n, classes]),
+      };
+      for (const q of p) feeds[q.name] = new ort.Tensor('float32', q.data, q.dims);
+      const out = await session.run(feeds, [LOSS, ...models.grads]);
+      optimizer.step(
+        models.grads.map((g) => out[g].data as Float32Array),
+        0.05,
+      );
+      losses.push(Number(out[LOSS].data[0]));
+      after.push(p.map((q) => q.data.slice()));
+    }
+  } finally {
+    await session.session.release();
+  }
+  return { losses, after };
 }
 
 function maxRelative(a: Float32Array[], b: Float32Array[]): number {
@@ -117,14 +161,15 @@ function maxRelative(a: Float32Array[], b: Float32Array[]): number {
 
 describe('sharded training steps', () => {
   it.each(MODELS)(
-    'train the $name as one session does, for 2 and 3 shards and uneven batches',
+    'train the $name as one session does, for 1 (in this thread), 2 and 3 shards and uneven batches',
     async (c) => {
       const sizes = [20, 7, 2];
-      const one = await train(c, '1', sizes);
-      expect(one.notes.join()).toMatch(/one session/);
-      for (const shards of ['2', '3']) {
+      const one = await reference(c, sizes);
+      for (const shards of ['1', '2', '3']) {
         const split = await train(c, shards, sizes);
-        expect(split.notes.join()).toMatch(new RegExp(`split over ${shards} worker threads`));
+        expect(split.notes.join()).toMatch(
+          shards === '1' ? /one session/ : new RegExp(`split over ${shards} worker threads`),
+        );
         split.losses.forEach((loss, s) => expect(loss).toBeCloseTo(one.losses[s], 5));
         split.after.forEach((params, s) => expect(maxRelative(params, one.after[s])).toBeLessThan(1e-5));
         // the steps did move the params: equal results are not the initial ones twice

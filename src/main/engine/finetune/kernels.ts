@@ -5,7 +5,7 @@
 // `encode` lays out its bytes from the binary format's sections and opcodes.
 //
 // Every kernel works on a memory it imports (shared, so worker threads can update one set of
-// params) at float offsets; the SIMD kernels run over whole groups of four, so regions come from
+// params, or one thread's own) at float offsets; the SIMD kernels run over whole groups of four, so regions come from
 // `Layout`, which pads them to 16 bytes.
 
 const PAGE = 65536;
@@ -132,10 +132,10 @@ const KERNELS: Kernel[] = [
   },
 ];
 
-/** The module's bytes: one type per kernel, the shared memory import, the exports, the code. */
-function encode(): Uint8Array {
+/** The module's bytes: one type per kernel, the memory import (shared or not), the exports, the code. */
+function encode(shared: boolean): Uint8Array {
   const types = KERNELS.map((k) => [0x60, ...vec(k.params.map((t) => [t])), ...vec([])]);
-  const memory = [...name('env'), ...name('memory'), 0x02, 0x03, ...leb(1), ...leb(PAGE)];
+  const memory = [...name('env'), ...name('memory'), 0x02, shared ? 0x03 : 0x01, ...leb(1), ...leb(PAGE)];
   const code = KERNELS.map((k) => {
     const body = [...vec(k.locals.map(([n, t]) => [...leb(n), t])), ...k.body, 0x0b];
     return [...leb(body.length), ...body];
@@ -150,7 +150,7 @@ function encode(): Uint8Array {
   ]);
 }
 
-let compiled: WebAssembly.Module | undefined;
+const compiled = new Map<boolean, WebAssembly.Module>();
 
 export interface Kernels {
   memory: WebAssembly.Memory;
@@ -174,16 +174,17 @@ export interface AdamwConstants {
   eps: number;
 }
 
-/** A shared memory of at least `floats` floats. */
-export const kernelMemory = (floats: number) => {
+/** A memory of at least `floats` floats; shared, for kernels in several threads, unless told. */
+export const kernelMemory = (floats: number, shared = true) => {
   const pages = Math.max(1, Math.ceil((floats * 4) / PAGE));
-  return new WebAssembly.Memory({ initial: pages, maximum: pages, shared: true });
+  return new WebAssembly.Memory({ initial: pages, maximum: pages, shared });
 };
 
 /** The kernels over `memory` (a kernelMemory, possibly made in another thread). */
 export function kernels(memory: WebAssembly.Memory): Kernels {
-  compiled ??= new WebAssembly.Module(encode());
-  const x = new WebAssembly.Instance(compiled, { env: { memory } }).exports as Record<
+  const shared = memory.buffer instanceof SharedArrayBuffer;
+  if (!compiled.has(shared)) compiled.set(shared, new WebAssembly.Module(encode(shared)));
+  const x = new WebAssembly.Instance(compiled.get(shared)!, { env: { memory } }).exports as Record<
     string,
     (...args: number[]) => void
   >;

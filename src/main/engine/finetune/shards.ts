@@ -8,6 +8,7 @@
 // kept in the layout its gradient comes in, so the update reads the gradients in order; sync()
 // lays it out as the caller's again.
 import { Worker } from 'node:worker_threads';
+import type * as ort from 'onnxruntime-node';
 import { MemLensError } from '../errors.js';
 import { memoryBudget, MiB } from '../memory.js';
 import { workerCalls, type WorkerCalls } from '../workers.js';
@@ -16,7 +17,8 @@ import { sessionOptions } from '../infer/providers.js';
 import type { CpuGraph } from './runtime.js';
 import { kernelMemory, kernels, Layout } from './kernels.js';
 import { slotsOf, type OptimizerSettings } from './optim.js';
-import type { ShardInit, ShardLayout, ShardRun, ShardUpdate } from './shard-worker.js';
+import { Shard, type ShardInit, type ShardLayout, type ShardRun, type ShardUpdate } from './shard.js';
+import type { WorkerShardInit } from './shard-worker.js';
 import type { Param, StepShape, Trainer } from './trainer.js';
 import type { TrainingModels } from './training.js';
 
@@ -90,11 +92,17 @@ function split(n: number, shards: number): [number, number][] {
 }
 
 /**
+ * Where the shards run: worker threads of `worker` (the built shard worker) with sessions of their
+ * own, or, for one shard, this thread on `session` (the session that loaded the graph).
+ */
+export type ShardHost = { worker: string } | { session: ort.InferenceSession };
+
+/**
  * The sharded trainer for the CPU graph `cpu` (the training model as its session loaded it), or
  * undefined when a rearranged feed is made from something other than a param.
  */
 export async function shardedTrainer(
-  worker: string,
+  host: ShardHost,
   cpu: CpuGraph,
   plan: ShardPlan,
   models: TrainingModels,
@@ -134,7 +142,9 @@ export async function shardedTrainer(
   for (const r of inputs) r.order = space.add(r.length);
   const layout: ShardLayout = { slots, grads, gathered, inputs, rearranged };
 
-  const k = kernels(kernelMemory(space.size));
+  // One shard in this thread: a memory of its own, which its session reads in place (shard.ts).
+  const inThread = 'session' in host;
+  const k = kernels(kernelMemory(space.size, !inThread));
   params.forEach((p, i) => {
     const region = k.f32.subarray(slots[i].param, slots[i].param + lengths[i]);
     const kept = keptAs[i];
@@ -149,37 +159,41 @@ export async function shardedTrainer(
     k.gather(inputs[j].out, slots[inputs[j].param].param, inputs[j].order, r.order.length);
   });
   const image = shape.chw.reduce((a, b) => a * b, 1);
-  const memory = {
-    images: new SharedArrayBuffer(shape.batch * image * 4),
-    labels: new SharedArrayBuffer(shape.batch * shape.classes * 4),
-  };
+  const buffer = (bytes: number) => (inThread ? new ArrayBuffer(bytes) : new SharedArrayBuffer(bytes));
+  const memory = { images: buffer(shape.batch * image * 4), labels: buffer(shape.batch * shape.classes * 4) };
   const owned = owners(lengths, plan.shards);
-  const workers: WorkerCalls[] = [];
-  try {
-    for (let s = 0; s < plan.shards; s++) workers.push(workerCalls(new Worker(worker), 'a training shard stopped'));
-    await Promise.all(
-      workers.map((w, s) =>
-        w.call<void>({
-          bytes: cpu.bytes,
-          options: sessionOptions(plan.threads, 'cpu'),
-          input: shape.input,
-          chw: shape.chw,
-          classes: shape.classes,
-          params: params.map((p) => ({ name: p.name, dims: p.dims, read: !unread.has(p.name) })),
-          fetches: models.grads.map((g) => made.get(g)?.source ?? g),
-          layout,
-          owned: owned[s],
-          optimizer,
-          shard: s,
-          memory: k.memory,
-          ...memory,
-        } satisfies ShardInit),
-      ),
-    );
-  } catch (e) {
-    await Promise.all(workers.map((w) => w.terminate()));
-    throw e;
-  }
+  const init = (s: number): ShardInit => ({
+    input: shape.input,
+    chw: shape.chw,
+    classes: shape.classes,
+    params: params.map((p) => ({ name: p.name, dims: p.dims, read: !unread.has(p.name) })),
+    fetches: models.grads.map((g) => made.get(g)?.source ?? g),
+    layout,
+    owned: owned[s],
+    optimizer,
+    shard: s,
+    memory: k.memory,
+    ...memory,
+  });
+  const shards: Pick<WorkerCalls, 'call' | 'terminate'>[] = [];
+  if ('session' in host) {
+    const shard = new Shard(init(0), host.session);
+    shards.push({
+      call: async <T>(m: object) => ('count' in m ? shard.run(m as ShardRun) : shard.update(m as ShardUpdate)) as T,
+      terminate: () => host.session.release(),
+    });
+  } else
+    try {
+      for (let s = 0; s < plan.shards; s++)
+        shards.push(workerCalls(new Worker(host.worker), 'a training shard stopped'));
+      const options = sessionOptions(plan.threads, 'cpu');
+      await Promise.all(
+        shards.map((w, s) => w.call<void>({ ...init(s), bytes: cpu.bytes, options } satisfies WorkerShardInit)),
+      );
+    } catch (e) {
+      await Promise.all(shards.map((w) => w.terminate()));
+      throw e;
+    }
   const images = new Float32Array(memory.images);
   const labels = new Float32Array(memory.labels);
   const region = (i: number) => k.f32.subarray(slots[i].param, slots[i].param + lengths[i]);
@@ -190,11 +204,11 @@ export async function shardedTrainer(
       const parts = split(n, plan.shards);
       const losses = await Promise.all(
         parts.map(([first, count], s) =>
-          count > 0 ? workers[s].call<number>({ first, count } satisfies ShardRun) : Promise.resolve(0),
+          count > 0 ? shards[s].call<number>({ first, count } satisfies ShardRun) : Promise.resolve(0),
         ),
       );
       const scales = parts.map(([, count]) => count / n);
-      await Promise.all(workers.map((w) => w.call<void>({ lr, scales } satisfies ShardUpdate)));
+      await Promise.all(shards.map((w) => w.call<void>({ lr, scales } satisfies ShardUpdate)));
       return losses.reduce((sum, loss, s) => sum + scales[s] * loss, 0);
     },
     sync() {
@@ -205,7 +219,7 @@ export async function shardedTrainer(
       });
     },
     release: async () => {
-      await Promise.all(workers.map((w) => w.terminate()));
+      await Promise.all(shards.map((w) => w.terminate()));
     },
   };
 }

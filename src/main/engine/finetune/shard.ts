@@ -1,0 +1,139 @@
+// A training shard (shards.ts): a session of the CPU training graph that runs its rows of each
+// batch and leaves their gradients in the shards' memory, then sums every shard's gradient of the
+// params it owns, updates them and makes their rearranged copies (rearrange.ts) for the next step,
+// all with the kernels of kernels.ts on that one memory. A shard of a worker thread (shard-worker.ts)
+// works on shared memory, which onnxruntime-node refuses as a tensor, so each run feeds local
+// copies; a lone shard run where its trainer is has a memory of its own, which the runs read in
+// place.
+import * as ort from 'onnxruntime-node';
+import { kernels } from './kernels.js';
+import { SlotOptimizer, type OptimizerSettings, type Slot } from './optim.js';
+import { LABELS, LOSS } from './training.js';
+
+/** Float offsets in the shards' memory (kernels.ts). */
+export interface ShardLayout {
+  /** Per param: its slot; the gradient region is shard 0's (the shards' sum lands there) or `gathered`. */
+  slots: Slot[];
+  /** Per shard, per param: where the shard leaves its gradient output. */
+  grads: number[][];
+  /** Per param whose gradient output is laid out unlike the param: the gather order (int32) into its slot's gradient. */
+  gathered: ({ order: number } | undefined)[];
+  /** Per rearranged feed: made from param `param` by the int32 `order`, at `out`. */
+  inputs: { name: string; dims: number[]; param: number; out: number; order: number; length: number }[];
+  /** The rearranged feeds' span, copied whole before each run. */
+  rearranged: { start: number; end: number };
+}
+
+export interface ShardInit {
+  input: string;
+  chw: number[];
+  classes: number;
+  /** Per param: its name and dims, and whether the graph reads it (else it is fed zeros). */
+  params: { name: string; dims: number[]; read: boolean }[];
+  /** Per param, the graph output holding its gradient. */
+  fetches: string[];
+  layout: ShardLayout;
+  /** The params this worker updates. */
+  owned: number[];
+  optimizer: OptimizerSettings;
+  shard: number;
+  /** Shared between worker threads; not shared for a shard run where its trainer is (see Shard). */
+  memory: WebAssembly.Memory;
+  images: SharedArrayBuffer | ArrayBuffer;
+  labels: SharedArrayBuffer | ArrayBuffer;
+}
+
+/** Run rows [first, first + count) of the batch in memory; answers their mean loss. */
+export interface ShardRun {
+  first: number;
+  count: number;
+}
+
+/** Update the owned params; `scales[s]`: shard s's share of the batch (0: it had no rows). */
+export interface ShardUpdate {
+  lr: number;
+  scales: number[];
+}
+
+export class Shard {
+  private readonly k;
+  private readonly feeds: Record<string, ort.Tensor> = {};
+  private readonly optimizer: SlotOptimizer;
+  /** Shared memory: the local copies each run refreshes (param index or rearranged span -> copy). */
+  private readonly copies: { from: number; to: Float32Array }[] = [];
+  private readonly shared: boolean;
+
+  constructor(
+    private readonly m: ShardInit,
+    private readonly session: ort.InferenceSession,
+  ) {
+    const k = (this.k = kernels(m.memory));
+    this.shared = m.memory.buffer instanceof SharedArrayBuffer;
+    const { slots, rearranged, inputs } = m.layout;
+    const lengths = slots.map((s) => s.length);
+    const zeros = new Float32Array(Math.max(0, ...lengths.filter((_, i) => !m.params[i].read)));
+    // What each run feeds: the params the graph reads and the rearranged feeds (in place, or local
+    // copies of shared memory), zeros for the params it does not read.
+    const region = (from: number, n: number) => {
+      if (!this.shared) return k.f32.subarray(from, from + n);
+      const to = new Float32Array(n);
+      this.copies.push({ from, to });
+      return to;
+    };
+    m.params.forEach((p, i) => {
+      const data = p.read ? region(slots[i].param, lengths[i]) : zeros.subarray(0, lengths[i]);
+      this.feeds[p.name] = new ort.Tensor('float32', data, p.dims);
+    });
+    const span = rearranged.end - rearranged.start;
+    const copies = span > 0 ? region(rearranged.start, span) : new Float32Array();
+    for (const r of inputs) {
+      const at = r.out - rearranged.start;
+      this.feeds[r.name] = new ort.Tensor('float32', copies.subarray(at, at + r.length), r.dims);
+    }
+    this.optimizer = new SlotOptimizer(
+      k,
+      m.owned.map((i) => slots[i]),
+      m.optimizer,
+    );
+  }
+
+  /** Runs rows [first, first + count) of the batch in memory; answers their mean loss. */
+  async run({ first, count }: ShardRun): Promise<number> {
+    const { m, k, feeds } = this;
+    const { grads } = m.layout;
+    for (const c of this.copies) c.to.set(k.f32.subarray(c.from, c.from + c.to.length));
+    const image = m.chw.reduce((a, b) => a * b, 1);
+    const rows = (buffer: SharedArrayBuffer | ArrayBuffer, width: number) => {
+      const view = new Float32Array(buffer, first * width * 4, count * width);
+      return this.shared ? view.slice() : view;
+    };
+    feeds[m.input] = new ort.Tensor('float32', rows(m.images, image), [count, ...m.chw]);
+    feeds[LABELS] = new ort.Tensor('float32', rows(m.labels, m.classes), [count, m.classes]);
+    const out = await this.session.run(feeds, [LOSS, ...m.fetches]);
+    m.fetches.forEach((f, i) => k.f32.set(out[f].data as Float32Array, grads[m.shard][i]));
+    return Number(out[LOSS].data[0]);
+  }
+
+  /**
+   * Sums the shards' gradients of each owned param into shard 0's (each owner touches only its
+   * params' regions; shard 0 always has rows), weighted by their shares, lays them out as the param
+   * where they differ, updates the params and makes their rearranged copies.
+   */
+  update({ lr, scales }: ShardUpdate): void {
+    const { m, k, optimizer } = this;
+    const { slots, grads, gathered, inputs } = m.layout;
+    for (const i of m.owned) {
+      let a = scales[0];
+      for (let s = 1; s < scales.length; s++) {
+        if (scales[s] === 0) continue;
+        k.axpby(grads[0][i], grads[s][i], slots[i].length, a, scales[s]);
+        a = 1;
+      }
+      const g = gathered[i];
+      if (g) k.gather(slots[i].grad, grads[0][i], g.order, slots[i].length);
+    }
+    optimizer.step(lr);
+    const mine = new Set(m.owned);
+    for (const r of inputs) if (mine.has(r.param)) k.gather(r.out, slots[r.param].param, r.order, r.length);
+  }
+}
