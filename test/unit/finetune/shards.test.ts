@@ -13,6 +13,7 @@ import * as ort from 'onnxruntime-node';
 import { DEFAULT_OPTIMIZER, Optimizer, type OptimizerSettings } from '../../../src/main/engine/finetune/optim.js';
 import { ortSession } from '../../../src/main/engine/finetune/runtime.js';
 import { trainableLayers } from '../../../src/main/engine/finetune/select.js';
+import { arrive } from '../../../src/main/engine/finetune/shard.js';
 import { shardPlan } from '../../../src/main/engine/finetune/shards.js';
 import { openTrainer, planTraining, type Param } from '../../../src/main/engine/finetune/trainer.js';
 import { HEAD_BIAS, HEAD_WEIGHT, LABELS, LOSS, trainingModels } from '../../../src/main/engine/finetune/training.js';
@@ -183,6 +184,18 @@ describe('sharded training steps', () => {
     },
     60_000,
   );
+
+  it('meet between runs and updates: the last to arrive lets the others on; a shard left alone gives up', () => {
+    const meet = new Int32Array(new SharedArrayBuffer(8));
+    // the second of two arrives last: it starts the next generation and returns at once
+    Atomics.store(meet, 0, 1);
+    arrive(meet, 2, 50);
+    expect(Array.from(meet)).toEqual([0, 1]);
+    const t = performance.now();
+    expect(() => arrive(meet, 2, 50)).toThrow(/a training shard stopped: the others waited for it in vain/);
+    expect(performance.now() - t).toBeGreaterThanOrEqual(45);
+    arrive(new Int32Array(new ArrayBuffer(8)), 1); // one shard meets nobody
+  });
 
   it('plans a shard per thread and image within the memory budget, and checks MEMLENS_TRAIN_SHARDS', () => {
     process.env.MEMLENS_MEMORY_MB = '512';

@@ -5,7 +5,7 @@ import * as ort from 'onnxruntime-node';
 import { parentPort } from 'node:worker_threads';
 import type { sessionOptions } from '../infer/providers.js';
 import { serveCalls } from '../workers.js';
-import { Shard, type ShardInit, type ShardRun, type ShardUpdate } from './shard.js';
+import { Shard, type ShardInit, type ShardStep } from './shard.js';
 
 /** A shard's init as a worker gets it: the graph's bytes and its session options too. */
 export interface WorkerShardInit extends ShardInit {
@@ -15,8 +15,7 @@ export interface WorkerShardInit extends ShardInit {
 
 let shard: Shard;
 
-serveCalls<WorkerShardInit | ShardRun | ShardUpdate>(parentPort!, async (m) => {
+serveCalls<WorkerShardInit | ShardStep>(parentPort!, async (m) => {
   if ('bytes' in m) shard = new Shard(m, await ort.InferenceSession.create(m.bytes, m.options));
-  else if ('count' in m) return shard.run(m);
-  else shard.update(m);
+  else return shard.step(m);
 });

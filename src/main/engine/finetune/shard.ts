@@ -1,6 +1,6 @@
 // A training shard (shards.ts): a session of the CPU training graph that runs its rows of each
-// batch and leaves their gradients in the shards' memory, then sums every shard's gradient of the
-// params it owns, updates them and makes their rearranged copies (rearrange.ts) for the next step,
+// batch and leaves their gradients in the shards' memory, meets the other shards (arrive), then
+// sums every shard's gradient of the params it owns, updates them and makes their rearranged copies (rearrange.ts) for the next step,
 // all with the kernels of kernels.ts on that one memory. A shard of a worker thread (shard-worker.ts)
 // works on shared memory, which onnxruntime-node refuses as a tensor, so each run feeds local
 // copies; a lone shard run where its trainer is has a memory of its own, which the runs read in
@@ -41,18 +41,41 @@ export interface ShardInit {
   memory: WebAssembly.Memory;
   images: SharedArrayBuffer | ArrayBuffer;
   labels: SharedArrayBuffer | ArrayBuffer;
+  /** Two int32s where the shards meet (arrive). */
+  meet: SharedArrayBuffer | ArrayBuffer;
 }
 
-/** Run rows [first, first + count) of the batch in memory; answers their mean loss. */
-export interface ShardRun {
+/**
+ * One step: run rows [first, first + count) of the batch in memory (none: count 0), wait for every
+ * shard's gradients, update the owned params; answers the rows' mean loss. `scales[s]`: shard s's
+ * share of the batch (0: it had no rows).
+ */
+export interface ShardStep {
   first: number;
   count: number;
-}
-
-/** Update the owned params; `scales[s]`: shard s's share of the batch (0: it had no rows). */
-export interface ShardUpdate {
   lr: number;
   scales: number[];
+}
+
+/** How long a shard waits for the others' gradients before it gives the step up. */
+const BARRIER_MS = 600_000;
+
+/**
+ * Where the shards meet between their runs and their updates, on an Int32Array over shared memory:
+ * [arrived, generation]. The last to arrive starts the next generation and wakes the others.
+ */
+export function arrive(meet: Int32Array, shards: number, waitMs = BARRIER_MS): void {
+  if (shards === 1) return;
+  const generation = Atomics.load(meet, 1);
+  if (Atomics.add(meet, 0, 1) === shards - 1) {
+    Atomics.store(meet, 0, 0);
+    Atomics.add(meet, 1, 1);
+    Atomics.notify(meet, 1);
+    return;
+  }
+  while (Atomics.load(meet, 1) === generation)
+    if (Atomics.wait(meet, 1, generation, waitMs) === 'timed-out')
+      throw new Error('a training shard stopped: the others waited for it in vain');
 }
 
 export class Shard {
@@ -62,6 +85,7 @@ export class Shard {
   /** Shared memory: the local copies each run refreshes (param index or rearranged span -> copy). */
   private readonly copies: { from: number; to: Float32Array }[] = [];
   private readonly shared: boolean;
+  private readonly meet: Int32Array;
 
   constructor(
     private readonly m: ShardInit,
@@ -69,6 +93,7 @@ export class Shard {
   ) {
     const k = (this.k = kernels(m.memory));
     this.shared = m.memory.buffer instanceof SharedArrayBuffer;
+    this.meet = new Int32Array(m.meet);
     const { slots, rearranged, inputs } = m.layout;
     const lengths = slots.map((s) => s.length);
     const zeros = new Float32Array(Math.max(0, ...lengths.filter((_, i) => !m.params[i].read)));
@@ -97,8 +122,19 @@ export class Shard {
     );
   }
 
-  /** Runs rows [first, first + count) of the batch in memory; answers their mean loss. */
-  async run({ first, count }: ShardRun): Promise<number> {
+  async step(step: ShardStep): Promise<number> {
+    let loss = 0;
+    try {
+      if (step.count > 0) loss = await this.run(step);
+    } finally {
+      // a shard whose run failed still arrives, so that no other waits for it
+      arrive(this.meet, this.m.layout.grads.length);
+    }
+    this.update(step);
+    return loss;
+  }
+
+  private async run({ first, count }: ShardStep): Promise<number> {
     const { m, k, feeds } = this;
     const { grads } = m.layout;
     for (const c of this.copies) c.to.set(k.f32.subarray(c.from, c.from + c.to.length));
@@ -119,7 +155,7 @@ export class Shard {
    * params' regions; shard 0 always has rows), weighted by their shares, lays them out as the param
    * where they differ, updates the params and makes their rearranged copies.
    */
-  update({ lr, scales }: ShardUpdate): void {
+  private update({ lr, scales }: ShardStep): void {
     const { m, k, optimizer } = this;
     const { slots, grads, gathered, inputs } = m.layout;
     for (const i of m.owned) {

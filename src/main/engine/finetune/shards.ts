@@ -17,7 +17,7 @@ import { sessionOptions } from '../infer/providers.js';
 import type { CpuGraph } from './runtime.js';
 import { kernelMemory, kernels, Layout } from './kernels.js';
 import { slotsOf, type OptimizerSettings } from './optim.js';
-import { Shard, type ShardInit, type ShardLayout, type ShardRun, type ShardUpdate } from './shard.js';
+import { Shard, type ShardInit, type ShardLayout, type ShardStep } from './shard.js';
 import type { WorkerShardInit } from './shard-worker.js';
 import type { Param, StepShape, Trainer } from './trainer.js';
 import type { TrainingModels } from './training.js';
@@ -160,7 +160,11 @@ export async function shardedTrainer(
   });
   const image = shape.chw.reduce((a, b) => a * b, 1);
   const buffer = (bytes: number) => (inThread ? new ArrayBuffer(bytes) : new SharedArrayBuffer(bytes));
-  const memory = { images: buffer(shape.batch * image * 4), labels: buffer(shape.batch * shape.classes * 4) };
+  const memory = {
+    images: buffer(shape.batch * image * 4),
+    labels: buffer(shape.batch * shape.classes * 4),
+    meet: buffer(8),
+  };
   const owned = owners(lengths, plan.shards);
   const init = (s: number): ShardInit => ({
     input: shape.input,
@@ -179,7 +183,7 @@ export async function shardedTrainer(
   if ('session' in host) {
     const shard = new Shard(init(0), host.session);
     shards.push({
-      call: async <T>(m: object) => ('count' in m ? shard.run(m as ShardRun) : shard.update(m as ShardUpdate)) as T,
+      call: async <T>(m: object) => (await shard.step(m as ShardStep)) as T,
       terminate: () => host.session.release(),
     });
   } else
@@ -202,13 +206,11 @@ export async function shardedTrainer(
       images.set(x.subarray(0, n * image));
       labels.set(y.subarray(0, n * shape.classes));
       const parts = split(n, plan.shards);
-      const losses = await Promise.all(
-        parts.map(([first, count], s) =>
-          count > 0 ? shards[s].call<number>({ first, count } satisfies ShardRun) : Promise.resolve(0),
-        ),
-      );
       const scales = parts.map(([, count]) => count / n);
-      await Promise.all(shards.map((w) => w.call<void>({ lr, scales } satisfies ShardUpdate)));
+      // every shard gets the step, rows or not: they meet before the updates (shard.ts)
+      const losses = await Promise.all(
+        parts.map(([first, count], s) => shards[s].call<number>({ first, count, lr, scales } satisfies ShardStep)),
+      );
       return losses.reduce((sum, loss, s) => sum + scales[s] * loss, 0);
     },
     sync() {
