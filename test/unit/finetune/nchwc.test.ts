@@ -43,6 +43,35 @@ async function run(m: ReturnType<typeof model>, feeds: Record<string, ort.Tensor
   return out;
 }
 
+/** Inputs of these dims, seeded from `seed` up. */
+const feedsOf = (inputs: [string, number[]][], seed: number) =>
+  Object.fromEntries(
+    inputs.map(([name, dims], i) => [
+      name,
+      new ort.Tensor(
+        'float32',
+        Float32Array.from(
+          uniform(
+            dims.reduce((a, b) => a * b, 1),
+            seed + i,
+          ),
+        ),
+        dims,
+      ),
+    ]),
+  );
+
+/** Each output as the plain graph gives it, to 1e-5 of its largest value. */
+function expectClose(got: ort.InferenceSession.ReturnType, want: ort.InferenceSession.ReturnType, outputs: string[]) {
+  for (const o of outputs) {
+    expect(got[o].dims, o).toEqual(want[o].dims);
+    const a = want[o].data as Float32Array;
+    const b = got[o].data as Float32Array;
+    const scale = Math.max(...Array.from(a, Math.abs));
+    expect(Math.max(...Array.from(a, (v, i) => Math.abs(v - b[i]))) / scale, o).toBeLessThan(1e-5);
+  }
+}
+
 const x64 = process.arch === 'x64';
 
 test('the blocked kernels are found on x64, with their channel block (8 with AVX2, 16 with AVX-512); elsewhere none', async () => {
@@ -88,21 +117,7 @@ test.skipIf(!x64)(
     expect(convs.filter((n) => !n.domain).map((n) => n.output[0])).toEqual(['group', 'odd', 'const']);
     expect(blocked.opset_import.find((o) => o.domain === NCHWC_DOMAIN)?.version).toBe(1);
 
-    const feeds = Object.fromEntries(
-      inputs.map(([name, dims], i) => [
-        name,
-        new ort.Tensor(
-          'float32',
-          Float32Array.from(
-            uniform(
-              dims.reduce((a, b) => a * b, 1),
-              i + 1,
-            ),
-          ),
-          dims,
-        ),
-      ]),
-    );
+    const feeds = feedsOf(inputs, 1);
     // The weight layouts as inputs of their own, made in JS (rearrange.ts), as the training loop runs it.
     const hoisted = hoistRearrangements(blocked);
     expect(hoisted.inputs.map((r) => r.source).sort()).toEqual(
@@ -114,15 +129,7 @@ test.skipIf(!x64)(
     const session = await ort.InferenceSession.create(encodeModel(hoisted.model), { intraOpNumThreads: 1 });
     const gots = [await run(blocked, feeds), await runHoisted(session, hoisted, feeds, outputs)];
     await session.release();
-    for (const got of gots)
-      for (const o of outputs) {
-        expect(got[o].dims, o).toEqual(want[o].dims);
-        const a = want[o].data as Float32Array;
-        const b = got[o].data as Float32Array;
-        const scale = Math.max(...Array.from(a, Math.abs));
-        const err = Math.max(...Array.from(a, (v, i) => Math.abs(v - b[i])));
-        expect(err / scale, o).toBeLessThan(1e-5);
-      }
+    for (const got of gots) expectClose(got, want, outputs);
   },
 );
 
@@ -173,31 +180,12 @@ test.skipIf(!x64)(
     expect(blocked.filter((n) => n.op_type === 'ReorderInput').map((n) => n.input[0])).toEqual(['x', 'x']);
     expect(blocked.find((n) => n.output[0] === 'g1')?.input[0]).toBe('r1');
 
-    const feeds = Object.fromEntries(
-      inputs.map(([name, dims], i) => [
-        name,
-        new ort.Tensor(
-          'float32',
-          Float32Array.from(
-            uniform(
-              dims.reduce((a, b) => a * b, 1),
-              i + 11,
-            ),
-          ),
-          dims,
-        ),
-      ]),
-    );
+    const feeds = feedsOf(inputs, 11);
     const hoisted = hoistRearrangements(blockedConvs(plain, block));
     const session = await ort.InferenceSession.create(encodeModel(hoisted.model), { intraOpNumThreads: 1 });
     const got = await runHoisted(session, hoisted, feeds, outputs);
     await session.release();
     const want = await run(plain, feeds);
-    for (const o of outputs) {
-      const a = want[o].data as Float32Array;
-      const b = got[o].data as Float32Array;
-      const scale = Math.max(...Array.from(a, Math.abs));
-      expect(Math.max(...Array.from(a, (v, i) => Math.abs(v - b[i]))) / scale, o).toBeLessThan(1e-5);
-    }
+    expectClose(got, want, outputs);
   },
 );
