@@ -5,8 +5,8 @@
 // `encode` lays out its bytes from the binary format's sections and opcodes.
 //
 // Every kernel works on a memory it imports (shared, so worker threads can update one set of
-// params, or one thread's own) at float offsets; the SIMD kernels run over whole groups of four, so regions come from
-// `Layout`, which pads them to 16 bytes.
+// params, or one thread's own) at float offsets; the SIMD kernels run over whole groups of four,
+// so regions come from `Layout`, which pads them to 16 bytes.
 
 const PAGE = 65536;
 

@@ -13,7 +13,7 @@ import { copyMessage, create, DataType, type AttributeProto, type ModelProto, ty
 import { tensorToFloat32 } from '../onnx/tensor.js';
 import { attribute, Emitter, floatInput } from './emit.js';
 import { rearranged } from './rearrange.js';
-import { rewrittenGraph } from './rewrite.js';
+import { readersOf, rewrittenGraph } from './rewrite.js';
 
 export const NCHWC_DOMAIN = 'com.microsoft.nchwc';
 
@@ -114,13 +114,7 @@ export function blockedConvs(model: ModelProto, block: number): ModelProto {
   return setOpset(rewritten, 1, NCHWC_DOMAIN);
 }
 
-function readersOf(nodes: NodeProto[]): Map<string, NodeProto[]> {
-  const readers = new Map<string, NodeProto[]>();
-  for (const n of nodes) for (const i of new Set(n.input)) if (i) readers.set(i, [...(readers.get(i) ?? []), n]);
-  return readers;
-}
-
-const isReorder = (n: NodeProto | undefined, op: string) =>
+const isReorder = (n: NodeProto | undefined, op: string): n is NodeProto =>
   n?.domain === NCHWC_DOMAIN && n.op_type === op && !attrInt(n, 'channels_last', 0);
 
 /**
@@ -164,7 +158,7 @@ function withoutReorderPairs(nodes: NodeProto[], outputs: Set<string>): NodeProt
   for (const n of nodes)
     if (isReorder(n, 'ReorderInput') && !outputs.has(n.output[0])) {
       const from = producers.get(n.input[0]);
-      if (isReorder(from, 'ReorderOutput')) blocked.set(n.output[0], from!.input[0]);
+      if (isReorder(from, 'ReorderOutput')) blocked.set(n.output[0], from.input[0]);
     }
   if (blocked.size === 0) return nodes;
   return nodes

@@ -2,6 +2,13 @@
 // rearrange.ts) make it: nodes no output depends on any more, and the constants only they read, go.
 import { copyMessage, type ModelProto, type NodeProto, type TensorProto, type ValueInfoProto } from '../onnx/schema.js';
 
+/** The nodes reading each tensor, each once, in `nodes`' order. */
+export function readersOf(nodes: NodeProto[]): Map<string, NodeProto[]> {
+  const readers = new Map<string, NodeProto[]>();
+  for (const n of nodes) for (const i of new Set(n.input)) if (i) readers.set(i, [...(readers.get(i) ?? []), n]);
+  return readers;
+}
+
 /** Nodes whose outputs nobody reads any more. */
 function withoutOrphans(nodes: NodeProto[], outputs: Set<string>): NodeProto[] {
   let kept = nodes;

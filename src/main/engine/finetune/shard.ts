@@ -1,10 +1,10 @@
 // A training shard (shards.ts): a session of the CPU training graph that runs its rows of each
 // batch and leaves their gradients in the shards' memory, meets the other shards (arrive), then
-// sums every shard's gradient of the params it owns, updates them and makes their rearranged copies (rearrange.ts) for the next step,
-// all with the kernels of kernels.ts on that one memory. A shard of a worker thread (shard-worker.ts)
-// works on shared memory, which onnxruntime-node refuses as a tensor, so each run feeds local
-// copies; a lone shard run where its trainer is has a memory of its own, which the runs read in
-// place.
+// sums every shard's gradient of the params it owns, updates them and makes their rearranged
+// copies (rearrange.ts) for the next step, all with the kernels of kernels.ts on that one memory.
+// A shard of a worker thread (shard-worker.ts) works on shared memory, which onnxruntime-node
+// refuses as a tensor, so each run feeds local copies; a lone shard run where its trainer is has a
+// memory of its own, which the runs read in place.
 import * as ort from 'onnxruntime-node';
 import { kernels } from './kernels.js';
 import { SlotOptimizer, type OptimizerSettings, type Slot } from './optim.js';

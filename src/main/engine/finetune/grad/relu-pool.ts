@@ -10,11 +10,11 @@
 // p > 0 before the routing changes no element's sum. A window whose inputs are all <= 0 gives no
 // gradient either way.
 import type { NodeProto } from '../../onnx/schema.js';
+import { readersOf } from '../rewrite.js';
 
 /** MaxPool node -> the Relu node whose output only that MaxPool reads. */
 export function reluBeforePool(nodes: NodeProto[]): Map<NodeProto, NodeProto> {
-  const readers = new Map<string, NodeProto[]>();
-  for (const n of nodes) for (const i of n.input) if (i) readers.set(i, [...(readers.get(i) ?? []), n]);
+  const readers = readersOf(nodes);
   const pairs = new Map<NodeProto, NodeProto>();
   for (const relu of nodes) {
     if (relu.op_type !== 'Relu' || relu.domain) continue;
