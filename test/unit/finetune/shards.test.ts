@@ -1,10 +1,11 @@
-// Data-parallel training steps (shards.ts): shards of a batch in worker threads, and a lone shard in
-// the calling thread, must train as the session with the JS optimizer does. The weighted sum of the shards' mean-loss gradients is the batch's, so with SGD
-// (linear in the gradient) the params may differ only by float32 rounding of the sums; batches that
-// split unevenly and one smaller than the shard count (a shard with no rows) included. The demo CNN
-// reads its Conv weights only through blocked copies (kept in their gradient's layout); the tiny
-// CNN's extra 4-channel Conv does not fit the blocked kernels, so it reads its weight, whose
-// gradient output is gathered into the param's layout.
+// Data-parallel training steps (shards.ts): shards of a batch in worker threads, and a lone shard
+// in the calling thread, must train as the session with the JS optimizer does. The weighted sum of
+// the shards' mean-loss gradients is the batch's, so with SGD (linear in the gradient) the params
+// may differ only by float32 rounding of the sums; batches that split unevenly and one smaller than
+// the shard count (a shard with no rows) included. The demo CNN reads its Conv weights only through
+// blocked copies (kept in their gradient's layout); the tiny CNN's extra 4-channel Conv does not
+// fit the blocked kernels, so it reads its weight, whose gradient output is gathered into the
+// param's layout.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

@@ -143,8 +143,8 @@ export async function shardedTrainer(
   const layout: ShardLayout = { slots, grads, gathered, inputs, rearranged };
 
   // One shard in this thread: a memory of its own, which its session reads in place (shard.ts).
-  const session = 'session' in host ? host.session : undefined;
-  const k = kernels(kernelMemory(space.size, !session));
+  const inThread = 'session' in host;
+  const k = kernels(kernelMemory(space.size, !inThread));
   params.forEach((p, i) => {
     const region = k.f32.subarray(slots[i].param, slots[i].param + lengths[i]);
     const kept = keptAs[i];
@@ -159,7 +159,7 @@ export async function shardedTrainer(
     k.gather(inputs[j].out, slots[inputs[j].param].param, inputs[j].order, r.order.length);
   });
   const image = shape.chw.reduce((a, b) => a * b, 1);
-  const buffer = (bytes: number) => (session ? new ArrayBuffer(bytes) : new SharedArrayBuffer(bytes));
+  const buffer = (bytes: number) => (inThread ? new ArrayBuffer(bytes) : new SharedArrayBuffer(bytes));
   const memory = {
     images: buffer(shape.batch * image * 4),
     labels: buffer(shape.batch * shape.classes * 4),
@@ -180,13 +180,13 @@ export async function shardedTrainer(
     ...memory,
   });
   const shards: Pick<WorkerCalls, 'call' | 'terminate'>[] = [];
-  if (session) {
-    const shard = new Shard(init(0), session);
+  if (inThread) {
+    const shard = new Shard(init(0), host.session);
     shards.push({
       call: async <T>(m: object) => (await shard.step(m as ShardStep)) as T,
-      terminate: () => session.release(),
+      terminate: () => host.session.release(),
     });
-  } else if ('worker' in host)
+  } else
     try {
       for (let s = 0; s < plan.shards; s++)
         shards.push(workerCalls(new Worker(host.worker), 'a training shard stopped'));
