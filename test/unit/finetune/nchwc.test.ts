@@ -189,3 +189,69 @@ test.skipIf(!x64)(
     expectClose(got, want, outputs);
   },
 );
+
+test.skipIf(!x64)(
+  "a 2x2 MaxPool with indices behind a blocked Conv runs on the blocked tensor: onnxruntime's values and indices, ties included",
+  async () => {
+    const block = await nchwcBlockSize();
+    // A 1x1 identity Conv passes x through exactly, so inputs of a few levels tie within windows
+    // (all four equal, two equal in a row or a column, zeros behind the Relu); odd sizes leave a
+    // last row or column out of every window.
+    const eye = Array.from({ length: 256 }, (_, i) => (i % 17 === 0 ? 1 : 0));
+    const cases: [number, number][] = [
+      [6, 8],
+      [7, 5],
+    ];
+    for (const [h, w] of cases) {
+      const inputs: [string, number[]][] = [
+        ['x', [N, 16, h, w]],
+        ['eye', [16, 16, 1, 1]],
+      ];
+      const nodes = [
+        node('Conv', ['x', 'eye'], ['c'], {}),
+        node('Relu', ['c'], ['r']),
+        node('MaxPool', ['r'], ['p', 'i'], { kernel_shape: [2, 2], strides: [2, 2] }),
+        node('Shape', ['r'], ['s']),
+      ];
+      const outputs = ['p', 'i', 's'];
+      const plain = model(nodes, inputs, outputs);
+      const blocked = blockedConvs(plain, block).graph!.node;
+      const pools = blocked.filter((n) => n.op_type === 'MaxPool');
+      expect(pools.length).toBeGreaterThan(0);
+      expect(pools.every((n) => n.domain === NCHWC_DOMAIN)).toBe(true);
+      // nothing reads the Conv's output in the plain layout any more
+      expect(blocked.filter((n) => n.op_type === 'ReorderOutput').map((n) => n.output[0])).not.toContain('r');
+
+      const levels = uniform(N * 16 * h * w, h).map((v) => Math.round(v * 2) / 2);
+      const feeds = {
+        x: new ort.Tensor('float32', Float32Array.from(levels), [N, 16, h, w]),
+        eye: new ort.Tensor('float32', Float32Array.from(eye), [16, 16, 1, 1]),
+      };
+      const hoisted = hoistRearrangements(blockedConvs(plain, block));
+      const session = await ort.InferenceSession.create(encodeModel(hoisted.model), { intraOpNumThreads: 1 });
+      const got = await runHoisted(session, hoisted, feeds, outputs);
+      await session.release();
+      const want = await run(plain, feeds);
+      for (const o of outputs) {
+        expect(got[o].dims, o).toEqual(want[o].dims);
+        expect(Array.from(got[o].data as ArrayLike<unknown>), o).toEqual(
+          Array.from(want[o].data as ArrayLike<unknown>),
+        );
+      }
+      // the inputs did tie: some window holds its maximum more than once
+      const x = feeds.x.data as Float32Array;
+      const p = want.p.data as Float32Array;
+      let tied = 0;
+      for (let k = 0; k < p.length; k++) {
+        const [plane, pos] = [
+          Math.floor(k / (Math.floor(h / 2) * Math.floor(w / 2))),
+          k % (Math.floor(h / 2) * Math.floor(w / 2)),
+        ];
+        const [i, j] = [Math.floor(pos / Math.floor(w / 2)), pos % Math.floor(w / 2)];
+        const at = (di: number, dj: number) => Math.max(0, x[plane * h * w + (2 * i + di) * w + 2 * j + dj]);
+        if ([at(0, 0), at(0, 1), at(1, 0), at(1, 1)].filter((v) => v === p[k]).length > 1) tied++;
+      }
+      expect(tied).toBeGreaterThan(p.length / 4);
+    }
+  },
+);

@@ -3,11 +3,12 @@
 // training graph the weights are fed every step (and the input-gradient Convs use flipped copies), so
 // those Convs stay on im2col + GEMM. On the demo CNN's layer shapes (batch 64, 2 threads) the NCHWc
 // kernel took 0.25-0.5x the time, reorders included. The weight reorder is a rearrangement in the
-// graph, which the CPU runtime makes in JS (rearrange.ts).
+// graph, which the CPU runtime makes in JS (rearrange.ts). The 2x2 MaxPools behind those Convs
+// follow them onto the blocked layout, indices and all (withBlockedPools).
 import * as ort from 'onnxruntime-node';
 import { sessionOptions } from '../infer/providers.js';
 import { encodeModel } from '../onnx/codec.js';
-import { attr, attrInt, GraphIndex } from '../onnx/graph-index.js';
+import { attr, attrInt, attrInts, attrString, GraphIndex } from '../onnx/graph-index.js';
 import { opsetVersion, setOpset } from '../onnx/opset.js';
 import { copyMessage, create, DataType, type AttributeProto, type ModelProto, type NodeProto } from '../onnx/schema.js';
 import { tensorToFloat32 } from '../onnx/tensor.js';
@@ -109,7 +110,9 @@ export function blockedConvs(model: ModelProto, block: number): ModelProto {
     return v?.length === 1 && v[0] === 0;
   };
   const outputs = new Set(graph.output.map((o) => o.name));
-  const fused = withoutReorderPairs(withReluInConv(nodes, isZero, outputs), outputs);
+  const relu = withReluInConv(nodes, isZero, outputs);
+  const pooled = withBlockedPools(relu, index, e, block);
+  const fused = withoutReorderPairs(pooled, outputs);
   const rewritten = rewrittenGraph(model, fused, { added: e.initializers });
   return setOpset(rewritten, 1, NCHWC_DOMAIN);
 }
@@ -145,6 +148,119 @@ function withReluInConv(nodes: NodeProto[], isZero: (name: string) => boolean, o
     for (const m of masks) changed.set(m, copyMessage(m, { input: [y, m.input[1]] }));
   }
   return nodes.flatMap((n) => (changed.has(n) ? (changed.get(n) ?? []) : [n]));
+}
+
+const same = (a: number[] | undefined, b: number[]) => a?.length === b.length && a.every((v, i) => v === b[i]);
+
+/** A 2x2 MaxPool of stride 2, unpadded, with its Indices output, as the usual CNN downsampling. */
+function isHalvingPool(n: NodeProto): boolean {
+  return (
+    n.op_type === 'MaxPool' &&
+    !n.domain &&
+    Boolean(n.output[1]) &&
+    same(attrInts(n, 'kernel_shape'), [2, 2]) &&
+    same(attrInts(n, 'strides'), [2, 2]) &&
+    (attrInts(n, 'pads') ?? [0]).every((p) => p === 0) &&
+    (attrInts(n, 'dilations') ?? [1]).every((d) => d === 1) &&
+    ['NOTSET', 'VALID'].includes(attrString(n, 'auto_pad', 'NOTSET')) &&
+    attrInt(n, 'ceil_mode', 0) === 0 &&
+    attrInt(n, 'storage_order', 0) === 0
+  );
+}
+
+/** Window offsets and firsts are float32 before their cast: exact below 2^24 elements a sample. */
+const EXACT_FLOATS = 2 ** 24;
+
+/**
+ * A halving MaxPool (above) of a blocked Conv's output, on the blocked tensor: onnxruntime's
+ * MaxPool with indices is a branching loop over the plain layout (2.5-5 ms on the demo CNN's
+ * 32x32x28x28 at batch 32, the more the more ties) behind a ReorderOutput of the whole input. Here
+ * the blocked pool kernels give each row pair's maximum m (1x2) and the window's P (2x1 of m), and
+ * two comparisons where each window's first maximum (row-major, the element onnxruntime and PyTorch
+ * pick on ties) lies: right = m > left element of the pair, bottom = P > top row's m. Its offset in
+ * the window is bottom ? W + right(bottom row) : right(top row); reordered to the plain layout and
+ * added to the window's first element (sample, channel, 2 x row, 2 x column) it is the flat index
+ * MaxPool's Indices output holds, which the gradient (grad/pool.ts) hands MaxUnpool.
+ * Shapes read the blocked input (the same dims), so the plain copy goes where nothing else reads it.
+ */
+function withBlockedPools(nodes: NodeProto[], index: GraphIndex, e: Emitter, block: number): NodeProto[] {
+  const producers = new Map(nodes.flatMap((n) => n.output.map((o) => [o, n] as const)));
+  const blockedOf = new Map<string, string>();
+  const result: NodeProto[] = [];
+  for (const n of nodes) {
+    const reorder = producers.get(n.input[0]);
+    const [, c, h, w] = index.shape(n.input[0]) ?? [];
+    const eligible =
+      isHalvingPool(n) &&
+      isReorder(reorder, 'ReorderOutput') &&
+      typeof c === 'number' &&
+      typeof h === 'number' &&
+      typeof w === 'number' &&
+      c % block === 0 &&
+      h >= 2 &&
+      w >= 2 &&
+      c * h * w < EXACT_FLOATS;
+    if (!eligible) {
+      result.push(n);
+      continue;
+    }
+    const mark = e.nodes.length;
+    blockedPool(e, reorder.input[0], n.output, [c, h, w], block);
+    result.push(...e.nodes.slice(mark));
+    blockedOf.set(n.input[0], reorder.input[0]);
+  }
+  return result.map((n) =>
+    n.op_type === 'Shape' && !n.domain && blockedOf.has(n.input[0])
+      ? copyMessage(n, { input: [blockedOf.get(n.input[0])!] })
+      : n,
+  );
+}
+
+function blockedPool(e: Emitter, input: string, [p, indices]: string[], [c, h, w]: number[], block: number): void {
+  const pool = (x: string, kernel: number[]) =>
+    nchwcNode(e, 'MaxPool', [x], [attribute('kernel_shape', kernel), attribute('strides', kernel)]);
+  const subsample = (x: string, strides: number[]) =>
+    nchwcNode(e, 'MaxPool', [x], [attribute('kernel_shape', [1, 1]), attribute('strides', strides)]);
+  const [h2, w2] = [Math.floor(h / 2), Math.floor(w / 2)];
+  // an odd last row or column is in no window: cropped (blocks are the innermost axis)
+  const x =
+    h % 2 || w % 2
+      ? e.reshape(
+          e.op('Slice', [
+            e.reshape(input, [-1, h, w, block]),
+            e.ints([0, 0]),
+            e.ints([2 * h2, 2 * w2]),
+            e.ints([1, 2]),
+          ]),
+          [-1, c, 2 * h2, 2 * w2],
+        )
+      : input;
+  const pairMax = pool(x, [1, 2]);
+  const right = e.op('Greater', [pairMax, subsample(x, [1, 2])]);
+  const blocked = pool(pairMax, [2, 1]);
+  const bottom = e.op('Greater', [blocked, subsample(pairMax, [2, 1])]);
+  // rows of blocks, [N x C/block x H/2, 2, W/2 x block], and the window rows' pairs in them
+  const row = w2 * block;
+  const [rightTop, rightBottom] = e.split(
+    e.reshape(e.op('Cast', [right], { to: DataType.FLOAT }), [-1, 2, row]),
+    1,
+    [1, 1],
+  );
+  const offset = e.op('Where', [e.reshape(bottom, [-1, 1, row]), e.op('Add', [rightBottom, e.scalar(w)]), rightTop]);
+  const plain = nchwcNode(e, 'ReorderOutput', [e.reshape(offset, [-1, c, h2, w2])], [attribute('channels', c)]);
+  const firsts = new Float32Array(c * h2 * w2);
+  for (let k = 0, t = 0; k < c; k++)
+    for (let i = 0; i < h2; i++) for (let j = 0; j < w2; j++) firsts[t++] = k * h * w + 2 * i * w + 2 * j;
+  const inSample = e.op('Cast', [e.op('Add', [plain, e.floats([1, c, h2, w2], firsts)])], {
+    to: DataType.INT64,
+  });
+  const samples = e.op('Range', [
+    e.ints([0], []),
+    e.op('Gather', [e.op('Shape', [input]), e.ints([0], [])], { axis: 0 }),
+    e.ints([1], []),
+  ]);
+  e.node('Add', [inSample, e.reshape(e.op('Mul', [samples, e.ints([c * h * w], [])]), [-1, 1, 1, 1])], {}, [indices]);
+  nchwcNode(e, 'ReorderOutput', [blocked], [attribute('channels', c)], [p]);
 }
 
 /**
