@@ -84,13 +84,17 @@ const averagePool: GradRule = (ctx) => {
   ];
 };
 
+// One broadcasting Mul by a constant of the spatial shape: onnxruntime's Expand took longer than
+// the Mul (0.25 ms for the demo CNN's 32x128x3x3 at batch 32).
 const globalAveragePool: GradRule = (ctx) => {
   const { e, node } = ctx;
   const x = node.input[0];
-  const rank = ctx.shape(x).length;
-  let size = 1;
-  for (let a = 2; a < rank; a++) size *= staticDim(ctx, x, a);
-  return [e.scale(e.op('Expand', [gradOf(ctx), e.op('Shape', [x])]), 1 / size)];
+  const spatial = ctx
+    .shape(x)
+    .slice(2)
+    .map((_, a) => staticDim(ctx, x, a + 2));
+  const size = spatial.reduce((a, b) => a * b, 1);
+  return [e.op('Mul', [gradOf(ctx), e.floats([1, 1, ...spatial], new Array<number>(size).fill(1 / size))])];
 };
 
 export const POOL_RULES: Record<string, GradRule> = {
