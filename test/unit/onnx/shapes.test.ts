@@ -98,6 +98,42 @@ describe('inferShapes', () => {
     await s.release();
   });
 
+  it("MaxUnpool takes its output_shape input's value: an odd input's shape, batch symbolic", async () => {
+    const pool = node('MaxPool', ['x'], ['p', 'i'], 'pool');
+    const unpool = node('MaxUnpool', ['p', 'i', 's'], ['u'], 'unpool');
+    for (const n of [pool, unpool])
+      n.attribute.push(
+        create('AttributeProto', { name: 'kernel_shape', type: AttributeType.INTS, ints: [2, 2] }),
+        create('AttributeProto', { name: 'strides', type: AttributeType.INTS, ints: [2, 2] }),
+      );
+    const g = create('GraphProto', {
+      name: 'g',
+      node: [pool, node('Shape', ['x'], ['s'], 'shape'), unpool],
+      input: [
+        create('ValueInfoProto', {
+          name: 'x',
+          type: create('TypeProto', {
+            tensor_type: {
+              elem_type: DataType.FLOAT,
+              shape: { dim: [{ dim_param: 'batch' }, ...[2, 7, 5].map((d) => ({ dim_value: d }))] },
+            },
+          }),
+        }),
+      ],
+      output: [create('ValueInfoProto', { name: 'u' })],
+    });
+    const proto = create('ModelProto', {
+      ir_version: 8,
+      graph: g,
+      opset_import: [create('OperatorSetIdProto', { domain: '', version: 17 })],
+    });
+    expect(indexModel(proto).shape('u')).toEqual(['batch', 2, 7, 5]);
+    const s = await ort.InferenceSession.create(encodeModel(proto));
+    const out = await s.run({ x: new ort.Tensor('float32', new Float32Array(3 * 70), [3, 2, 7, 5]) });
+    expect(out.u.dims).toEqual([3, 2, 7, 5]);
+    await s.release();
+  });
+
   it('reads axes from the input at opset 18 (ReduceMean taps)', () => {
     const proto = addOutputs(setOpset(decodeModel(readFileSync(join(FIX, 'cnn-opset17.onnx'))), 18), [
       { tensor: '/block/Relu_1_output_0', reduce: 'spatial', name: 'tap' },

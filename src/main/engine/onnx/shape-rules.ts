@@ -184,6 +184,9 @@ const RULES: Record<string, Rule> = {
     return [[Math.max(0, Math.min(end, x.length) - start)]];
   },
   ConstantOfShape: (c) => [c.value(0)],
+  // the output_shape input where it is there (a gradient's Shape of the pool's input); the default
+  // size is not the input's where the pool dropped an odd last row
+  MaxUnpool: (c) => [c.value(2)],
   Expand(c) {
     const [x, s] = [c.shape(0), c.value(1)];
     return x && s ? [broadcastShapes([x, s])] : undefined;
