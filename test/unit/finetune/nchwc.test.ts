@@ -144,7 +144,7 @@ test.skipIf(!x64)('a graph with nothing to move comes back as the same object', 
 });
 
 test.skipIf(!x64)(
-  "a Relu behind a blocked Conv runs in the Conv, its masks read the Relu's output, and the next Conv takes the blocked tensor",
+  'a Relu behind a blocked Conv runs in the Conv, its masks read the blocked output, and the next Conv takes it',
   async () => {
     const block = await nchwcBlockSize();
     const inputs: [string, number[]][] = [
@@ -178,7 +178,9 @@ test.skipIf(!x64)(
     expect(blocked.filter((n) => n.op_type === 'Relu').map((n) => n.output[0])).toEqual(['r3']);
     // x's for the first and the third Conv; the second reads the first's blocked output
     expect(blocked.filter((n) => n.op_type === 'ReorderInput').map((n) => n.input[0])).toEqual(['x', 'x']);
-    expect(blocked.find((n) => n.output[0] === 'g1')?.input[0]).toBe('r1');
+    // the mask is taken on the blocked output (withBlockedElementwise), and its float copy reordered
+    expect(blocked.find((n) => n.op_type === 'Greater' && n.input[0] === convs[0].output[0])).toBeDefined();
+    expect(blocked.find((n) => n.output[0] === 'm1')?.op_type).toBe('ReorderOutput');
 
     const feeds = feedsOf(inputs, 11);
     const hoisted = hoistRearrangements(blockedConvs(plain, block));
@@ -253,5 +255,62 @@ test.skipIf(!x64)(
       }
       expect(tied).toBeGreaterThan(p.length / 4);
     }
+  },
+);
+
+test.skipIf(!x64)(
+  'element-wise ops of blocked tensors run on them; one that broadcasts, or reads a plain tensor, stays plain',
+  async () => {
+    const block = await nchwcBlockSize();
+    const inputs: [string, number[]][] = [
+      ['x', [N, 16, 6, 6]],
+      ['v', [N, 16, 6, 6]],
+      ['w1', [16, 16, 3, 3]],
+      ['w2', [16, 16, 3, 3]],
+      ['w3', [16, 16, 6, 6]],
+    ];
+    const pads = { pads: [1, 1, 1, 1] };
+    const nodes = [
+      node('Conv', ['x', 'w1'], ['a'], pads),
+      node('Conv', ['x', 'w2'], ['b'], pads),
+      node('Conv', ['x', 'w3'], ['s'], {}), // [N, 16, 1, 1]
+      node('Add', ['a', 'b'], ['sum']),
+      node('Greater', ['b', 'zero'], ['pos']),
+      node('Cast', ['pos'], ['mask'], { to: DataType.FLOAT }),
+      node('Mul', ['sum', 'mask'], ['masked']),
+      node('Mul', ['masked', 'half'], ['scaled']),
+      node('Sum', ['scaled', 'a', 'b'], ['total']),
+      node('Conv', ['total', 'w1'], ['next'], pads),
+      node('Transpose', ['total'], ['last'], { perm: [0, 2, 3, 1] }),
+      node('Mul', ['a', 's'], ['excited']), // broadcast over H, W: not in the blocked order
+      node('Add', ['a', 'v'], ['mixed']), // v is plain
+    ];
+    const outputs = ['pos', 'mask', 'scaled', 'next', 'last', 'excited', 'mixed'];
+    const plain = model(nodes, inputs, outputs, [
+      tensorProto('zero', DataType.FLOAT, [], [0]),
+      tensorProto('half', DataType.FLOAT, [], [0.5]),
+    ]);
+    const blocked = blockedConvs(plain, block).graph!.node;
+    const producer = (t: string) => blocked.find((n) => n.output.includes(t))!;
+    for (const t of ['mask', 'scaled']) expect(producer(t).op_type, t).toBe('ReorderOutput');
+    expect(producer('pos').op_type).toBe('Greater'); // bool: computed plain as it was
+    expect(producer('last').attribute.find((a) => a.name === 'channels_last')?.i).toBe(1);
+    expect(producer('excited').op_type).toBe('Mul');
+    expect(producer('mixed').op_type).toBe('Add');
+    // the last Conv reads the blocked sum: the only ReorderInputs left are x's (one per Conv)
+    expect(new Set(blocked.filter((n) => n.op_type === 'ReorderInput').map((n) => n.input[0]))).toEqual(new Set(['x']));
+
+    const feeds = feedsOf(inputs, 21);
+    const hoisted = hoistRearrangements(blockedConvs(plain, block));
+    const session = await ort.InferenceSession.create(encodeModel(hoisted.model), { intraOpNumThreads: 1 });
+    const got = await runHoisted(session, hoisted, feeds, outputs);
+    await session.release();
+    const want = await run(plain, feeds);
+    expectClose(
+      got,
+      want,
+      outputs.filter((o) => o !== 'pos'),
+    );
+    expect(Array.from(got.pos.data as Uint8Array)).toEqual(Array.from(want.pos.data as Uint8Array));
   },
 );

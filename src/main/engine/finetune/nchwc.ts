@@ -112,7 +112,7 @@ export function blockedConvs(model: ModelProto, block: number): ModelProto {
   const outputs = new Set(graph.output.map((o) => o.name));
   const relu = withReluInConv(nodes, isZero, outputs);
   const pooled = withBlockedPools(relu, index, e, block);
-  const fused = withoutReorderPairs(pooled, outputs);
+  const fused = withoutReorderPairs(withBlockedElementwise(pooled, index, e), outputs);
   const rewritten = rewrittenGraph(model, fused, { added: e.initializers });
   return setOpset(rewritten, 1, NCHWC_DOMAIN);
 }
@@ -261,6 +261,75 @@ function blockedPool(e: Emitter, input: string, [p, indices]: string[], [c, h, w
   ]);
   e.node('Add', [inSample, e.reshape(e.op('Mul', [samples, e.ints([c * h * w], [])]), [-1, 1, 1, 1])], {}, [indices]);
   nchwcNode(e, 'ReorderOutput', [blocked], [attribute('channels', c)], [p]);
+}
+
+/** Element-wise ops that run on blocked tensors as they are (every input of one shape, or a scalar). */
+const ELEMENTWISE = new Set(['Add', 'Sub', 'Mul', 'Sum', 'Greater', 'Cast']);
+
+/**
+ * Element-wise ops of plain copies (ReorderOutputs) of blocked tensors of one shape run on the
+ * blocked tensors (the layout does not change an element's value), and their plain results are
+ * ReorderOutputs of the blocked ones: a Relu's gradient mask, a residual Add, a sum of gradients.
+ * Then a plain copy nothing else reads goes, a ReorderInput for the next Conv reads the blocked
+ * tensor (withoutReorderPairs), and a channels-last Transpose (a weight gradient's windows) is a
+ * channels-last ReorderOutput of the blocked one. A comparison's plain result (bool, which
+ * ReorderOutput does not take) stays as it was.
+ */
+function withBlockedElementwise(nodes: NodeProto[], index: GraphIndex, e: Emitter): NodeProto[] {
+  const twins = new Map<string, { blocked: string; channels: number; float: boolean }>();
+  const scalar = (t: string) => index.constantTensor(t)?.dims.every((d) => Number(d) === 1) ?? false;
+  const sameShape = (ts: string[]) => {
+    const [first, ...rest] = ts.map((t) => index.shape(t));
+    return first?.length === 4 && rest.every((s) => s?.length === 4 && s.every((d, i) => d === first[i]));
+  };
+  const reorder = (blocked: string, channels: number, output: string, channelsLast = false) =>
+    create('NodeProto', {
+      name: e.fresh('ReorderOutput_node'),
+      op_type: 'ReorderOutput',
+      domain: NCHWC_DOMAIN,
+      input: [blocked],
+      output: [output],
+      attribute: [attribute('channels', channels), ...(channelsLast ? [attribute('channels_last', 1)] : [])],
+    });
+  const result: NodeProto[] = [];
+  for (const n of nodes) {
+    if (isReorder(n, 'ReorderOutput'))
+      twins.set(n.output[0], { blocked: n.input[0], channels: attrInt(n, 'channels', 0), float: true });
+    const twin = twins.get(n.input[0]);
+    if (!n.domain && n.op_type === 'Transpose' && same(attrInts(n, 'perm'), [0, 2, 3, 1]) && twin?.float) {
+      result.push(reorder(twin.blocked, twin.channels, n.output[0], true));
+      continue;
+    }
+    const tensors = n.input.filter((i) => !scalar(i));
+    const channels = new Set(tensors.map((t) => twins.get(t)?.channels));
+    const eligible =
+      !n.domain &&
+      ELEMENTWISE.has(n.op_type) &&
+      tensors.length > 0 &&
+      channels.size === 1 &&
+      !channels.has(undefined) &&
+      sameShape(tensors);
+    if (!eligible) {
+      result.push(n);
+      continue;
+    }
+    const blocked = e.fresh(n.op_type);
+    result.push(
+      copyMessage(n, {
+        name: e.fresh(`${n.op_type}_node`),
+        input: n.input.map((i) => twins.get(i)?.blocked ?? i),
+        output: [blocked],
+      }),
+    );
+    const float =
+      n.op_type === 'Cast'
+        ? attrInt(n, 'to', 0) === DataType.FLOAT
+        : n.op_type !== 'Greater' && tensors.every((t) => twins.get(t)!.float);
+    const c = [...channels][0]!;
+    twins.set(n.output[0], { blocked, channels: c, float });
+    result.push(float ? reorder(blocked, c, n.output[0]) : n);
+  }
+  return result;
 }
 
 /**
