@@ -61,6 +61,20 @@ const feedsOf = (inputs: [string, number[]][], seed: number) =>
     ]),
   );
 
+/** The blocked graph as the training loop runs it: the weight layouts made in JS (rearrange.ts). */
+async function runBlocked(
+  plain: ReturnType<typeof model>,
+  block: number,
+  feeds: Record<string, ort.Tensor>,
+  outputs: string[],
+) {
+  const hoisted = hoistRearrangements(blockedConvs(plain, block));
+  const session = await ort.InferenceSession.create(encodeModel(hoisted.model), { intraOpNumThreads: 1 });
+  const got = await runHoisted(session, hoisted, feeds, outputs);
+  await session.release();
+  return got;
+}
+
 /** Each output as the plain graph gives it, to 1e-5 of its largest value. */
 function expectClose(got: ort.InferenceSession.ReturnType, want: ort.InferenceSession.ReturnType, outputs: string[]) {
   for (const o of outputs) {
@@ -183,10 +197,7 @@ test.skipIf(!x64)(
     expect(blocked.find((n) => n.output[0] === 'm1')?.op_type).toBe('ReorderOutput');
 
     const feeds = feedsOf(inputs, 11);
-    const hoisted = hoistRearrangements(blockedConvs(plain, block));
-    const session = await ort.InferenceSession.create(encodeModel(hoisted.model), { intraOpNumThreads: 1 });
-    const got = await runHoisted(session, hoisted, feeds, outputs);
-    await session.release();
+    const got = await runBlocked(plain, block, feeds, outputs);
     const want = await run(plain, feeds);
     expectClose(got, want, outputs);
   },
@@ -229,10 +240,7 @@ test.skipIf(!x64)(
         x: new ort.Tensor('float32', Float32Array.from(levels), [N, 16, h, w]),
         eye: new ort.Tensor('float32', Float32Array.from(eye), [16, 16, 1, 1]),
       };
-      const hoisted = hoistRearrangements(blockedConvs(plain, block));
-      const session = await ort.InferenceSession.create(encodeModel(hoisted.model), { intraOpNumThreads: 1 });
-      const got = await runHoisted(session, hoisted, feeds, outputs);
-      await session.release();
+      const got = await runBlocked(plain, block, feeds, outputs);
       const want = await run(plain, feeds);
       for (const o of outputs) {
         expect(got[o].dims, o).toEqual(want[o].dims);
@@ -301,10 +309,7 @@ test.skipIf(!x64)(
     expect(new Set(blocked.filter((n) => n.op_type === 'ReorderInput').map((n) => n.input[0]))).toEqual(new Set(['x']));
 
     const feeds = feedsOf(inputs, 21);
-    const hoisted = hoistRearrangements(blockedConvs(plain, block));
-    const session = await ort.InferenceSession.create(encodeModel(hoisted.model), { intraOpNumThreads: 1 });
-    const got = await runHoisted(session, hoisted, feeds, outputs);
-    await session.release();
+    const got = await runBlocked(plain, block, feeds, outputs);
     const want = await run(plain, feeds);
     expectClose(
       got,

@@ -17,6 +17,7 @@ import {
   setOpset,
 } from '../../../src/main/engine/onnx/index.js';
 import { divDims, mulDims } from '../../../src/main/engine/onnx/dims.js';
+import { floatInput } from '../../../src/main/engine/finetune/emit.js';
 
 const FIX = join(__dirname, '..', '..', 'fixtures', 'onnx');
 
@@ -109,17 +110,7 @@ describe('inferShapes', () => {
     const g = create('GraphProto', {
       name: 'g',
       node: [pool, node('Shape', ['x'], ['s'], 'shape'), unpool],
-      input: [
-        create('ValueInfoProto', {
-          name: 'x',
-          type: create('TypeProto', {
-            tensor_type: {
-              elem_type: DataType.FLOAT,
-              shape: { dim: [{ dim_param: 'batch' }, ...[2, 7, 5].map((d) => ({ dim_value: d }))] },
-            },
-          }),
-        }),
-      ],
+      input: [floatInput('x', ['batch', 2, 7, 5])],
       output: [create('ValueInfoProto', { name: 'u' })],
     });
     const proto = create('ModelProto', {
