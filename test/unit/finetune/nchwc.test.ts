@@ -3,7 +3,8 @@
 // implementation), and the Convs it must leave alone stay as they were.
 import * as ort from 'onnxruntime-node';
 import { expect, test } from 'vitest';
-import { blockedConvs, NCHWC_DOMAIN, nchwcBlockSize } from '../../../src/main/engine/finetune/nchwc.js';
+import { blockedConvs, nchwcBlockSize } from '../../../src/main/engine/finetune/nchwc.js';
+import { NCHWC_DOMAIN } from '../../../src/main/engine/finetune/nchwc-ops.js';
 import { hoistRearrangements, runHoisted } from '../../../src/main/engine/finetune/rearrange.js';
 import { encodeModel } from '../../../src/main/engine/onnx/codec.js';
 import { create, DataType, type NodeProto, type TensorProto } from '../../../src/main/engine/onnx/schema.js';

@@ -169,6 +169,12 @@ export function indexModel(proto: ModelProto, inputShapes?: InputShapes): GraphI
 }
 
 /** A node's attribute by name. */
+/** Whether both tensors' shapes are known and equal (symbolic dims by name). */
+export function sameShape(index: GraphIndex, a: string, b: string): boolean {
+  const [x, y] = [index.shape(a), index.shape(b)];
+  return !!x && !!y && x.length === y.length && x.every((d, i) => d === y[i]);
+}
+
 export function attr(node: NodeProto, name: string): AttributeProto | undefined {
   return node.attribute.find((a) => a.name === name);
 }

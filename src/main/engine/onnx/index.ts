@@ -42,7 +42,7 @@ export { warmRuntime } from './runtime-warmup.js';
 export { convertModel, type ConvertOptions } from './convert.js';
 export * from './tensor.js';
 export { forEachTensor, forEachGraphTensor } from './walk.js';
-export { GraphIndex, indexModel, attr, attrFloat, attrInt, attrInts, attrString } from './graph-index.js';
+export { GraphIndex, indexModel, attr, attrFloat, attrInt, attrInts, attrString, sameShape } from './graph-index.js';
 export { inferShapes, type Dim, type InputShapes } from './shapes.js';
 export { dimPerSample, divDims, mulDims } from './dims.js';
 export * from './edit.js';

@@ -6,7 +6,7 @@
 // the layer's own output and takes its positive part in the graph. 'raw' reads the layer's own
 // output as it is. The unit axis is where the weight's output dimension lands, not a guess by rank.
 import type { ActivationPolicy, UnitRead } from '../../../shared/api.js';
-import { tensorToInts, tensorToNumbers, type GraphIndex, type NodeProto } from '../onnx/index.js';
+import { sameShape, tensorToInts, tensorToNumbers, type GraphIndex, type NodeProto } from '../onnx/index.js';
 import { opTraits } from '../onnx/op-traits.js';
 import { signedPattern } from './chain.js';
 
@@ -106,11 +106,6 @@ function attrAxis(n: NodeProto, rank: number): number {
   const a = n.attribute.find((x) => x.name === 'axis');
   const axis = a ? Number(a.i) : 0;
   return axis < 0 ? axis + rank : axis;
-}
-
-function sameShape(index: GraphIndex, a: string, b: string): boolean {
-  const [x, y] = [index.shape(a), index.shape(b)];
-  return !!x && !!y && x.length === y.length && x.every((d, i) => d === y[i]);
 }
 
 /**
