@@ -41,6 +41,7 @@ const sgd: OptimizerSettings = { ...DEFAULT_OPTIMIZER, kind: 'sgd', momentum: 0.
 
 afterEach(() => {
   delete process.env.MEMLENS_TRAIN_SHARDS;
+  delete process.env.MEMLENS_TRAIN_BALANCE;
 });
 
 async function setup(c: Case) {
@@ -185,6 +186,19 @@ describe('sharded training steps', () => {
     },
     60_000,
   );
+
+  it('split by speed (MEMLENS_TRAIN_BALANCE=1), train as one session does; other values are refused', async () => {
+    const c = MODELS[1];
+    // enough steps past the warm-up runs for the split to move where the cores differ
+    const sizes = [20, 20, 20, 20, 20, 20, 7];
+    const one = await reference(c, sizes);
+    process.env.MEMLENS_TRAIN_BALANCE = '1';
+    const split = await train(c, '2', sizes);
+    split.losses.forEach((loss, s) => expect(loss).toBeCloseTo(one.losses[s], 5));
+    split.after.forEach((params, s) => expect(maxRelative(params, one.after[s])).toBeLessThan(1e-5));
+    process.env.MEMLENS_TRAIN_BALANCE = 'yes';
+    await expect(train(c, '2', [4])).rejects.toThrow("MEMLENS_TRAIN_BALANCE must be 0 or 1, got 'yes'");
+  }, 60_000);
 
   it('meet between runs and updates: the last to arrive lets the others on; a shard left alone gives up', () => {
     const meet = new Int32Array(new SharedArrayBuffer(8));

@@ -47,7 +47,7 @@ export interface ShardInit {
 
 /**
  * One step: run rows [first, first + count) of the batch in memory (none: count 0), wait for every
- * shard's gradients, update the owned params; answers the rows' mean loss. `scales[s]`: shard s's
+ * shard's gradients, update the owned params; answers the rows' mean loss and the run's time. `scales[s]`: shard s's
  * share of the batch (0: it had no rows).
  */
 export interface ShardStep {
@@ -122,16 +122,18 @@ export class Shard {
     );
   }
 
-  async step(step: ShardStep): Promise<number> {
-    let loss = 0;
+  /** The rows' mean loss and how long their run took in ms (row-split.ts balances the shards by it). */
+  async step(step: ShardStep): Promise<[number, number]> {
+    const start = performance.now();
+    let done: [number, number] = [0, 0];
     try {
-      if (step.count > 0) loss = await this.run(step);
+      if (step.count > 0) done = [await this.run(step), performance.now() - start];
     } finally {
       // a shard whose run failed still arrives, so that no other waits for it
       arrive(this.meet, this.m.layout.grads.length);
     }
     this.update(step);
-    return loss;
+    return done;
   }
 
   private async run({ first, count }: ShardStep): Promise<number> {

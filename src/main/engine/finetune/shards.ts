@@ -17,6 +17,7 @@ import { sessionOptions } from '../infer/providers.js';
 import type { CpuGraph } from './runtime.js';
 import { kernelMemory, kernels, Layout } from './kernels.js';
 import { slotsOf, type OptimizerSettings } from './optim.js';
+import { RowSplit } from './row-split.js';
 import { Shard, type ShardInit, type ShardLayout, type ShardStep } from './shard.js';
 import type { WorkerShardInit } from './shard-worker.js';
 import type { Param, StepShape, Trainer } from './trainer.js';
@@ -66,6 +67,18 @@ function shardCount(threads: number, batch: number, paramBytes: number): { shard
   return { shards, why };
 }
 
+/**
+ * MEMLENS_TRAIN_BALANCE=1: each batch split by the shards' measured speed (row-split.ts). The
+ * gradient sums then round as the timing split them, so a seed no longer gives the same run to the
+ * bit; by default the parts are equal and it does.
+ */
+function balanced(): boolean {
+  const env = process.env.MEMLENS_TRAIN_BALANCE ?? '0';
+  if (env !== '0' && env !== '1')
+    throw new MemLensError('BAD_INPUT', `MEMLENS_TRAIN_BALANCE must be 0 or 1, got '${env}'`);
+  return env === '1';
+}
+
 /** Params to owners, largest first, each to the least loaded: the update work split evenly. */
 function owners(lengths: number[], shards: number): number[][] {
   const owned = Array.from({ length: shards }, () => [] as number[]);
@@ -76,19 +89,6 @@ function owners(lengths: number[], shards: number): number[][] {
     load[w] += lengths[k];
   }
   return owned;
-}
-
-/** `n` rows in `shards` near-equal parts: [first, count] each. */
-function split(n: number, shards: number): [number, number][] {
-  const base = Math.floor(n / shards);
-  const extra = n % shards;
-  const parts: [number, number][] = [];
-  for (let s = 0, first = 0; s < shards; s++) {
-    const count = base + (s < extra ? 1 : 0);
-    parts.push([first, count]);
-    first += count;
-  }
-  return parts;
 }
 
 /**
@@ -110,6 +110,7 @@ export async function shardedTrainer(
   shape: StepShape,
   optimizer: OptimizerSettings,
 ): Promise<Trainer | undefined> {
+  const balance = balanced();
   const index = new Map(params.map((p, k) => [p.name, k]));
   if (cpu.edges.inputs.some((r) => !index.has(r.source))) return undefined;
   const unread = new Set(cpu.edges.unread);
@@ -201,17 +202,25 @@ export async function shardedTrainer(
   const images = new Float32Array(memory.images);
   const labels = new Float32Array(memory.labels);
   const region = (i: number) => k.f32.subarray(slots[i].param, slots[i].param + lengths[i]);
+  const rows = new RowSplit(plan.shards);
   return {
     async step(x, y, n, lr) {
       images.set(x.subarray(0, n * image));
       labels.set(y.subarray(0, n * shape.classes));
-      const parts = split(n, plan.shards);
+      const parts = rows.split(n);
       const scales = parts.map(([, count]) => count / n);
       // every shard gets the step, rows or not: they meet before the updates (shard.ts)
-      const losses = await Promise.all(
-        parts.map(([first, count], s) => shards[s].call<number>({ first, count, lr, scales } satisfies ShardStep)),
+      const done = await Promise.all(
+        parts.map(([first, count], s) =>
+          shards[s].call<[number, number]>({ first, count, lr, scales } satisfies ShardStep),
+        ),
       );
-      return losses.reduce((sum, loss, s) => sum + scales[s] * loss, 0);
+      if (balance)
+        rows.record(
+          parts.map(([, count]) => count),
+          done.map(([, ms]) => ms),
+        );
+      return done.reduce((sum, [loss], s) => sum + scales[s] * loss, 0);
     },
     sync() {
       params.forEach((p, i) => {
