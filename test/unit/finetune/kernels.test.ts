@@ -1,5 +1,5 @@
 // The WebAssembly update kernels (kernels.ts) against the same loops in JS, on regions whose lengths
-// are not multiples of four: the SIMD kernels run over the padding Layout adds, never past it.
+// are not multiples of four: the SIMD kernels run over the last group of four, never past it.
 // AdamW and SGD against torch.optim are in optim.test.ts.
 import { expect, test } from 'vitest';
 import { kernelMemory, kernels, Layout } from '../../../src/main/engine/finetune/kernels.js';
@@ -9,12 +9,15 @@ const values = (seed: number) => Float32Array.from({ length: N }, (_, i) => Math
 
 test('axpby and gather match their definitions and leave the next region alone', () => {
   const layout = new Layout();
-  const [x, y, out, order, guard] = [N, N, N, N, 4].map((n) => layout.add(n));
-  expect([x, y, out, order, guard]).toEqual([0, 12, 24, 36, 48]);
+  const [x, y, out, order] = [N, N, N, N].map((n) => layout.add(n));
+  // each region on a 64-byte line: 16 floats for 10
+  expect([x, y, out, order, layout.size]).toEqual([0, 16, 32, 48, 64]);
   const k = kernels(kernelMemory(layout.size));
   k.f32.set(values(1), x);
   k.f32.set(values(2), y);
-  k.f32.set([7, 7, 7, 7], guard);
+  // past a written region's last group of four floats: never touched
+  const spare = (r: number) => k.f32.subarray(r + 12, r + 16);
+  for (const r of [x, out]) spare(r).fill(7);
   const perm = Int32Array.from([3, 9, 0, 0, 5, 1, 8, 2, 7, 6]);
   k.i32.set(perm, order);
 
@@ -24,7 +27,7 @@ test('axpby and gather match their definitions and leave the next region alone',
 
   k.gather(out, y, order, N);
   expect(Array.from(k.f32.subarray(out, out + N))).toEqual(Array.from(perm, (p) => values(2)[p]));
-  expect(Array.from(k.f32.subarray(guard, guard + 4))).toEqual([7, 7, 7, 7]);
+  for (const r of [x, out]) expect(Array.from(spare(r))).toEqual([7, 7, 7, 7]);
 });
 
 test('a second instance over the same memory sees the first one’s writes (shards share one)', () => {

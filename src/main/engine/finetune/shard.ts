@@ -6,7 +6,7 @@
 // refuses as a tensor, so each run feeds local copies; a lone shard run where its trainer is has a
 // memory of its own, which the runs read in place.
 import * as ort from 'onnxruntime-node';
-import { kernels } from './kernels.js';
+import { kernelMemory, kernels, Layout } from './kernels.js';
 import { SlotOptimizer, type OptimizerSettings, type Slot } from './optim.js';
 import { LABELS, LOSS } from './training.js';
 
@@ -86,6 +86,9 @@ export class Shard {
   private readonly copies: { from: number; to: Float32Array }[] = [];
   private readonly shared: boolean;
   private readonly meet: Int32Array;
+  /** Where each run's rows are copied to: on 64-byte lines. */
+  private readonly images: Float32Array;
+  private readonly labels: Float32Array;
 
   constructor(
     private readonly m: ShardInit,
@@ -97,20 +100,29 @@ export class Shard {
     const { slots, rearranged, inputs } = m.layout;
     const lengths = slots.map((s) => s.length);
     const zeros = new Float32Array(Math.max(0, ...lengths.filter((_, i) => !m.params[i].read)));
-    // What each run feeds: the params the graph reads and the rearranged feeds (in place, or local
-    // copies of shared memory), zeros for the params it does not read.
-    const region = (from: number, n: number) => {
+    // What each run feeds: the params the graph reads and the rearranged feeds, zeros for the params
+    // it does not read, and the run's rows. Shared memory is copied into a memory of this shard's
+    // own before each run (onnxruntime-node refuses shared buffers), and so are the rows: every feed
+    // starts on a 64-byte line (kernels.ts Layout), in place or copied.
+    const own = new Layout();
+    const span = rearranged.end - rearranged.start;
+    const region = (from: number, n: number) => ({ from, n, at: this.shared ? own.add(n) : 0 });
+    const params = m.params.map((p, i) => (p.read ? region(slots[i].param, lengths[i]) : undefined));
+    const feedSpan = region(rearranged.start, span);
+    const rows = [m.images, m.labels].map((b) => ({ at: own.add(b.byteLength / 4), n: b.byteLength / 4 }));
+    const mine = new Float32Array(kernelMemory(own.size, false).buffer);
+    const view = ({ from, n, at }: { from: number; n: number; at: number }) => {
       if (!this.shared) return k.f32.subarray(from, from + n);
-      const to = new Float32Array(n);
+      const to = mine.subarray(at, at + n);
       this.copies.push({ from, to });
       return to;
     };
+    [this.images, this.labels] = rows.map(({ at, n }) => mine.subarray(at, at + n));
     m.params.forEach((p, i) => {
-      const data = p.read ? region(slots[i].param, lengths[i]) : zeros.subarray(0, lengths[i]);
+      const data = params[i] ? view(params[i]) : zeros.subarray(0, lengths[i]);
       this.feeds[p.name] = new ort.Tensor('float32', data, p.dims);
     });
-    const span = rearranged.end - rearranged.start;
-    const copies = span > 0 ? region(rearranged.start, span) : new Float32Array();
+    const copies = span > 0 ? view(feedSpan) : new Float32Array();
     for (const r of inputs) {
       const at = r.out - rearranged.start;
       this.feeds[r.name] = new ort.Tensor('float32', copies.subarray(at, at + r.length), r.dims);
@@ -141,12 +153,14 @@ export class Shard {
     const { grads } = m.layout;
     for (const c of this.copies) c.to.set(k.f32.subarray(c.from, c.from + c.to.length));
     const image = m.chw.reduce((a, b) => a * b, 1);
-    const rows = (buffer: SharedArrayBuffer | ArrayBuffer, width: number) => {
+    const rows = (buffer: SharedArrayBuffer | ArrayBuffer, width: number, local: Float32Array) => {
       const view = new Float32Array(buffer, first * width * 4, count * width);
-      return this.shared ? view.slice() : view;
+      const to = local.subarray(0, count * width);
+      to.set(view);
+      return to;
     };
-    feeds[m.input] = new ort.Tensor('float32', rows(m.images, image), [count, ...m.chw]);
-    feeds[LABELS] = new ort.Tensor('float32', rows(m.labels, m.classes), [count, m.classes]);
+    feeds[m.input] = new ort.Tensor('float32', rows(m.images, image, this.images), [count, ...m.chw]);
+    feeds[LABELS] = new ort.Tensor('float32', rows(m.labels, m.classes, this.labels), [count, m.classes]);
     const out = await this.session.run(feeds, [LOSS, ...m.fetches]);
     m.fetches.forEach((f, i) => k.f32.set(out[f].data as Float32Array, grads[m.shard][i]));
     return Number(out[LOSS].data[0]);
