@@ -2,6 +2,7 @@
 // each wrapped in ReorderInput and ReorderOutput: they take layout changes out again where a Relu,
 // a 2x2 MaxPool or element-wise ops can run on the blocked tensors (docs/FINETUNE.md, "The kernels
 // behind a Conv layer").
+import { sameDims } from '../onnx/dims.js';
 import { attr, attrInt, attrInts, attrString, sameShape, type GraphIndex } from '../onnx/graph-index.js';
 import { copyMessage, DataType, type NodeProto } from '../onnx/schema.js';
 import { attribute, type Emitter } from './emit.js';
@@ -55,16 +56,14 @@ function withReluInConv(nodes: NodeProto[], isZero: (name: string) => boolean, o
   return nodes.flatMap((n) => (changed.has(n) ? (changed.get(n) ?? []) : [n]));
 }
 
-const same = (a: number[] | undefined, b: number[]) => a?.length === b.length && a.every((v, i) => v === b[i]);
-
 /** A 2x2 MaxPool of stride 2, unpadded, with its Indices output, as the usual CNN downsampling. */
 function isHalvingPool(n: NodeProto): boolean {
   return (
     n.op_type === 'MaxPool' &&
     !n.domain &&
     Boolean(n.output[1]) &&
-    same(attrInts(n, 'kernel_shape'), [2, 2]) &&
-    same(attrInts(n, 'strides'), [2, 2]) &&
+    sameDims(attrInts(n, 'kernel_shape'), [2, 2]) &&
+    sameDims(attrInts(n, 'strides'), [2, 2]) &&
     (attrInts(n, 'pads') ?? [0]).every((p) => p === 0) &&
     (attrInts(n, 'dilations') ?? [1]).every((d) => d === 1) &&
     ['NOTSET', 'VALID'].includes(attrString(n, 'auto_pad', 'NOTSET')) &&
@@ -196,7 +195,7 @@ function withBlockedElementwise(nodes: NodeProto[], index: GraphIndex, e: Emitte
     if (isReorder(n, 'ReorderOutput'))
       twins.set(n.output[0], { blocked: n.input[0], channels: attrInt(n, 'channels', 0), float: true });
     const twin = twins.get(n.input[0]);
-    if (!n.domain && n.op_type === 'Transpose' && same(attrInts(n, 'perm'), [0, 2, 3, 1]) && twin?.float) {
+    if (!n.domain && n.op_type === 'Transpose' && sameDims(attrInts(n, 'perm'), [0, 2, 3, 1]) && twin?.float) {
       result.push(reorder(twin.blocked, twin.channels, n.output[0], true));
       continue;
     }

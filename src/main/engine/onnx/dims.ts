@@ -26,6 +26,11 @@ function render(f: Factored): Dim {
   return f.coef === 1 ? syms.join('*') : `${f.coef}*${syms.join('*')}`;
 }
 
+/** Whether both dimension lists are there and equal (symbolic dims by name). */
+export function sameDims(a: readonly Dim[] | undefined, b: readonly Dim[] | undefined): boolean {
+  return !!a && !!b && a.length === b.length && a.every((d, i) => d === b[i]);
+}
+
 export function mulDims(dims: readonly Dim[]): Dim {
   const out: Factored = { coef: 1, syms: [] };
   for (const d of dims) {

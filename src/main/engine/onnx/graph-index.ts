@@ -2,6 +2,7 @@
 // constants, node order. Built once per graph (O(nodes + edges)); the graph must not be mutated
 // while an index over it is in use (edits return copies; index the copy).
 import { MemLensError } from '../errors.js';
+import { sameDims } from './dims.js';
 import { opsetVersion } from './opset.js';
 import {
   AttributeType,
@@ -168,13 +169,12 @@ export function indexModel(proto: ModelProto, inputShapes?: InputShapes): GraphI
   return new GraphIndex(proto.graph, opsetVersion(proto), inputShapes);
 }
 
-/** A node's attribute by name. */
 /** Whether both tensors' shapes are known and equal (symbolic dims by name). */
 export function sameShape(index: GraphIndex, a: string, b: string): boolean {
-  const [x, y] = [index.shape(a), index.shape(b)];
-  return !!x && !!y && x.length === y.length && x.every((d, i) => d === y[i]);
+  return sameDims(index.shape(a), index.shape(b));
 }
 
+/** A node's attribute by name. */
 export function attr(node: NodeProto, name: string): AttributeProto | undefined {
   return node.attribute.find((a) => a.name === name);
 }

@@ -44,6 +44,6 @@ export * from './tensor.js';
 export { forEachTensor, forEachGraphTensor } from './walk.js';
 export { GraphIndex, indexModel, attr, attrFloat, attrInt, attrInts, attrString, sameShape } from './graph-index.js';
 export { inferShapes, type Dim, type InputShapes } from './shapes.js';
-export { dimPerSample, divDims, mulDims } from './dims.js';
+export { dimPerSample, divDims, mulDims, sameDims } from './dims.js';
 export * from './edit.js';
 export { opsetVersion, setOpset } from './opset.js';
