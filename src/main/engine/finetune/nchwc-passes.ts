@@ -7,7 +7,7 @@ import { attr, attrInt, attrInts, attrString, sameShape, type GraphIndex } from 
 import { copyMessage, DataType, type NodeProto } from '../onnx/schema.js';
 import { attribute, type Emitter } from './emit.js';
 import { isReorder, NCHWC_DOMAIN, nchwcNode, nchwcProto } from './nchwc-ops.js';
-import { readersOf } from './rewrite.js';
+import { producersOf, readersOf } from './rewrite.js';
 
 /**
  * `nodes` with the layout changes the passes below can take out gone: `isZero` tells a constant
@@ -88,7 +88,7 @@ const EXACT_FLOATS = 2 ** 24;
  * Shapes read the blocked input (the same dims), so the plain copy goes where nothing else reads it.
  */
 function withBlockedPools(nodes: NodeProto[], index: GraphIndex, e: Emitter, block: number): NodeProto[] {
-  const producers = new Map(nodes.flatMap((n) => n.output.map((o) => [o, n] as const)));
+  const producers = producersOf(nodes);
   const blockedOf = new Map<string, string>();
   const result: NodeProto[] = [];
   for (const n of nodes) {
@@ -238,7 +238,7 @@ function withBlockedElementwise(nodes: NodeProto[], index: GraphIndex, e: Emitte
  * that instead, and the two layout passes go (0.2 ms for the demo CNN's 16-channel 28x28 one).
  */
 function withoutReorderPairs(nodes: NodeProto[], outputs: Set<string>): NodeProto[] {
-  const producers = new Map(nodes.flatMap((n) => n.output.map((o) => [o, n] as const)));
+  const producers = producersOf(nodes);
   const blocked = new Map<string, string>();
   for (const n of nodes)
     if (isReorder(n, 'ReorderInput') && !outputs.has(n.output[0])) {

@@ -9,6 +9,11 @@ export function readersOf(nodes: NodeProto[]): Map<string, NodeProto[]> {
   return readers;
 }
 
+/** Tensor -> the node among `nodes` that writes it. */
+export function producersOf(nodes: NodeProto[]): Map<string, NodeProto> {
+  return new Map(nodes.flatMap((n) => n.output.map((o) => [o, n] as const)));
+}
+
 /** Nodes whose outputs nobody reads any more. */
 function withoutOrphans(nodes: NodeProto[], outputs: Set<string>): NodeProto[] {
   let kept = nodes;
