@@ -37,7 +37,8 @@ export class RowSplit {
 
   /** `n` rows as [first, count] per shard, in order; every shard has a row where n allows. */
   split(n: number): [number, number][] {
-    const counts = this.granules.map((g) => Math.floor((n * g) / sum(this.granules)));
+    const total = sum(this.granules);
+    const counts = this.granules.map((g) => Math.floor((n * g) / total));
     // the rounding's rows to the shards with the fewest, one each
     for (let left = n - sum(counts); left > 0; left--) counts[counts.indexOf(Math.min(...counts))]++;
     while (counts.includes(0) && Math.max(...counts) > 1) {

@@ -47,8 +47,8 @@ export interface ShardInit {
 
 /**
  * One step: run rows [first, first + count) of the batch in memory (none: count 0), wait for every
- * shard's gradients, update the owned params; answers the rows' mean loss and the run's time. `scales[s]`: shard s's
- * share of the batch (0: it had no rows).
+ * shard's gradients, update the owned params; answers the rows' mean loss and the run's time.
+ * `scales[s]`: shard s's share of the batch (0: it had no rows).
  */
 export interface ShardStep {
   first: number;
