@@ -35,7 +35,7 @@ export const finetune: Verb = {
   usage:
     'finetune MODEL --train D --test D --layers auto[:K]|last:K|all|NAMES [--reference G [--control D] [--data D]] [--epochs E] [--optimizer adamw|sgd] [--lr X] [--head] --out T.onnx [--json]',
   description:
-    "Fine-tunes the chosen encoder layers together with a linear classification head on --train, on onnxruntime's training graph, and reports test accuracy against the head alone trained the same way. auto[:K] picks the K layers with the highest DeltaLayerMem (needs --reference); last:K the last K; all every trainable layer; or a comma-separated list of names. With --reference and --control, memorization is measured before and after (docs/compare.md). Writes the fine-tuned encoder to --out and its result document beside it.",
+    "Fine-tunes the chosen encoder layers together with a linear classification head on --train, on onnxruntime's training graph, and reports test accuracy against the head alone trained the same way. auto[:K] picks the K layers with the highest DeltaLayerMem (needs --reference); last:K the last K; all every trainable layer; or a comma-separated list of names. With --reference and --control, memorization is measured before and after (docs/compare.md). Writes the fine-tuned encoder to --out and its result document beside it. On the CPU each batch is split over worker threads (MEMLENS_TRAIN_SHARDS=N sets how many); MEMLENS_TRAIN_BALANCE=1 splits it by their measured speed, for cores of unequal speed, at the cost of bit-identical reruns (docs/FINETUNE.md).",
   options: [
     ...DATA_OPTIONS,
     JSON_OPTION,
