@@ -79,8 +79,12 @@ function batchOf(image: number, n: number, step: number) {
   return { x, y };
 }
 
-/** `steps` SGD steps with batches of `sizes`; the params after each and the losses, and what the trainer said. */
-async function train(c: Case, shards: string, sizes: number[]) {
+/**
+ * SGD steps with batches of `sizes`; the params after each and the losses, and what the trainer
+ * said. `ahead`: every step is given before the first is awaited (the fine-tuning loop gives one
+ * ahead), and only the params after the last are read.
+ */
+async function train(c: Case, shards: string, sizes: number[], ahead = false) {
   process.env.MEMLENS_TRAIN_SHARDS = shards;
   const { models, params } = await setup(c);
   const { chw } = c;
@@ -99,12 +103,21 @@ async function train(c: Case, shards: string, sizes: number[]) {
   const losses: number[] = [];
   const after: Float32Array[][] = [];
   try {
-    for (const [step, n] of sizes.entries()) {
-      const { x, y } = batchOf(image, n, step);
-      losses.push(await trainer.step(x, y, n, 0.05));
+    if (ahead) {
+      const steps = sizes.map((n, step) => {
+        const { x, y } = batchOf(image, n, step);
+        return trainer.step(x, y, n, 0.05);
+      });
+      losses.push(...(await Promise.all(steps)));
       trainer.sync();
       after.push(p.map((q) => q.data.slice()));
-    }
+    } else
+      for (const [step, n] of sizes.entries()) {
+        const { x, y } = batchOf(image, n, step);
+        losses.push(await trainer.step(x, y, n, 0.05));
+        trainer.sync();
+        after.push(p.map((q) => q.data.slice()));
+      }
   } finally {
     await trainer.release();
   }
@@ -186,6 +199,19 @@ describe('sharded training steps', () => {
     },
     60_000,
   );
+
+  it('run steps given before the last is done as they run one by one, to the bit', async () => {
+    const c = MODELS[0];
+    const sizes = [20, 7, 2, 20, 13];
+    for (const shards of ['1', '2', '3']) {
+      const ahead = await train(c, shards, sizes, true);
+      const inTurn = await train(c, shards, sizes);
+      expect(ahead.losses).toEqual(inTurn.losses);
+      expect(ahead.after[0]).toEqual(inTurn.after[sizes.length - 1]);
+      // out of order, the last step's params would be another step's
+      expect(maxRelative(ahead.after[0], inTurn.after[sizes.length - 2])).toBeGreaterThan(1e-3);
+    }
+  }, 60_000);
 
   it('split by speed (MEMLENS_TRAIN_BALANCE=1), train as one session does; other values are refused', async () => {
     const c = MODELS[1];

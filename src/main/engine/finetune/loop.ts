@@ -129,18 +129,28 @@ export async function trainRun(
         return { images, onehot: oneHot(data.train.labels, rows, classes, into.labels), n: rows.length };
       };
       let lossSum = 0;
+      // Step k is given before step k - 1 is awaited, so the shards go on to it without waiting
+      // for this thread; batch k + 1 is then cut into the buffers step k - 1 read.
+      let running: { loss: Promise<number>; n: number; step: number } | undefined;
+      const finish = async () => {
+        if (!running) return;
+        lossSum += (await running.loss) * running.n;
+        ctl.onProgress?.(running.step + 1, total, stage);
+      };
       let next = batch(0);
       for (let k = 0; k < stepsPerEpoch; k++) {
         throwIfAborted(ctl.signal);
         const step = epoch * stepsPerEpoch + k;
         const { images, onehot, n } = next;
         const loss = train.step(images, onehot, n, learningRate(s.lr, s.schedule, step, total));
-        // handled here too: should cutting the next batch throw, a failing step is no unhandled rejection
+        // handled here too: should the previous step or cutting the next batch throw, a failing
+        // step is no unhandled rejection
         loss.catch(() => undefined);
+        await finish();
+        running = { loss, n, step };
         if (k + 1 < stepsPerEpoch) next = batch(k + 1);
-        lossSum += (await loss) * n;
-        ctl.onProgress?.(step + 1, total, stage);
       }
+      await finish();
       train.sync();
       const epochStats = {
         loss: lossSum / count,

@@ -1,11 +1,13 @@
 // A training shard (shards.ts): a session of the CPU training graph that runs its rows of each
 // batch and leaves their gradients in the shards' memory, meets the other shards (arrive), then
 // sums every shard's gradient of the params it owns, updates them and makes their rearranged
-// copies (rearrange.ts) for the next step, all with the kernels of kernels.ts on that one memory.
+// copies (rearrange.ts) for the next step, all with the kernels of kernels.ts on that one memory,
+// and meets the others again: then every param is updated and the next step may run.
 // A shard of a worker thread (shard-worker.ts) works on shared memory, which onnxruntime-node
 // refuses as a tensor, so each run feeds local copies; a lone shard run where its trainer is has a
 // memory of its own, which the runs read in place.
 import * as ort from 'onnxruntime-node';
+import { inTurn } from './in-turn.js';
 import { kernelMemory, kernels, Layout } from './kernels.js';
 import { SlotOptimizer, type OptimizerSettings, type Slot } from './optim.js';
 import { LABELS, LOSS } from './training.js';
@@ -39,8 +41,9 @@ export interface ShardInit {
   shard: number;
   /** Shared between worker threads; not shared for a shard run where its trainer is (see Shard). */
   memory: WebAssembly.Memory;
-  images: SharedArrayBuffer | ArrayBuffer;
-  labels: SharedArrayBuffer | ArrayBuffer;
+  /** Two sets of the batch's rows (ShardStep.set says which a step reads). */
+  images: (SharedArrayBuffer | ArrayBuffer)[];
+  labels: (SharedArrayBuffer | ArrayBuffer)[];
   /** Two int32s where the shards meet (arrive). */
   meet: SharedArrayBuffer | ArrayBuffer;
 }
@@ -55,6 +58,8 @@ export interface ShardStep {
   count: number;
   lr: number;
   scales: number[];
+  /** Which set of rows (ShardInit.images, .labels). */
+  set: number;
 }
 
 /** How long a shard waits for the others' gradients before it gives the step up. */
@@ -109,7 +114,7 @@ export class Shard {
     const region = (from: number, n: number) => ({ from, n, at: this.shared ? own.add(n) : 0 });
     const params = m.params.map((p, i) => (p.read ? region(slots[i].param, lengths[i]) : undefined));
     const feedSpan = region(rearranged.start, span);
-    const rows = [m.images, m.labels].map((b) => ({ at: own.add(b.byteLength / 4), n: b.byteLength / 4 }));
+    const rows = [m.images[0], m.labels[0]].map((b) => ({ at: own.add(b.byteLength / 4), n: b.byteLength / 4 }));
     const mine = new Float32Array(kernelMemory(own.size, false).buffer);
     const view = ({ from, n, at }: { from: number; n: number; at: number }) => {
       if (!this.shared) return k.f32.subarray(from, from + n);
@@ -134,21 +139,33 @@ export class Shard {
     );
   }
 
-  /** The rows' mean loss and how long their run took in ms (row-split.ts balances the shards by it). */
-  async step(step: ShardStep): Promise<[number, number]> {
+  /**
+   * The rows' mean loss and how long their run took in ms (row-split.ts balances the shards by it).
+   * Steps run in the order given: the trainer gives the next before this one is done, so that the
+   * shards go on to it without a round trip through the main thread.
+   */
+  readonly step = inTurn((step: ShardStep) => this.stepNow(step));
+
+  private async stepNow(step: ShardStep): Promise<[number, number]> {
     const start = performance.now();
+    const shards = this.m.layout.grads.length;
     let done: [number, number] = [0, 0];
     try {
       if (step.count > 0) done = [await this.run(step), performance.now() - start];
     } finally {
       // a shard whose run failed still arrives, so that no other waits for it
-      arrive(this.meet, this.m.layout.grads.length);
+      arrive(this.meet, shards);
     }
-    this.update(step);
+    try {
+      this.update(step);
+    } finally {
+      // every param is updated before any shard's next run reads them
+      arrive(this.meet, shards);
+    }
     return done;
   }
 
-  private async run({ first, count }: ShardStep): Promise<number> {
+  private async run({ first, count, set }: ShardStep): Promise<number> {
     const { m, k, feeds } = this;
     const { grads } = m.layout;
     for (const c of this.copies) c.to.set(k.f32.subarray(c.from, c.from + c.to.length));
@@ -159,8 +176,8 @@ export class Shard {
       to.set(view);
       return to;
     };
-    feeds[m.input] = new ort.Tensor('float32', rows(m.images, image, this.images), [count, ...m.chw]);
-    feeds[LABELS] = new ort.Tensor('float32', rows(m.labels, m.classes, this.labels), [count, m.classes]);
+    feeds[m.input] = new ort.Tensor('float32', rows(m.images[set], image, this.images), [count, ...m.chw]);
+    feeds[LABELS] = new ort.Tensor('float32', rows(m.labels[set], m.classes, this.labels), [count, m.classes]);
     const out = await this.session.run(feeds, [LOSS, ...m.fetches]);
     m.fetches.forEach((f, i) => k.f32.set(out[f].data as Float32Array, grads[m.shard][i]));
     return Number(out[LOSS].data[0]);

@@ -161,9 +161,10 @@ export async function shardedTrainer(
   });
   const image = shape.chw.reduce((a, b) => a * b, 1);
   const buffer = (bytes: number) => (inThread ? new ArrayBuffer(bytes) : new SharedArrayBuffer(bytes));
+  // Two sets of rows: the next step's are written while the shards may still read this one's.
   const memory = {
-    images: buffer(shape.batch * image * 4),
-    labels: buffer(shape.batch * shape.classes * 4),
+    images: [0, 1].map(() => buffer(shape.batch * image * 4)),
+    labels: [0, 1].map(() => buffer(shape.batch * shape.classes * 4)),
     meet: buffer(8),
   };
   const owned = owners(lengths, plan.shards);
@@ -199,28 +200,38 @@ export async function shardedTrainer(
       await Promise.all(shards.map((w) => w.terminate()));
       throw e;
     }
-  const images = new Float32Array(memory.images);
-  const labels = new Float32Array(memory.labels);
+  const images = memory.images.map((b) => new Float32Array(b));
+  const labels = memory.labels.map((b) => new Float32Array(b));
   const region = (i: number) => k.f32.subarray(slots[i].param, slots[i].param + lengths[i]);
   const rows = new RowSplit(plan.shards);
-  return {
-    async step(x, y, n, lr) {
-      images.set(x.subarray(0, n * image));
-      labels.set(y.subarray(0, n * shape.classes));
-      const parts = rows.split(n);
-      const scales = parts.map(([, count]) => count / n);
-      // every shard gets the step, rows or not: they meet before the updates (shard.ts)
-      const done = await Promise.all(
-        parts.map(([first, count], s) =>
-          shards[s].call<[number, number]>({ first, count, lr, scales } satisfies ShardStep),
-        ),
+  // Each set of rows is rewritten once the last step given it is done. So a step reaches the
+  // shards when the one two before it is done, after the one before it (the shards finish in order).
+  const using: Promise<unknown>[] = [Promise.resolve(), Promise.resolve()];
+  let steps = 0;
+  const post = async (set: number, x: Float32Array, y: Float32Array, n: number, lr: number) => {
+    images[set].set(x.subarray(0, n * image));
+    labels[set].set(y.subarray(0, n * shape.classes));
+    const parts = rows.split(n);
+    const scales = parts.map(([, count]) => count / n);
+    // every shard gets the step, rows or not: they meet before the updates (shard.ts)
+    const done = await Promise.all(
+      parts.map(([first, count], s) =>
+        shards[s].call<[number, number]>({ first, count, lr, scales, set } satisfies ShardStep),
+      ),
+    );
+    if (balance)
+      rows.record(
+        parts.map(([, count]) => count),
+        done.map(([, ms]) => ms),
       );
-      if (balance)
-        rows.record(
-          parts.map(([, count]) => count),
-          done.map(([, ms]) => ms),
-        );
-      return done.reduce((sum, [loss], s) => sum + scales[s] * loss, 0);
+    return done.reduce((sum, [loss], s) => sum + scales[s] * loss, 0);
+  };
+  return {
+    step(x, y, n, lr) {
+      const set = steps++ % 2;
+      const done = using[set].then(() => post(set, x, y, n, lr));
+      using[set] = done.catch(() => undefined);
+      return done;
     },
     sync() {
       params.forEach((p, i) => {

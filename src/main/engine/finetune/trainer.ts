@@ -5,6 +5,7 @@ import * as ort from 'onnxruntime-node';
 import type { JobControl } from '../../../shared/api.js';
 import { providerOrder, sessionThreads, type RuntimeOptions } from '../infer/providers.js';
 import { builtWorker } from '../workers.js';
+import { inTurn } from './in-turn.js';
 import { Optimizer, type OptimizerSettings } from './optim.js';
 import { ortSession, type OrtSession } from './runtime.js';
 import { shardedTrainer, shardPlan, type ShardPlan } from './shards.js';
@@ -29,7 +30,9 @@ export interface StepShape {
 export interface Trainer {
   /**
    * One step on the first `n` images (NCHW) and one-hot labels: the params are updated at
-   * learning rate `lr`; resolves with the batch's mean loss.
+   * learning rate `lr`; resolves with the batch's mean loss. Steps run in the order given, and the
+   * next may be given before this one is done (the shards then go on to it at once); the arrays
+   * must stay as they are until this step is done.
    */
   step(images: Float32Array, labels: Float32Array, n: number, lr: number): Promise<number>;
   /** Writes the params as they are now into the callers' arrays. */
@@ -55,20 +58,21 @@ function sessionTrainer(
     optimizer,
   );
   const image = shape.chw.reduce((a, b) => a * b, 1);
+  const step = inTurn(async (images: Float32Array, labels: Float32Array, n: number, lr: number) => {
+    const feeds: Record<string, ort.Tensor> = {
+      [shape.input]: new ort.Tensor('float32', images.subarray(0, n * image), [n, ...shape.chw]),
+      [LABELS]: new ort.Tensor('float32', labels.subarray(0, n * shape.classes), [n, shape.classes]),
+    };
+    for (const p of params) feeds[p.name] = paramFeed(p);
+    const out = await session.run(feeds, [LOSS, ...models.grads]);
+    update.step(
+      models.grads.map((g) => out[g].data as Float32Array),
+      lr,
+    );
+    return Number(out[LOSS].data[0]);
+  });
   return {
-    async step(images, labels, n, lr) {
-      const feeds: Record<string, ort.Tensor> = {
-        [shape.input]: new ort.Tensor('float32', images.subarray(0, n * image), [n, ...shape.chw]),
-        [LABELS]: new ort.Tensor('float32', labels.subarray(0, n * shape.classes), [n, shape.classes]),
-      };
-      for (const p of params) feeds[p.name] = paramFeed(p);
-      const out = await session.run(feeds, [LOSS, ...models.grads]);
-      update.step(
-        models.grads.map((g) => out[g].data as Float32Array),
-        lr,
-      );
-      return Number(out[LOSS].data[0]);
-    },
+    step,
     sync() {},
     release: () => session.session.release(),
   };
