@@ -9,6 +9,7 @@
 // CPU time per step (less sensitive to that other work). Prints a table and writes out/bench/finetune.json.
 //   node scripts/bench/finetune-bench.js [--cases demo,resnet50] [--layers all|last:K|NAMES] [--threads 2] [--rounds 3]
 //        [--model M --batch 64 --steps 20]   (the demo case on another model, batch or step count)
+//        [--warmup N]  untimed steps before each round's timed ones (default: demo 50, resnet50 2)
 //        [--profile]   onnxruntime side only, with its profiler on: kernel time per op and the slowest nodes
 import { bundleNode, bundleWorkers } from '../build-cli.js';
 import { spawnSync } from 'node:child_process';
@@ -28,6 +29,7 @@ const { values: o } = parseArgs({
     threads: { type: 'string', default: '2' },
     device: { type: 'string', default: 'cpu' },
     rounds: { type: 'string', default: '3' },
+    warmup: { type: 'string' },
     profile: { type: 'boolean', default: false },
   },
 });
@@ -46,11 +48,15 @@ function resnet50() {
 }
 
 const CASES = {
-  demo: () => ({ name: 'demo CNN', model: o.model, batch: o.batch, steps: o.steps, warmup: '3' }),
+  // Each round is a fresh process, so the warm-up is where each side reaches its steady state. A
+  // MemLens shard's C heap grows under the copies onnxruntime-node makes of each run's outputs until
+  // V8 frees them at a steady pace: 1.6 MB of fresh pages a run (~3.5 ms of page faults) for about
+  // 30 of the first 60 steps (docs/FINETUNE.md, "Eighth round"); an epoch has ~940.
+  demo: () => ({ name: 'demo CNN', model: o.model, batch: o.batch, steps: o.steps, warmup: o.warmup ?? '50' }),
   // ~2 s per step on an idle 2-core machine: few steps. Two warm-ups: onnxruntime's memory pattern
   // places its planned block on the second run, whose first touch of it made that step 1.5x the
   // next (PyTorch's second step is already as fast as its third).
-  resnet50: () => ({ name: 'ResNet-50 224', model: resnet50(), batch: '8', steps: '2', warmup: '2' }),
+  resnet50: () => ({ name: 'ResNet-50 224', model: resnet50(), batch: '8', steps: '2', warmup: o.warmup ?? '2' }),
 };
 
 function run(cmd, args, json = true) {
