@@ -100,6 +100,7 @@ for (const name of o.cases.split(',')) {
     layers: o.layers,
     trainableTensors: ortRun.params.length,
     batch: Number(c.batch),
+    warmup: Number(c.warmup),
     threads: Number(o.threads),
     rounds: ortRuns.map((r, i) => ({
       onnxruntime: r.imagesPerSec,
@@ -115,7 +116,7 @@ for (const name of o.cases.split(',')) {
   };
   reports.push(report);
   console.log(
-    `${c.name}: fine-tuning ${c.model} (${o.layers}: ${ortRun.params.length} tensors + head), batch ${c.batch}, ${o.threads} threads, fastest of ${o.rounds} rounds`,
+    `${c.name}: fine-tuning ${c.model} (${o.layers}: ${ortRun.params.length} tensors + head), batch ${c.batch}, ${o.threads} threads, fastest of ${o.rounds} rounds after ${c.warmup} warm-up steps`,
   );
   for (const r of [ortRun, torchRun]) {
     const step = r.seconds / r.steps;
