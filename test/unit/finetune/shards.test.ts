@@ -213,6 +213,32 @@ describe('sharded training steps', () => {
     }
   }, 60_000);
 
+  it('a trainer released while its steps run waits for them: ending a worker mid-run took the process down', async () => {
+    const c = MODELS[0];
+    const { models, params } = await setup(c);
+    const image = c.chw.reduce((a, b) => a * b, 1);
+    const runtime = { threads: 2, cpuOnly: true };
+    for (const [round, shards] of ['1', '2', '2', '2'].entries()) {
+      process.env.MEMLENS_TRAIN_SHARDS = shards;
+      const trainer = await openTrainer(
+        models,
+        params(),
+        { input: 'input', chw: c.chw, classes, batch: 20 },
+        { optimizer: sgd, runtime, plan: planTraining(runtime, 20, 0) },
+      );
+      const order: string[] = [];
+      const steps = [0, 1].map((step) => {
+        const { x, y } = batchOf(image, 20, step);
+        return trainer.step(x, y, 20, 0.05).then(() => order.push(`step ${step}`));
+      });
+      await new Promise((wake) => setTimeout(wake, 2 * round));
+      await trainer.release();
+      order.push('released');
+      await Promise.all(steps);
+      expect(order).toEqual(['step 0', 'step 1', 'released']);
+    }
+  }, 60_000);
+
   it('split by speed (MEMLENS_TRAIN_BALANCE=1), train as one session does; other values are refused', async () => {
     const c = MODELS[1];
     // enough steps past the warm-up runs for the split to move where the cores differ

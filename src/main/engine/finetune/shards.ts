@@ -241,6 +241,8 @@ export async function shardedTrainer(
       });
     },
     release: async () => {
+      // steps still running: a worker ended in the middle of onnxruntime's run takes the process down
+      await Promise.all(using);
       await Promise.all(shards.map((w) => w.terminate()));
     },
   };

@@ -74,7 +74,11 @@ function sessionTrainer(
   return {
     step,
     sync() {},
-    release: () => session.session.release(),
+    release: async () => {
+      // a step still running would use the session
+      await step.settled();
+      await session.session.release();
+    },
   };
 }
 
