@@ -1,6 +1,6 @@
 // Calls of an async function that run one after another in the order made, each once the one
 // before it has settled: how a trainer takes a step before the last one is done (trainer.ts,
-// shard.ts).
+// shard.ts), and how each set of a sharded trainer's rows waits for the step reading it (shards.ts).
 export interface InTurn<A extends unknown[], R> {
   (...args: A): Promise<R>;
   /** Settles once every call made so far has (what a release waits for). */

@@ -15,6 +15,7 @@ import { workerCalls, type WorkerCalls } from '../workers.js';
 import { rearrangeInto, unrearrangeInto } from './rearrange.js';
 import { sessionOptions } from '../infer/providers.js';
 import type { CpuGraph } from './runtime.js';
+import { inTurn } from './in-turn.js';
 import { kernelMemory, kernels, Layout } from './kernels.js';
 import { slotsOf, type OptimizerSettings } from './optim.js';
 import { RowSplit } from './row-split.js';
@@ -204,10 +205,6 @@ export async function shardedTrainer(
   const labels = memory.labels.map((b) => new Float32Array(b));
   const region = (i: number) => k.f32.subarray(slots[i].param, slots[i].param + lengths[i]);
   const rows = new RowSplit(plan.shards);
-  // Each set of rows is rewritten once the last step given it is done. So a step reaches the
-  // shards when the one two before it is done, after the one before it (the shards finish in order).
-  const using: Promise<unknown>[] = [Promise.resolve(), Promise.resolve()];
-  let steps = 0;
   const post = async (set: number, x: Float32Array, y: Float32Array, n: number, lr: number) => {
     images[set].set(x.subarray(0, n * image));
     labels[set].set(y.subarray(0, n * shape.classes));
@@ -226,12 +223,14 @@ export async function shardedTrainer(
       );
     return done.reduce((sum, [loss], s) => sum + scales[s] * loss, 0);
   };
+  // Each set of rows is rewritten once the last step given it is done. So a step reaches the
+  // shards when the one two before it is done, after the one before it (the shards finish in order).
+  const sets = [inTurn(post), inTurn(post)];
+  let steps = 0;
   return {
     step(x, y, n, lr) {
       const set = steps++ % 2;
-      const done = using[set].then(() => post(set, x, y, n, lr));
-      using[set] = done.catch(() => undefined);
-      return done;
+      return sets[set](set, x, y, n, lr);
     },
     sync() {
       params.forEach((p, i) => {
@@ -242,7 +241,7 @@ export async function shardedTrainer(
     },
     release: async () => {
       // steps still running: a worker ended in the middle of onnxruntime's run takes the process down
-      await Promise.all(using);
+      await Promise.all(sets.map((s) => s.settled()));
       await Promise.all(shards.map((w) => w.terminate()));
     },
   };
