@@ -19,7 +19,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const { values: o } = parseArgs({
+const { values: o } = parseArgsOrExit({
   options: {
     cases: { type: 'string', default: 'demo,resnet50' },
     model: { type: 'string', default: join(root, 'resources/demo/ssl-cnn-f.onnx') },
@@ -33,6 +33,30 @@ const { values: o } = parseArgs({
     profile: { type: 'boolean', default: false },
   },
 });
+/** parseArgs, its refusal of an unknown or ambiguous option in one line. */
+function parseArgsOrExit(config) {
+  try {
+    return parseArgs(config);
+  } catch (e) {
+    console.error(`finetune-bench: ${e.message.split('\n')[0]}`);
+    process.exit(2);
+  }
+}
+
+// counts: whole numbers, refused in one line before any side runs (--warmup may be 0)
+for (const [name, least] of [
+  ['batch', 1],
+  ['steps', 1],
+  ['threads', 1],
+  ['rounds', 1],
+  ['warmup', 0],
+]) {
+  const v = o[name];
+  if (v !== undefined && !(/^\d+$/.test(v) && Number(v) >= least)) {
+    console.error(`finetune-bench: --${name} must be a whole number >= ${least}, got '${v}'`);
+    process.exit(2);
+  }
+}
 
 const outDir = join(root, 'out', 'bench');
 mkdirSync(outDir, { recursive: true });
